@@ -1,0 +1,3 @@
+from kqexcel.cli import main
+
+main()

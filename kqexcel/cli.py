@@ -1,0 +1,274 @@
+"""The `kq` command: options in, one library call, errors out. No rules live here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kqexcel import __version__
+from kqexcel.errors import KqError
+
+MESSAGES = {
+    "zh": {
+        "written": "已写入 {out}：{n} 位客户，P1 {p1} 位，逾期 {overdue} 位",
+        "problems": "发现 {problems} 个数据问题、{gaps} 个数据缺口（详见“问题”表）",
+        "problems_plain": "发现 {problems} 个数据问题、{gaps} 个数据缺口：",
+        "problem_line": "  {file} / {sheet} 第 {row} 行，{column}：{value}（{reason}）",
+        "more": "  …… 另有 {more} 条",
+        "rules_ok": "规则文件可用：{path}（版本 {version}）",
+        "writing": "写入跟进计划",
+    },
+    "en": {
+        "written": "Wrote {out}: {n} customers, {p1} P1, {overdue} overdue",
+        "problems": "{problems} data problems and {gaps} data gaps (see the Issues sheet)",
+        "problems_plain": "{problems} data problems and {gaps} data gaps:",
+        "problem_line": "  {file} / {sheet} row {row}, {column}: {value} ({reason})",
+        "more": "  … and {more} more",
+        "rules_ok": "Rules file is valid: {path} (version {version})",
+        "writing": "Writing the plan",
+    },
+}
+
+
+class KqGroup(click.Group):
+    """Turns library errors into one line (`Error: …`, exit 1); tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KqError as exc:
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # an unexpected failure: one line, details with --debug
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(
+                f"unexpected failure: {type(exc).__name__}: {exc} (run `kq --debug …` for details)") from None
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2026-11-30 (YYYY-MM-DD)") from None
+
+
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                    help="输出语言 Language of the output: zh 中文 / en English.")
+RULES = click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="公司规则文件（TOML），覆盖默认阈值和话术 Company rules file overlaying the defaults.")
+AS_OF = click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+                     help="基准日（默认今天）The date the plan is made for (default: today).")
+
+
+@click.group(cls=KqGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kq")
+@click.option("--debug", is_flag=True, help="出错时显示完整错误信息 Show tracebacks on errors.")
+def cli(debug: bool) -> None:
+    """kq — 客情关系跟进计划工具 (customer-relationship follow-up plans).
+
+    读取 Excel 客户台账，给每位客户分层、判断签约动机和性格类型、评估风险，
+    并写出带依据的跟进计划：何时联系、怎么联系、说什么、注意什么。
+
+    \b
+    Example:
+        kq plan 客户台账.xlsx                  写出 客户台账_plan.xlsx
+        kq plan 客户台账.xlsx --lang en        English plan
+        kq rules show                          当前生效的规则
+    """
+
+
+@cli.command()
+@click.argument("ledgers", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="输出文件（默认：台账旁边的 <台账名>_plan.xlsx）；多个台账时为文件夹。 Output file (default: <ledger>_plan.xlsx beside the ledger); a folder for several ledgers.")
+@AS_OF
+@LANG
+@RULES
+@click.option("--sheet", help="台账所在的工作表（默认：第一个能识别表头的工作表） Sheet to read.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "csv"]), default="xlsx", show_default=True,
+              help="xlsx 工作簿 / json 每行一位客户（输出到屏幕）/ csv.")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="自定义的计划模板 Customised plan template (.xlsx).")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite an existing output.")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度和汇总 No progress bar or summary.")
+def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, lang: str,
+         rules_path: Path | None, sheet: str | None, fmt: str, template: Path | None, force: bool,
+         quiet: bool) -> None:
+    """为台账里的每位客户做跟进计划 Plan the next contact for every customer of a ledger.
+
+    输入的台账不会被修改。表头可以是中文或英文，放在标题行下面也能识别；
+    读不懂的单元格会列在“问题”表里（文件、工作表、行号、列、原因），其余照常处理。
+
+    退出码 Exit codes: 0 全部读取正常 all rows clean; 1 有数据问题（计划仍已写出）data
+    problems (the plan is still written) or an error; 2 命令用法错误 usage error.
+
+    \b
+    Example:
+        kq plan 客户台账.xlsx
+        kq plan 客户台账.xlsx --as-of 2026-11-30 -o 十一月计划.xlsx --force
+        kq plan 客户台账.xlsx --format json > plan.jsonl
+        kq plan 华东.xlsx 华北.xlsx -o 计划/
+    """
+    from kqexcel.core.plan import make_plan
+    from kqexcel.io.ledger import read_ledger
+    from kqexcel.io.workbook import write_csv, write_json, write_plan
+    from kqexcel.rules import load_rules
+
+    msg = MESSAGES[lang]
+    rules = load_rules(rules_path)
+    if len(ledgers) > 1 and output is not None and fmt == "xlsx" and not output.is_dir():
+        raise click.UsageError("with several ledgers, -o must be an existing folder")
+    dirty = False
+    for ledger_path in ledgers:
+        ledger = read_ledger(ledger_path, rules, sheet)
+        result = make_plan(ledger, rules, as_of, lang)
+        problems = [p for p in result.problems if p.kind == "problem"]
+        gaps = [p for p in result.problems if p.kind == "gap"]
+        dirty |= bool(problems)
+        if fmt in ("json", "csv"):
+            writer = write_json if fmt == "json" else write_csv
+            if output is None:
+                writer(result, click.get_text_stream("stdout"))
+            else:
+                import io
+
+                from kqexcel.io.workbook import atomic_write
+
+                def emit(stream: Any, result: Any = result, writer: Any = writer) -> None:
+                    buffer = io.StringIO()
+                    writer(result, buffer)
+                    stream.write(buffer.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8"))
+
+                atomic_write(output, force, emit)
+        else:
+            out = output / f"{ledger_path.stem}_plan.xlsx" if output is not None and output.is_dir() else (
+                output or ledger_path.with_name(f"{ledger_path.stem}_plan.xlsx"))
+            if out.resolve() == ledger_path.resolve():
+                raise click.UsageError("the output would replace the ledger itself; choose another -o")
+            bar = None
+            n = len(result.table)
+            show = not quiet and n >= 5000 and sys.stderr.isatty()
+            if show:
+                bar = click.progressbar(length=n, label=msg["writing"], file=sys.stderr)
+                bar.__enter__()
+            try:
+                write_plan(result, rules, out, template, force, progress=bar.update if bar else None)
+            finally:
+                if bar:
+                    bar.__exit__(None, None, None)
+            if not quiet:
+                table = result.table
+                click.echo(msg["written"].format(out=out, n=len(table), p1=int((table["priority"] == "P1").sum()),
+                                                 overdue=int((table["days_overdue"] > 0).sum())), err=True)
+        if not quiet and (problems or gaps):
+            _report_problems(result.problems, lang, fmt == "xlsx")
+    if dirty:
+        sys.exit(1)
+
+
+def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: int = 20) -> None:
+    from kqexcel.io.workbook import reason_text
+
+    msg = MESSAGES[lang]
+    n_problems = sum(p.kind == "problem" for p in problems)
+    n_gaps = len(problems) - n_problems
+    if in_workbook:
+        click.echo(msg["problems"].format(problems=n_problems, gaps=n_gaps), err=True)
+    else:
+        click.echo(msg["problems_plain"].format(problems=n_problems, gaps=n_gaps), err=True)
+    for p in problems[:limit]:
+        click.echo(msg["problem_line"].format(file=p.file, sheet=p.sheet, row=p.row, column=p.column,
+                                              value="" if p.value is None else repr(p.value),
+                                              reason=reason_text(p, lang)), err=True)
+    if len(problems) > limit:
+        click.echo(msg["more"].format(more=len(problems) - limit), err=True)
+
+
+@cli.group()
+def rules() -> None:
+    """查看或检查规则文件 Show or check the rules (thresholds, synonyms, wording).
+
+    \b
+    Example:
+        kq rules show
+        kq rules show --rules 公司规则.toml
+        kq rules check 公司规则.toml
+    """
+
+
+@rules.command("show")
+@RULES
+def rules_show(rules_path: Path | None) -> None:
+    """显示当前生效的规则（TOML） Print the effective rules as TOML.
+
+    \b
+    Example:
+        kq rules show > 公司规则.toml      先导出，再只保留要改的项
+        kq rules show --rules 公司规则.toml
+    """
+    from kqexcel.rules import dump_toml, load_rules
+
+    loaded = load_rules(rules_path)
+    click.echo(dump_toml(loaded.tree), nl=False)
+
+
+@rules.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANG
+def rules_check(file: Path, lang: str) -> None:
+    """检查一个规则文件能否使用 Validate a rules file (exit 0 valid, 1 with the bad key).
+
+    \b
+    Example:
+        kq rules check 公司规则.toml
+    """
+    from kqexcel.rules import load_rules
+
+    loaded = load_rules(file)
+    click.echo(MESSAGES[lang]["rules_ok"].format(path=file, version=loaded.version))
+
+
+@cli.group()
+def template() -> None:
+    """工作簿模板 Workbook templates for admins.
+
+    \b
+    Example:
+        kq template build templates/
+    """
+
+
+@template.command("build")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@RULES
+def template_build(directory: Path, rules_path: Path | None) -> None:
+    """重新生成内置模板 Rebuild the bundled templates into DIRECTORY.
+
+    \b
+    Example:
+        kq template build templates/
+    """
+    from kqexcel.io.templates import build_all
+    from kqexcel.rules import load_rules
+
+    for path in build_all(directory, load_rules(rules_path)):
+        click.echo(str(path))
+
+
+def main() -> None:
+    cli(prog_name="kq")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,163 @@
+"""The classifications of DOMAIN.md §2–§7, each over whole columns.
+
+Every function takes the typed customer table (see ``kqexcel.core.ledger``) and the rules and
+returns columns (pandas Series aligned with the table). Nothing here formats text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.rules import Rules
+
+MOTIVATIONS = ("image", "profit", "herd")
+# [§5] which motivation each indicator value votes for (the fixed meaning of the domain)
+INDICATORS: dict[str, dict[str, str]] = {
+    "company_stage": {"rising": "image", "early": "profit", "struggling": "herd"},
+    "competition": {"few": "image", "many": "profit"},
+    "ecommerce_skill": {"experienced": "image", "moderate": "profit", "beginner": "herd"},
+    "outlook": {"long_term": "image", "short_term": "profit", "unclear": "herd"},
+    "buyer_base": {"stable": "image", "developing": "profit", "searching": "herd"},
+    "expectation": {"image": "image", "deals": "profit", "follow_peers": "herd"},
+}
+# [§4] the two axes → style
+AXES = {("direct", "rational"): "eagle", ("direct", "emotional"): "peacock",
+        ("indecisive", "emotional"): "dove", ("indecisive", "rational"): "owl"}
+
+
+def rank_order(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Positions sorted by value descending, ties by customer_id ascending (no id last)."""
+    frame = pd.DataFrame({"v": -values.to_numpy(dtype=float),
+                          "id": ids.fillna("\U0010ffff").astype(str).to_numpy(),
+                          "pos": np.arange(len(values))})
+    return frame.sort_values(["v", "id", "pos"], kind="mergesort")["pos"].to_numpy()
+
+
+def share_before(values: pd.Series, ids: pd.Series) -> tuple[pd.Series, pd.Series, float]:
+    """For rows with a value: the sum of values ranked before it and the positive total."""
+    has = values.notna().to_numpy()
+    idx = np.flatnonzero(has)
+    before = np.full(len(values), np.nan)
+    if len(idx):
+        sub = values.iloc[idx].reset_index(drop=True)
+        order = rank_order(sub, ids.iloc[idx].reset_index(drop=True))
+        ranked = sub.to_numpy(dtype=float)[order]
+        sums = np.cumsum(ranked) - ranked
+        before[idx[order]] = sums
+        total = float(ranked[ranked > 0].sum())
+    else:
+        total = 0.0
+    return pd.Series(before, index=values.index), values, total
+
+
+def profit(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """[§3] profit = revenue × gross_margin − service_cost; the profit column only without a
+    margin. Returns (profit, computed?)."""
+    computed = t["revenue"] * t["gross_margin"] - t["service_cost"].fillna(0.0)
+    use_computed = t["gross_margin"].notna() & t["revenue"].notna()
+    return computed.where(use_computed, t["profit"]), use_computed
+
+
+def expected_value(t: pd.DataFrame, prof: pd.Series) -> pd.Series:
+    """[§3, seed 004] EV = CB + AV × P; CB is profit, else revenue, else 0."""
+    cb = prof.fillna(t["revenue"]).fillna(0.0)
+    return (cb + t["potential"].fillna(0.0) * t["win_probability"].fillna(0.0)).round(2)
+
+
+def tiers(value: pd.Series, ids: pd.Series, lifecycle: pd.Series, rules: Rules) -> pd.DataFrame:
+    """[§2] ABC by the 20/80 rule. Returns tier, cumulative_share, value used, share before."""
+    value = value.where(~(value.isna() & (lifecycle == "prospect")), 0.0)
+    before, _, total = share_before(value, ids)
+    a, b = rules["tier"]["a_share"], rules["tier"]["b_share"]
+    v = value.to_numpy(dtype=float)
+    has = ~np.isnan(v)
+    if total > 0:
+        sb = before.to_numpy() / total
+        tier = np.where(v <= 0, "C", np.where(sb < a, "A", np.where(sb < b, "B", "C")))
+        cumulative = np.round((before.to_numpy() + v) / total, 4)
+    else:
+        sb = np.full(len(v), np.nan)
+        tier = np.full(len(v), "C")
+        cumulative = np.full(len(v), np.nan)
+    tier_col = pd.Series(np.where(has, tier, None), index=value.index, dtype=object)
+    return pd.DataFrame({"tier": tier_col,
+                         "cumulative_share": np.where(has, cumulative, np.nan),
+                         "tier_value": v, "tier_share_before": sb, "tier_total": total},
+                        index=value.index)
+
+
+def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules) -> pd.DataFrame:
+    """[§3] loss / marginal / top / profitable."""
+    limit = rules["profit"]["marginal_ratio"]
+    loss = prof < 0
+    ratio = prof / revenue.where(revenue > 0)
+    marginal = (prof >= 0) & ((revenue <= 0) | (ratio < limit))
+    rest = prof.notna() & ~loss & ~marginal
+    rest_values = prof.where(rest)
+    before, _, total = share_before(rest_values, ids)
+    sb = before / total if total > 0 else before * 0.0
+    top = rest & (sb < rules["profit"]["top_share"])
+    quadrant = np.select([loss.to_numpy(), marginal.to_numpy(), top.to_numpy(), rest.to_numpy()],
+                         ["loss", "marginal", "top", "profitable"], default="")
+    return pd.DataFrame({"profit_quadrant": pd.Series(quadrant, index=prof.index).replace("", None),
+                         "profit_ratio": ratio, "quadrant_share_before": sb}, index=prof.index)
+
+
+def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """[§5] each indicator votes; most points wins; a tie at the top is mixed; no votes unknown."""
+    points = rules["motivation"]["points"]
+    scores = {m: np.zeros(len(t)) for m in MOTIVATIONS}
+    for fld, mapping in INDICATORS.items():
+        votes = t[fld].map(mapping)
+        for m in MOTIVATIONS:
+            scores[m] += (votes == m).to_numpy() * points[fld]
+    staff = t["ecommerce_staff"] >= rules["motivation"]["ecommerce_staff_profit_min"]
+    scores["profit"] += staff.to_numpy() * points["ecommerce_staff"]
+    matrix = np.vstack([scores[m] for m in MOTIVATIONS])
+    best = matrix.max(axis=0)
+    total = matrix.sum(axis=0)
+    at_top = (matrix == best).sum(axis=0)
+    winner = np.array(MOTIVATIONS, dtype=object)[matrix.argmax(axis=0)]
+    code = np.where(total == 0, "unknown", np.where(at_top > 1, "mixed", winner))
+    confidence = np.where(total == 0, 0.0, np.round(best / np.where(total == 0, 1, total), 2))
+    return pd.DataFrame({"motivation": code, "motivation_confidence": confidence,
+                         **{f"score_{m}": scores[m] for m in MOTIVATIONS}}, index=t.index)
+
+
+def style(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """[§4] explicit style wins over the two axes; contacts to decide and remaining."""
+    explicit = t["style"].where(t["style"] != "unknown")
+    axes = pd.Series([AXES.get((d, o)) for d, o in zip(t["decisiveness"], t["orientation"], strict=True)],
+                     index=t.index, dtype=object)
+    code = explicit.fillna(axes).fillna("unknown")
+    decide = code.map(rules["style"]["decides_after"]).astype(float)
+    remaining = (decide - t["contacts"]).clip(lower=0)
+    return pd.DataFrame({"style": code, "style_explicit": explicit.notna(),
+                         "contacts_to_decide": decide, "contacts_remaining": remaining},
+                        index=t.index)
+
+
+def _past_stats(past: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    mins = np.array([min(p) if isinstance(p, list) and p else math.nan for p in past], dtype=float)
+    means = np.array([sum(p) / len(p) if isinstance(p, list) and p else math.nan for p in past], dtype=float)
+    return mins, means
+
+
+def renewal(t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, rules: Rules) -> pd.DataFrame:
+    """[§5] renewal floor, satisfaction line and risk (herd: high → medium)."""
+    is_renewal = (lifecycle == "renewal").to_numpy()
+    mins, means = _past_stats(t["past_results"].where(pd.Series(is_renewal, index=t.index)))
+    floor = np.round(rules["renewal"]["floor_factor"] * mins, 2)
+    line = np.round(rules["renewal"]["satisfaction_factor"] * means, 2)
+    current = t["current_result"].to_numpy(dtype=float)
+    known = ~np.isnan(floor) & ~np.isnan(current)
+    risk = np.where(current < floor, "high", np.where(current < line, "medium", "low"))
+    lowered = (risk == "high") & (motivation_code.to_numpy() == "herd")
+    risk = np.where(lowered, "medium", risk)
+    return pd.DataFrame({"renewal_floor": floor, "satisfaction_line": line,
+                         "renewal_risk": pd.Series(np.where(known, risk, None), index=t.index, dtype=object),
+                         "risk_lowered": known & lowered, "past_min": mins, "past_mean": means},
+                        index=t.index)

@@ -1,0 +1,252 @@
+"""From a sheet's raw cells to a typed customer table: header detection, column mapping,
+value parsing, skipped rows, duplicate ids — and every data problem with its place.
+
+Pure: the caller (``kqexcel.io.ledger``) gets the raw rows out of a file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.core import values as V
+from kqexcel.rules import Rules, norm_key
+
+# header unit → multiplier for money and numbers; "%" marks ratios given in percent points
+_HEADER_UNIT = re.compile(
+    r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
+)
+HEADER_UNITS = {"元": 1.0, "rmb": 1.0, "cny": 1.0, "千元": 1e3, "k": 1e3, "万元": 1e4,
+                "亿元": 1e8, "m": 1e6}
+FIELD_DTYPES = {"text": object, "code": object, "yesno": object, "numbers": object,
+                "money": float, "ratio": float, "number": float, "integer": float,
+                "date": "datetime64[ns]"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A data problem (unreadable value or row) or a data gap (missing data that limits an
+    assessment), with its place as Excel shows it."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str | None
+    value: Any
+    reason: str
+    kind: str = "problem"  # "problem" | "gap"
+    detail: str = ""
+
+
+@dataclass
+class Column:
+    """One column of the sheet: its header as written, the field it maps to (None: carried)."""
+
+    index: int
+    header: str
+    field: str | None
+    scale: float = 1.0
+    percent: bool = False
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass
+class Ledger:
+    """A typed customer table: one column per known field (all fields present, missing ones
+    empty), ``_row`` (Excel row number), the carried-through columns, and the problems."""
+
+    file: str
+    sheet: str
+    header_row: int
+    columns: list[Column]
+    table: pd.DataFrame
+    carried: list[str]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def mapped(self) -> dict[str, Column]:
+        return {c.field: c for c in self.columns if c.field}
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
+    """The field a header cell names (or None), with its unit multiplier and percent flag."""
+    if cell is None:
+        return None, 1.0, False
+    text = unicodedata.normalize("NFKC", str(cell)).strip().casefold().rstrip("*:：").strip()
+    if not text:
+        return None, 1.0, False
+    scale, percent = 1.0, False
+    match = _HEADER_UNIT.match(text)
+    if match and match["name"]:
+        unit = match["unit"] or match["unit2"]
+        text = match["name"]
+        if unit == "%":
+            percent = True
+        else:
+            scale = HEADER_UNITS[unit]
+    key = norm_key(text).replace(" ", "")
+    return rules.header_lookup.get(key), scale, percent
+
+
+def _row_empty(row: Sequence[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
+    """Index of the header row: the best-matching of the first N non-empty rows (≥ min matches)."""
+    reader = rules["reader"]
+    best, best_count, seen = None, 0, 0
+    for index, row in enumerate(rows):
+        if _row_empty(row):
+            continue
+        seen += 1
+        fields = {header_field(c, rules)[0] for c in row} - {None}
+        if len(fields) > best_count:
+            best, best_count = index, len(fields)
+        if seen >= reader["header_scan_rows"]:
+            break
+    return best if best_count >= reader["header_min_matches"] else None
+
+
+def _parsers(rules: Rules, vocab: V.Vocabulary, column: Column) -> Any:
+    kind = rules["fields"][column.field]["type"]
+    if kind == "text":
+        return partial(V.parse_text, vocab=vocab)
+    if kind == "code":
+        lookup = rules.code_lookup[column.field]
+        return partial(V.parse_code, vocab=vocab, lookup=lookup)
+    if kind == "money":
+        return partial(V.parse_money, vocab=vocab, scale=column.scale)
+    if kind == "ratio":
+        return partial(V.parse_ratio, vocab=vocab, percent_points=column.percent)
+    if kind == "number":
+        return partial(V.parse_number, vocab=vocab, scale=column.scale)
+    if kind == "integer":
+        return partial(V.parse_integer, vocab=vocab)
+    if kind == "date":
+        return partial(V.parse_date, vocab=vocab)
+    if kind == "yesno":
+        return partial(V.parse_yesno, vocab=vocab)
+    if kind == "numbers":
+        return partial(V.parse_numbers, vocab=vocab, scale=column.scale)
+    raise ValueError(kind)  # pragma: no cover - the rules loader checks types
+
+
+def vocabulary(rules: Rules) -> V.Vocabulary:
+    reader = rules["reader"]
+    return V.Vocabulary(reader["placeholders"], reader["yes"], reader["no"])
+
+
+def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules, file: str,
+              sheet: str, row_offset: int = 1) -> Ledger:
+    """Type the customer rows under ``rows[header_index]``. ``row_offset`` is the Excel row
+    number of ``rows[0]``."""
+    vocab = vocabulary(rules)
+    header = list(rows[header_index])
+    columns: list[Column] = []
+    used: set[str] = set()
+    for index, cell in enumerate(header):
+        name = str(cell).strip() if cell is not None else ""
+        fld, scale, percent = header_field(cell, rules)
+        if fld in used:
+            fld = None  # a second column for the same field is carried through untouched
+        if fld:
+            used.add(fld)
+        if fld or name:
+            columns.append(Column(index, name or column_letter(index), fld, scale, percent))
+    width = max((c.index for c in columns), default=-1) + 1
+    problems: list[Problem] = []
+    mapped = {c.field: c for c in columns if c.field}
+    name_col = mapped.get("name")
+    id_col = mapped.get("customer_id")
+    totals = {norm_key(w).replace(" ", "") for w in rules["reader"]["total_row_words"]}
+
+    def is_total(row: Sequence[object]) -> bool:
+        cells = [row[c.index] for c in (name_col, id_col) if c and c.index < len(row)]
+        first = next((c for c in row if not V.Vocabulary([], [], []).is_blank(c)), None)
+        for cell in [*cells, first]:
+            if cell is not None and norm_key(V.clean_text(cell)).replace(" ", "").rstrip(":：") in totals:
+                return True
+        return False
+
+    body: list[list[object]] = []
+    row_numbers: list[int] = []
+    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 1):
+        row = list(row[:width]) + [None] * (width - len(row))
+        if _row_empty(row) or is_total(row):
+            continue
+        body.append(row)
+        row_numbers.append(offset + row_offset)
+
+    data: dict[str, Any] = {"_row": np.array(row_numbers, dtype=np.int64)}
+    for fld, spec in rules["fields"].items():
+        column = mapped.get(fld)
+        dtype = FIELD_DTYPES[spec["type"]]
+        if column is None or not body:
+            data[fld] = pd.Series([None] * len(body), dtype=dtype if dtype is not object else object)
+            if dtype == float:
+                data[fld] = pd.Series(np.full(len(body), np.nan))
+            continue
+        raw = [row[column.index] for row in body]
+        parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column))
+        for i, reason in enumerate(reasons):
+            if reason:
+                problems.append(Problem(file, sheet, row_numbers[i],
+                                        f"{column.header} ({column.letter})", raw[i], reason))
+        if dtype == "datetime64[ns]":
+            data[fld] = pd.to_datetime(pd.Series(parsed, dtype=object))
+        elif dtype == float:
+            data[fld] = pd.Series(parsed, dtype=float)
+        else:
+            data[fld] = pd.Series(parsed, dtype=object)
+    carried = []
+    for column in columns:
+        if column.field is None:
+            key = column.header
+            while key in data or key in carried:
+                key += "′"
+            carried.append(key)
+            data[key] = pd.Series([row[column.index] for row in body], dtype=object)
+    table = pd.DataFrame(data)
+
+    keep = np.ones(len(table), dtype=bool)
+    if name_col is None:
+        pass  # the reader refuses sheets without a name column before it gets here
+    else:
+        missing = table["name"].isna().to_numpy()
+        for i in np.flatnonzero(missing):
+            problems.append(Problem(file, sheet, int(row_numbers[i]),
+                                    f"{name_col.header} ({name_col.letter})", None, "missing_name"))
+        keep &= ~missing
+    if id_col is not None:
+        ids = table["customer_id"]
+        dup = ids.notna() & ids.duplicated(keep="first") & pd.Series(keep)
+        first_row = dict(zip(ids[ids.notna() & ~ids.duplicated()], table["_row"][ids.notna() & ~ids.duplicated()], strict=True))
+        for i in np.flatnonzero(dup.to_numpy()):
+            problems.append(Problem(file, sheet, int(row_numbers[i]),
+                                    f"{id_col.header} ({id_col.letter})", ids.iloc[i],
+                                    "duplicate_id", detail=str(first_row[ids.iloc[i]])))
+        keep &= ~dup.to_numpy()
+    table = table[keep].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)

@@ -1,0 +1,256 @@
+"""Cell value parsers: what Chinese ledgers really hold → a value, or the reason it can't be read.
+
+Every parser takes one raw cell value (as a reader gives it: str, float, int, bool, date,
+datetime or None) and returns ``(value, reason)``: ``reason`` is None when the cell was read (the
+value may be None for an empty cell or a placeholder) and a short English reason code otherwise.
+They never raise. Columns are parsed with :func:`parse_column`, which calls the parser once per
+distinct value, so a column of 100,000 repeated codes costs a handful of calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+Parsed = tuple[Any, str | None]
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+UNITS = {"元": 1.0, "千元": 1e3, "千": 1e3, "万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8,
+         "k": 1e3, "m": 1e6, "w": 1e4}
+_MONEY = re.compile(
+    r"^(?P<neg>[-−]|\()?\s*(?:[¥$]|rmb|cny)?\s*(?P<neg2>[-−])?\s*"
+    r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*"
+    r"(?P<unit>千元|万元|亿元|元|千|万|亿|k|m|w)?\s*(?:元|rmb|cny)?\s*\)?$"
+)
+_NUMBER = re.compile(r"^(?P<num>[-+−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+))\s*(?P<unit>[年次人个名家]?)$")
+_PERCENT = re.compile(r"^(?P<num>[-+−]?(?:\d+(?:\.\d+)?|\.\d+))\s*%$")
+_DATE_SEP = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_LIST_SEPS = re.compile(r"[;；、/\s]+")
+_LIST_COMMAS = re.compile(r"[,，]+")
+
+
+def clean_text(value: object) -> str:
+    """A raw cell as trimmed, NFKC-normalised text ('' for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+class Vocabulary:
+    """The spellings that mean 'empty', 'yes' and 'no' (from the rules file)."""
+
+    def __init__(self, placeholders: Iterable[str], yes: Iterable[str], no: Iterable[str]) -> None:
+        self.placeholders = {clean_text(p).casefold() for p in placeholders}
+        self.yes = {clean_text(p).casefold() for p in yes}
+        self.no = {clean_text(p).casefold() for p in no}
+
+    def is_blank(self, value: object) -> bool:
+        """True for None, '' and the placeholders (-, 无, N/A, …)."""
+        if value is None:
+            return True
+        if isinstance(value, float) and math.isnan(value):
+            return True
+        text = clean_text(value).casefold()
+        return text == "" or text in self.placeholders
+
+
+def _finite(number: float) -> Parsed:
+    if math.isnan(number) or math.isinf(number):
+        return None, "not_a_number"
+    return float(number), None
+
+
+def parse_number(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
+    """A plain number: 3, '3', '1,234', '3年'."""
+    if isinstance(value, bool):
+        return None, "not_a_number"
+    if isinstance(value, (int, float)):
+        number, reason = _finite(float(value))
+        return (None, reason) if reason else (number * scale, None)
+    if vocab.is_blank(value):
+        return None, None
+    text = clean_text(value).casefold().replace("−", "-")
+    match = _NUMBER.match(text)
+    if not match:
+        money, reason = parse_money(value, vocab, scale)
+        return (money, None) if reason is None else (None, "not_a_number")
+    return float(match["num"].replace(",", "")) * scale, None
+
+
+def parse_integer(value: object, vocab: Vocabulary) -> Parsed:
+    """A whole number ≥ 0: 3, '3', '3人'."""
+    number, reason = parse_number(value, vocab)
+    if reason or number is None:
+        return number, reason
+    if number < 0 or not float(number).is_integer():
+        return None, "not_a_whole_number"
+    return int(number), None
+
+
+def parse_money(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
+    """Money: 1234, '1,234', '¥1,234.50', '1.2万', '3亿', '(1,200)'. ``scale`` is the header's unit."""
+    if isinstance(value, bool):
+        return None, "not_money"
+    if isinstance(value, (int, float)):
+        number, reason = _finite(float(value))
+        return (None, "not_money") if reason else (number * scale, None)
+    if vocab.is_blank(value):
+        return None, None
+    text = clean_text(value).casefold().replace(" ", "").replace("，", ",")
+    match = _MONEY.match(text)
+    if not match:
+        return None, "not_money"
+    if match["neg"] == "(" and not text.endswith(")"):
+        return None, "not_money"
+    number = float(match["num"].replace(",", ""))
+    unit = match["unit"]
+    number *= UNITS[unit] if unit else scale
+    if match["neg"] in ("-", "−", "(") or match["neg2"]:
+        number = -number
+    return number, None
+
+
+def parse_ratio(value: object, vocab: Vocabulary, percent_points: bool = False) -> Parsed:
+    """A ratio: 0.35, '35%', 35 (a bare number in (1, 100] is percent points); > 100 is a problem."""
+    if isinstance(value, bool):
+        return None, "not_a_ratio"
+    if not isinstance(value, (int, float)):
+        if vocab.is_blank(value):
+            return None, None
+        text = clean_text(value).replace("−", "-")
+        match = _PERCENT.match(text)
+        if match:
+            return float(match["num"]) / 100, None
+        number, reason = parse_number(text, vocab)
+        if reason or number is None:
+            return None, "not_a_ratio"
+        value = number
+    number, reason = _finite(float(value))
+    if reason:
+        return None, "not_a_ratio"
+    if percent_points:
+        number = number / 100
+    if abs(number) <= 1:
+        return number, None
+    if 1 < number <= 100:
+        return number / 100, None
+    return None, "ratio_out_of_range"
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(value: object, vocab: Vocabulary) -> Parsed:
+    """A date: Excel dates, '2026-11-03', '2026/11/3', '2026.11.3', '2026年11月3日', 20261103,
+    or an Excel serial number."""
+    if isinstance(value, dt.datetime):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    if isinstance(value, bool):
+        return None, "not_a_date"
+    if isinstance(value, (int, float)):
+        if math.isnan(value):
+            return None, None
+        if float(value).is_integer() and 19000101 <= value <= 29991231:
+            parsed = _date(int(value) // 10000, int(value) // 100 % 100, int(value) % 100)
+            return (parsed, None) if parsed else (None, "not_a_date")
+        if 1 <= value < 2958466:  # Excel serial day number (1900-01-01 … 9999-12-31)
+            return EXCEL_EPOCH + dt.timedelta(days=int(value)), None
+        return None, "not_a_date"
+    if vocab.is_blank(value):
+        return None, None
+    text = clean_text(value)
+    match = _DATE_SEP.match(text) or _DATE_COMPACT.match(text)
+    if match:
+        parsed = _date(int(match[1]), int(match[2]), int(match[3]))
+        return (parsed, None) if parsed else (None, "not_a_date")
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return parse_date(float(text), vocab)
+    return None, "not_a_date"
+
+
+def parse_yesno(value: object, vocab: Vocabulary) -> Parsed:
+    """Yes/no: 是/否, 有/无, Y/N, yes/no, true/false, 1/0, √/× (无 means no here)."""
+    if isinstance(value, bool):
+        return value, None
+    if value is None:
+        return None, None
+    text = clean_text(value).casefold()
+    if text in vocab.yes:
+        return True, None
+    if text in vocab.no:
+        return False, None
+    if vocab.is_blank(value):
+        return None, None
+    return None, "not_yes_no"
+
+
+def parse_numbers(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
+    """A list of numbers: '12;8;15', '12、8', '12 8', '12,8' (commas separate only when no other
+    separator appears, else they group thousands). A single number is a list of one."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number, reason = parse_number(value, vocab, scale)
+        return (None, "not_a_number_list") if reason else ([number], None)
+    if vocab.is_blank(value):
+        return None, None
+    text = clean_text(value).replace("，", ",")
+    splitter = _LIST_SEPS if _LIST_SEPS.search(text) else _LIST_COMMAS
+    items = [item for item in splitter.split(text) if item.strip(" ,")]
+    numbers = []
+    for item in items:
+        number, reason = parse_number(item.strip(" ,"), vocab, scale)
+        if reason or number is None:
+            return None, "not_a_number_list"
+        numbers.append(number)
+    return (numbers or None), None
+
+
+def parse_code(value: object, vocab: Vocabulary, lookup: dict[str, str]) -> Parsed:
+    """A coded value matched against its synonyms (NFKC, trimmed, case-folded, `_ - space` as one)."""
+    from kqexcel.rules import norm_key
+
+    if vocab.is_blank(value):
+        return None, None
+    code = lookup.get(norm_key(clean_text(value)))
+    if code is None:
+        return None, "unknown_value"
+    return code, None
+
+
+def parse_text(value: object, vocab: Vocabulary) -> Parsed:
+    """Text: trimmed; a whole-number float (an id typed as 1001) is written without '.0'."""
+    if vocab.is_blank(value):
+        return None, None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10], None
+    return clean_text(value) if not isinstance(value, str) else value.strip(), None
+
+
+def parse_column(values: Iterable[object], parse: Callable[[object], Parsed]) -> tuple[list[Any], list[str | None]]:
+    """Parse a column, calling ``parse`` once per distinct hashable value."""
+    cache: dict[tuple[type, Hashable], Parsed] = {}
+    out: list[Any] = []
+    reasons: list[str | None] = []
+    for value in values:
+        key = (type(value), value)
+        try:
+            result = cache[key]
+        except KeyError:
+            result = cache[key] = parse(value)
+        except TypeError:  # unhashable
+            result = parse(value)
+        out.append(result[0])
+        reasons.append(result[1])
+    return out, reasons

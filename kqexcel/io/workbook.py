@@ -1,0 +1,460 @@
+"""Write a plan: the workbook (from the plan template), JSON Lines or CSV — always atomically.
+
+The workbook is made in two steps. openpyxl fills the template's small parts (header, issues,
+legend, notes, table and conditional-format ranges); then the plan sheet's rows are streamed
+straight into the package as inline strings — fast at 100,000 rows, and text from a ledger can
+never become a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.core.ledger import Problem
+from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan
+from kqexcel.errors import OutputError, TemplateError
+from kqexcel.io.templates import (ISSUE_HEADERS, ISSUES_NAME, LEGEND_NAME, PLAN_NAME, SHEET_TITLES,
+                                  bundled)
+from kqexcel.rules import Rules
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_CELL = 32767
+LABELLED = {"tier": "tier", "profit_quadrant": "profit_quadrant", "motivation": "motivation",
+            "style": "style", "lifecycle": "lifecycle", "renewal_risk": "renewal_risk",
+            "intent": "intent", "stage": "stage", "priority": "priority", "channel": "channel"}
+REASONS = {
+    "zh": {"not_money": "不是金额", "not_a_number": "不是数字", "not_a_whole_number": "不是非负整数",
+           "not_a_ratio": "不是比例（如 0.35、35%）", "ratio_out_of_range": "比例超过 100%",
+           "not_a_date": "不是日期", "not_yes_no": "不是 是/否", "not_a_number_list": "不是数字列表（如 12;8;15）",
+           "unknown_value": "不是可识别的选项", "missing_name": "客户名称为空，该行未计入",
+           "duplicate_id": "客户编号重复（首次出现在第 {detail} 行），该行未计入",
+           "no_value_no_tier": "缺少价值数据，无法分层",
+           "renewal_without_results": "续签客户缺少历史/本期效果，无法评估续约风险"},
+    "en": {"not_money": "not an amount of money", "not_a_number": "not a number",
+           "not_a_whole_number": "not a whole number ≥ 0", "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
+           "ratio_out_of_range": "ratio above 100%", "not_a_date": "not a date", "not_yes_no": "not yes/no",
+           "not_a_number_list": "not a list of numbers (e.g. 12;8;15)", "unknown_value": "not a known option",
+           "missing_name": "customer name is empty; row left out",
+           "duplicate_id": "duplicate customer ID (first at row {detail}); row left out",
+           "no_value_no_tier": "no value: no tier", "renewal_without_results":
+           "renewal customer without past/current results: renewal risk not assessed"},
+}
+KINDS = {"zh": {"problem": "数据问题", "gap": "数据缺口"}, "en": {"problem": "problem", "gap": "gap"}}
+
+
+def reason_text(problem: Problem, lang: str) -> str:
+    """The reason of a data problem in a rep's words."""
+    text = REASONS[lang].get(problem.reason, problem.reason)
+    return text.format(detail=problem.detail)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return value is pd.NaT
+
+
+def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], None]) -> None:
+    """Write ``out`` through a temporary file in the same folder, then replace it."""
+    if out.exists() and not force:
+        raise OutputError(f"{out} already exists (use --force to overwrite it)")
+    if out.exists() and out.is_dir():
+        raise OutputError(f"{out} is a folder")
+    folder = out.parent if str(out.parent) else Path(".")
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".~{out.stem}-", suffix=out.suffix, dir=folder)
+    except FileNotFoundError:
+        raise OutputError(f"cannot write {out}: folder {folder} does not exist") from None
+    except PermissionError:
+        raise OutputError(f"cannot write {out}: no permission to write in {folder}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.replace(tmp, out)
+    except PermissionError:
+        _remove(tmp)
+        raise OutputError(f"cannot write {out}: permission denied (is it open in Excel?)") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- JSON and CSV
+
+def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
+    """The plan as DOMAIN.md §9 records: codes, ISO dates, None for missing."""
+    t = plan.table
+    keys = [*IDENTITY, *PLAN_FIELDS]
+    ints = {"contacts_to_decide", "contacts_remaining", "priority_score", "days_overdue"}
+    columns = {k: t[k].tolist() for k in keys}
+    for i in range(len(t)):
+        record: dict[str, Any] = {}
+        for key in keys:
+            value = columns[key][i]
+            if key == "warnings":
+                value = list(value)
+            elif _is_missing(value):
+                value = None
+            elif key == "next_contact":
+                value = pd.Timestamp(value).date().isoformat()
+            elif key in ints:
+                value = int(value)
+            elif isinstance(value, (np.floating, float)):
+                value = float(value)
+            elif isinstance(value, np.integer):
+                value = int(value)
+            record[key] = value
+        yield record
+
+
+def write_json(plan: Plan, stream: IO[str]) -> None:
+    """JSON Lines, one object per customer."""
+    for record in plan_records(plan):
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_csv(plan: Plan, stream: IO[str]) -> None:
+    """CSV with the same keys as JSON; warnings joined by ';'."""
+    writer = csv.writer(stream)
+    keys = [*IDENTITY, *PLAN_FIELDS]
+    writer.writerow(keys)
+    for record in plan_records(plan):
+        row = []
+        for key in keys:
+            value = record[key]
+            if key == "warnings":
+                value = ";".join(value)
+            row.append("" if value is None else csv_safe(value))
+        writer.writerow(row)
+
+
+# --------------------------------------------------------------------------- the workbook
+
+def _display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
+    """(header, values) for every plan column as the workbook shows it (labels in ``lang``)."""
+    lang, t = plan.lang, plan.table
+    sep = str(rules["rationale"]["words"]["list_separator"][lang])
+    out: list[tuple[str, list[Any]]] = []
+    for key in [*IDENTITY, *PLAN_FIELDS]:
+        values = t[key].tolist()
+        if key in LABELLED:
+            domain = LABELLED[key]
+            labels = {c: rules.label(domain, c, lang) for c in set(v for v in values if not _is_missing(v))}
+            values = [None if _is_missing(v) else labels[v] for v in values]
+        elif key == "objective":
+            values = t["objective_text"].tolist()
+        elif key == "warnings":
+            names = {w: rules.label("warning", w, lang) for w in
+                     {w for ws in values for w in ws}}
+            values = [sep.join(names[w] for w in ws) or None for ws in values]
+        out.append((rules.field_label(key, lang), values))
+    headers = {h for h, _ in out}
+    for name in plan.carried:
+        header = name.rstrip("′")
+        while header in headers:
+            header += "*"
+        headers.add(header)
+        out.append((header, t[name].tolist()))
+    return out
+
+
+def _esc(text: str) -> str:
+    text = _ILLEGAL.sub("", text)
+    if len(text) > MAX_CELL:
+        text = text[:MAX_CELL - 1] + "…"
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cells(letter: str, values: list[Any], style: int, date_style: int, first_row: int) -> list[str]:
+    """The XML of one column's cells (empty string for an empty cell)."""
+    out = []
+    for r, value in enumerate(values, start=first_row):
+        if _is_missing(value):
+            out.append("")
+        elif isinstance(value, str):
+            out.append(f'<c r="{letter}{r}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(value)}</t></is></c>')
+        elif isinstance(value, (bool, np.bool_)):
+            out.append(f'<c r="{letter}{r}" s="{style}" t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value)
+            if math.isinf(number):
+                out.append("")
+            else:
+                out.append(f'<c r="{letter}{r}" s="{style}"><v>{int(number) if number.is_integer() and abs(number) < 1e15 else repr(number)}</v></c>')
+        elif isinstance(value, (dt.datetime, dt.date)):
+            moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+            serial = (moment.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
+            s = style if style != 0 and isinstance(value, pd.Timestamp) else date_style
+            out.append(f'<c r="{letter}{r}" s="{s}"><v>{int(serial) if serial.is_integer() else serial}</v></c>')
+        else:
+            out.append(f'<c r="{letter}{r}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(str(value))}</t></is></c>')
+    return out
+
+
+def _name_target(wb: Any, name: str) -> tuple[Any, int, int]:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    defined = wb.defined_names.get(name)
+    if defined is None:
+        raise TemplateError(f"the template has no defined name '{name}'")
+    destinations = list(defined.destinations)
+    if not destinations or destinations[0][0] not in wb.sheetnames:
+        raise TemplateError(f"the defined name '{name}' does not point at a sheet of the template")
+    sheet, ref = destinations[0]
+    letter, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
+    return wb[sheet], row, column_index_from_string(letter)
+
+
+def _extend_ranges(ws: Any, proto_row: int, last_row: int) -> None:
+    """Stretch conditional-format ranges on the prototype row over every data row."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+    from openpyxl.worksheet.cell_range import CellRange
+
+    old = ws.conditional_formatting
+    new = ConditionalFormattingList()
+    for cf in old:
+        ranges = []
+        for rng in cf.sqref.ranges:
+            cr = CellRange(rng.coord)
+            if cr.min_row <= proto_row <= cr.max_row:
+                cr.max_row = max(cr.max_row, last_row)
+            ranges.append(cr.coord)
+        for rule in cf.rules:
+            new.add(" ".join(ranges), rule)
+    ws.conditional_formatting = new
+
+
+def _fill_issues(wb: Any, plan: Plan, lang: str) -> None:
+    ws, row, col = _name_target(wb, ISSUES_NAME)
+    for j, text in enumerate(ISSUE_HEADERS[lang]):
+        ws.cell(row, col + j, text)
+    for i, p in enumerate(plan.problems, start=row + 1):
+        values = [p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind]]
+        for j, value in enumerate(values):
+            cell = ws.cell(i, col + j)
+            if isinstance(value, (dt.date, dt.datetime)):
+                value = value.isoformat()
+            cell.value = value if value is None or isinstance(value, (int, float)) else str(value)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # literal text, even when it starts with "="
+
+
+def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws, row, col = _name_target(wb, LEGEND_NAME)
+    texts = rules.tree.get("texts", {}).get("legend", {})
+    title = {"zh": "跟进计划说明", "en": "About this plan"}[lang]
+    ws.cell(row, col, title).font = Font(bold=True, size=14)
+    facts = {"zh": f"基准日 {plan.as_of.isoformat()}；规则版本 {rules.version}；来源 {', '.join(f for f, _ in plan.sources)}",
+             "en": f"As of {plan.as_of.isoformat()}; rules version {rules.version}; source {', '.join(f for f, _ in plan.sources)}"}
+    ws.cell(row + 1, col, facts[lang])
+    intro = texts.get("intro", {}).get(lang)
+    r = row + 2
+    if intro:
+        ws.cell(r, col, intro).alignment = Alignment(wrap_text=False)
+        r += 1
+    r += 1
+    heads = {"zh": ("字段", "代码", "说明"), "en": ("Field", "Code", "Meaning")}[lang]
+    for j, text in enumerate(heads):
+        ws.cell(r, col + j, text).font = Font(bold=True)
+    r += 1
+    for key in PLAN_FIELDS:
+        ws.cell(r, col, rules.field_label(key, lang))
+        ws.cell(r, col + 1, key)
+        ws.cell(r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(wrap_text=True, vertical="top")
+        r += 1
+    r += 1
+    code_domains = [("tier", None), ("profit_quadrant", "quadrant"), ("motivation", "motivation"),
+                    ("style", "style"), ("lifecycle", "lifecycle"), ("renewal_risk", None),
+                    ("intent", "intent"), ("stage", "stage"), ("priority", None),
+                    ("channel", "channel"), ("objective", "objective"), ("warning", "warning")]
+    for domain, text_domain in code_domains:
+        header = rules.field_label("warnings" if domain == "warning" else domain, lang)
+        ws.cell(r, col, header).font = Font(bold=True)
+        r += 1
+        for code in rules["codes"][domain]:
+            ws.cell(r, col, rules.label(domain, code, lang))
+            ws.cell(r, col + 1, code)
+            text = rules.text(text_domain, code, lang) if text_domain else None
+            if domain == "style" and code != "unknown":
+                text = " ".join(x for x in (rules.text("style", code, lang, "approach"),
+                                            rules.text("style", code, lang, "words")) if x)
+            if text:
+                ws.cell(r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(wrap_text=True, vertical="top")
+            r += 1
+        r += 1
+
+
+def _retitle(wb: Any, lang: str) -> None:
+    for kind, titles in SHEET_TITLES.items():
+        for ws in wb.worksheets:
+            if ws.title in titles.values() and ws.title != titles[lang] and titles[lang] not in wb.sheetnames:
+                old = ws.title
+                ws.title = titles[lang]
+                for defined in list(wb.defined_names.values()):
+                    defined.attr_text = defined.attr_text.replace(f"'{old}'!", f"'{ws.title}'!").replace(f"{old}!", f"'{ws.title}'!")
+                del kind
+
+
+def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path | None = None,
+               force: bool = False, progress: Callable[[int], None] | None = None) -> Path:
+    """Write the plan workbook ``out`` from the plan template (atomically)."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+
+    out = Path(out)
+    template_path = Path(template) if template else bundled("plan.xlsx")
+    try:
+        wb = load_workbook(template_path)
+    except FileNotFoundError:
+        raise TemplateError(f"template not found: {template_path}") from None
+    except Exception as exc:
+        raise TemplateError(f"{template_path}: cannot open the template ({exc})") from None
+    lang = plan.lang
+    _retitle(wb, lang)
+    ws, head_row, head_col = _name_target(wb, PLAN_NAME)
+    columns = _display_columns(plan, rules)
+    n = len(plan.table)
+    proto_row = head_row + 1
+    n_standard = len(IDENTITY) + len(PLAN_FIELDS)
+    header_style = ws.cell(head_row, head_col)._style
+    styles: list[int] = []
+    for j in range(len(columns)):
+        source = ws.cell(proto_row, head_col + min(j, n_standard))
+        styles.append(source.style_id)
+    date_style = ws.cell(proto_row, head_col + n_standard - len(PLAN_FIELDS) + PLAN_FIELDS.index("next_contact")).style_id
+    for j, (header, _) in enumerate(columns):
+        cell = ws.cell(head_row, head_col + j, header)
+        cell.data_type = "s"
+        if j >= n_standard:
+            cell._style = header_style
+    for j in range(len(columns), n_standard + 1):  # the template's spare prototype column
+        ws.cell(head_row, head_col + j).value = None
+    for j in range(len(columns) + 1):
+        ws.cell(proto_row, head_col + j).value = None
+    last_row = head_row + max(n, 1)
+    last_col = get_column_letter(head_col + len(columns) - 1)
+    first_col = get_column_letter(head_col)
+    ref = f"{first_col}{head_row}:{last_col}{last_row}"
+    for table in list(ws.tables.values()):
+        if table.ref.split(":")[0].replace("$", "") == f"{first_col}{head_row}":
+            table.ref = ref
+            table.tableColumns = []
+            if table.autoFilter is not None:
+                table.autoFilter.ref = ref
+    _extend_ranges(ws, proto_row, last_row)
+    if 0 < n <= rules["output"]["notes_max_rows"]:
+        note_cols = {f: head_col + len(IDENTITY) + PLAN_FIELDS.index(f) for f in NOTE_FIELDS}
+        for fld, col in note_cols.items():
+            for i, text in enumerate(plan.notes[fld].tolist()):
+                if text:
+                    comment = Comment(text, "kqexcel", width=420, height=160)
+                    ws.cell(head_row + 1 + i, col).comment = comment
+    _fill_issues(wb, plan, lang)
+    _fill_legend(wb, rules, lang, plan)
+    staged = io.BytesIO()
+    wb.save(staged)
+    sheet_part = _sheet_part(staged, ws.title, wb)
+    letters = [get_column_letter(head_col + j) for j in range(len(columns))]
+
+    def rows_xml() -> Iterator[str]:
+        block = 2000
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            cols = [_cells(letters[j], values[start:stop], styles[j], date_style, head_row + 1 + start)
+                    for j, (_, values) in enumerate(columns)]
+            parts = []
+            for i, row_cells in enumerate(zip(*cols, strict=True)):
+                parts.append(f'<row r="{head_row + 1 + start + i}">{"".join(row_cells)}</row>')
+            yield "".join(parts)
+            if progress:
+                progress(stop - start)
+
+    def write(stream: IO[bytes]) -> None:
+        _splice(staged, stream, sheet_part, head_row, f"{first_col}1:{last_col}{last_row}", rows_xml())
+
+    atomic_write(out, force, write)
+    return out
+
+
+def _sheet_part(package: io.BytesIO, title: str, wb: Any) -> str:
+    """The zip member holding the sheet named ``title``."""
+    from xml.etree import ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    with zipfile.ZipFile(package) as archive:
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    rid = next(s.get(f"{{{ns['r']}}}id") for s in book.iter(f"{{{ns['m']}}}sheet") if s.get("name") == title)
+    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+    target = target.lstrip("/")
+    return target if target.startswith("xl/") else f"xl/{target}"
+
+
+_ROW = re.compile(r'<row [^>]*?r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
+
+
+def _splice(package: io.BytesIO, stream: IO[bytes], part: str, head_row: int, dimension: str,
+            rows: Iterable[str]) -> None:
+    """Copy the package, replacing the data rows of sheet ``part`` with ``rows``."""
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as dst:
+        for info in src.infolist():
+            if info.filename != part:
+                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            xml = src.read(part).decode("utf-8")
+            start = xml.find("<sheetData")
+            if xml.startswith("<sheetData/>", start):
+                head, inner, tail = xml[:start], "", xml[start + len("<sheetData/>"):]
+            else:
+                open_end = xml.index(">", start) + 1
+                close = xml.index("</sheetData>", open_end)
+                head, inner, tail = xml[:start], xml[open_end:close], xml[close + len("</sheetData>"):]
+            kept = "".join(m.group(0) for m in _ROW.finditer(inner) if int(m.group(1)) <= head_row)
+            head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>', head)
+            target = zipfile.ZipInfo(part, date_time=info.date_time)
+            target.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(target, "w") as out:
+                out.write(head.encode("utf-8"))
+                out.write(b"<sheetData>")
+                out.write(kept.encode("utf-8"))
+                for chunk in rows:
+                    out.write(chunk.encode("utf-8"))
+                out.write(b"</sheetData>")
+                out.write(tail.encode("utf-8"))
