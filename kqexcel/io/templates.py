@@ -117,9 +117,11 @@ def build_all(directory: str | Path, rules: Rules | None = None) -> list[Path]:
     """Write the bundled templates into ``directory`` (``kq template build``)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    from kqexcel.io.sample import build_sample_ledger
+
     path = directory / "plan.xlsx"
     build_plan_template(rules).save(path)
-    return [path]
+    return [path, build_sample_ledger(directory / "sample_ledger.xlsx")]
 
 
 def bundled(name: str) -> Path:

@@ -447,7 +447,7 @@ def _splice(package: io.BytesIO, stream: IO[bytes], part: str, head_row: int, di
                 close = xml.index("</sheetData>", open_end)
                 head, inner, tail = xml[:start], xml[open_end:close], xml[close + len("</sheetData>"):]
             kept = "".join(m.group(0) for m in _ROW.finditer(inner) if int(m.group(1)) <= head_row)
-            head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>', head)
+            head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', head)
             target = zipfile.ZipInfo(part, date_time=info.date_time)
             target.compress_type = zipfile.ZIP_DEFLATED
             with dst.open(target, "w") as out:

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+AS_OF = "2026-11-22"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    """A private copy of the committed messy ledger."""
+    target = tmp_path / "messy_ledger.xlsx"
+    shutil.copy(DATA / "messy_ledger.xlsx", target)
+    return target
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    target = tmp_path / "sample_ledger.xlsx"
+    shutil.copy(ROOT / "templates" / "sample_ledger.xlsx", target)
+    return target
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def soffice() -> str:
+    """The LibreOffice binary; missing is a skip locally and a failure in CI."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return found
+
+
+def libreoffice_csv(path: Path, outdir: Path) -> dict[str, Path]:
+    """Open ``path`` in headless LibreOffice (recalculating) and export every sheet as UTF-8 CSV."""
+    binary = soffice()
+    profile = outdir / "lo-profile"
+    result = subprocess.run(
+        [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+         "--outdir", str(outdir), str(path)],
+        capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    sheets = {p.stem[len(path.stem) + 1:]: p for p in outdir.glob(f"{path.stem}-*.csv")}
+    assert sheets, f"LibreOffice wrote no CSV: {result.stdout} {result.stderr}"
+    return sheets
