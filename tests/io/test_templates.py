@@ -1,0 +1,49 @@
+"""The bundled templates are what the builder makes, and survive openpyxl load/save."""
+
+from __future__ import annotations
+
+import warnings
+
+import openpyxl
+import pytest
+
+from tests.conftest import ROOT
+
+from kqexcel.io.templates import build_all
+
+
+def _cells(wb):
+    out = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None or cell.has_style:
+                    out[(ws.title, cell.coordinate)] = (cell.value, cell.number_format, cell.quotePrefix)
+    return out
+
+
+@pytest.mark.parametrize("name", ["plan.xlsx", "sample_ledger.xlsx"])
+def test_committed_templates_match_the_builder(tmp_path, name):
+    build_all(tmp_path)
+    built = openpyxl.load_workbook(tmp_path / name)
+    committed = openpyxl.load_workbook(ROOT / "templates" / name)
+    assert built.sheetnames == committed.sheetnames
+    assert _cells(built) == _cells(committed), f"templates/{name} is stale: run `kq template build templates`"
+    assert sorted(built.defined_names) == sorted(committed.defined_names)
+    for ws in built.worksheets:
+        other = committed[ws.title]
+        assert sorted(ws.tables) == sorted(other.tables)
+        assert [str(c.sqref) for c in ws.conditional_formatting] == [str(c.sqref) for c in other.conditional_formatting]
+
+
+@pytest.mark.parametrize("name", ["plan.xlsx", "sample_ledger.xlsx"])
+def test_templates_survive_load_and_save_without_warnings(tmp_path, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wb = openpyxl.load_workbook(ROOT / "templates" / name)
+        wb.save(tmp_path / name)
+
+
+def test_plan_template_names_the_writers_places():
+    wb = openpyxl.load_workbook(ROOT / "templates" / "plan.xlsx")
+    assert {"kq_plan", "kq_issues", "kq_legend"} <= set(wb.defined_names)

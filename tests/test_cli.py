@@ -1,0 +1,192 @@
+"""The `kq` command: output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+
+from tests.conftest import AS_OF, sha256
+
+from kqexcel.cli import cli
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in all_commands(cli)], ids=" ".join)
+def test_every_command_has_help_with_an_example(runner, path):
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"kq {' '.join(path)}" in result.output
+
+
+def test_plan_sample_is_clean_and_writes_beside_the_ledger(runner, sample):
+    before = sha256(sample)
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    out = sample.with_name("sample_ledger_plan.xlsx")
+    assert out.exists()
+    assert sha256(sample) == before
+    assert "40 位客户" in result.stderr and "P1 7 位" in result.stderr
+    assert "0 个数据问题、1 个数据缺口" in result.stderr
+
+
+def test_existing_output_needs_force(runner, sample):
+    assert runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF]).exit_code == 0
+    out = sample.with_name("sample_ledger_plan.xlsx")
+    stamp = out.stat().st_mtime_ns
+    again = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
+    assert again.exit_code == 1
+    assert again.stderr.strip() == f"Error: {out} already exists (use --force to overwrite it)"
+    assert out.stat().st_mtime_ns == stamp
+    forced = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--force"])
+    assert forced.exit_code == 0
+
+
+def test_no_temporary_files_are_left(runner, sample):
+    runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
+    assert sorted(p.name for p in sample.parent.iterdir()) == ["sample_ledger.xlsx", "sample_ledger_plan.xlsx"]
+
+
+def test_json_goes_to_stdout(runner, sample):
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 40
+    assert json.loads(lines[0])["customer_id"] == "KH001"
+
+
+def test_several_ledgers_into_a_folder(runner, sample, messy, tmp_path):
+    out = tmp_path / "plans"
+    out.mkdir()
+    result = runner.invoke(cli, ["plan", str(sample), str(messy), "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 1  # the messy one has problems
+    assert sorted(p.name for p in out.iterdir()) == ["messy_ledger_plan.xlsx", "sample_ledger_plan.xlsx"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["plan", "--as-of", "2026-13-01", "{sample}"], "'2026-13-01' is not a date like 2026-11-30"),
+    (["plan", "--format", "pdf", "{sample}"], "'pdf' is not one of"),
+    (["plan", "{missing}"], "does not exist"),
+    (["plan"], "Missing argument 'LEDGERS...'"),
+    (["plan", "{sample}", "{sample}", "-o", "{file}"], "-o must be an existing folder"),
+])
+def test_usage_errors_exit_2(runner, sample, tmp_path, args, message):
+    values = {"sample": str(sample), "missing": str(tmp_path / "nope.xlsx"), "file": str(tmp_path / "x.xlsx")}
+    result = runner.invoke(cli, [a.format(**values) for a in args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(("content", "name", "message"), [
+    (b"hello, this is not a workbook", "fake.xlsx", "not a valid .xlsx workbook (the file is not a zip package)"),
+    (b"", "empty.xlsx", "the file is empty"),
+    (b"a,b\n1,2\n", "nohead.csv", "no sheet has a recognisable header row"),
+    (b"x", "ledger.txt", "unsupported file type '.txt'"),
+])
+def test_bad_files_are_one_line_errors(runner, tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(cli, ["plan", str(path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_debug_shows_the_exception(runner, tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"not a zip")
+    result = runner.invoke(cli, ["--debug", "plan", str(path)])
+    assert result.exit_code == 1
+    assert type(result.exception).__name__ == "LedgerError"
+
+
+def test_sheet_option(runner, sample):
+    result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--format", "json"])
+    assert result.exit_code == 1
+    assert "no sheet named 'Nope' (sheets: 客户台账)" in result.stderr
+    ok = runner.invoke(cli, ["plan", str(sample), "--sheet", "客户台账", "--format", "json", "--as-of", AS_OF])
+    assert ok.exit_code == 0 and len(ok.stdout.splitlines()) == 40
+
+
+def test_rules_overlay_changes_the_plan(runner, sample, tmp_path):
+    rules = tmp_path / "company.toml"
+    rules.write_text("[tier]\na_share = 0.5\n\n[priority]\np1 = 90\n", encoding="utf-8")
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json", "--rules", str(rules)])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    # shares before: 0, .2197, .3638, .4668 (< 0.5 → A), .5492 → B
+    assert sum(r["tier"] == "A" for r in records) == 4
+    assert not any(r["priority"] == "P1" and r["priority_score"] < 90 for r in records)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[tier]\na_shar = 0.5\n", "unknown key 'tier.a_shar'"),
+    ("[tier]\na_share = 'high'\n", "'tier.a_share' must be a number"),
+    ("[tier]\na_share = 1.5\n", "'tier.a_share' must be between 0 and 1"),
+    ("[priority]\np1 = 10\n", "'priority.p1' must not be smaller than 'priority.p2'"),
+    ("[cadence]\ntier_days = { A = 7.5 }\n", "'cadence.tier_days.A' must be a whole number"),
+    ("[tier\n", "not valid TOML"),
+])
+def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}: ") and message in result.stderr
+
+
+def test_rules_show_round_trips(runner, tmp_path):
+    import tomllib
+
+    from kqexcel.rules import load_rules
+
+    result = runner.invoke(cli, ["rules", "show"])
+    assert result.exit_code == 0
+    assert tomllib.loads(result.stdout) == load_rules().tree
+    path = tmp_path / "all.toml"
+    path.write_text(result.stdout, encoding="utf-8")
+    check = runner.invoke(cli, ["rules", "check", str(path)])
+    assert check.exit_code == 0 and "规则文件可用" in check.stdout
+
+
+def test_synonyms_in_an_overlay_are_added(runner, tmp_path, sample):
+    from kqexcel.rules import load_rules
+
+    path = tmp_path / "syn.toml"
+    path.write_text('[codes.intent.interested]\nsynonyms = ["很感兴趣"]\n', encoding="utf-8")
+    rules = load_rules(path)
+    assert rules.tree["codes"]["intent"]["interested"]["synonyms"] == ["有意向", "很感兴趣"]
+    assert rules.code_lookup["intent"]["很感兴趣"] == "interested"
+
+
+def test_output_folder_missing_is_one_line(runner, sample, tmp_path):
+    result = runner.invoke(cli, ["plan", str(sample), "-o", str(tmp_path / "no" / "where.xlsx")])
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr
+
+
+def test_version(runner):
+    from kqexcel import __version__
+
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_module_entry_point_runs():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "kqexcel", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "kq plan" in result.stdout
+    assert shutil.which("kq") is None or Path(shutil.which("kq")).exists()

@@ -1,0 +1,56 @@
+"""LibreOffice, our real spreadsheet client, opens what kq writes and reads the same values."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from tests.conftest import AS_OF, libreoffice_csv
+
+from kqexcel.cli import cli
+
+pytestmark = pytest.mark.libreoffice
+
+
+def _rows(path):
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_libreoffice_reads_the_sample_plan(runner, sample, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in runner.invoke(
+        cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json"]).stdout.splitlines()]
+    sheets = libreoffice_csv(out, tmp_path / "lo")
+    assert set(sheets) == {"跟进计划", "问题", "说明"}
+    rows = _rows(sheets["跟进计划"])
+    header = rows[0]
+    assert header[:5] == ["客户编号", "客户名称", "客户经理", "区域", "价值层级"]
+    body = rows[1:]
+    assert len(body) == len(records) == 40
+    col = {name: header.index(name) for name in header}
+    for row, record in zip(body, records, strict=True):
+        assert row[col["客户编号"]] == record["customer_id"]
+        assert row[col["价值层级"]] == (record["tier"] or "")
+        assert row[col["优先级"]] == record["priority"]
+        assert int(row[col["优先分"]]) == record["priority_score"]
+        assert row[col["下次联系日期"]] == record["next_contact"]
+        assert int(row[col["逾期天数"]]) == record["days_overdue"]
+    issues = _rows(sheets["问题"])
+    assert issues[0][:3] == ["文件", "工作表", "行号"]
+    assert len(issues) == 2  # one data gap in the sample
+
+
+def test_libreoffice_keeps_formula_text_as_text(runner, messy, tmp_path):
+    out = tmp_path / "messy_plan.xlsx"
+    result = runner.invoke(cli, ["plan", str(messy), "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 1
+    rows = _rows(libreoffice_csv(out, tmp_path / "lo")["跟进计划"])
+    names = [r[1] for r in rows[1:]]
+    assert names[2] == "=1+1"  # not evaluated to 2
+    assert rows[2][-1] == '=HYPERLINK("http://x")'
+    assert rows[4][-1] == "@SUM(1)" and rows[6][-1] == "+1+1"
