@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 import pytest
 
-from tests.conftest import AS_OF, sha256
-
 from kqexcel.cli import cli
+from tests.conftest import AS_OF, sha256
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):

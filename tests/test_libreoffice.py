@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from tests.conftest import AS_OF, libreoffice_csv
-
 from kqexcel.cli import cli
+from tests.conftest import AS_OF, libreoffice_csv
 
 pytestmark = pytest.mark.libreoffice
 

@@ -16,9 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import AS_OF, sha256
-
 from kqexcel.cli import cli
+from tests.conftest import AS_OF, sha256
 
 FIELDS = ["customer_id", "name", "tier", "cumulative_share", "profit", "profit_quadrant",
           "expected_value", "motivation", "style", "contacts_to_decide", "contacts_remaining",

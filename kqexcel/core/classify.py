@@ -82,7 +82,8 @@ def tiers(value: pd.Series, ids: pd.Series, lifecycle: pd.Series, rules: Rules) 
         sb = np.full(len(v), np.nan)
         tier = np.full(len(v), "C")
         cumulative = np.full(len(v), np.nan)
-    tier_col = pd.Series(np.where(has, tier, None), index=value.index, dtype=object)
+    tier_col = pd.Series(np.where(has, tier, None), index  # type: ignore[call-overload]
+=value.index, dtype=object)
     return pd.DataFrame({"tier": tier_col,
                          "cumulative_share": np.where(has, cumulative, np.nan),
                          "tier_value": v, "tier_share_before": sb, "tier_total": total},
@@ -158,6 +159,7 @@ def renewal(t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, r
     lowered = (risk == "high") & (motivation_code.to_numpy() == "herd")
     risk = np.where(lowered, "medium", risk)
     return pd.DataFrame({"renewal_floor": floor, "satisfaction_line": line,
-                         "renewal_risk": pd.Series(np.where(known, risk, None), index=t.index, dtype=object),
+                         "renewal_risk": pd.Series(np.where(known, risk, None), index  # type: ignore[call-overload]
+=t.index, dtype=object),
                          "risk_lowered": known & lowered, "past_min": mins, "past_mean": means},
                         index=t.index)

@@ -133,7 +133,7 @@ def _parsers(rules: Rules, vocab: V.Vocabulary, column: Column) -> Any:
     if kind == "text":
         return partial(V.parse_text, vocab=vocab)
     if kind == "code":
-        lookup = rules.code_lookup[column.field]
+        lookup = rules.code_lookup[str(column.field)]
         return partial(V.parse_code, vocab=vocab, lookup=lookup)
     if kind == "money":
         return partial(V.parse_money, vocab=vocab, scale=column.scale)
@@ -203,9 +203,7 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         column = mapped.get(fld)
         dtype = FIELD_DTYPES[spec["type"]]
         if column is None or not body:
-            data[fld] = pd.Series([None] * len(body), dtype=dtype if dtype is not object else object)
-            if dtype == float:
-                data[fld] = pd.Series(np.full(len(body), np.nan))
+            data[fld] = pd.Series([None] * len(body), dtype=dtype)
             continue
         raw = [row[column.index] for row in body]
         parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column))
@@ -214,11 +212,9 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
                 problems.append(Problem(file, sheet, row_numbers[i],
                                         f"{column.header} ({column.letter})", raw[i], reason))
         if dtype == "datetime64[ns]":
-            data[fld] = pd.to_datetime(pd.Series(parsed, dtype=object))
-        elif dtype == float:
-            data[fld] = pd.Series(parsed, dtype=float)
+            data[fld] = pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[ns]")
         else:
-            data[fld] = pd.Series(parsed, dtype=object)
+            data[fld] = pd.Series(parsed, dtype=dtype)
     carried = []
     for column in columns:
         if column.field is None:
@@ -234,7 +230,7 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         pass  # the reader refuses sheets without a name column before it gets here
     else:
         missing = table["name"].isna().to_numpy()
-        for i in np.flatnonzero(missing):
+        for i in map(int, np.flatnonzero(missing)):
             problems.append(Problem(file, sheet, int(row_numbers[i]),
                                     f"{name_col.header} ({name_col.letter})", None, "missing_name"))
         keep &= ~missing
@@ -242,7 +238,7 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         ids = table["customer_id"]
         dup = ids.notna() & ids.duplicated(keep="first") & pd.Series(keep)
         first_row = dict(zip(ids[ids.notna() & ~ids.duplicated()], table["_row"][ids.notna() & ~ids.duplicated()], strict=True))
-        for i in np.flatnonzero(dup.to_numpy()):
+        for i in map(int, np.flatnonzero(dup.to_numpy())):
             problems.append(Problem(file, sheet, int(row_numbers[i]),
                                     f"{id_col.header} ({id_col.letter})", ids.iloc[i],
                                     "duplicate_id", detail=str(first_row[ids.iloc[i]])))

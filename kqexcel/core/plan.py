@@ -135,14 +135,14 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     value_field = "revenue" if value_kind == "revenue" else "profit"
     mapped = ledger.mapped.get(value_field)
     value_column = f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(value_field, lang)
-    for i in np.flatnonzero(tier["tier"].isna().to_numpy()):
-        problems.append(Problem(ledger.file, ledger.sheet, int(t["_row"].iat[i]), value_column, None,
+    for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
+        problems.append(Problem(ledger.file, ledger.sheet, int(t["_row"].iat[k]), value_column, None,
                                 "no_value_no_tier"))
     renewal_rows = (lifecycle == "renewal").to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
     gap_missing: dict[int, str] = {}
-    for i in np.flatnonzero(renewal_rows & (past_missing | current_missing)):
+    for i in map(int, np.flatnonzero(renewal_rows & (past_missing | current_missing))):
         names = [rules.field_label(f, lang) for f, miss in
                  (("past_results", past_missing[i]), ("current_result", current_missing[i])) if miss]
         gap_missing[i] = W.list_sep.join(names)

@@ -132,7 +132,7 @@ def parse_ratio(value: object, vocab: Vocabulary, percent_points: bool = False) 
         if reason or number is None:
             return None, "not_a_ratio"
         value = number
-    number, reason = _finite(float(value))
+    number, reason = _finite(float(value))  # type: ignore[arg-type]
     if reason:
         return None, "not_a_ratio"
     if percent_points:

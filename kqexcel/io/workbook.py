@@ -8,6 +8,7 @@ never become a formula.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -27,8 +28,14 @@ import pandas as pd
 from kqexcel.core.ledger import Problem
 from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan
 from kqexcel.errors import OutputError, TemplateError
-from kqexcel.io.templates import (ISSUE_HEADERS, ISSUES_NAME, LEGEND_NAME, PLAN_NAME, SHEET_TITLES,
-                                  bundled)
+from kqexcel.io.templates import (
+    ISSUE_HEADERS,
+    ISSUES_NAME,
+    LEGEND_NAME,
+    PLAN_NAME,
+    SHEET_TITLES,
+    bundled,
+)
 from kqexcel.rules import Rules
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -99,10 +106,8 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], None]) -> 
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 # --------------------------------------------------------------------------- JSON and CSV
@@ -177,7 +182,7 @@ def _display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "objective":
             values = t["objective_text"].tolist()
         elif key == "warnings":
-            names = {w: rules.label("warning", w, lang) for w in
+            names = {w: str(rules.label("warning", w, lang)) for w in
                      {w for ws in values for w in ws}}
             values = [sep.join(names[w] for w in ws) or None for ws in values]
         out.append((rules.field_label(key, lang), values))
@@ -225,7 +230,7 @@ def _cells(letter: str, values: list[Any], style: int, date_style: int, first_ro
 
 
 def _name_target(wb: Any, name: str) -> tuple[Any, int, int]:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     defined = wb.defined_names.get(name)
     if defined is None:
@@ -289,8 +294,8 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
         r += 1
     r += 1
     heads = {"zh": ("字段", "代码", "说明"), "en": ("Field", "Code", "Meaning")}[lang]
-    for j, text in enumerate(heads):
-        ws.cell(r, col + j, text).font = Font(bold=True)
+    for j, head in enumerate(heads):
+        ws.cell(r, col + j, head).font = Font(bold=True)
     r += 1
     for key in PLAN_FIELDS:
         ws.cell(r, col, rules.field_label(key, lang))
@@ -309,7 +314,7 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
         for code in rules["codes"][domain]:
             ws.cell(r, col, rules.label(domain, code, lang))
             ws.cell(r, col + 1, code)
-            text = rules.text(text_domain, code, lang) if text_domain else None
+            text: str | None = rules.text(text_domain, code, lang) if text_domain else None
             if domain == "style" and code != "unknown":
                 text = " ".join(x for x in (rules.text("style", code, lang, "approach"),
                                             rules.text("style", code, lang, "words")) if x)
@@ -423,7 +428,7 @@ def _sheet_part(package: io.BytesIO, title: str, wb: Any) -> str:
         rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     rid = next(s.get(f"{{{ns['r']}}}id") for s in book.iter(f"{{{ns['m']}}}sheet") if s.get("name") == title)
     target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-    target = target.lstrip("/")
+    target = str(target).lstrip("/")
     return target if target.startswith("xl/") else f"xl/{target}"
 
 

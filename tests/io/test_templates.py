@@ -7,9 +7,8 @@ import warnings
 import openpyxl
 import pytest
 
-from tests.conftest import ROOT
-
 from kqexcel.io.templates import build_all
+from tests.conftest import ROOT
 
 
 def _cells(wb):
