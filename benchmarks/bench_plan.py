@@ -1,0 +1,144 @@
+"""Benchmark `kq plan` on generated messy ledgers (not a test: it prints figures).
+
+    python benchmarks/bench_plan.py                 # 500 and 10,000 rows, 3 runs each
+    python benchmarks/bench_plan.py --sizes 100000 --runs 3 --json out.json
+
+For each size: whole-process wall time of `kq plan` (median of the runs, start-up included),
+rows/s, peak RSS of the process (from wait4), and the in-process stages read / classify / write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+HEADER = ["客户编号", "客户名称", "客户经理", "区域", "企业类型", "客户类别", "年销售额", "毛利率", "服务成本",
+          "潜在增量", "成交概率", "合作年限", "签约状态", "到期日", "历史效果", "本期效果", "发展阶段", "同业竞争",
+          "电商经验", "操作人数", "经营视野", "主要期望", "国内客户", "决策风格", "沟通倾向", "性格类型", "购买意向",
+          "合作阶段", "最近联系日期", "联系次数", "已接触决策层", "未兑现承诺", "承诺期限", "未结投诉", "需求状态",
+          "备注", "对接人"]
+
+
+def messy_row(i: int, rnd: random.Random) -> list[object]:
+    """One customer in the spellings real ledgers use (DOMAIN.md §1)."""
+    base = dt.date(2026, 11, 22)
+    day = base - dt.timedelta(days=rnd.randint(0, 120))
+    date_spellings = [day, day.isoformat(), f"{day.year}/{day.month}/{day.day}", f"{day.year}.{day.month}.{day.day}",
+                      f"{day.year}年{day.month}月{day.day}日", int(day.strftime("%Y%m%d")), None]
+    revenue = rnd.lognormvariate(12, 1.5)
+    money = [round(revenue, 2), f"{revenue:,.0f}", f"¥{revenue:,.2f}", f"{revenue / 10000:.1f}万", None]
+    pick = rnd.choice
+    return [
+        f"K{i:06d}", f"客户{i}号商贸有限公司", pick(["张伟", "李娜", "王强", "赵敏"]), pick(["华东", "华北", "华南", "西南"]),
+        pick(["生产型", "批发", "零售", "服务型", None]), pick(["直接客户", "经销商", "终端", "门店", "消费者"]),
+        pick(money), pick([0.3, "25%", 18, "0.12", -0.05, None]), pick([1000, "2,000", "0.5万", None]),
+        pick([0, 50000, "10万"]), pick([0.2, "50%", None]), pick([1, 2, "3年", None]),
+        pick(["新签", "续签", "续约", "断签", "潜在", "意向", None]), pick(date_spellings),
+        pick(["12;8;15", "10、12、9", "5 6 7", None]), pick([7, 11, 20, None]),
+        pick(["上升期", "初期", "艰难期", None]), pick(["少", "多", None]), pick(["熟练", "一般", "初级", None]),
+        pick([1, 3, 5, None]), pick(["长期", "短期", "盲目", None]), pick(["品牌形象", "成交", "跟随同行", None]),
+        pick(["稳定", "发展中", "寻找中", None]), pick(["率直", "优柔", None]), pick(["理性", "感性", None]),
+        pick([None, None, None, "老鹰", "孔雀"]), pick(["有兴趣", "犹豫", "已报价", "暂不购买", "肯定不买", None]),
+        pick(["客户开发", "初期合作", "稳定合作", "战略合作", "关系倒退", None]), pick(date_spellings),
+        pick([0, 1, 3, 6]), pick(["是", "否", "Y", "N", "√", None]), pick([None, None, "寄样品"]),
+        pick([None, None, day.isoformat()]), pick([None, None, None, "服务", "产品"]),
+        pick(["隐藏性", "明显性", "不明确", None]), pick([None, "重点跟进", "=SUM(A1)"]), f"联系人{i % 97}",
+    ]
+
+
+def make_ledger(rows: int, path: Path, seed: int = 7) -> Path:
+    """A ledger with a title row and ``rows`` customers (xlsxwriter, for speed)."""
+    import xlsxwriter
+
+    rnd = random.Random(seed)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    ws = wb.add_worksheet("客户台账")
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, ["客户台账（基准测试数据）"])
+    ws.write_row(2, 0, HEADER)
+    for i in range(rows):
+        for j, value in enumerate(messy_row(i, rnd)):
+            if isinstance(value, dt.date):
+                ws.write_datetime(3 + i, j, dt.datetime.combine(value, dt.time()), date_format)
+            elif value is not None:
+                ws.write(3 + i, j, value)
+    wb.close()
+    return path
+
+
+def run_process(args: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} exited {code}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def stages(ledger: Path, out: Path) -> dict[str, float]:
+    """Read, classify and write timed inside one process."""
+    code = f"""
+import time, json, datetime as dt
+t0 = time.perf_counter()
+from kqexcel.rules import load_rules
+from kqexcel.io.ledger import read_ledger
+from kqexcel.core.plan import make_plan
+from kqexcel.io.workbook import write_plan
+rules = load_rules(); t1 = time.perf_counter()
+ledger = read_ledger({str(ledger)!r}, rules); t2 = time.perf_counter()
+plan = make_plan(ledger, rules, dt.date(2026, 11, 22)); t3 = time.perf_counter()
+write_plan(plan, rules, {str(out)!r}, force=True); t4 = time.perf_counter()
+print(json.dumps({{"import": t1 - t0, "read": t2 - t1, "classify": t3 - t2, "write": t4 - t3}}))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    options = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    kq = [sys.executable, "-m", "kqexcel"]
+    results = []
+    wall, rss = zip(*(run_process([*kq, "--help"]) for _ in range(options.runs)), strict=True)
+    results.append({"case": "kq --help", "rows": 0, "wall_s": statistics.median(wall), "peak_mb": max(rss) / 2**20})
+    for size in options.sizes:
+        ledger = OUT / f"ledger_{size}.xlsx"
+        if not ledger.exists():
+            make_ledger(size, ledger)
+        out = OUT / f"plan_{size}.xlsx"
+        runs = [run_process([*kq, "plan", str(ledger), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"])
+                for _ in range(options.runs)]
+        walls = [w for w, _ in runs]
+        median = statistics.median(walls)
+        stage = stages(ledger, out)
+        results.append({"case": f"kq plan {size:,} rows", "rows": size, "wall_s": median,
+                        "rows_per_s": size / median, "peak_mb": max(r for _, r in runs) / 2**20,
+                        "runs_s": walls, **{f"{k}_s": v for k, v in stage.items()},
+                        "classify_rows_per_s": size / stage["classify"]})
+    print(f"{'case':<24}{'wall s':>9}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}{'write s':>9}")
+    for r in results:
+        print(f"{r['case']:<24}{r['wall_s']:>9.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
+              f"{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}{r.get('write_s', 0):>9.2f}")
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
