@@ -139,7 +139,7 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
         if fmt in ("json", "csv"):
             writer = write_json if fmt == "json" else write_csv
             if output is None:
-                writer(result, click.get_text_stream("stdout"))
+                writer(result, sys.stdout)
             else:
                 import io
 

@@ -53,3 +53,25 @@ def test_libreoffice_keeps_formula_text_as_text(runner, messy, tmp_path):
     assert names[2] == "=1+1"  # not evaluated to 2
     assert rows[2][-1] == '=HYPERLINK("http://x")'
     assert rows[4][-1] == "@SUM(1)" and rows[6][-1] == "+1+1"
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_ods_and_xls_ledgers_plan_like_xlsx(runner, messy, tmp_path, fmt):
+    import subprocess
+
+    from tests.conftest import soffice
+
+    binary = soffice()
+    outdir = tmp_path / fmt
+    subprocess.run([binary, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                    "--convert-to", fmt, "--outdir", str(outdir), str(messy)],
+                   capture_output=True, check=True, timeout=180)
+    converted = outdir / f"messy_ledger.{fmt}"
+    assert converted.exists()
+
+    def plan(path):
+        result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--format", "json"])
+        assert result.exit_code == 1
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    assert plan(converted) == plan(messy)
