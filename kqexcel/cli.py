@@ -241,12 +241,114 @@ def rules_check(file: Path, lang: str) -> None:
 
 @cli.group()
 def template() -> None:
-    """工作簿模板 Workbook templates for admins.
+    """工作簿模板（管理员用） Workbook templates for admins.
+
+    管理员把模板分发给客户经理：带下拉选项的台账、计划模板、报告模板和规则文件。
+    模板可以在 Excel 里改样式、挪位置，只要定义名称（kq_plan、kq_ledger……）还在，kq 就能照样写入。
 
     \b
     Example:
-        kq template build templates/
+        kq template list
+        kq template init 公司模板/
+        kq template ledger 空白台账.xlsx --rules 公司规则.toml
+        kq template check 公司模板/plan.xlsx
+        kq plan 客户台账.xlsx --template 公司模板/plan.xlsx
     """
+
+
+@template.command("list")
+@LANG
+def template_list(lang: str) -> None:
+    """列出内置模板及用途 List the bundled templates and what each is for.
+
+    \b
+    Example:
+        kq template list
+    """
+    from kqexcel.io.templates import CATALOGUE, bundled, bundled_names
+
+    for name in bundled_names():
+        click.echo(f"{name:<20} {CATALOGUE[name][lang]}")
+        click.echo(f"{'':<20} {bundled(name)}")
+
+
+@template.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
+def template_init(directory: Path, force: bool) -> None:
+    """把内置模板和默认规则文件复制到 DIRECTORY，供管理员修改 Copy the bundled templates and the default rules file for customising.
+
+    已存在的文件不会被覆盖（除非加 --force）。 Existing files are kept unless --force.
+
+    \b
+    Example:
+        kq template init 公司模板/
+    """
+    import shutil
+    from importlib import resources
+
+    from kqexcel.errors import OutputError
+    from kqexcel.io.templates import bundled, bundled_names
+
+    directory.mkdir(parents=True, exist_ok=True)
+    sources = [(bundled(name), directory / name) for name in bundled_names()]
+    rules_file = resources.files("kqexcel.rules").joinpath("default.toml")
+    targets = [t for _, t in sources] + [directory / "rules.toml"]
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        raise OutputError(f"{existing[0]} already exists (use --force to overwrite)")
+    for source, target in sources:
+        shutil.copyfile(source, target)
+        click.echo(str(target))
+    (directory / "rules.toml").write_text(rules_file.read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(str(directory / "rules.toml"))
+
+
+@template.command("ledger")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@RULES
+@LANG
+@click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite an existing file.")
+def template_ledger(output: Path, rules_path: Path | None, lang: str, force: bool) -> None:
+    """生成空白客户台账，下拉选项来自规则文件 A blank ledger whose dropdowns follow the rules.
+
+    \b
+    Example:
+        kq template ledger 空白台账.xlsx
+        kq template ledger 空白台账.xlsx --rules 公司规则.toml
+        kq template ledger blank_ledger.xlsx --lang en
+    """
+    from kqexcel.io.templates import build_ledger_template
+    from kqexcel.io.workbook import atomic_write
+    from kqexcel.rules import load_rules
+
+    wb = build_ledger_template(load_rules(rules_path), lang)
+    atomic_write(output, force, wb.save)
+    click.echo(str(output))
+
+
+@template.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@RULES
+def template_check(file: Path, rules_path: Path | None) -> None:
+    """检查自定义模板能否使用 Validate a customised template (exit 0 usable, 1 with one line per problem).
+
+    检查写入程序需要的定义名称和工作表、台账表头、下拉选项是否与规则一致。
+
+    \b
+    Example:
+        kq template check 公司模板/plan.xlsx
+        kq template check 公司模板/ledger.xlsx --rules 公司模板/rules.toml
+    """
+    from kqexcel.io.templates import check_template
+    from kqexcel.rules import load_rules
+
+    kind, problems = check_template(file, load_rules(rules_path))
+    if problems:
+        for problem in problems:
+            click.echo(f"{file}: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"{file}: OK ({kind} template)")
 
 
 @template.command("build")

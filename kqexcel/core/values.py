@@ -61,10 +61,20 @@ class Vocabulary:
         return text == "" or text in self.placeholders
 
 
-def _finite(number: float) -> Parsed:
-    if math.isnan(number) or math.isinf(number):
+def _finite(number: object) -> Parsed:
+    """A finite float, or the reason it is none (NaN, infinite, too large for a float)."""
+    try:
+        result = float(number)  # type: ignore[arg-type]
+    except (OverflowError, ValueError, TypeError):
         return None, "not_a_number"
-    return float(number), None
+    if math.isnan(result) or math.isinf(result):
+        return None, "not_a_number"
+    return result, None
+
+
+def _scaled(number: float, scale: float, reason: str) -> Parsed:
+    result = number * scale
+    return (None, reason) if math.isinf(result) else (result, None)
 
 
 def parse_number(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
@@ -72,8 +82,8 @@ def parse_number(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed
     if isinstance(value, bool):
         return None, "not_a_number"
     if isinstance(value, (int, float)):
-        number, reason = _finite(float(value))
-        return (None, reason) if reason else (number * scale, None)
+        number, reason = _finite(value)
+        return (None, reason) if reason else _scaled(number, scale, "not_a_number")
     if vocab.is_blank(value):
         return None, None
     text = clean_text(value).casefold().replace("−", "-")
@@ -81,7 +91,8 @@ def parse_number(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed
     if not match:
         money, reason = parse_money(value, vocab, scale)
         return (money, None) if reason is None else (None, "not_a_number")
-    return float(match["num"].replace(",", "")) * scale, None
+    number, reason = _finite(match["num"].replace(",", ""))
+    return (None, reason) if reason else _scaled(number, scale, "not_a_number")
 
 
 def parse_integer(value: object, vocab: Vocabulary) -> Parsed:
@@ -99,8 +110,8 @@ def parse_money(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
     if isinstance(value, bool):
         return None, "not_money"
     if isinstance(value, (int, float)):
-        number, reason = _finite(float(value))
-        return (None, "not_money") if reason else (number * scale, None)
+        number, reason = _finite(value)
+        return (None, "not_money") if reason else _scaled(number, scale, "not_money")
     if vocab.is_blank(value):
         return None, None
     text = clean_text(value).casefold().replace(" ", "").replace("，", ",")
@@ -109,9 +120,13 @@ def parse_money(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
         return None, "not_money"
     if match["neg"] == "(" and not text.endswith(")"):
         return None, "not_money"
-    number = float(match["num"].replace(",", ""))
+    number, reason = _finite(match["num"].replace(",", ""))
+    if reason:
+        return None, "not_money"
     unit = match["unit"]
-    number *= UNITS[unit] if unit else scale
+    number, reason = _scaled(number, UNITS[unit] if unit else scale, "not_money")
+    if reason:
+        return None, reason
     if match["neg"] in ("-", "−", "(") or match["neg2"]:
         number = -number
     return number, None
@@ -127,16 +142,19 @@ def parse_ratio(value: object, vocab: Vocabulary, percent_points: bool = False) 
         text = clean_text(value).replace("−", "-")
         match = _PERCENT.match(text)
         if match:
-            return float(match["num"]) / 100, None
+            points, reason = _finite(match["num"])
+            if reason:
+                return None, "not_a_ratio"
+            return (points / 100, None) if abs(points) <= 100 else (None, "ratio_out_of_range")
         number, reason = parse_number(text, vocab)
         if reason or number is None:
             return None, "not_a_ratio"
         value = number
-    number, reason = _finite(float(value))  # type: ignore[arg-type]
+    number, reason = _finite(value)
     if reason:
         return None, "not_a_ratio"
-    if percent_points:
-        number = number / 100
+    if percent_points:  # a (%) header: every value is percent points
+        return (number / 100, None) if abs(number) <= 100 else (None, "ratio_out_of_range")
     if abs(number) <= 1:
         return number, None
     if 1 < number <= 100:
@@ -161,8 +179,10 @@ def parse_date(value: object, vocab: Vocabulary) -> Parsed:
     if isinstance(value, bool):
         return None, "not_a_date"
     if isinstance(value, (int, float)):
-        if math.isnan(value):
+        if isinstance(value, float) and math.isnan(value):
             return None, None
+        if not -1e18 < value < 1e18:
+            return None, "not_a_date"
         if float(value).is_integer() and 19000101 <= value <= 29991231:
             parsed = _date(int(value) // 10000, int(value) // 100 % 100, int(value) % 100)
             return (parsed, None) if parsed else (None, "not_a_date")

@@ -113,15 +113,133 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
     return wb
 
 
+LEDGER_NAME = "kq_ledger"
+LEDGER_ROWS = 2000  # rows of the ledger template that carry dropdowns, formats and input messages
+LEDGER_TITLES = {"ledger": {"zh": "客户台账", "en": "Ledger"}, "guide": {"zh": "填写说明", "en": "Guide"},
+                 "lists": {"zh": "选项", "en": "Lists"}}
+LEDGER_FORMATS = {"money": "#,##0.00", "ratio": "0%", "integer": "0", "number": "0.##",
+                  "date": "yyyy-mm-dd", "text": "@"}
+YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
+GUIDE_HEADERS = {"zh": ("字段", "填写内容", "说明"), "en": ("Field", "What to enter", "Meaning")}
+TYPE_HINTS = {
+    "zh": {"text": "文字", "money": "金额（元），可写 1,234 / ¥1,234.50 / 1.2万", "ratio": "比例，可写 0.35 / 35%",
+           "number": "数字", "integer": "整数", "date": "日期，如 2026-11-03",
+           "numbers": "一组数字，用 ; 分隔，如 12;8;15", "yesno": "是 / 否",
+           "code": "从下拉列表中选择"},
+    "en": {"text": "text", "money": "amount, e.g. 1,234 / ¥1,234.50 / 1.2万", "ratio": "ratio, e.g. 0.35 / 35%",
+           "number": "number", "integer": "whole number", "date": "date, e.g. 2026-11-03",
+           "numbers": "numbers separated by ;, e.g. 12;8;15", "yesno": "Yes / No",
+           "code": "choose from the list"},
+}
+
+
+def ledger_options(rules: Rules, field: str, lang: str) -> list[str]:
+    """The dropdown items of a ledger field in ``lang`` (empty for free-text fields)."""
+    kind = rules["fields"][field]["type"]
+    if kind == "yesno":
+        return list(YES_NO[lang])
+    if kind != "code":
+        return []
+    return [str(entry[lang]) for code, entry in rules["codes"][field].items() if code != "unknown"]
+
+
+def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
+    """A blank ledger: one column per DOMAIN.md §1 field, dropdowns from the rules, formats,
+    input messages, an Excel table with frozen header, and a guide sheet."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rules = rules or load_rules()
+    fields = list(rules["fields"])
+    guide_texts = rules.tree.get("texts", {}).get("guide", {})
+    wb = Workbook()
+    ws = wb.active
+    ws.title = LEDGER_TITLES["ledger"][lang]
+    lists = wb.create_sheet(LEDGER_TITLES["lists"][lang])
+    lists.sheet_state = "hidden"
+    last_row = LEDGER_ROWS + 1
+    list_col = 0
+    for j, fld in enumerate(fields, start=1):
+        letter = get_column_letter(j)
+        spec = rules["fields"][fld]
+        head = ws.cell(1, j, str(spec[lang]))
+        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[letter].width = max(10, min(24, 3 + 2 * len(str(spec[lang]))))
+        # a column style: Excel and LibreOffice give it to every cell typed into the column
+        ws.column_dimensions[letter].number_format = LEDGER_FORMATS.get(spec["type"], "General")
+        ws.cell(2, j).number_format = LEDGER_FORMATS.get(spec["type"], "General")
+        text = guide_texts.get(fld, {})
+        prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
+        title = str(spec[lang])[:32]
+        options = ledger_options(rules, fld, lang)
+        if options:
+            list_col += 1
+            list_letter = get_column_letter(list_col)
+            lists.cell(1, list_col, str(spec[lang]))
+            for i, option in enumerate(options, start=2):
+                lists.cell(i, list_col, option)
+            source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
+            _define(wb, f"kq_list_{fld}", lists.title, source)
+            dv = DataValidation(type="list", formula1=f"kq_list_{fld}", allow_blank=True,
+                                showErrorMessage=True, errorStyle="stop",
+                                errorTitle=title, error={"zh": "请从下拉列表中选择", "en": "Choose from the list"}[lang],
+                                showInputMessage=True, promptTitle=title, prompt=prompt)
+        elif spec["type"] == "date":
+            dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73051",
+                                allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                                errorTitle=title, error={"zh": "请填写日期，如 2026-11-03", "en": "Enter a date, e.g. 2026-11-03"}[lang],
+                                showInputMessage=True, promptTitle=title, prompt=prompt)
+        else:
+            dv = DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+        dv.add(f"{letter}2:{letter}{last_row}")
+        ws.add_data_validation(dv)
+        header_dv = DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+        header_dv.add(f"{letter}1")
+        ws.add_data_validation(header_dv)
+    last = get_column_letter(len(fields))
+    ws.freeze_panes = "C2"
+    ws.row_dimensions[1].height = 32
+    table = Table(displayName="kq_ledger_table", ref=f"A1:{last}2")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    ws.add_table(table)
+    _define(wb, LEDGER_NAME, ws.title, "$A$1")
+
+    guide = wb.create_sheet(LEDGER_TITLES["guide"][lang], 1)
+    guide.column_dimensions["A"].width = 16
+    guide.column_dimensions["B"].width = 40
+    guide.column_dimensions["C"].width = 90
+    intro = guide_texts.get("intro", {}).get(lang)
+    guide.cell(1, 1, {"zh": "客户台账填写说明", "en": "How to fill in the ledger"}[lang]).font = Font(bold=True, size=14)
+    if intro:
+        guide.cell(2, 1, intro)
+    for j, text in enumerate(GUIDE_HEADERS[lang], start=1):
+        cell = guide.cell(4, j, text)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+    for r, fld in enumerate(fields, start=5):
+        spec = rules["fields"][fld]
+        options = ledger_options(rules, fld, lang)
+        what = " / ".join(options) if options else TYPE_HINTS[lang][spec["type"]]
+        guide.cell(r, 1, str(spec[lang])).font = Font(bold=True)
+        guide.cell(r, 2, what).alignment = Alignment(wrap_text=True, vertical="top")
+        meaning = guide_texts.get(fld, {}).get(lang, "")
+        guide.cell(r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
+    guide.freeze_panes = "A5"
+    return wb
+
+
 def build_all(directory: str | Path, rules: Rules | None = None) -> list[Path]:
     """Write the bundled templates into ``directory`` (``kq template build``)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     from kqexcel.io.sample import build_sample_ledger
 
-    path = directory / "plan.xlsx"
-    build_plan_template(rules).save(path)
-    return [path, build_sample_ledger(directory / "sample_ledger.xlsx")]
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in (("plan.xlsx", build_plan_template), ("ledger.xlsx", build_ledger_template)):
+        path = directory / name
+        build(rules).save(path)
+        written.append(path)
+    written.append(build_sample_ledger(directory / "sample_ledger.xlsx"))
+    return written
 
 
 def bundled(name: str) -> Path:
@@ -131,3 +249,145 @@ def bundled(name: str) -> Path:
         if candidate.exists():
             return candidate
     raise FileNotFoundError(name)
+
+
+# --------------------------------------------------------------------------- catalogue and checks
+
+CATALOGUE = {
+    "plan.xlsx": {"zh": "跟进计划模板：kq plan 写出的工作簿（跟进计划、问题、说明三张表）",
+                  "en": "Plan template: the workbook kq plan writes (plan, issues, legend)"},
+    "ledger.xlsx": {"zh": "客户台账模板：带下拉选项、格式和填写提示，发给客户经理填写",
+                    "en": "Ledger template: dropdowns, formats and input hints, for reps to fill in"},
+    "report.xlsx": {"zh": "月度报告模板：kq report 写出的管理报告",
+                    "en": "Report template: the monthly report kq report writes"},
+    "sample_ledger.xlsx": {"zh": "示例台账：40 位虚构客户，覆盖每一条规则",
+                           "en": "Sample ledger: 40 fictional customers covering every rule"},
+}
+
+
+def bundled_names() -> list[str]:
+    """The bundled templates that exist in this installation, in catalogue order."""
+    names = []
+    for name in CATALOGUE:
+        try:
+            bundled(name)
+        except FileNotFoundError:
+            continue
+        names.append(name)
+    return names
+
+
+def _resolve(wb: Workbook, ref: str) -> tuple[str, str] | None:
+    """(sheet, range) of a defined name or a 'Sheet'!A1:B2 reference."""
+    ref = ref.strip().lstrip("=")
+    defined = wb.defined_names.get(ref)
+    if defined is not None:
+        destinations = list(defined.destinations)
+        return destinations[0] if destinations else None
+    if "!" in ref:
+        sheet, cells = ref.rsplit("!", 1)
+        return sheet.strip("'"), cells
+    return None
+
+
+def _range_values(wb: Workbook, sheet: str, cells: str) -> list[object] | None:
+    if sheet not in wb.sheetnames:
+        return None
+    block = wb[sheet][cells.replace("$", "")]
+    if not isinstance(block, tuple):
+        block = ((block,),)
+    elif block and not isinstance(block[0], tuple):
+        block = (block,)
+    return [c.value for row in block for c in row if c.value is not None]
+
+
+def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, list[str]]:
+    """The kind of a (customised) template and every problem that would stop the writers or
+    mislead a rep; no problems means the template is usable."""
+    from openpyxl import load_workbook
+
+    from kqexcel.core.ledger import header_field, vocabulary
+    from kqexcel.core.values import parse_code, parse_yesno
+
+    rules = rules or load_rules()
+    try:
+        wb = load_workbook(path)
+    except Exception as exc:
+        return "unknown", [f"cannot open the workbook ({type(exc).__name__}: {exc})"]
+    names = set(wb.defined_names)
+    problems: list[str] = []
+
+    def target(name: str) -> tuple[str, str] | None:
+        found = _resolve(wb, name)
+        if found is None:
+            problems.append(f"defined name '{name}' is missing")
+            return None
+        if found[0] not in wb.sheetnames:
+            problems.append(f"defined name '{name}' points at sheet '{found[0]}', which does not exist")
+            return None
+        return found
+
+    if PLAN_NAME in names:
+        kind = "plan"
+        found = {n: target(n) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)}
+        plan_sheet = found[PLAN_NAME][0] if found[PLAN_NAME] else None
+        for other in (ISSUES_NAME, LEGEND_NAME):
+            if plan_sheet and found[other] and found[other][0] == plan_sheet:
+                problems.append(f"'{other}' must be on another sheet than the plan ('{plan_sheet}')")
+    elif LEDGER_NAME in names:
+        kind = "ledger"
+        found_ledger = target(LEDGER_NAME)
+        if found_ledger:
+            ws = wb[found_ledger[0]]
+            anchor = ws[found_ledger[1].replace("$", "").split(":")[0]]
+            columns: dict[str, str] = {}
+            for cell in ws[anchor.row]:
+                if cell.column < anchor.column or cell.value is None:
+                    continue
+                fld = header_field(cell.value, rules)[0]
+                if fld is None:
+                    problems.append(f"header {cell.coordinate} '{cell.value}' is not a known field")
+                else:
+                    columns[cell.column_letter] = fld
+            if "name" not in columns.values():
+                problems.append("no customer name column (客户名称 / Customer)")
+            vocab = vocabulary(rules)
+            with_list = set()
+            for dv in ws.data_validations.dataValidation:
+                if dv.type != "list":
+                    continue
+                letters = {get_column_letter(c) for rng in dv.sqref.ranges for c in range(rng.min_col, rng.max_col + 1)}
+                formula = str(dv.formula1 or "")
+                if formula.startswith('"'):
+                    items: list[object] | None = [x for x in formula.strip('"').split(",") if x]
+                else:
+                    resolved = _resolve(wb, formula)
+                    items = _range_values(wb, *resolved) if resolved else None
+                for letter in sorted(letters):
+                    fld = columns.get(letter)
+                    if fld is None:
+                        continue
+                    with_list.add(fld)
+                    if items is None:
+                        problems.append(f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): source '{formula}' cannot be found")
+                        continue
+                    kind_of = rules["fields"][fld]["type"]
+                    for item in items:
+                        if kind_of == "yesno":
+                            ok = parse_yesno(item, vocab) [0] is not None
+                        else:
+                            ok = parse_code(item, vocab, rules.code_lookup.get(fld, {}))[0] is not None
+                        if not ok:
+                            problems.append(f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): '{item}' is not a value the rules know")
+            for letter, fld in columns.items():
+                if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
+                    problems.append(f"column {letter} ({rules['fields'][fld]['zh']}) has no dropdown")
+    elif "kq_report" in names or any(n.startswith("kq_report") for n in names):
+        kind = "report"
+        from kqexcel.io.report_template import REPORT_NAMES
+
+        for name in REPORT_NAMES:
+            target(name)
+    else:
+        return "unknown", ["not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"]
+    return kind, problems

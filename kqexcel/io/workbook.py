@@ -353,6 +353,9 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
     lang = plan.lang
     _retitle(wb, lang)
     ws, head_row, head_col = _name_target(wb, PLAN_NAME)
+    for other in (ISSUES_NAME, LEGEND_NAME):
+        if _name_target(wb, other)[0] is ws:
+            raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
     columns = _display_columns(plan, rules)
     n = len(plan.table)
     proto_row = head_row + 1
