@@ -198,7 +198,9 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         body.append(row)
         row_numbers.append(offset + row_offset)
 
-    data: dict[str, Any] = {"_row": np.array(row_numbers, dtype=np.int64)}
+    data: dict[str, Any] = {"_row": np.array(row_numbers, dtype=np.int64),
+                            "_file": pd.Series([file] * len(body), dtype=object),
+                            "_sheet": pd.Series([sheet] * len(body), dtype=object)}
     for fld, spec in rules["fields"].items():
         column = mapped.get(fld)
         dtype = FIELD_DTYPES[spec["type"]]
@@ -246,3 +248,31 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     table = table[keep].reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
+
+
+def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:
+    """Several ledgers as one (a company-wide plan): rows and problems together, carried-through
+    columns united; a customer_id already seen in an earlier ledger is a problem and left out."""
+    if len(ledgers) == 1:
+        return ledgers[0]
+    tables = [ledger.table for ledger in ledgers]
+    problems = [p for ledger in ledgers for p in ledger.problems]
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    carried: list[str] = []
+    for ledger in ledgers:
+        carried += [c for c in ledger.carried if c not in carried]
+    if len(table):
+        ids = table["customer_id"]
+        dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
+        seen: dict[Any, tuple[str, int]] = {}
+        for k, (i, f, r) in enumerate(zip(ids, table["_file"], table["_row"], strict=True)):
+            if i is None or isinstance(i, float):
+                continue
+            if i not in seen:
+                seen[i] = (f, r)
+            elif dup[k]:
+                where = seen[i]
+                problems.append(Problem(f, str(table["_sheet"].iat[k]), int(r), None, i, "duplicate_id_across",
+                                        detail=f"{where[0]}:{where[1]}"))
+        table = table[~dup].reset_index(drop=True)
+    return Ledger(name, "", 0, [], table, carried, problems)

@@ -136,7 +136,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     mapped = ledger.mapped.get(value_field)
     value_column = f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(value_field, lang)
     for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
-        problems.append(Problem(ledger.file, ledger.sheet, int(t["_row"].iat[k]), value_column, None,
+        problems.append(Problem(t["_file"].iat[k], t["_sheet"].iat[k], int(t["_row"].iat[k]), value_column, None,
                                 "no_value_no_tier"))
     renewal_rows = (lifecycle == "renewal").to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
@@ -146,9 +146,9 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         names = [rules.field_label(f, lang) for f, miss in
                  (("past_results", past_missing[i]), ("current_result", current_missing[i])) if miss]
         gap_missing[i] = W.list_sep.join(names)
-        problems.append(Problem(ledger.file, ledger.sheet, int(t["_row"].iat[i]), gap_missing[i], None,
+        problems.append(Problem(t["_file"].iat[i], t["_sheet"].iat[i], int(t["_row"].iat[i]), gap_missing[i], None,
                                 "renewal_without_results", kind="gap"))
-    problem_rows = {p.row for p in problems}
+    problem_rows = {(p.file, p.row) for p in problems}
 
     # --- cadence (§8) ----------------------------------------------------------------------
     cad = rules["cadence"]
@@ -210,7 +210,8 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         "no_decision_maker": is_a & (t["decision_maker_reached"] == False),  # noqa: E712 - None stays unknown
         "loss_customer": quad["profit_quadrant"] == "loss",
         "relationship_regressing": regressing,
-        "data_missing": t["_row"].isin(problem_rows),
+        "data_missing": pd.Series([(f, r) in problem_rows for f, r in zip(t["_file"], t["_row"], strict=True)],
+                                  index=t.index, dtype=bool),
     }
     flag_matrix = np.column_stack([flags[w].fillna(False).to_numpy(dtype=bool) for w in WARNINGS]) if n else np.zeros((0, len(WARNINGS)), bool)
     warnings = [[w for w, on in zip(WARNINGS, row, strict=True) if on] for row in flag_matrix]
@@ -225,6 +226,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
 
     table = pd.DataFrame({
         "_row": t["_row"],
+        "_file": t["_file"],
         **{f: t[f] for f in IDENTITY},
         "tier": tier["tier"],
         "cumulative_share": tier["cumulative_share"],
@@ -264,7 +266,8 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     table["rationale"] = ["\n".join(x for x in row if x) for row in notes[list(NOTE_FIELDS)].itertuples(index=False)] if n else []
     for name in ledger.carried:
         table[name] = t[name]
-    problems.sort(key=lambda p: (p.row or 0, p.kind, p.column or ""))
+    order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0, p.kind, p.column or ""))
     return Plan(table.reset_index(drop=True), notes.reset_index(drop=True), list(ledger.carried),
                 problems, as_of, lang, [(ledger.file, ledger.sheet)])
 

@@ -329,10 +329,10 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
 
     if PLAN_NAME in names:
         kind = "plan"
-        found = {n: target(n) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)}
-        plan_sheet = found[PLAN_NAME][0] if found[PLAN_NAME] else None
+        sheets = {n: (t[0] if (t := target(n)) else None) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)}
+        plan_sheet = sheets[PLAN_NAME]
         for other in (ISSUES_NAME, LEGEND_NAME):
-            if plan_sheet and found[other] and found[other][0] == plan_sheet:
+            if plan_sheet and sheets[other] == plan_sheet:
                 problems.append(f"'{other}' must be on another sheet than the plan ('{plan_sheet}')")
     elif LEDGER_NAME in names:
         kind = "ledger"

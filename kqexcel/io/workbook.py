@@ -19,6 +19,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,7 +52,9 @@ REASONS = {
            "unknown_value": "不是可识别的选项", "missing_name": "客户名称为空，该行未计入",
            "duplicate_id": "客户编号重复（首次出现在第 {detail} 行），该行未计入",
            "no_value_no_tier": "缺少价值数据，无法分层",
-           "renewal_without_results": "续签客户缺少历史/本期效果，无法评估续约风险"},
+           "renewal_without_results": "续签客户缺少历史/本期效果，无法评估续约风险",
+           "duplicate_id_across": "客户编号与 {detail} 重复，该行未计入",
+           "ledger_failed": "整个台账无法读取：{detail}"},
     "en": {"not_money": "not an amount of money", "not_a_number": "not a number",
            "not_a_whole_number": "not a whole number ≥ 0", "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
            "ratio_out_of_range": "ratio above 100%", "not_a_date": "not a date", "not_yes_no": "not yes/no",
@@ -59,7 +62,9 @@ REASONS = {
            "missing_name": "customer name is empty; row left out",
            "duplicate_id": "duplicate customer ID (first at row {detail}); row left out",
            "no_value_no_tier": "no value: no tier", "renewal_without_results":
-           "renewal customer without past/current results: renewal risk not assessed"},
+           "renewal customer without past/current results: renewal risk not assessed",
+           "duplicate_id_across": "customer ID already in {detail}; row left out",
+           "ledger_failed": "the whole ledger could not be read: {detail}"},
 }
 KINDS = {"zh": {"problem": "数据问题", "gap": "数据缺口"}, "en": {"problem": "problem", "gap": "gap"}}
 
@@ -262,11 +267,12 @@ def _extend_ranges(ws: Any, proto_row: int, last_row: int) -> None:
     ws.conditional_formatting = new
 
 
-def _fill_issues(wb: Any, plan: Plan, lang: str) -> None:
-    ws, row, col = _name_target(wb, ISSUES_NAME)
+def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME) -> None:
+    """The problems list at the defined name ``name``."""
+    ws, row, col = _name_target(wb, name)
     for j, text in enumerate(ISSUE_HEADERS[lang]):
         ws.cell(row, col + j, text)
-    for i, p in enumerate(plan.problems, start=row + 1):
+    for i, p in enumerate(problems, start=row + 1):
         values = [p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind]]
         for j, value in enumerate(values):
             cell = ws.cell(i, col + j)
@@ -335,50 +341,85 @@ def _retitle(wb: Any, lang: str) -> None:
                 del kind
 
 
-def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path | None = None,
-               force: bool = False, progress: Callable[[int], None] | None = None) -> Path:
-    """Write the plan workbook ``out`` from the plan template (atomically)."""
+def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]:
+    """Load a (bundled or customised) template with openpyxl."""
     from openpyxl import load_workbook
-    from openpyxl.comments import Comment
+
+    path = Path(template) if template else bundled(default)
+    try:
+        return load_workbook(path), path
+    except FileNotFoundError:
+        raise TemplateError(f"template not found: {path}") from None
+    except Exception as exc:
+        raise TemplateError(f"{path}: cannot open the template ({exc})") from None
+
+
+@dataclass
+class StreamedTable:
+    """A table whose header is in the template and whose rows are streamed into the package."""
+
+    title: str
+    head_row: int
+    head_col: int
+    columns: list[tuple[str, list[Any]]]
+    styles: list[int]
+    date_style: int
+
+    @property
+    def n(self) -> int:
+        return len(self.columns[0][1]) if self.columns else 0
+
+    @property
+    def dimension(self) -> str:
+        from openpyxl.utils import get_column_letter
+
+        last = get_column_letter(self.head_col + max(len(self.columns), 1) - 1)
+        return f"A1:{last}{self.head_row + max(self.n, 1)}"
+
+    def rows_xml(self, progress: Callable[[int], None] | None = None, block: int = 2000) -> Iterator[str]:
+        from openpyxl.utils import get_column_letter
+
+        letters = [get_column_letter(self.head_col + j) for j in range(len(self.columns))]
+        for start in range(0, self.n, block):
+            stop = min(start + block, self.n)
+            first = self.head_row + 1 + start
+            cols = [_cells(letters[j], values[start:stop], self.styles[j], self.date_style, first)
+                    for j, (_, values) in enumerate(self.columns)]
+            yield "".join(f'<row r="{first + i}">{"".join(cells)}</row>'
+                          for i, cells in enumerate(zip(*cols, strict=True)))
+            if progress:
+                progress(stop - start)
+
+
+def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> StreamedTable:
+    """Write the header at the defined name ``name``, take each column's style from the template's
+    prototype row below it (extra columns take the last prototype's), and stretch the table and
+    the conditional formats over the rows to come."""
     from openpyxl.utils import get_column_letter
 
-    out = Path(out)
-    template_path = Path(template) if template else bundled("plan.xlsx")
-    try:
-        wb = load_workbook(template_path)
-    except FileNotFoundError:
-        raise TemplateError(f"template not found: {template_path}") from None
-    except Exception as exc:
-        raise TemplateError(f"{template_path}: cannot open the template ({exc})") from None
-    lang = plan.lang
-    _retitle(wb, lang)
-    ws, head_row, head_col = _name_target(wb, PLAN_NAME)
-    for other in (ISSUES_NAME, LEGEND_NAME):
-        if _name_target(wb, other)[0] is ws:
-            raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
-    columns = _display_columns(plan, rules)
-    n = len(plan.table)
+    ws, head_row, head_col = _name_target(wb, name)
     proto_row = head_row + 1
-    n_standard = len(IDENTITY) + len(PLAN_FIELDS)
+    n_proto = 0
+    while ws.cell(head_row, head_col + n_proto).value is not None:
+        n_proto += 1
+    n_proto = max(n_proto, 1)
     header_style = ws.cell(head_row, head_col)._style
-    styles: list[int] = []
-    for j in range(len(columns)):
-        source = ws.cell(proto_row, head_col + min(j, n_standard))
-        styles.append(source.style_id)
-    date_style = ws.cell(proto_row, head_col + n_standard - len(PLAN_FIELDS) + PLAN_FIELDS.index("next_contact")).style_id
+    protos = [ws.cell(proto_row, head_col + j) for j in range(n_proto)]
+    styles = [protos[min(j, n_proto - 1)].style_id for j in range(len(columns))]
+    date_style = next((c.style_id for c in protos if c.is_date), protos[-1].style_id)
     for j, (header, _) in enumerate(columns):
         cell = ws.cell(head_row, head_col + j, header)
         cell.data_type = "s"
-        if j >= n_standard:
+        if j >= n_proto:
             cell._style = header_style
-    for j in range(len(columns), n_standard + 1):  # the template's spare prototype column
+    for j in range(len(columns), n_proto):
         ws.cell(head_row, head_col + j).value = None
-    for j in range(len(columns) + 1):
-        ws.cell(proto_row, head_col + j).value = None
+    for cell in protos:
+        cell.value = None
+    n = len(columns[0][1]) if columns else 0
     last_row = head_row + max(n, 1)
-    last_col = get_column_letter(head_col + len(columns) - 1)
     first_col = get_column_letter(head_col)
-    ref = f"{first_col}{head_row}:{last_col}{last_row}"
+    ref = f"{first_col}{head_row}:{get_column_letter(head_col + len(columns) - 1)}{last_row}"
     for table in list(ws.tables.values()):
         if table.ref.split(":")[0].replace("$", "") == f"{first_col}{head_row}":
             table.ref = ref
@@ -386,41 +427,49 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
             if table.autoFilter is not None:
                 table.autoFilter.ref = ref
     _extend_ranges(ws, proto_row, last_row)
-    if 0 < n <= rules["output"]["notes_max_rows"]:
-        note_cols = {f: head_col + len(IDENTITY) + PLAN_FIELDS.index(f) for f in NOTE_FIELDS}
-        for fld, col in note_cols.items():
-            for i, text in enumerate(plan.notes[fld].tolist()):
-                if text:
-                    comment = Comment(text, "kqexcel", width=420, height=160)
-                    ws.cell(head_row + 1 + i, col).comment = comment
-    _fill_issues(wb, plan, lang)
-    _fill_legend(wb, rules, lang, plan)
+    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_style)
+
+
+def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
+                  progress: Callable[[int], None] | None = None) -> Path:
+    """Save ``wb`` with the rows of ``tables`` streamed in, atomically."""
     staged = io.BytesIO()
     wb.save(staged)
-    sheet_part = _sheet_part(staged, ws.title, wb)
-    letters = [get_column_letter(head_col + j) for j in range(len(columns))]
-
-    def rows_xml() -> Iterator[str]:
-        block = 2000
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            cols = [_cells(letters[j], values[start:stop], styles[j], date_style, head_row + 1 + start)
-                    for j, (_, values) in enumerate(columns)]
-            parts = []
-            for i, row_cells in enumerate(zip(*cols, strict=True)):
-                parts.append(f'<row r="{head_row + 1 + start + i}">{"".join(row_cells)}</row>')
-            yield "".join(parts)
-            if progress:
-                progress(stop - start)
+    parts = {_sheet_part(staged, t.title): t for t in tables}
 
     def write(stream: IO[bytes]) -> None:
-        _splice(staged, stream, sheet_part, head_row, f"{first_col}1:{last_col}{last_row}", rows_xml())
+        _splice(staged, stream, {part: (t.head_row, t.dimension, t.rows_xml(progress))
+                                 for part, t in parts.items()})
 
     atomic_write(out, force, write)
     return out
 
 
-def _sheet_part(package: io.BytesIO, title: str, wb: Any) -> str:
+def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path | None = None,
+               force: bool = False, progress: Callable[[int], None] | None = None) -> Path:
+    """Write the plan workbook ``out`` from the plan template (atomically)."""
+    from openpyxl.comments import Comment
+
+    wb, template_path = open_template(template, "plan.xlsx")
+    _retitle(wb, plan.lang)
+    ws = _name_target(wb, PLAN_NAME)[0]
+    for other in (ISSUES_NAME, LEGEND_NAME):
+        if _name_target(wb, other)[0] is ws:
+            raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
+    table = prepare_table(wb, PLAN_NAME, _display_columns(plan, rules))
+    n = len(plan.table)
+    if 0 < n <= rules["output"]["notes_max_rows"]:
+        for fld in NOTE_FIELDS:
+            col = table.head_col + len(IDENTITY) + PLAN_FIELDS.index(fld)
+            for i, text in enumerate(plan.notes[fld].tolist()):
+                if text:
+                    ws.cell(table.head_row + 1 + i, col).comment = Comment(text, "kqexcel", width=420, height=160)
+    fill_issues(wb, plan.problems, plan.lang)
+    _fill_legend(wb, rules, plan.lang, plan)
+    return save_streamed(wb, Path(out), [table], force, progress)
+
+
+def _sheet_part(package: io.BytesIO, title: str) -> str:
     """The zip member holding the sheet named ``title``."""
     from xml.etree import ElementTree as ET
 
@@ -438,15 +487,15 @@ def _sheet_part(package: io.BytesIO, title: str, wb: Any) -> str:
 _ROW = re.compile(r'<row [^>]*?r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 
 
-def _splice(package: io.BytesIO, stream: IO[bytes], part: str, head_row: int, dimension: str,
-            rows: Iterable[str]) -> None:
-    """Copy the package, replacing the data rows of sheet ``part`` with ``rows``."""
+def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, str, Iterable[str]]]) -> None:
+    """Copy the package, replacing the data rows (below each head row) of the sheet parts."""
     with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as dst:
         for info in src.infolist():
-            if info.filename != part:
+            if info.filename not in parts:
                 dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            xml = src.read(part).decode("utf-8")
+            head_row, dimension, rows = parts[info.filename]
+            xml = src.read(info.filename).decode("utf-8")
             start = xml.find("<sheetData")
             if xml.startswith("<sheetData/>", start):
                 head, inner, tail = xml[:start], "", xml[start + len("<sheetData/>"):]
@@ -456,7 +505,7 @@ def _splice(package: io.BytesIO, stream: IO[bytes], part: str, head_row: int, di
                 head, inner, tail = xml[:start], xml[open_end:close], xml[close + len("</sheetData>"):]
             kept = "".join(m.group(0) for m in _ROW.finditer(inner) if int(m.group(1)) <= head_row)
             head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', head)
-            target = zipfile.ZipInfo(part, date_time=info.date_time)
+            target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             target.compress_type = zipfile.ZIP_DEFLATED
             with dst.open(target, "w") as out:
                 out.write(head.encode("utf-8"))
