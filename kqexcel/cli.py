@@ -195,6 +195,99 @@ def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: i
         click.echo(msg["more"].format(more=len(problems) - limit), err=True)
 
 
+def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a month like 2026-11 (YYYY-MM)") from None
+    return value
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="报告月份 The month of the report.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="报告文件（默认 kq_report_<月份>.xlsx） Report file (default: kq_report_<month>.xlsx).")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="上个月的报告，用来比较层级变动 Last month's report, for the tier moves.")
+@AS_OF
+@LANG
+@RULES
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="自定义的报告模板 Customised report template.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="并行读取台账的进程数 Processes reading ledgers in parallel.")
+@click.option("--tier-scope", type=click.Choice(["company", "ledger"]), default="company", show_default=True,
+              help="按全公司还是按每个台账分层 Tiers across the company or per ledger.")
+@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="把总览数字另存为 JSON Write the overview figures as JSON.")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite existing outputs.")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度（定时任务用） No progress bar (scheduled runs).")
+def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: Path | None,
+           as_of: dt.date | None, lang: str, rules_path: Path | None, template: Path | None, jobs: int,
+           tier_scope: str, summary_json: Path | None, force: bool, quiet: bool) -> None:
+    """月度管理报告：汇总所有客户经理的台账 The monthly report over every rep's ledger.
+
+    PATHS 可以是文件或文件夹（递归查找 .xlsx .xlsm .xls .ods .csv；跳过 Excel 锁文件 ~$*
+    和 kq 自己写出的文件）。某个台账读不了不会中断整批：它会列在“问题”表和屏幕上，
+    其余照常汇总，最后退出码为 1（全部正常为 0）。基准日默认是该月最后一天。
+
+    \b
+    Example:
+        kq report 台账/ --month 2026-11
+        kq report 台账/ --month 2026-11 --previous kq_report_2026-10.xlsx
+        kq report 华东/ 华北/ --month 2026-11 --jobs 2 --summary-json 11月.json -q
+    """
+    from kqexcel.io.report import (
+        default_output,
+        find_ledgers,
+        read_all,
+        read_previous,
+        write_report,
+        write_summary,
+    )
+    from kqexcel.report import build_report
+    from kqexcel.rules import load_rules
+
+    rules = load_rules(rules_path)
+    out = output or default_output(month)
+    files = find_ledgers(list(paths), skip={p for p in (out, previous, summary_json) if p})
+    if not files:
+        raise click.UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
+    previous_table = read_previous(previous) if previous else None
+    show = not quiet and sys.stderr.isatty()
+    label = {"zh": "读取台账", "en": "Reading ledgers"}[lang]
+    with click.progressbar(length=len(files), label=label, file=sys.stderr) if show else _NoBar() as bar:
+        ledgers = read_all(files, rules, jobs, bar.update)
+    result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
+    write_report(result, rules, out, template, lang, force)
+    if summary_json:
+        write_summary(result, summary_json, force)
+    failed = [s for s in result.ledgers if s.error]
+    for status in failed:
+        click.echo(f"{'无法读取' if lang == 'zh' else 'Failed'}: {status.error}", err=True)
+    if not quiet:
+        done = {"zh": "已写入 {out}：{n} 个台账（{bad} 个无法读取），{c} 位客户，{p} 个数据问题",
+                "en": "Wrote {out}: {n} ledgers ({bad} failed), {c} customers, {p} data problems"}[lang]
+        click.echo(done.format(out=out, n=len(result.ledgers), bad=len(failed), c=len(result.plan.table),
+                               p=sum(p.kind == "problem" for p in result.problems)), err=True)
+    if not result.clean:
+        sys.exit(1)
+
+
+class _NoBar:
+    """Stands in for a progress bar in quiet or non-interactive runs."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
 @cli.group()
 def rules() -> None:
     """查看或检查规则文件 Show or check the rules (thresholds, synonyms, wording).

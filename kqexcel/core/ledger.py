@@ -77,6 +77,15 @@ class Ledger:
     def mapped(self) -> dict[str, Column]:
         return {c.field: c for c in self.columns if c.field}
 
+    def relabel(self, file: str) -> Ledger:
+        """The same ledger known by another file label (a report names files by their path)."""
+        from dataclasses import replace
+
+        self.table["_file"] = file
+        self.problems = [replace(p, file=file) for p in self.problems]
+        self.file = file
+        return self
+
 
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""

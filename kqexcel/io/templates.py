@@ -234,7 +234,10 @@ def build_all(directory: str | Path, rules: Rules | None = None) -> list[Path]:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, build in (("plan.xlsx", build_plan_template), ("ledger.xlsx", build_ledger_template)):
+    from kqexcel.io.report_template import build_report_template
+
+    for name, build in (("plan.xlsx", build_plan_template), ("ledger.xlsx", build_ledger_template),
+                        ("report.xlsx", build_report_template)):
         path = directory / name
         build(rules).save(path)
         written.append(path)
@@ -382,7 +385,7 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
             for letter, fld in columns.items():
                 if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
                     problems.append(f"column {letter} ({rules['fields'][fld]['zh']}) has no dropdown")
-    elif "kq_report" in names or any(n.startswith("kq_report") for n in names):
+    elif any(n.startswith("kq_report") for n in names):
         kind = "report"
         from kqexcel.io.report_template import REPORT_NAMES
 

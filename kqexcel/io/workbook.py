@@ -85,7 +85,7 @@ def _is_missing(value: Any) -> bool:
     return value is pd.NaT
 
 
-def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``out`` through a temporary file in the same folder, then replace it."""
     if out.exists() and not force:
         raise OutputError(f"{out} already exists (use --force to overwrite it)")

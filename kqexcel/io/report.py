@@ -1,0 +1,261 @@
+"""The report's files: find the ledgers, read them (in parallel), read last month's report,
+write the report workbook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kqexcel.core.ledger import Ledger
+from kqexcel.errors import KqError, LedgerError
+from kqexcel.io.ledger import FORMATS, read_ledger
+from kqexcel.io.report_template import BLOCKS, REPORT_SHEETS
+from kqexcel.io.workbook import (
+    StreamedTable,
+    _display_columns,
+    _is_missing,
+    _name_target,
+    fill_issues,
+    open_template,
+    prepare_table,
+    save_streamed,
+)
+from kqexcel.report import (
+    OVERVIEW_LABELS,
+    Report,
+    distribution,
+    overview,
+    owners_table,
+    tiers_table,
+    warning_rows,
+)
+from kqexcel.rules import Rules
+
+MOVES = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
+STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
+
+
+def find_ledgers(paths: list[Path], skip: set[Path] | None = None) -> list[Path]:
+    """Files and folders (searched recursively) → ledger files, sorted; Excel lock files, hidden
+    temporaries and kq's own outputs are skipped."""
+    skip = {p.resolve() for p in (skip or set())}
+    found: list[Path] = []
+    for path in paths:
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for p in candidates:
+            name = p.name
+            if p.suffix.lower() not in FORMATS or name.startswith(("~$", ".~", ".")):
+                continue
+            if name.endswith("_plan.xlsx") or name.startswith("kq_report") or p.resolve() in skip:
+                continue
+            if p not in found:
+                found.append(p)
+    return found
+
+
+def _read_one(args: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
+    path, rules = args
+    try:
+        return str(path), read_ledger(path, rules).relabel(str(path))
+    except KqError as exc:
+        return str(path), str(exc)
+    except Exception as exc:  # one bad file never ends the batch
+        return str(path), f"{path}: cannot read ({type(exc).__name__}: {exc})"
+
+
+def read_all(paths: list[Path], rules: Rules, jobs: int = 1,
+             progress: Callable[[int], None] | None = None) -> list[tuple[str, Ledger | str]]:
+    """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text."""
+    work = [(p, rules) for p in paths]
+    results: list[tuple[str, Ledger | str]] = []
+
+    def collect(items: Iterator[tuple[str, Ledger | str]]) -> None:
+        for item in items:
+            results.append(item)
+            if progress:
+                progress(1)
+
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            collect(pool.map(_read_one, work, chunksize=max(1, len(work) // (jobs * 8))))
+    else:
+        collect(map(_read_one, work))
+    return results
+
+
+def read_previous(path: Path) -> pd.DataFrame:
+    """customer_id, name, owner and tier from last month's report (its Customers sheet)."""
+    import python_calamine as pc
+
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise LedgerError(f"{path}: cannot read last month's report ({exc})") from None
+    names = {v for titles in (REPORT_SHEETS["customers"],) for v in titles.values()}
+    sheet = next((n for n in book.sheet_names if n in names), None)
+    if sheet is None:
+        raise LedgerError(f"{path}: not a kq report (no sheet {' / '.join(sorted(names))})")
+    rows = book.get_sheet_by_name(sheet).to_python()
+    header = [str(h) for h in rows[0]] if rows else []
+    labels = {"customer_id": ("客户编号", "Customer ID"), "name": ("客户名称", "Customer"),
+              "owner": ("客户经理", "Owner"), "tier": ("价值层级", "Tier")}
+    index = {}
+    for key, options in labels.items():
+        found = [header.index(o) for o in options if o in header]
+        if not found:
+            raise LedgerError(f"{path}: sheet '{sheet}' has no column {' / '.join(options)}")
+        index[key] = found[0]
+
+    def cell(row: list[Any], key: str) -> Any:
+        value = row[index[key]] if index[key] < len(row) else None
+        if value in ("", None):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value)
+
+    return pd.DataFrame([{k: cell(r, k) for k in labels} for r in rows[1:]], columns=list(labels))
+
+
+def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: list[str] | None = None) -> StreamedTable:
+    """A small block written cell by cell with the template's prototype styles."""
+    from copy import copy
+
+    sheet_key, zh, en, _ = BLOCKS[name]
+    labels = headers or list(zh if lang == "zh" else en)
+    columns = [(label, [r[j] if j < len(r) else None for r in rows]) for j, label in enumerate(labels)]
+    table = prepare_table(wb, name, columns)
+    ws = wb[table.title]
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            cell = ws.cell(table.head_row + 1 + i, table.head_col + j)
+            cell._style = copy(wb._cell_styles[table.styles[j]])
+            if _is_missing(value):
+                continue
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+    return table
+
+
+def _chart(wb: Any, anchor_name: str, kind: str, title: str, table: StreamedTable, value_cols: list[int],
+           n: int) -> None:
+    from openpyxl.chart import BarChart, PieChart, Reference
+
+    if n == 0:
+        return
+    ws, row, col = _name_target(wb, anchor_name)
+    data_ws = wb[table.title]
+    chart = PieChart() if kind == "pie" else BarChart()
+    chart.title = title
+    for value_col in value_cols:
+        data = Reference(data_ws, min_col=table.head_col + value_col, min_row=table.head_row,
+                         max_row=table.head_row + n)
+        chart.add_data(data, titles_from_data=True)
+    cats = Reference(data_ws, min_col=table.head_col, min_row=table.head_row + 1, max_row=table.head_row + n)
+    chart.set_categories(cats)
+    chart.width, chart.height = 16, 8
+    ws.add_chart(chart, ws.cell(row, col).coordinate)
+
+
+def write_report(report: Report, rules: Rules, out: Path, template: Path | None = None, lang: str = "zh",
+                 force: bool = False, progress: Callable[[int], None] | None = None) -> Path:
+    """The report workbook from the report template (atomically)."""
+    wb, _ = open_template(template, "report.xlsx")
+    li = 0 if lang == "zh" else 1
+    for key, titles in REPORT_SHEETS.items():
+        for ws in wb.worksheets:
+            if ws.title in titles.values() and ws.title != titles[lang] and titles[lang] not in wb.sheetnames:
+                old = ws.title
+                ws.title = titles[lang]
+                for defined in list(wb.defined_names.values()):
+                    defined.attr_text = defined.attr_text.replace(f"'{old}'!", f"'{ws.title}'!")
+        del key
+    title_ws, r, c = _name_target(wb, "kq_report_title")
+    title_ws.cell(r, c, {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[lang])
+    figures = overview(report)
+    rows = []
+    for key, value in figures.items():
+        if key == "tier_a_revenue_share" and value is not None:
+            value = f"{value * 100:.1f}%"
+        rows.append([OVERVIEW_LABELS[key][li], value])
+    _write_block(wb, "kq_report_overview", rows, lang)
+    _write_block(wb, "kq_report_ledgers", [
+        [Path(s.file).name, "、".join(s.owners) if lang == "zh" else ", ".join(s.owners), s.customers,
+         s.problems, STATUS[s.status][li] + (f"：{s.error}" if s.error and lang == "zh" else f": {s.error}" if s.error else "")]
+        for s in report.ledgers], lang)
+    owners = owners_table(report)
+    _write_block(wb, "kq_report_owners", owners.values.tolist(), lang)
+    tiers = tiers_table(report)
+    tiers_block = _write_block(wb, "kq_report_tiers", tiers.values.tolist(), lang)
+    _chart(wb, "kq_report_tiers_chart", "bar", {"zh": "各区域层级分布", "en": "Tiers by region"}[lang],
+           tiers_block, [1, 2, 3], len(tiers))
+    motivation_codes = list(rules["codes"]["motivation"])
+    style_codes = list(rules["codes"]["style"])
+    mot = distribution(report, "motivation", motivation_codes)
+    mot_block = _write_block(wb, "kq_report_motivation", [
+        [rules.label("motivation", c, lang), n, s] for c, n, s in mot.itertuples(index=False)], lang)
+    _chart(wb, "kq_report_motivation_chart", "pie", {"zh": "签约动机", "en": "Motivation"}[lang], mot_block, [1], len(mot))
+    sty = distribution(report, "style", style_codes)
+    sty_block = _write_block(wb, "kq_report_style", [
+        [rules.label("style", c, lang), n, s] for c, n, s in sty.itertuples(index=False)], lang)
+    _chart(wb, "kq_report_style_chart", "bar", {"zh": "性格类型", "en": "Style"}[lang], sty_block, [1], len(sty))
+    t = report.plan.table
+    owner = t["owner"].fillna("—")
+    mix_headers = [BLOCKS["kq_report_owner_mix"][1 + li][0]] + [
+        f"{rules.field_label('motivation', lang)}:{rules.label('motivation', c, lang)}" for c in motivation_codes] + [
+        f"{rules.field_label('style', lang)}:{rules.label('style', c, lang)}" for c in style_codes]
+    mix_rows = []
+    for name in sorted(owner.unique()):
+        mask = owner == name
+        mix_rows.append([name] + [int((t["motivation"][mask] == c).sum()) for c in motivation_codes]
+                        + [int((t["style"][mask] == c).sum()) for c in style_codes])
+    _write_block(wb, "kq_report_owner_mix", mix_rows, lang, mix_headers)
+    fill_issues(wb, report.problems, lang, "kq_report_issues")
+
+    warn = warning_rows(report)
+    labels = {w: rules.label("warning", w, lang) for w in rules["codes"]["warning"]}
+    warn_columns = [
+        (h, v) for h, v in zip(BLOCKS["kq_report_warnings"][1 + li], [
+            warn["priority"].tolist(), warn["priority_score"].tolist(), warn["customer_id"].tolist(),
+            warn["name"].tolist(), warn["owner"].tolist(), warn["region"].tolist(),
+            [labels[w] for w in warn["warnings"]], warn["next_contact"].tolist(), warn["days_overdue"].tolist(),
+            warn["objective_text"].tolist()], strict=True)]
+    tables = [prepare_table(wb, "kq_report_warnings", warn_columns)]
+    changes = report.changes
+    if changes is None:
+        change_rows: list[list[Any]] = []
+        ws, r, c = _name_target(wb, "kq_report_changes")
+        note = {"zh": "未提供上月报告（--previous），无法比较层级变动。", "en": "No previous report (--previous): no tier moves to show."}[lang]
+        ws.cell(max(r - 1, 1), c + 7 if r == 1 else c, note)
+    else:
+        change_rows = [[row.customer_id, row.name, row.owner, row.tier_prev, row.tier, MOVES[row.move][li]]
+                       for row in changes.itertuples(index=False)]
+    tables.append(prepare_table(wb, "kq_report_changes", [
+        (h, [row[j] for row in change_rows]) for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])]))
+    customers = _display_columns(report.plan, rules)
+    customers.append(({"zh": "来源台账", "en": "Source ledger"}[lang],
+                      [Path(f).name for f in report.plan.table["_file"]]))
+    tables.append(prepare_table(wb, "kq_report_customers", customers))
+    return save_streamed(wb, out, tables, force, progress)
+
+
+def write_summary(report: Report, path: Path, force: bool) -> None:
+    """The overview figures as JSON, for other systems."""
+    import json
+
+    from kqexcel.io.workbook import atomic_write
+
+    figures = overview(report)
+    figures["ledgers"] = [{"file": s.file, "status": s.status, "customers": s.customers, "owners": s.owners,
+                           "data_problems": s.problems, "error": s.error} for s in report.ledgers]
+    text = json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
+    atomic_write(path, force, lambda stream: stream.write(text.encode("utf-8")))
+
+
+def default_output(month: str) -> Path:
+    return Path(f"kq_report_{month}.xlsx")

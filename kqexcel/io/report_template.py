@@ -1,0 +1,126 @@
+"""The monthly report template (``templates/report.xlsx``), built by code.
+
+Every block is found by a defined name (the top-left header cell; the row below holds the
+prototype styles), so an admin can restyle and move blocks. Charts are added by the writer next
+to the ``*_chart`` names, because their data ranges depend on the month's data.
+"""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from kqexcel.core.plan import IDENTITY, PLAN_FIELDS
+from kqexcel.io.templates import (
+    BORDER,
+    FORMATS,
+    HEADER_FILL,
+    HEADER_FONT,
+    ISSUE_HEADERS,
+    WIDTHS,
+    WRAP_FIELDS,
+    _define,
+)
+from kqexcel.rules import Rules, load_rules
+
+REPORT_SHEETS = {
+    "overview": {"zh": "总览", "en": "Overview"},
+    "owners": {"zh": "客户经理", "en": "Owners"},
+    "tiers": {"zh": "层级分布", "en": "Tiers"},
+    "mix": {"zh": "动机与性格", "en": "Mix"},
+    "warnings": {"zh": "预警清单", "en": "Warnings"},
+    "changes": {"zh": "层级变动", "en": "Tier changes"},
+    "customers": {"zh": "全部客户", "en": "Customers"},
+    "issues": {"zh": "问题", "en": "Issues"},
+}
+# block → (sheet, header labels zh, header labels en, number formats)
+BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "kq_report_overview": ("overview", ("指标", "数值"), ("Measure", "Value"), ("General", "#,##0.####")),
+    "kq_report_ledgers": ("overview", ("台账文件", "客户经理", "客户数", "数据问题", "状态"),
+                          ("Ledger file", "Owners", "Customers", "Data problems", "Status"),
+                          ("@", "@", "0", "0", "@")),
+    "kq_report_owners": ("owners", ("客户经理", "客户数", "A 类", "B 类", "C 类", "年销售额", "P1", "逾期未联系", "预警数"),
+                         ("Owner", "Customers", "Tier A", "Tier B", "Tier C", "Revenue", "P1", "Overdue", "Warnings"),
+                         ("@", "0", "0", "0", "0", "#,##0", "0", "0", "0")),
+    "kq_report_tiers": ("tiers", ("区域", "A 类客户", "B 类客户", "C 类客户", "无层级", "A 类销售额", "B 类销售额", "C 类销售额"),
+                        ("Region", "Tier A", "Tier B", "Tier C", "No tier", "Revenue A", "Revenue B", "Revenue C"),
+                        ("@", "0", "0", "0", "0", "#,##0", "#,##0", "#,##0")),
+    "kq_report_motivation": ("mix", ("签约动机", "客户数", "占比"), ("Motivation", "Customers", "Share"), ("@", "0", "0.0%")),
+    "kq_report_style": ("mix", ("性格类型", "客户数", "占比"), ("Style", "Customers", "Share"), ("@", "0", "0.0%")),
+    "kq_report_owner_mix": ("mix", ("客户经理",), ("Owner",), ("@", "0")),
+    "kq_report_warnings": ("warnings", ("优先级", "优先分", "客户编号", "客户名称", "客户经理", "区域", "预警", "下次联系日期", "逾期天数", "跟进目标"),
+                           ("Priority", "Score", "Customer ID", "Customer", "Owner", "Region", "Warning", "Next contact", "Days overdue", "Objective"),
+                           ("@", "0", "@", "@", "@", "@", "@", "yyyy-mm-dd", "0", "@")),
+    "kq_report_changes": ("changes", ("客户编号", "客户名称", "客户经理", "上月层级", "本月层级", "变动"),
+                          ("Customer ID", "Customer", "Owner", "Last month", "This month", "Move"),
+                          ("@", "@", "@", "@", "@", "@")),
+    "kq_report_issues": ("issues", ISSUE_HEADERS["zh"], ISSUE_HEADERS["en"], ("@", "@", "0", "@", "@", "@", "@")),
+}
+CHARTS = {"kq_report_tiers_chart": "tiers", "kq_report_motivation_chart": "mix", "kq_report_style_chart": "mix"}
+REPORT_NAMES = ("kq_report_title", *BLOCKS, "kq_report_customers", *CHARTS)
+WIDE = {"客户名称", "Customer", "台账文件", "Ledger file", "跟进目标", "Objective", "预警", "Warning", "状态", "Status"}
+
+
+def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
+    """The report workbook: one sheet per block, prototype rows, tables, a customers sheet laid
+    out like the plan."""
+    rules = rules or load_rules()
+    wb = Workbook()
+    sheets = {}
+    for i, (key, titles) in enumerate(REPORT_SHEETS.items()):
+        sheets[key] = wb.active if i == 0 else wb.create_sheet()
+        sheets[key].title = titles[lang]
+    overview = sheets["overview"]
+    overview["A1"].font = Font(bold=True, size=16)
+    overview["A1"] = {"zh": "客情月报", "en": "Monthly relationship report"}[lang]
+    _define(wb, "kq_report_title", overview.title, "$A$1")
+    anchors = {"kq_report_overview": (3, 1), "kq_report_ledgers": (24, 1), "kq_report_owners": (1, 1),
+               "kq_report_tiers": (1, 1), "kq_report_motivation": (1, 1), "kq_report_style": (12, 1),
+               "kq_report_owner_mix": (24, 1), "kq_report_warnings": (1, 1), "kq_report_changes": (1, 1),
+               "kq_report_issues": (1, 1)}
+    for name, (sheet_key, zh, en, formats) in BLOCKS.items():
+        ws = sheets[sheet_key]
+        row, col = anchors[name]
+        labels = zh if lang == "zh" else en
+        for j, label in enumerate(labels):
+            cell = ws.cell(row, col + j, label)
+            cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            proto = ws.cell(row + 1, col + j)
+            proto.border = BORDER
+            proto.number_format = formats[min(j, len(formats) - 1)]
+            letter = get_column_letter(col + j)
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0,
+                                                     30 if label in WIDE else 14)
+        _define(wb, name, ws.title, f"${get_column_letter(col)}${row}")
+        if name in ("kq_report_warnings", "kq_report_changes", "kq_report_issues", "kq_report_owners"):
+            last = get_column_letter(col + len(labels) - 1)
+            table = Table(displayName=f"{name}_table", ref=f"{get_column_letter(col)}{row}:{last}{row + 1}")
+            table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+            ws.add_table(table)
+            ws.freeze_panes = ws.cell(row + 1, col).coordinate
+    _define(wb, "kq_report_tiers_chart", sheets["tiers"].title, "$K$2")
+    _define(wb, "kq_report_motivation_chart", sheets["mix"].title, "$F$1")
+    _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$12")
+
+    customers = sheets["customers"]
+    columns = [*IDENTITY, *PLAN_FIELDS]
+    for j, fld in enumerate([*columns, "carried"], start=1):
+        head = customers.cell(1, j, "…" if fld == "carried" else rules.field_label(fld, lang))
+        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        proto = customers.cell(2, j)
+        proto.border = BORDER
+        proto.number_format = FORMATS.get(fld, "General")
+        proto.alignment = Alignment(vertical="top", wrap_text=fld in WRAP_FIELDS)
+        if fld in ("customer_id", "name", "owner", "region", "carried"):
+            proto.quotePrefix = True
+        customers.column_dimensions[get_column_letter(j)].width = WIDTHS.get(fld, 12)
+    customers.freeze_panes = "C2"
+    table = Table(displayName="kq_report_customers_table", ref=f"A1:{get_column_letter(len(columns) + 1)}2")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    customers.add_table(table)
+    _define(wb, "kq_report_customers", customers.title, "$A$1")
+    return wb
