@@ -112,6 +112,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--report", type=int, nargs=2, metavar=("LEDGERS", "ROWS"), default=None,
+                        help="also time `kq report --jobs 2` on LEDGERS ledgers of ROWS customers (e.g. 300 300)")
     options = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     kq = [sys.executable, "-m", "kqexcel"]
@@ -132,6 +134,21 @@ def main() -> None:
                         "rows_per_s": size / median, "peak_mb": max(r for _, r in runs) / 2**20,
                         "runs_s": walls, **{f"{k}_s": v for k, v in stage.items()},
                         "classify_rows_per_s": size / stage["classify"]})
+    if options.report:
+        count, rows = options.report
+        folder = OUT / f"report_{count}x{rows}"
+        if not folder.exists():
+            folder.mkdir()
+            for k in range(count):
+                make_ledger(rows, folder / f"ledger_{k:03d}.xlsx", seed=k)
+        report = OUT / "report.xlsx"
+        runs = [run_process([*kq, "report", str(folder), "--month", "2026-11", "--jobs", "2", "-q", "--force",
+                             "-o", str(report)]) for _ in range(options.runs)]
+        walls = [w for w, _ in runs]
+        median = statistics.median(walls)
+        results.append({"case": f"kq report {count}x{rows} j2", "rows": count * rows, "wall_s": median,
+                        "rows_per_s": count * rows / median, "peak_mb": max(r for _, r in runs) / 2**20,
+                        "runs_s": walls})
     print(f"{'case':<24}{'wall s':>9}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}{'write s':>9}")
     for r in results:
         print(f"{r['case']:<24}{r['wall_s']:>9.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"

@@ -58,7 +58,7 @@ def profit(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     margin. Returns (profit, computed?)."""
     computed = t["revenue"] * t["gross_margin"] - t["service_cost"].fillna(0.0)
     use_computed = t["gross_margin"].notna() & t["revenue"].notna()
-    return computed.where(use_computed, t["profit"]), use_computed
+    return computed.where(use_computed, t["profit"].where(t["gross_margin"].isna())), use_computed
 
 
 def expected_value(t: pd.DataFrame, prof: pd.Series) -> pd.Series:
