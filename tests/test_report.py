@@ -91,7 +91,9 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     assert overview["客户数"] == 40
     assert overview["年销售额合计"] == revenue
     assert overview["A 类客户"] == tiers["A"]
-    assert overview["A 类销售额占比"] == f"{a_revenue / revenue * 100:.1f}%"
+    assert overview["A 类销售额占比"] == round(a_revenue / revenue, 4)
+    share_cell = next(r for r in wb["总览"].iter_rows() if r[0].value == "A 类销售额占比")[1]
+    assert share_cell.number_format == "0.0%"
     assert overview["P1 客户"] == sum(c["优先级"] == "P1" for c in customers)
     assert overview["逾期未联系"] == sum((c["逾期天数"] or 0) > 0 for c in customers)
     assert overview["续约风险高"] == sum(c["续约风险"] == "高" for c in customers)

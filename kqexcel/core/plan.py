@@ -33,6 +33,15 @@ NOTE_FIELDS = ("tier", "profit_quadrant", "expected_value", "motivation", "style
                "renewal_risk", "next_contact", "channel", "priority", "objective")
 
 
+# plan fields shown as zh/en labels of their codes
+LABELLED = ("tier", "profit_quadrant", "motivation", "style", "lifecycle", "renewal_risk", "intent",
+            "stage", "priority", "channel")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+
+
 @dataclass
 class Plan:
     """One plan row per customer (codes, ISO-able dates), the notes per classification cell,
@@ -487,3 +496,31 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
             reason = W("objective_stage", stage=W.label("stage", ob))
         out["objective"].append(W("objective", reason=reason))
     return pd.DataFrame(out, index=t.index, dtype=object) if n else pd.DataFrame({f: [] for f in NOTE_FIELDS}, dtype=object)
+
+
+def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
+    """(header, values) for every plan column as the workbook shows it (labels in ``lang``)."""
+    lang, t = plan.lang, plan.table
+    sep = str(rules["rationale"]["words"]["list_separator"][lang])
+    out: list[tuple[str, list[Any]]] = []
+    for key in [*IDENTITY, *PLAN_FIELDS]:
+        values = t[key].tolist()
+        if key in LABELLED:
+            domain = key
+            labels = {c: rules.label(domain, c, lang) for c in set(v for v in values if not _missing(v))}
+            values = [None if _missing(v) else labels[v] for v in values]
+        elif key == "objective":
+            values = t["objective_text"].tolist()
+        elif key == "warnings":
+            names = {w: str(rules.label("warning", w, lang)) for w in
+                     {w for ws in values for w in ws}}
+            values = [sep.join(names[w] for w in ws) or None for ws in values]
+        out.append((rules.field_label(key, lang), values))
+    headers = {h for h, _ in out}
+    for name in plan.carried:
+        header = name.rstrip("′")
+        while header in headers:
+            header += "*"
+        headers.add(header)
+        out.append((header, t[name].tolist()))
+    return out

@@ -11,12 +11,12 @@ from typing import Any
 import pandas as pd
 
 from kqexcel.core.ledger import Ledger
+from kqexcel.core.plan import display_columns
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.ledger import FORMATS, read_ledger
 from kqexcel.io.report_template import BLOCKS, REPORT_SHEETS
 from kqexcel.io.workbook import (
     StreamedTable,
-    _display_columns,
     _is_missing,
     _name_target,
     fill_issues,
@@ -180,10 +180,10 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
     figures = overview(report)
     rows = []
     for key, value in figures.items():
-        if key == "tier_a_revenue_share" and value is not None:
-            value = f"{value * 100:.1f}%"
         rows.append([OVERVIEW_LABELS[key][li], value])
-    _write_block(wb, "kq_report_overview", rows, lang)
+    block = _write_block(wb, "kq_report_overview", rows, lang)
+    share_row = list(figures).index("tier_a_revenue_share")
+    wb[block.title].cell(block.head_row + 1 + share_row, block.head_col + 1).number_format = "0.0%"
     _write_block(wb, "kq_report_ledgers", [
         [Path(s.file).name, "、".join(s.owners) if lang == "zh" else ", ".join(s.owners), s.customers,
          s.problems, STATUS[s.status][li] + (f"：{s.error}" if s.error and lang == "zh" else f": {s.error}" if s.error else "")]
@@ -237,7 +237,7 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
                        for row in changes.itertuples(index=False)]
     tables.append(prepare_table(wb, "kq_report_changes", [
         (h, [row[j] for row in change_rows]) for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])]))
-    customers = _display_columns(report.plan, rules)
+    customers = display_columns(report.plan, rules)
     customers.append(({"zh": "来源台账", "en": "Source ledger"}[lang],
                       [Path(f).name for f in report.plan.table["_file"]]))
     tables.append(prepare_table(wb, "kq_report_customers", customers))

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core.ledger import Problem
-from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan
+from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns
 from kqexcel.errors import OutputError, TemplateError
 from kqexcel.io.templates import (
     ISSUE_HEADERS,
@@ -42,9 +42,6 @@ from kqexcel.rules import Rules
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL = 32767
-LABELLED = {"tier": "tier", "profit_quadrant": "profit_quadrant", "motivation": "motivation",
-            "style": "style", "lifecycle": "lifecycle", "renewal_risk": "renewal_risk",
-            "intent": "intent", "stage": "stage", "priority": "priority", "channel": "channel"}
 REASONS = {
     "zh": {"not_money": "不是金额", "not_a_number": "不是数字", "not_a_whole_number": "不是非负整数",
            "not_a_ratio": "不是比例（如 0.35、35%）", "ratio_out_of_range": "比例超过 100%",
@@ -172,34 +169,6 @@ def write_csv(plan: Plan, stream: IO[str]) -> None:
 
 
 # --------------------------------------------------------------------------- the workbook
-
-def _display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
-    """(header, values) for every plan column as the workbook shows it (labels in ``lang``)."""
-    lang, t = plan.lang, plan.table
-    sep = str(rules["rationale"]["words"]["list_separator"][lang])
-    out: list[tuple[str, list[Any]]] = []
-    for key in [*IDENTITY, *PLAN_FIELDS]:
-        values = t[key].tolist()
-        if key in LABELLED:
-            domain = LABELLED[key]
-            labels = {c: rules.label(domain, c, lang) for c in set(v for v in values if not _is_missing(v))}
-            values = [None if _is_missing(v) else labels[v] for v in values]
-        elif key == "objective":
-            values = t["objective_text"].tolist()
-        elif key == "warnings":
-            names = {w: str(rules.label("warning", w, lang)) for w in
-                     {w for ws in values for w in ws}}
-            values = [sep.join(names[w] for w in ws) or None for ws in values]
-        out.append((rules.field_label(key, lang), values))
-    headers = {h for h, _ in out}
-    for name in plan.carried:
-        header = name.rstrip("′")
-        while header in headers:
-            header += "*"
-        headers.add(header)
-        out.append((header, t[name].tolist()))
-    return out
-
 
 def _esc(text: str) -> str:
     text = _ILLEGAL.sub("", text)
@@ -456,7 +425,7 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
     for other in (ISSUES_NAME, LEGEND_NAME):
         if _name_target(wb, other)[0] is ws:
             raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
-    table = prepare_table(wb, PLAN_NAME, _display_columns(plan, rules))
+    table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
     n = len(plan.table)
     if 0 < n <= rules["output"]["notes_max_rows"]:
         for fld in NOTE_FIELDS:
