@@ -341,6 +341,7 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     CC = {k: v.tolist() for k, v in c.items() if isinstance(v, pd.Series)}
     CAND, PARTS = cols(c["candidates"]), cols(c["parts"])
     out: dict[str, list[str]] = {f: [] for f in NOTE_FIELDS}
+    cache: dict[str, dict[tuple[Any, ...], str]] = {f: {} for f in NOTE_FIELDS}
     for i in range(n):
         # tier
         tr = TI["tier"][i]
@@ -385,34 +386,42 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
         out["expected_value"].append(W("expected_value", ev=_fmt(CC["ev"][i]), cb=_fmt(cb),
                                        av=_fmt(0 if pd.isna(T["potential"][i]) else T["potential"][i]),
                                        p=_pct(0 if pd.isna(T["win_probability"][i]) else T["win_probability"][i])))
-        # motivation
+        # motivation (rows with the same answers share one sentence)
         m = M["motivation"][i]
-        if m == "unknown":
-            out["motivation"].append(W("motivation_none"))
+        key = (m, *(T[f][i] for f in C.INDICATORS), T["ecommerce_staff"][i])
+        if key in cache["motivation"]:
+            out["motivation"].append(cache["motivation"][key])
+        elif m == "unknown":
+            out["motivation"].append(cache["motivation"].setdefault(key, W("motivation_none")))
         else:
             evidence = []
             for fld, mapping in C.INDICATORS.items():
-                code = t[fld].iat[i]
+                code = T[fld][i]
                 if code in mapping:
                     evidence.append(f"{rules.field_label(fld, W.lang)}={W.label(fld, code)}→{W.label('motivation', mapping[code])}")
             staff = T["ecommerce_staff"][i]
             if not pd.isna(staff) and staff >= rules["motivation"]["ecommerce_staff_profit_min"]:
                 evidence.append(f"{rules.field_label('ecommerce_staff', W.lang)}={_fmt(staff)}→{W.label('motivation', 'profit')}")
-            out["motivation"].append(W("motivation", motivation=W.label("motivation", m),
-                                       image=_fmt(M["score_image"][i]), profit=_fmt(M["score_profit"][i]),
-                                       herd=_fmt(M["score_herd"][i]), evidence=W.list_sep.join(evidence)))
+            out["motivation"].append(cache["motivation"].setdefault(key, W(
+                "motivation", motivation=W.label("motivation", m), image=_fmt(M["score_image"][i]),
+                profit=_fmt(M["score_profit"][i]), herd=_fmt(M["score_herd"][i]),
+                evidence=W.list_sep.join(evidence))))
         # style
         s = S["style"][i]
-        if s == "unknown":
+        key = (s, S["style_explicit"][i], T["style"][i], T["decisiveness"][i], T["orientation"][i], T["contacts"][i])
+        if key in cache["style"]:
+            out["style"].append(cache["style"][key])
+        elif s == "unknown":
             note = W("style_unknown")
         elif S["style_explicit"][i]:
             note = W("style_explicit", style=W.label("style", s), raw=W.label("style", T["style"][i]))
         else:
             note = W("style_axes", style=W.label("style", s), decisiveness=W.label("decisiveness", T["decisiveness"][i]),
                      orientation=W.label("orientation", T["orientation"][i]))
-        if s != "unknown":
-            note += W.sep + W("contacts", decide=_fmt(S["contacts_to_decide"][i]), contacts=_fmt(T["contacts"][i]))
-        out["style"].append(note)
+        if key not in cache["style"]:
+            if s != "unknown":
+                note += W.sep + W("contacts", decide=_fmt(S["contacts_to_decide"][i]), contacts=_fmt(T["contacts"][i]))
+            out["style"].append(cache["style"].setdefault(key, note))
         # renewal
         rk = R["renewal_risk"][i]
         if rk is not None:
@@ -452,7 +461,10 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
         # channel
         ch = CC["channel"][i]
         intent_label = W.label("intent", T["intent"][i])
-        if ch == "visit":
+        key = (ch, tr, rk, CC["lifecycle"][i], T["intent"][i])
+        if key in cache["channel"]:
+            out["channel"].append(cache["channel"][key])
+        elif ch == "visit":
             reason = W("visit_tier") if tr == "A" else W("visit_risk") if rk == "high" else W("visit_strategic")
         elif ch == "email":
             reason = W("email_intent", intent=intent_label)
@@ -460,22 +472,30 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
             reason = W("phone_tier") if tr == "B" else W("phone_lapsed") if CC["lifecycle"][i] == "lapsed" else W("phone_intent", intent=intent_label)
         else:
             reason = W("message_default")
-        extra = W.text("channel", ch)
-        out["channel"].append(W("channel", channel=W.label("channel", ch), reason=reason) + (W.sep + extra if extra else ""))
+        if key not in cache["channel"]:
+            extra = W.text("channel", ch)
+            out["channel"].append(cache["channel"].setdefault(
+                key, W("channel", channel=W.label("channel", ch), reason=reason) + (W.sep + extra if extra else "")))
         # priority
         pp = {k: v[i] for k, v in PARTS.items()}
+        key = (*pp.values(), CC["raw_score"][i], tr, rk)
+        if key in cache["priority"]:
+            out["priority"].append(cache["priority"][key])
+            pp = {}
         bits = []
-        if pp["tier"]:
+        if pp and pp["tier"]:
             bits.append(W("points_tier", tier=tr, points=pp["tier"]))
-        if pp["risk"]:
+        if pp and pp["risk"]:
             bits.append(W("points_risk", risk=W.label("renewal_risk", rk), points=pp["risk"]))
         for key in ("intent", "overdue", "complaint", "promise", "regressing", "lapsed"):
-            if pp[key]:
+            if pp and pp[key]:
                 bits.append(W(f"points_{key}", points=pp[key]))
-        if CC["raw_score"][i] > pr["max_score"]:
+        if pp and CC["raw_score"][i] > pr["max_score"]:
             bits.append(W("points_capped", cap=pr["max_score"]))
-        out["priority"].append(W("priority", score=int(CC["score"][i]), parts=" + ".join(bits) or "0",
-                                 priority=CC["priority"][i], p1=pr["p1"], p2=pr["p2"]))
+        if pp:
+            out["priority"].append(cache["priority"].setdefault(key, W(
+                "priority", score=int(CC["score"][i]), parts=" + ".join(bits) or "0",
+                priority=CC["priority"][i], p1=pr["p1"], p2=pr["p2"])))
         # objective
         ob = CC["objective"][i]
         if ob == "keep_promise":
