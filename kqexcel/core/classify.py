@@ -163,3 +163,28 @@ def renewal(t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, r
 =t.index, dtype=object),
                          "risk_lowered": known & lowered, "past_min": mins, "past_mean": means},
                         index=t.index)
+
+
+def interval_candidates(tier: pd.Series, intent: pd.Series, risk: pd.Series, lifecycle: pd.Series,
+                        stage: pd.Series, complaint: pd.Series, rules: Rules) -> pd.DataFrame:
+    """[§8] the days each rule allows until the next contact; the interval is the row minimum.
+    ``complaint`` is True where a complaint is open."""
+    cad = rules["cadence"]
+    base = tier.fillna("none").map(cad["tier_days"]).astype(float)
+    declined_prospect = (lifecycle == "prospect") & (intent == "declined")
+    return pd.DataFrame({
+        "base": base.where(~declined_prospect, float(cad["declined_prospect_days"])),
+        "intent": intent.map(cad["intent_days"]).astype(float),
+        "risk": np.where(risk == "high", cad["high_risk_days"], np.nan),
+        "lapsed": np.where(lifecycle == "lapsed", cad["lapsed_days"], np.nan),
+        "regressing": np.where(stage == "regressing", cad["regressing_days"], np.nan),
+        "complaint": np.where(complaint.fillna(False).astype(bool), cad["complaint_days"], np.nan),
+    }, index=tier.index)
+
+
+def next_contact(last: pd.Series, interval: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """[§8] due date, days overdue and the plan's date (never before ``today``; no last
+    contact: today)."""
+    due = last + pd.to_timedelta(interval, unit="D")
+    overdue = (today - due).dt.days.clip(lower=0).fillna(0).astype(int)
+    return due, overdue, due.where(due >= today, today).fillna(today)

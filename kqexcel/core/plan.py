@@ -160,25 +160,11 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     problem_rows = {(p.file, p.row) for p in problems}
 
     # --- cadence (§8) ----------------------------------------------------------------------
-    cad = rules["cadence"]
-    tier_key = tier["tier"].fillna("none")
-    base = tier_key.map(cad["tier_days"]).astype(float)
-    declined_prospect = prospect & (intent == "declined")
-    base = base.where(~declined_prospect, float(cad["declined_prospect_days"]))
-    intent_days = intent.map(cad["intent_days"]).astype(float)
-    candidates = pd.DataFrame({
-        "base": base,
-        "intent": intent_days,
-        "risk": np.where(risk == "high", cad["high_risk_days"], np.nan),
-        "lapsed": np.where(lapsed, cad["lapsed_days"], np.nan),
-        "regressing": np.where(regressing, cad["regressing_days"], np.nan),
-        "complaint": np.where(complaint, cad["complaint_days"], np.nan),
-    }, index=t.index)
+    candidates = C.interval_candidates(tier["tier"], intent, risk, lifecycle, stage, complaint, rules)
     interval = candidates.min(axis=1).astype(int)
+    declined_prospect = prospect & (intent == "declined")
     last = t["last_contact"]
-    due = last + pd.to_timedelta(interval, unit="D")
-    overdue = _days_between(pd.Series(today, index=t.index), due).clip(lower=0).fillna(0).astype(int)
-    next_contact = due.where(due >= today, today).fillna(today)
+    due, overdue, next_contact = C.next_contact(last, interval, today)
 
     # --- channel ---------------------------------------------------------------------------
     is_a = tier["tier"] == "A"
@@ -444,9 +430,9 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
                    else (W("tier_days", tier=tr, days=cad["tier_days"][tr_key]) if tr else W("tier_none_days", days=cad["tier_days"]["none"]))]
         if not pd.isna(cand["intent"]):
             reasons.append(W("intent_days", intent=W.label("intent", T["intent"][i]), days=int(cand["intent"])))
-        for key in ("risk", "lapsed", "regressing", "complaint"):
-            if not pd.isna(cand[key]):
-                reasons.append(W({"risk": "high_risk"}.get(key, key), days=int(cand[key])))
+        for rule in ("risk", "lapsed", "regressing", "complaint"):
+            if not pd.isna(cand[rule]):
+                reasons.append(W({"risk": "high_risk"}.get(rule, rule), days=int(cand[rule])))
         note = W("interval", days=days, reasons=W.list_sep.join(reasons))
         last = CC["last"][i]
         nxt = _date(CC["next_contact"][i])
@@ -487,9 +473,9 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
             bits.append(W("points_tier", tier=tr, points=pp["tier"]))
         if pp and pp["risk"]:
             bits.append(W("points_risk", risk=W.label("renewal_risk", rk), points=pp["risk"]))
-        for key in ("intent", "overdue", "complaint", "promise", "regressing", "lapsed"):
-            if pp and pp[key]:
-                bits.append(W(f"points_{key}", points=pp[key]))
+        for part in ("intent", "overdue", "complaint", "promise", "regressing", "lapsed"):
+            if pp and pp[part]:
+                bits.append(W(f"points_{part}", points=pp[part]))
         if pp and CC["raw_score"][i] > pr["max_score"]:
             bits.append(W("points_capped", cap=pr["max_score"]))
         if pp:
