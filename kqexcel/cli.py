@@ -461,6 +461,83 @@ def template_build(directory: Path, rules_path: Path | None) -> None:
         click.echo(str(path))
 
 
+@cli.group()
+def addin() -> None:
+    """Excel 加载项：在单元格里用公式、用按钮做计划 The Excel add-in: formulas and buttons.
+
+    \b
+    Example:
+        kq addin install          在 Windows / Mac 上安装 xlwings 加载项并启用 kqexcel 公式
+        kq addin status
+        kq addin vba macros/      重新生成 VBA 模块
+        kq addin lite lite/       xlwings Lite 用的 main.py 和 requirements.txt
+    """
+
+
+@addin.command("install")
+def addin_install() -> None:
+    """安装 xlwings 加载项，并把 “UDF Modules” 设为 kqexcel.udfs（Windows、Mac）Install the add-in.
+
+    装好后在 Excel 的 xlwings 选项卡点一次 “Import Functions”，即可使用 =KQ_PLAN(...) 等公式。
+
+    \b
+    Example:
+        kq addin install
+    """
+    from kqexcel.addin import install
+
+    for line in install():
+        click.echo(line)
+    click.echo("最后一步 Last step: Excel → xlwings 选项卡 → Import Functions")
+
+
+@addin.command("status")
+def addin_status() -> None:
+    """显示加载项的设置情况 Show what is set up for the add-in.
+
+    \b
+    Example:
+        kq addin status
+    """
+    from kqexcel.addin import status
+
+    info = status()
+    for key, value in info.items():
+        click.echo(f"{key}: {value}")
+    if not info["ready"]:
+        sys.exit(1)
+
+
+@addin.command("vba")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def addin_vba(directory: Path) -> None:
+    """用 xlwings 自己的生成器重新生成 VBA 模块 Regenerate the .bas files (formulas and buttons).
+
+    \b
+    Example:
+        kq addin vba macros/
+    """
+    from kqexcel.addin import write_vba
+
+    for path in write_vba(directory):
+        click.echo(str(path))
+
+
+@addin.command("lite")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def addin_lite(directory: Path) -> None:
+    """写出 xlwings Lite 用的 main.py 和 requirements.txt Write main.py and requirements.txt for xlwings Lite.
+
+    \b
+    Example:
+        kq addin lite lite/
+    """
+    from kqexcel.addin import write_lite
+
+    for path in write_lite(directory):
+        click.echo(str(path))
+
+
 def main() -> None:
     cli(prog_name="kq")
 

@@ -22,14 +22,35 @@ def _cell(value: object) -> object:
     return None if value == "" else value
 
 
-def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
-    import python_calamine as pc
+def _openpyxl_sheets(path: Path, why: str) -> Iterator[tuple[str, Rows]]:
+    """The fallback reader (no python-calamine, or a file calamine cannot parse): .xlsx/.xlsm."""
+    from openpyxl import load_workbook
 
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise LedgerError(f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})") from None
+    try:
+        for ws in book.worksheets:
+            yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
+    try:
+        import python_calamine as pc
+    except ImportError:  # e.g. Pyodide (xlwings Lite): openpyxl reads .xlsx/.xlsm
+        yield from _openpyxl_sheets(path, "")
+        return
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise LedgerError(f"{path}: the workbook is password-protected; save it without a password") from None
     except Exception as exc:  # calamine raises several types for damaged files
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            yield from _openpyxl_sheets(path, f"{type(exc).__name__}: {exc}")
+            return
         raise LedgerError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
     try:
         for meta in book.sheets_metadata:

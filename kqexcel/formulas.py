@@ -1,0 +1,326 @@
+"""The engine behind the worksheet formulas: Excel-shaped values in, Excel-shaped values out.
+
+Every function takes cells as Excel hands them over (numbers, datetimes, serial numbers, None for
+blanks, text with 万/¥/%) and answers with the same classification `kq plan` makes — it calls
+the same core functions. A bad input gives a short error text in the cell (``#KQ! …``), never a
+traceback. ``kqexcel.udfs`` only adds the xlwings decorators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.core import classify as C
+from kqexcel.core.ledger import Ledger, find_header, normalise, vocabulary
+from kqexcel.core.plan import display_columns, make_plan
+from kqexcel.core.values import parse_code, parse_date, parse_money, parse_numbers, parse_ratio
+from kqexcel.rules import Rules, load_rules, norm_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+ERROR = "#KQ! "
+
+
+class FormulaError(Exception):
+    """A bad input to a formula: shown in the cell as ``#KQ! <message>``."""
+
+
+@functools.lru_cache(maxsize=4)
+def _rules_for(path: str | None) -> Rules:
+    return load_rules(path)
+
+
+def rules() -> Rules:
+    """The rules the formulas use: $KQEXCEL_RULES (a company rules file) or the defaults."""
+    return _rules_for(os.environ.get("KQEXCEL_RULES") or None)
+
+
+def excel_errors(func: F) -> F:
+    """Turn any failure into a short readable text in the cell."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FormulaError as exc:
+            return f"{ERROR}{exc}"
+        except Exception as exc:  # a formula must never show a traceback
+            return f"{ERROR}{type(exc).__name__}: {exc}"
+
+    return wrapper  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------- conversions
+
+def _lang(lang: Any) -> str:
+    text = str(lang or "zh").strip().lower()
+    if text not in ("zh", "en"):
+        raise FormulaError(f"lang 只能是 zh 或 en / lang must be zh or en, not {lang!r}")
+    return text
+
+
+def _as_of(value: Any) -> dt.date:
+    if value is None or value == "":
+        return dt.date.today()
+    parsed, reason = parse_date(value, vocabulary(rules()))
+    if reason or parsed is None:
+        raise FormulaError(f"as_of 不是日期 / not a date: {value!r}")
+    return parsed
+
+
+def _column(values: Any) -> list[Any]:
+    """A range (one row, one column or a single cell) as a flat list."""
+    if values is None:
+        return []
+    if isinstance(values, (list, tuple)):
+        out: list[Any] = []
+        for item in values:
+            out.extend(item if isinstance(item, (list, tuple)) else [item])
+        return out
+    return [values]
+
+
+def _cell(value: Any) -> Any:
+    """A value as Excel should receive it (no numpy or pandas types, None for missing)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return _cell(value.item())
+    return value
+
+
+def _header(field: str) -> str:
+    return str(rules()["fields"][field]["zh"])
+
+
+def _one_row(**fields: Any) -> Ledger:
+    """A one-customer ledger from field values (read by the same parsers as a ledger file)."""
+    header = [_header(f) for f in fields] + [_header("name")]
+    return normalise([header, [*fields.values(), "—formula—"]], 0, rules(), "formula", "formula")
+
+
+def _problem(ledger: Ledger) -> None:
+    for p in ledger.problems:
+        raise FormulaError(f"{p.column.split(' (')[0] if p.column else ''} 无法读取 / cannot read: {p.value!r}")
+
+
+# ----------------------------------------------------------------------------- the plan
+
+def plan_table(ledger: Any, as_of: Any = None, lang: Any = "zh") -> list[list[Any]]:
+    """The whole plan of a ledger range (header row included) as rows, header first — the same
+    columns and values as the plan sheet of `kq plan`."""
+    language = _lang(lang)
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in (ledger or [])]
+    header = find_header(rows, rules())
+    if header is None:
+        raise FormulaError("没有找到表头（至少要有 2 个能识别的列名，如 客户名称、年销售额）"
+                           " / no header row with 2 known column names")
+    parsed = normalise(rows, header, rules(), "Excel", "range")
+    if "name" not in parsed.mapped:
+        raise FormulaError("没有客户名称列 / no customer name column")
+    plan = make_plan(parsed, rules(), _as_of(as_of), language)
+    columns = display_columns(plan, rules())
+    out = [[header for header, _ in columns]]
+    out.extend([_cell(v) for v in row] for row in zip(*(values for _, values in columns), strict=True))
+    return out
+
+
+def _money_list(values: Any) -> list[float | None]:
+    vocab = vocabulary(rules())
+    out = []
+    for value in _column(values):
+        number, reason = parse_money(value, vocab)
+        if reason:
+            raise FormulaError(f"不是金额 / not money: {value!r}")
+        out.append(number)
+    return out
+
+
+def tiers(values: Any, status: Any = None) -> list[list[Any]]:
+    """ABC tier of every value of a column (20/80 rule). Blanks get no tier, except prospects
+    (when the contract-status column ``status`` is given), who count 0."""
+    numbers = _money_list(values)
+    series = pd.Series(numbers, dtype=float)
+    lifecycle = ["unknown"] * len(numbers)
+    if status is not None:
+        statuses = _column(status)
+        if len(statuses) != len(numbers):
+            raise FormulaError("各列行数必须相同 / the columns must have the same number of rows")
+        vocab = vocabulary(rules())
+        lookup = rules().code_lookup["contract_status"]
+        lifecycle = [parse_code(s, vocab, lookup)[0] or "unknown" for s in statuses]
+    result = C.tiers(series, pd.Series([None] * len(numbers), dtype=object),
+                     pd.Series(lifecycle, dtype=object), rules())
+    return [[_cell(t)] for t in result["tier"]]
+
+
+def tier(value: Any, values: Any) -> Any:
+    """The ABC tier of ``value`` among ``values`` (it joins them if it is not one of them)."""
+    numbers = _money_list(values)
+    (mine,) = _money_list(value) or [None]
+    if mine is None:
+        return None
+    if mine not in numbers:
+        numbers.append(mine)
+    column = tiers(numbers)
+    return column[numbers.index(mine)][0]
+
+
+def quadrants(revenue: Any, margin: Any, cost: Any = None, lang: Any = "zh") -> list[list[Any]]:
+    """Profit quadrant of every row (revenue × margin − cost)."""
+    language = _lang(lang)
+    vocab = vocabulary(rules())
+    rev = _money_list(revenue)
+    margins = []
+    for value in _column(margin):
+        ratio, reason = parse_ratio(value, vocab)
+        if reason:
+            raise FormulaError(f"不是比例 / not a ratio: {value!r}")
+        margins.append(ratio)
+    costs = _money_list(cost) if cost is not None else []
+    n = len(rev)
+    if len(margins) != n or (costs and len(costs) != n):
+        raise FormulaError("各列行数必须相同 / the columns must have the same number of rows")
+    table = pd.DataFrame({"revenue": pd.Series(rev, dtype=float), "gross_margin": pd.Series(margins, dtype=float),
+                          "service_cost": pd.Series(costs or [None] * n, dtype=float),
+                          "profit": pd.Series([None] * n, dtype=float)})
+    profit, _ = C.profit(table)
+    quad = C.quadrants(profit, table["revenue"], pd.Series([None] * n, dtype=object), rules())
+    return [[_cell(rules().label("profit_quadrant", q, language) if isinstance(q, str) else None)] for q in quad["profit_quadrant"]]
+
+
+def expected_value(cb: Any, av: Any = None, p: Any = None) -> float:
+    """EV = CB + AV × P (seed 004); a blank AV or P counts 0."""
+    vocab = vocabulary(rules())
+    values = []
+    for value, parse in ((cb, parse_money), (av, parse_money), (p, parse_ratio)):
+        number, reason = parse(value, vocab)
+        if reason:
+            raise FormulaError(f"无法读取 / cannot read: {value!r}")
+        values.append(number or 0.0)
+    return round(values[0] + values[1] * values[2], 2)
+
+
+MOTIVATION_FIELDS = ("company_stage", "competition", "ecommerce_skill", "ecommerce_staff", "outlook",
+                     "expectation", "buyer_base")
+
+
+def _motivation_plan(args: Sequence[Any], lang: str) -> tuple[str, str]:
+    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, args, strict=True)))
+    _problem(ledger)
+    plan = make_plan(ledger, rules(), dt.date.today(), lang)
+    return str(plan.table["motivation"].iat[0]), str(plan.notes["motivation"].iat[0])
+
+
+def motivation(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
+               outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
+    """The signing motivation the seven indicators vote for."""
+    language = _lang(lang)
+    code, _ = _motivation_plan((stage, competition, skill, staff, outlook, expectation, buyers), language)
+    return str(rules().label("motivation", code, language))
+
+
+def motivation_why(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
+                   outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
+    """The evidence: each indicator's vote and the points."""
+    return _motivation_plan((stage, competition, skill, staff, outlook, expectation, buyers), _lang(lang))[1]
+
+
+def style(decisiveness: Any = None, orientation: Any = None, lang: Any = "zh") -> str:
+    """Personality style from the two axes (率直/优柔 × 理性/感性)."""
+    language = _lang(lang)
+    ledger = _one_row(decisiveness=decisiveness, orientation=orientation)
+    _problem(ledger)
+    code = C.style(ledger.table, rules())["style"].iat[0]
+    return str(rules().label("style", code, language))
+
+
+def style_tips(style_name: Any, lang: Any = "zh") -> str:
+    """How to deal with a style: approach, words to use, contacts before deciding."""
+    language = _lang(lang)
+    ledger = _one_row(style=style_name)
+    _problem(ledger)
+    code = C.style(ledger.table, rules())["style"].iat[0]
+    if code == "unknown":
+        raise FormulaError(f"不是性格类型 / not a style: {style_name!r}")
+    r = rules()
+    decide = r["style"]["decides_after"][code]
+    contacts = {"zh": f"通常接触 {decide} 次后决策", "en": f"usually decides after {decide} contacts"}[language]
+    parts = [r.text("style", code, language, "approach"), r.text("style", code, language, "words"), contacts]
+    return " ".join(p for p in parts if p)
+
+
+def renewal(current: Any, past: Any, motivation_name: Any = None, lang: Any = "zh") -> list[list[Any]]:
+    """Renewal floor, satisfaction line and risk (a herd customer's high risk is medium)."""
+    language = _lang(lang)
+    vocab = vocabulary(rules())
+    if isinstance(past, (list, tuple)):
+        numbers = []
+        for value in _column(past):
+            parsed, reason = parse_numbers(value, vocab)
+            if reason:
+                raise FormulaError(f"历史效果无法读取 / past results: {value!r}")
+            numbers.extend(parsed or [])
+        past = ";".join(str(x) for x in numbers)
+    ledger = _one_row(contract_status="renewal", past_results=past, current_result=current)
+    _problem(ledger)
+    code = "unknown"
+    if motivation_name not in (None, ""):
+        found = rules().code_lookup["motivation"].get(norm_key(motivation_name))
+        if found is None:
+            raise FormulaError(f"不是签约动机 / not a motivation: {motivation_name!r}")
+        code = found
+    result = C.renewal(ledger.table, pd.Series(["renewal"]), pd.Series([code]), rules())
+    risk = result["renewal_risk"].iat[0]
+    return [[_cell(result["renewal_floor"].iat[0]), _cell(result["satisfaction_line"].iat[0]),
+             rules().label("renewal_risk", risk, language) if risk else None]]
+
+
+def next_contact(last_contact: Any, tier_name: Any = None, intent: Any = None, risk: Any = None,
+                 as_of: Any = None, lifecycle: Any = None, stage: Any = None, complaint: Any = None) -> Any:
+    """The next contact date (DOMAIN.md §8): last contact + the interval, never before as_of."""
+    r = rules()
+    ledger = _one_row(last_contact=last_contact, intent=intent, contract_status=lifecycle, stage=stage,
+                      open_complaint=complaint)
+    _problem(ledger)
+    t = ledger.table
+    tier_code = None if tier_name in (None, "") else str(tier_name).strip().upper()
+    if tier_code not in (None, "A", "B", "C"):
+        raise FormulaError(f"层级只能是 A/B/C / tier must be A, B or C: {tier_name!r}")
+    risk_code = None
+    if risk not in (None, ""):
+        risk_code = r.code_lookup["renewal_risk"].get(norm_key(risk))
+        if risk_code is None:
+            raise FormulaError(f"不是续约风险 / not a renewal risk: {risk!r}")
+    candidates = C.interval_candidates(
+        pd.Series([tier_code], dtype=object), t["intent"], pd.Series([risk_code], dtype=object),
+        t["contract_status"].fillna("unknown"), t["stage"], t["open_complaint"].notna(), r)
+    interval = candidates.min(axis=1).astype(int)
+    _, _, nxt = C.next_contact(t["last_contact"], interval, pd.Timestamp(_as_of(as_of)))
+    return _cell(nxt.iat[0])
+
+
+def rules_version() -> str:
+    """The version of the rules in use (and where they come from)."""
+    r = rules()
+    return f"{r.version} ({r.source})"
+
+
+# the formula name in Excel → the function behind it (kqexcel.udfs and xlwings Lite call these)
+UDFS: dict[str, Callable[..., Any]] = {
+    "KQ_PLAN": plan_table, "KQ_TIERS": tiers, "KQ_TIER": tier, "KQ_QUADRANTS": quadrants,
+    "KQ_EV": expected_value, "KQ_MOTIVATION": motivation, "KQ_MOTIVATION_WHY": motivation_why,
+    "KQ_STYLE": style, "KQ_STYLE_TIPS": style_tips, "KQ_RENEWAL": renewal,
+    "KQ_NEXT_CONTACT": next_contact, "KQ_RULES_VERSION": rules_version,
+}

@@ -1,0 +1,92 @@
+"""The Excel buttons (RunPython, Windows and Mac): plan the active sheet, report a folder.
+
+Thin: they read what Excel shows, call the same library functions as `kq plan` / `kq report`
+and write the answer back. ``book`` can be passed in (tests pass a stand-in); from a button it is
+the workbook that called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from kqexcel import formulas as F
+
+PLAN_SHEET = {"zh": "跟进计划", "en": "Plan"}
+ISSUES_SHEET = {"zh": "问题", "en": "Issues"}
+
+
+def _caller(book: Any) -> Any:
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def literal(value: Any) -> Any:
+    """Text Excel would run as a formula is written with a leading apostrophe (stays text)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _sheet(book: Any, name: str, after: Any) -> Any:
+    names = [s.name for s in book.sheets]
+    if name in names:
+        sheet = book.sheets[name]
+        sheet.clear()
+        return sheet
+    return book.sheets.add(name, after=after)
+
+
+def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None = None) -> int:
+    """Plan the ledger on the active sheet into a 跟进计划 / Plan sheet (same columns as
+    `kq plan`) and its data problems into 问题 / Issues. Returns the number of customers."""
+    from kqexcel.core.ledger import find_header, normalise
+    from kqexcel.core.plan import display_columns, make_plan
+    from kqexcel.io.workbook import reason_text
+
+    book = _caller(book)
+    source = book.sheets.active
+    rows = source.used_range.value
+    if not isinstance(rows, list):
+        rows = [[rows]]
+    rows = [r if isinstance(r, list) else [r] for r in rows]
+    header = find_header(rows, F.rules())
+    if header is None:
+        raise F.FormulaError("没有找到表头 / no header row")
+    ledger = normalise(rows, header, F.rules(), book.name, source.name)
+    plan = make_plan(ledger, F.rules(), as_of or dt.date.today(), lang)
+    columns = display_columns(plan, F.rules())
+    table = [[h for h, _ in columns]]
+    table += [[literal(F._cell(v)) for v in row] for row in zip(*(v for _, v in columns), strict=True)]
+    target = _sheet(book, PLAN_SHEET[lang], source)
+    target.range("A1").value = table
+    issues = _sheet(book, ISSUES_SHEET[lang], target)
+    from kqexcel.io.templates import ISSUE_HEADERS
+    from kqexcel.io.workbook import KINDS
+
+    issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
+        [literal(v) for v in (p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind])]
+        for p in plan.problems]
+    return len(plan.table)
+
+
+def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) -> Path:
+    """Write the monthly report for every ledger in the folder named in the cell `kq_report_folder`
+    (or the workbook's own folder) into that folder."""
+    from kqexcel.io.report import default_output, find_ledgers, read_all, write_report
+    from kqexcel.report import build_report
+
+    book = _caller(book)
+    try:
+        folder = Path(str(book.names["kq_report_folder"].refers_to_range.value))
+    except (KeyError, AttributeError):
+        folder = Path(book.fullname).parent
+    month = month or dt.date.today().strftime("%Y-%m")
+    out = folder / default_output(month)
+    ledgers = read_all(find_ledgers([folder], skip={out}), F.rules())
+    report = build_report(ledgers, F.rules(), month, lang=lang)
+    return write_report(report, F.rules(), out, lang=lang, force=True)

@@ -1,0 +1,110 @@
+"""The Excel buttons, driven through a stand-in for xlwings' Book (Excel is not on Linux)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import openpyxl
+
+from kqexcel import udfs, xl
+from tests.conftest import AS_OF, DATA, ROOT
+
+
+class Range:
+    def __init__(self, sheet, value=None):
+        self.sheet, self._value = sheet, value
+
+    @property
+    def value(self):
+        return self._value
+
+    @value.setter
+    def value(self, rows):
+        self.sheet.cells = rows
+
+
+class Sheet:
+    def __init__(self, name, cells=None):
+        self.name, self.cells = name, cells or []
+
+    @property
+    def used_range(self):
+        return Range(self, self.cells)
+
+    def range(self, address):
+        assert address == "A1"
+        return Range(self)
+
+    def clear(self):
+        self.cells = []
+
+
+class Sheets(list):
+    active = None
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return next(s for s in self if s.name == key)
+        return super().__getitem__(key)
+
+    def add(self, name, after=None):
+        sheet = Sheet(name)
+        self.insert(self.index(after) + 1 if after else len(self), sheet)
+        return sheet
+
+
+class Book:
+    def __init__(self, rows, fullname="/tmp/ledger.xlsx"):
+        self.name, self.fullname = "ledger.xlsx", fullname
+        self.sheets = Sheets([Sheet("客户台账", rows)])
+        self.sheets.active = self.sheets[0]
+        self.names = {}
+
+
+def rows_of(path):
+    return [list(r) for r in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)]
+
+
+def test_plan_button_writes_the_same_plan_as_the_formula():
+    rows = rows_of(ROOT / "templates" / "sample_ledger.xlsx")
+    book = Book(rows)
+    assert xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22)) == 40
+    assert [s.name for s in book.sheets] == ["客户台账", "跟进计划", "问题"]
+    assert book.sheets["跟进计划"].cells == udfs.KQ_PLAN(rows, AS_OF)
+    issues = book.sheets["问题"].cells
+    assert issues[0][:3] == ["文件", "工作表", "行号"] and len(issues) == 2
+    # pressed again: the sheets are refreshed, not duplicated
+    xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))
+    assert [s.name for s in book.sheets] == ["客户台账", "跟进计划", "问题"]
+
+
+def test_plan_button_keeps_formula_text_as_text():
+    rows = rows_of(DATA / "messy_ledger.xlsx")
+    book = Book(rows)
+    xl.plan_active_sheet(book, lang="en", as_of=dt.date(2026, 11, 22))
+    plan = book.sheets["Plan"].cells
+    names = [r[1] for r in plan[1:]]
+    assert "'=1+1" in names  # an apostrophe keeps it text in Excel
+    assert any(r[-1] == "'=HYPERLINK(\"http://x\")" for r in plan[1:])
+    assert book.sheets["Issues"].cells[1][5] == "not an amount of money"
+
+
+def test_report_button_reports_the_workbooks_folder(tmp_path):
+    shutil.copy(ROOT / "templates" / "sample_ledger.xlsx", tmp_path / "a.xlsx")
+    shutil.copy(DATA / "messy_ledger.xlsx", tmp_path / "b.xlsx")
+    book = Book([], fullname=str(tmp_path / "a.xlsx"))
+    out = xl.report_folder(book, month="2026-11")
+    assert out == tmp_path / "kq_report_2026-11.xlsx"
+    customers = openpyxl.load_workbook(out)["全部客户"]
+    assert customers.max_row == 1 + 40 + 6
+
+
+def test_every_button_macro_calls_an_existing_function():
+    import re
+
+    from kqexcel.addin import MACROS
+
+    called = re.findall(r"kqexcel\.xl\.(\w+)\(", MACROS)
+    assert called == ["plan_active_sheet", "plan_active_sheet", "report_folder"]
+    assert all(callable(getattr(xl, name)) for name in called)
