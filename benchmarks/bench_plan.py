@@ -149,6 +149,23 @@ def main() -> None:
         results.append({"case": f"kq report {count}x{rows} j2", "rows": count * rows, "wall_s": median,
                         "rows_per_s": count * rows / median, "peak_mb": max(r for _, r in runs) / 2**20,
                         "runs_s": walls})
+    for size in options.sizes:
+        if size < 10_000:
+            continue
+        code = f"""
+import time, statistics, python_calamine as pc
+from kqexcel import udfs
+rows = pc.CalamineWorkbook.from_path({str(OUT / f"ledger_{size}.xlsx")!r}).get_sheet_by_index(0).to_python()
+rows = [[None if c == "" else c for c in r] for r in rows]
+times = []
+for _ in range({options.runs}):
+    t = time.perf_counter(); out = udfs.KQ_PLAN(rows, "2026-11-22"); times.append(time.perf_counter() - t)
+assert len(out) > 1, out
+print(statistics.median(times))
+"""
+        wall = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        results.append({"case": f"KQ_PLAN {size:,} rows", "rows": size, "wall_s": wall, "rows_per_s": size / wall,
+                        "peak_mb": 0})
     print(f"{'case':<24}{'wall s':>9}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}{'write s':>9}")
     for r in results:
         print(f"{r['case']:<24}{r['wall_s']:>9.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
