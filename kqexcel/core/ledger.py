@@ -217,6 +217,11 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
             data[fld] = pd.Series([None] * len(body), dtype=dtype)
             continue
         raw = [row[column.index] for row in body]
+        for i, value in enumerate(raw):
+            if isinstance(value, V.CellError):  # an error value or a formula without a result
+                problems.append(Problem(file, sheet, row_numbers[i], f"{column.header} ({column.letter})",
+                                        repr(value), value.reason))
+                raw[i] = None
         parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column))
         for i, reason in enumerate(reasons):
             if reason:
@@ -233,7 +238,9 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
             while key in data or key in carried:
                 key += "′"
             carried.append(key)
-            data[key] = pd.Series([row[column.index] for row in body], dtype=object)
+            values = [row[column.index] for row in body]
+            data[key] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else v for v in values],
+                                  dtype=object)
     table = pd.DataFrame(data)
 
     keep = np.ones(len(table), dtype=bool)

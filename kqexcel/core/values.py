@@ -34,6 +34,28 @@ _LIST_SEPS = re.compile(r"[;；、/\s]+")
 _LIST_COMMAS = re.compile(r"[,，]+")
 
 
+class CellError:
+    """A cell that looks empty to a fast reader but is not: an error value (#N/A, #DIV/0!) or a
+    formula whose result was never saved. The ledger reports it; its field counts as empty."""
+
+    __slots__ = ("text", "reason")
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text, self.reason = text, reason
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text or "=…"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellError) and (self.text, self.reason) == (other.text, other.reason)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.reason))
+
+
 def clean_text(value: object) -> str:
     """A raw cell as trimmed, NFKC-normalised text ('' for None)."""
     if value is None:

@@ -4,22 +4,74 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kqexcel.core.ledger import Ledger, find_header, normalise
+from kqexcel.core.values import CellError
 from kqexcel.errors import LedgerError
 from kqexcel.io.safety import check_file
 from kqexcel.rules import Rules, load_rules
 
 EXCEL_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 FORMATS = EXCEL_FORMATS | {".csv"}
+MAX_BLANK_STREAK = 10_000  # the fallback reader stops after this many empty rows in a row
 
 Rows = list[list[object]]
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
 def _cell(value: object) -> object:
     return None if value == "" else value
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + char - 64
+    return index - 1
+
+
+def _flagged_cells(path: Path, sheet: str) -> dict[tuple[int, int], CellError]:
+    """Cells of an .xlsx sheet that calamine shows as empty but are not: error values (#N/A,
+    #DIV/0!) and formulas without a cached value. (row, column) are 0-based."""
+    from kqexcel.io.workbook import _sheet_part
+
+    try:
+        part = _sheet_part(path, sheet)
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read(part)
+    except Exception:  # a layout we cannot follow: calamine's values stand
+        return {}
+    if b't="e"' not in data and b"<f>" not in data and b"<f " not in data:
+        return {}
+    flagged: dict[tuple[int, int], CellError] = {}
+    for match in _CELL.finditer(data):
+        attrs, inner = match.group(1), match.group(2) or b""
+        ref = _REF.search(attrs)
+        if not ref:
+            continue
+        where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
+        if b't="e"' in attrs:
+            value = re.search(rb"<v>(.*?)</v>", inner, re.S)
+            flagged[where] = CellError(value.group(1).decode("utf-8", "replace") if value else "#ERROR", "error_value")
+        elif b"<f" in inner and not re.search(rb"<v>[^<]", inner):
+            flagged[where] = CellError("", "formula_no_value")
+    return flagged
+
+
+def _apply_flags(rows: Rows, flagged: dict[tuple[int, int], CellError]) -> Rows:
+    for (r, c), marker in flagged.items():
+        if r < len(rows):
+            row = rows[r]
+            if c >= len(row):
+                row.extend([None] * (c + 1 - len(row)))
+            if row[c] is None:
+                row[c] = marker
+    return rows
 
 
 def _openpyxl_sheets(path: Path, why: str) -> Iterator[tuple[str, Rows]]:
@@ -31,8 +83,17 @@ def _openpyxl_sheets(path: Path, why: str) -> Iterator[tuple[str, Rows]]:
     except Exception as exc:
         raise LedgerError(f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})") from None
     try:
-        for ws in book.worksheets:
-            yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+        order = sorted(book.worksheets, key=lambda ws: ws.sheet_state != "visible")
+        for ws in order:
+            rows: Rows = []
+            streak = 0
+            for row in ws.iter_rows(values_only=True):
+                values = [_cell(c) for c in row]
+                streak = streak + 1 if all(v is None for v in values) else 0
+                if streak > MAX_BLANK_STREAK:
+                    break
+                rows.append(values)
+            yield ws.title, rows
     finally:
         book.close()
 
@@ -52,16 +113,17 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
             yield from _openpyxl_sheets(path, f"{type(exc).__name__}: {exc}")
             return
         raise LedgerError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+    scan = path.suffix.lower() in (".xlsx", ".xlsm")
     try:
-        for meta in book.sheets_metadata:
-            if str(meta.typ) not in ("SheetTypeEnum.WorkSheet",):
-                continue
+        worksheets = [m for m in book.sheets_metadata if str(m.typ) == "SheetTypeEnum.WorkSheet"]
+        worksheets.sort(key=lambda m: str(m.visible) != "SheetVisibleEnum.Visible")  # visible sheets first
+        for meta in worksheets:
             try:
-                sheet = book.get_sheet_by_name(meta.name)
-                rows = sheet.to_python(skip_empty_area=False)
+                rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise LedgerError(f"{path}: sheet '{meta.name}' cannot be read ({exc})") from None
-            yield meta.name, [[_cell(c) for c in row] for row in rows]
+            table = [[_cell(c) for c in row] for row in rows]
+            yield meta.name, _apply_flags(table, _flagged_cells(path, meta.name)) if scan else table
     finally:
         book.close()
 
@@ -83,16 +145,24 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, Rows]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(1_000_000)
+        rows = [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise LedgerError(f"{path}: not a readable CSV file ({exc})") from None
+    finally:
+        csv.field_size_limit(limit)
     yield path.stem, rows
 
 
-def sheets(path: Path) -> Iterator[tuple[str, Rows]]:
-    """Every worksheet of the file as raw rows (row 0 is Excel row 1)."""
+def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
+    """Every worksheet of the file as raw rows (row 0 is Excel row 1), visible sheets first."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise LedgerError(f"{path}: unsupported file type '{suffix}' (use .xlsx, .xlsm, .xls, .ods or .csv)")
-    check_file(path)
+    limits = (rules or load_rules())["safety"]
+    check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
         return _csv_rows(path)
     return _calamine_sheets(path)
@@ -103,7 +173,7 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
-    for name, rows in sheets(path):
+    for name, rows in sheets(path, rules):
         names.append(name)
         if sheet is not None and name != sheet:
             continue

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from kqexcel.errors import LedgerError
 
-MAX_UNPACKED = 1_000_000_000  # bytes of XML all members may unpack to
-MAX_RATIO = 200  # unpacked ÷ packed for any member larger than 1 MB unpacked
+MAX_UNPACKED_MB = 1000  # defaults; the rules file's [safety] section sets them
+MAX_RATIO = 200
 ZIP_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def check_file(path: Path) -> None:
+def check_file(path: Path, max_unpacked_mb: float = MAX_UNPACKED_MB, max_ratio: float = MAX_RATIO) -> None:
     """Refuse files that would hurt or confuse a reader, with one clear reason."""
     try:
         size = path.stat().st_size
@@ -39,12 +39,13 @@ def check_file(path: Path) -> None:
                 total = 0
                 for info in archive.infolist():
                     total += info.file_size
-                    if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    if info.file_size > 1_000_000 and info.file_size > max_ratio * max(info.compress_size, 1):
                         raise LedgerError(
-                            f"{path}: refused: member {info.filename} unpacks {info.file_size // info.compress_size}× "
-                            "its packed size (zip bomb?)")
-                if total > MAX_UNPACKED:
-                    raise LedgerError(f"{path}: refused: unpacks to {total // 1_000_000} MB (limit {MAX_UNPACKED // 1_000_000} MB)")
+                            f"{path}: refused: member {info.filename} unpacks "
+                            f"{info.file_size // max(info.compress_size, 1)}× its packed size (zip bomb?)")
+                if total > max_unpacked_mb * 1_000_000:
+                    raise LedgerError(f"{path}: refused: unpacks to {total // 1_000_000} MB "
+                                      f"(limit {max_unpacked_mb:g} MB, rules key safety.max_unpacked_mb)")
                 bad = archive.testzip() if size < 5_000_000 else None
                 if bad:
                     raise LedgerError(f"{path}: the workbook is damaged (member {bad} is corrupt)")

@@ -51,6 +51,8 @@ REASONS = {
            "no_value_no_tier": "缺少价值数据，无法分层",
            "renewal_without_results": "续签客户缺少历史/本期效果，无法评估续约风险",
            "duplicate_id_across": "客户编号与 {detail} 重复，该行未计入",
+           "error_value": "单元格是错误值（如 #N/A、#DIV/0!），按空值处理",
+           "formula_no_value": "公式没有保存计算结果（请在 Excel 中打开并保存后再试），按空值处理",
            "ledger_failed": "整个台账无法读取：{detail}"},
     "en": {"not_money": "not an amount of money", "not_a_number": "not a number",
            "not_a_whole_number": "not a whole number ≥ 0", "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
@@ -61,6 +63,8 @@ REASONS = {
            "no_value_no_tier": "no value: no tier", "renewal_without_results":
            "renewal customer without past/current results: renewal risk not assessed",
            "duplicate_id_across": "customer ID already in {detail}; row left out",
+           "error_value": "the cell holds an error value (e.g. #N/A, #DIV/0!); counted as empty",
+           "formula_no_value": "a formula without a saved result (open and save the file in Excel); counted as empty",
            "ledger_failed": "the whole ledger could not be read: {detail}"},
 }
 KINDS = {"zh": {"problem": "数据问题", "gap": "数据缺口"}, "en": {"problem": "problem", "gap": "gap"}}
@@ -438,7 +442,7 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
     return save_streamed(wb, Path(out), [table], force, progress)
 
 
-def _sheet_part(package: io.BytesIO, title: str) -> str:
+def _sheet_part(package: io.BytesIO | Path, title: str) -> str:
     """The zip member holding the sheet named ``title``."""
     from xml.etree import ElementTree as ET
 
