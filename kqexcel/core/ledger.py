@@ -190,22 +190,39 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     id_col = mapped.get("customer_id")
     totals = {norm_key(w).replace(" ", "") for w in rules["reader"]["total_row_words"]}
 
+    longest = max((len(w) for w in totals), default=0) + 6
+    firsts = {w[0] for w in totals if w}
+
+    def total_word(cell: object) -> bool:
+        if not isinstance(cell, str) or not 0 < len(cell) <= longest:
+            return False
+        first = cell.lstrip()[:1]
+        if unicodedata.normalize("NFKC", first).casefold() not in firsts:
+            return False
+        return norm_key(cell).replace(" ", "").rstrip(":：") in totals
+
+    key_cells = [c.index for c in (name_col, id_col) if c]
+
     def is_total(row: Sequence[object]) -> bool:
-        cells = [row[c.index] for c in (name_col, id_col) if c and c.index < len(row)]
-        first = next((c for c in row if not V.Vocabulary([], [], []).is_blank(c)), None)
-        for cell in [*cells, first]:
-            if cell is not None and norm_key(V.clean_text(cell)).replace(" ", "").rstrip(":：") in totals:
+        """A 合计 / 总计 / 小计 / Total row: in the name or id cell, or the row's first value."""
+        for index in key_cells:
+            if total_word(row[index]):
                 return True
+        for cell in row:
+            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+                return total_word(cell)
         return False
 
-    body: list[list[object]] = []
+    body: list[Sequence[object]] = []
     row_numbers: list[int] = []
     for offset, row in enumerate(rows[header_index + 1:], start=header_index + 1):
-        row = list(row[:width]) + [None] * (width - len(row))
+        if len(row) != width:
+            row = list(row[:width]) + [None] * (width - len(row))
         if _row_empty(row) or is_total(row):
             continue
         body.append(row)
         row_numbers.append(offset + row_offset)
+    by_column = list(zip(*body, strict=True)) if body else []
 
     data: dict[str, Any] = {"_row": np.array(row_numbers, dtype=np.int64),
                             "_file": pd.Series([file] * len(body), dtype=object),
@@ -216,13 +233,15 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         if column is None or not body:
             data[fld] = pd.Series([None] * len(body), dtype=dtype)
             continue
-        raw = [row[column.index] for row in body]
-        for i, value in enumerate(raw):
-            if isinstance(value, V.CellError):  # an error value or a formula without a result
-                problems.append(Problem(file, sheet, row_numbers[i], f"{column.header} ({column.letter})",
-                                        repr(value), value.reason))
-                raw[i] = None
-        parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column))
+        raw = list(by_column[column.index])
+        kinds = set(map(type, raw))
+        if V.CellError in kinds:
+            for i, value in enumerate(raw):
+                if isinstance(value, V.CellError):  # an error value or a formula without a result
+                    problems.append(Problem(file, sheet, row_numbers[i], f"{column.header} ({column.letter})",
+                                            repr(value), value.reason))
+                    raw[i] = None
+        parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column), bool in kinds)
         for i, reason in enumerate(reasons):
             if reason:
                 problems.append(Problem(file, sheet, row_numbers[i],
@@ -238,9 +257,9 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
             while key in data or key in carried:
                 key += "′"
             carried.append(key)
-            values = [row[column.index] for row in body]
-            data[key] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else v for v in values],
-                                  dtype=object)
+            values = by_column[column.index] if body else ()
+            data[key] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
+                                   for v in values], dtype=object)
     table = pd.DataFrame(data)
 
     keep = np.ones(len(table), dtype=bool)

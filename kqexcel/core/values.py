@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 Parsed = tuple[Any, str | None]
@@ -72,11 +72,15 @@ class Vocabulary:
         self.placeholders = {clean_text(p).casefold() for p in placeholders}
         self.yes = {clean_text(p).casefold() for p in yes}
         self.no = {clean_text(p).casefold() for p in no}
+        # a text longer than every placeholder (with room for spaces around it) is never one
+        self.longest = max((len(p) for p in self.placeholders), default=0) + 8
 
     def is_blank(self, value: object) -> bool:
         """True for None, '' and the placeholders (-, 无, N/A, …)."""
         if value is None:
             return True
+        if isinstance(value, str) and len(value) > self.longest:
+            return False
         if isinstance(value, float) and math.isnan(value):
             return True
         text = clean_text(value).casefold()
@@ -280,19 +284,22 @@ def parse_text(value: object, vocab: Vocabulary) -> Parsed:
     return clean_text(value) if not isinstance(value, str) else value.strip(), None
 
 
-def parse_column(values: Iterable[object], parse: Callable[[object], Parsed]) -> tuple[list[Any], list[str | None]]:
-    """Parse a column, calling ``parse`` once per distinct hashable value."""
-    cache: dict[tuple[type, Hashable], Parsed] = {}
-    out: list[Any] = []
-    reasons: list[str | None] = []
-    for value in values:
-        key = (type(value), value)
-        try:
-            result = cache[key]
-        except KeyError:
-            result = cache[key] = parse(value)
-        except TypeError:  # unhashable
-            result = parse(value)
-        out.append(result[0])
-        reasons.append(result[1])
-    return out, reasons
+def parse_column(values: Sequence[object], parse: Callable[[object], Parsed],
+                 has_bool: bool | None = None) -> tuple[list[Any], list[str | None]]:
+    """Parse a column, calling ``parse`` once per distinct value (hashing in pandas, not Python)."""
+    import numpy as np
+    import pandas as pd
+
+    if has_bool is None:
+        has_bool = bool in set(map(type, values))
+    if has_bool:  # True == 1 == 1.0 when hashed: parse one by one
+        results = [parse(v) for v in values]
+        return [r[0] for r in results], [r[1] for r in results]
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    # pandas hands missing values back as NaN: an empty cell, as None
+    parsed = [parse(None if isinstance(u, float) and u != u else u) for u in uniques]
+    out = np.empty(len(parsed), dtype=object)
+    out[:] = [p[0] for p in parsed]
+    reasons = np.empty(len(parsed), dtype=object)
+    reasons[:] = [p[1] for p in parsed]
+    return out[codes].tolist(), reasons[codes].tolist()

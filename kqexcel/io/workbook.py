@@ -40,7 +40,6 @@ from kqexcel.io.templates import (
 from kqexcel.rules import Rules
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL = 32767
 REASONS = {
     "zh": {"not_money": "不是金额", "not_a_number": "不是数字", "not_a_whole_number": "不是非负整数",
@@ -174,36 +173,64 @@ def write_csv(plan: Plan, stream: IO[str]) -> None:
 
 # --------------------------------------------------------------------------- the workbook
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _esc(text: str) -> str:
-    text = _ILLEGAL.sub("", text)
+    """Text as XML character data: &, <, > escaped; characters XML cannot hold dropped."""
     if len(text) > MAX_CELL:
         text = text[:MAX_CELL - 1] + "…"
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _tail(value: Any, style: int, date_style: int) -> str | None:
+    """Everything of a cell's XML after its reference; None for an empty cell."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return f' s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(value)}</t></is></c>'
+    if isinstance(value, (bool, np.bool_)):
+        return f' s="{style}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            return None
+        text = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        return f' s="{style}"><v>{text}</v></c>'
+    if isinstance(value, (dt.datetime, dt.date)):
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+        serial = (moment.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
+        return f' s="{date_style}"><v>{int(serial) if serial.is_integer() else serial}</v></c>'
+    return _tail(str(value), style, date_style)
 
 
 def _cells(letter: str, values: list[Any], style: int, date_style: int, first_row: int) -> list[str]:
-    """The XML of one column's cells (empty string for an empty cell)."""
+    """The XML of one column's cells ('' for an empty cell). Repeated values (labels, codes,
+    dates) are turned into XML once."""
+    cache: dict[Any, str | None] = {}
     out = []
+    prefix = f'<c r="{letter}'
     for r, value in enumerate(values, start=first_row):
-        if _is_missing(value):
-            out.append("")
-        elif isinstance(value, str):
-            out.append(f'<c r="{letter}{r}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(value)}</t></is></c>')
-        elif isinstance(value, (bool, np.bool_)):
-            out.append(f'<c r="{letter}{r}" s="{style}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, (int, float, np.integer, np.floating)):
-            number = float(value)
-            if math.isinf(number):
-                out.append("")
-            else:
-                out.append(f'<c r="{letter}{r}" s="{style}"><v>{int(number) if number.is_integer() and abs(number) < 1e15 else repr(number)}</v></c>')
-        elif isinstance(value, (dt.datetime, dt.date)):
-            moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-            serial = (moment.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
-            s = style if style != 0 and isinstance(value, pd.Timestamp) else date_style
-            out.append(f'<c r="{letter}{r}" s="{s}"><v>{int(serial) if serial.is_integer() else serial}</v></c>')
-        else:
-            out.append(f'<c r="{letter}{r}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(str(value))}</t></is></c>')
+        if value.__class__ is bool:  # True == 1.0 as a dict key: never cached
+            out.append(f"{prefix}{r}\"{_tail(value, style, date_style)}")
+            continue
+        try:
+            tail = cache[value]
+        except KeyError:
+            tail = _tail(value, style, date_style)
+            if not (isinstance(value, str) and len(value) > 64):
+                cache[value] = tail
+        except TypeError:  # unhashable
+            tail = _tail(value, style, date_style)
+        out.append("" if tail is None else f"{prefix}{r}\"{tail}")
     return out
 
 
@@ -336,7 +363,7 @@ class StreamedTable:
     head_col: int
     columns: list[tuple[str, list[Any]]]
     styles: list[int]
-    date_style: int
+    date_styles: list[int]
 
     @property
     def n(self) -> int:
@@ -356,7 +383,7 @@ class StreamedTable:
         for start in range(0, self.n, block):
             stop = min(start + block, self.n)
             first = self.head_row + 1 + start
-            cols = [_cells(letters[j], values[start:stop], self.styles[j], self.date_style, first)
+            cols = [_cells(letters[j], values[start:stop], self.styles[j], self.date_styles[j], first)
                     for j, (_, values) in enumerate(self.columns)]
             yield "".join(f'<row r="{first + i}">{"".join(cells)}</row>'
                           for i, cells in enumerate(zip(*cols, strict=True)))
@@ -369,6 +396,7 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
     prototype row below it (extra columns take the last prototype's), and stretch the table and
     the conditional formats over the rows to come."""
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import TableColumn
 
     ws, head_row, head_col = _name_target(wb, name)
     proto_row = head_row + 1
@@ -380,6 +408,7 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
     protos = [ws.cell(proto_row, head_col + j) for j in range(n_proto)]
     styles = [protos[min(j, n_proto - 1)].style_id for j in range(len(columns))]
     date_style = next((c.style_id for c in protos if c.is_date), protos[-1].style_id)
+    date_styles = [styles[j] if protos[min(j, n_proto - 1)].is_date else date_style for j in range(len(columns))]
     for j, (header, _) in enumerate(columns):
         cell = ws.cell(head_row, head_col + j, header)
         cell.data_type = "s"
@@ -396,11 +425,12 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
     for table in list(ws.tables.values()):
         if table.ref.split(":")[0].replace("$", "") == f"{first_col}{head_row}":
             table.ref = ref
-            table.tableColumns = []
+            # named here, so openpyxl does not create every cell of the range to read the header
+            table.tableColumns = [TableColumn(id=j + 1, name=str(h)) for j, (h, _) in enumerate(columns)]
             if table.autoFilter is not None:
                 table.autoFilter.ref = ref
     _extend_ranges(ws, proto_row, last_row)
-    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_style)
+    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles)
 
 
 def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
@@ -460,9 +490,38 @@ def _sheet_part(package: io.BytesIO | Path, title: str) -> str:
 _ROW = re.compile(r'<row [^>]*?r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 
 
+def _ahead(chunks: Iterable[str], depth: int = 4) -> Iterator[bytes]:
+    """Encode the XML chunks in a thread while the caller compresses the previous ones (zlib
+    releases the GIL, so the two run side by side on two cores)."""
+    import queue
+    import threading
+
+    pipe: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                pipe.put(("data", chunk.encode("utf-8", "replace")))
+            pipe.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            pipe.put(("error", exc))
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    while True:
+        kind, item = pipe.get()
+        if kind == "data":
+            yield item
+        elif kind == "error":
+            raise item
+        else:
+            break
+    worker.join()
+
+
 def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, str, Iterable[str]]]) -> None:
     """Copy the package, replacing the data rows (below each head row) of the sheet parts."""
-    with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as dst:
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             if info.filename not in parts:
                 dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
@@ -484,7 +543,7 @@ def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, 
                 out.write(head.encode("utf-8"))
                 out.write(b"<sheetData>")
                 out.write(kept.encode("utf-8"))
-                for chunk in rows:
-                    out.write(chunk.encode("utf-8"))
+                for chunk in _ahead(rows):
+                    out.write(chunk)
                 out.write(b"</sheetData>")
                 out.write(tail.encode("utf-8"))
