@@ -119,7 +119,7 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
         worksheets.sort(key=lambda m: str(m.visible) != "SheetVisibleEnum.Visible")  # visible sheets first
         for meta in worksheets:
             try:
-                rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                rows: Rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)  # type: ignore[assignment]
             except Exception as exc:
                 raise LedgerError(f"{path}: sheet '{meta.name}' cannot be read ({exc})") from None
             # '' (calamine's empty cell) is read as empty downstream: no copy of 100,000 rows here
