@@ -313,195 +313,280 @@ def _talking_points(table: pd.DataFrame, t: pd.DataFrame, W: _Words) -> list[str
 
 
 def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
-    """One rationale sentence per classification cell: the rule and the values that decided it."""
-    t, n = c["t"], len(c["t"])
-    tiers, quad, mot, sty, ren = c["tier"], c["quad"], c["mot"], c["sty"], c["ren"]
-    a, b = rules["tier"]["a_share"], rules["tier"]["b_share"]
-    total = float(tiers["tier_total"].iat[0]) if n else 0.0
-    vl = c["value_label"]
-    cad, pr = rules["cadence"], rules["priority"]
-    def cols(frame: pd.DataFrame) -> dict[str, list[Any]]:
-        return {name: frame[name].tolist() for name in frame.columns}
+    """One rationale sentence per classification cell: the rule and the values that decided it.
 
-    T, TI, Q, M, S, R = cols(t), cols(tiers), cols(quad), cols(mot), cols(sty), cols(ren)
-    CC = {k: v.tolist() for k, v in c.items() if isinstance(v, pd.Series)}
-    CAND, PARTS = cols(c["candidates"]), cols(c["parts"])
-    out: dict[str, list[str]] = {f: [] for f in NOTE_FIELDS}
-    cache: dict[str, dict[tuple[Any, ...], str]] = {f: {} for f in NOTE_FIELDS}
-    for i in range(n):
-        # tier
-        tr = TI["tier"][i]
-        v = TI["tier_value"][i]
+    Column by column: templates and labels are looked up once, and rows that share the inputs
+    of a sentence share the sentence (most rationale is about a handful of codes)."""
+    t, n = c["t"], len(c["t"])
+    if not n:
+        return pd.DataFrame({f: [] for f in NOTE_FIELDS}, dtype=object)
+    lang = W.lang
+    r, w = rules["rationale"], rules["rationale"]["words"]
+
+    def tpl(key: str) -> str:
+        return str((w[key] if key in w else r[key])[lang])
+
+    def labels(domain: str) -> dict[Any, str]:
+        table = {code: str(entry[lang]) for code, entry in rules["codes"].get(domain, {}).items()}
+        table[None] = "—"
+        return table
+
+    def col(frame: pd.DataFrame, name: str) -> list[Any]:
+        return frame[name].tolist()
+
+    def num(value: Any) -> bool:
+        return value is not None and value == value  # not None, not NaN
+
+    sep, list_sep = W.sep, W.list_sep
+    tiers, quad, mot, sty, ren = c["tier"], c["quad"], c["mot"], c["sty"], c["ren"]
+    out: dict[str, list[str]] = {}
+
+    # tier -------------------------------------------------------------------------------
+    a, b = _pct(rules["tier"]["a_share"]), _pct(rules["tier"]["b_share"])
+    total = float(tiers["tier_total"].iat[0])
+    vl = c["value_label"]
+    t_tier, t_missing, t_zero, t_nonpos = tpl("tier"), tpl("tier_missing"), tpl("tier_zero_total"), tpl("tier_nonpositive")
+    prospect_note = sep + tpl("tier_prospect").format(value_label=vl) if rules["tier"]["value"] == "revenue" else ""
+    notes = []
+    for tr, v, sb, rev, life in zip(col(tiers, "tier"), col(tiers, "tier_value"), col(tiers, "tier_share_before"),
+                                    col(t, "revenue"), c["lifecycle"].tolist(), strict=True):
         if tr is None:
-            note = W("tier_missing", value_label=vl)
+            note = t_missing.format(value_label=vl)
         elif total <= 0:
-            note = W("tier_zero_total")
+            note = t_zero
         elif v <= 0:
-            note = W("tier_nonpositive", value_label=vl, value=_fmt(v))
+            note = t_nonpos.format(value_label=vl, value=_fmt(v))
         else:
-            note = W("tier", tier=tr, value_label=vl, value=_fmt(v), before=_pct(TI["tier_share_before"][i]),
-                     a=_pct(a), b=_pct(b))
-        if tr is not None and pd.isna(T["revenue"][i]) and CC["lifecycle"][i] == "prospect" and rules["tier"]["value"] == "revenue":
-            note += W.sep + W("tier_prospect", value_label=vl)
-        out["tier"].append(note)
-        # profit and quadrant
-        p = CC["prof"][i]
-        q = Q["profit_quadrant"][i]
-        if pd.isna(p):
-            note = W("profit_missing")
+            note = t_tier.format(tier=tr, value_label=vl, value=_fmt(v), before=_pct(sb), a=a, b=b)
+        if tr is not None and life == "prospect" and not num(rev):
+            note += prospect_note
+        notes.append(note)
+    out["tier"] = notes
+
+    # profit and quadrant ------------------------------------------------------------------
+    q_labels = labels("profit_quadrant")
+    q_texts = {q: W.text("quadrant", q) for q in q_labels if q}
+    marginal_limit, top_limit = _pct(rules["profit"]["marginal_ratio"]), _pct(rules["profit"]["top_share"])
+    t_computed, t_given, t_none = tpl("profit_computed"), tpl("profit_given"), tpl("profit_missing")
+    t_loss, t_marginal, t_marginal_rev, t_rank = (tpl("quadrant_loss"), tpl("quadrant_marginal"),
+                                                  tpl("quadrant_marginal_revenue"), tpl("quadrant_rank"))
+    notes = []
+    for p, computed, rev, margin, cost, q, ratio, qsb in zip(
+            c["prof"].tolist(), c["computed"].tolist(), col(t, "revenue"), col(t, "gross_margin"),
+            col(t, "service_cost"), col(quad, "profit_quadrant"), col(quad, "profit_ratio"),
+            col(quad, "quadrant_share_before"), strict=True):
+        if not num(p):
+            notes.append(t_none)
+            continue
+        note = (t_computed.format(profit=_fmt(p), revenue=_fmt(rev), margin=_pct(margin), cost=_fmt(cost if num(cost) else 0))
+                if computed else t_given.format(profit=_fmt(p)))
+        if q == "loss":
+            why = t_loss
+        elif q == "marginal":
+            why = t_marginal_rev if not num(ratio) else t_marginal.format(ratio=_pct(ratio), limit=marginal_limit)
         else:
-            if CC["computed"][i]:
-                note = W("profit_computed", profit=_fmt(p), revenue=_fmt(T["revenue"][i]),
-                         margin=_pct(T["gross_margin"][i]), cost=_fmt(T["service_cost"][i] if not pd.isna(T["service_cost"][i]) else 0))
+            why = t_rank.format(quadrant=q_labels.get(q, "—"), before=_pct(qsb), limit=top_limit)
+        text = q_texts.get(q)
+        notes.append(note + sep + why + (sep + text if text else ""))
+    out["profit_quadrant"] = notes
+
+    # expected value -----------------------------------------------------------------------
+    t_ev = tpl("expected_value")
+    out["expected_value"] = [
+        t_ev.format(ev=_fmt(ev), cb=_fmt(p if num(p) else (rev if num(rev) else 0.0)),
+                    av=_fmt(av if num(av) else 0), p=_pct(prob if num(prob) else 0))
+        for ev, p, rev, av, prob in zip(c["ev"].tolist(), c["prof"].tolist(), col(t, "revenue"),
+                                        col(t, "potential"), col(t, "win_probability"), strict=True)]
+
+    # motivation ---------------------------------------------------------------------------
+    m_labels = labels("motivation")
+    field_labels = {f: rules.field_label(f, lang) for f in (*C.INDICATORS, "ecommerce_staff")}
+    indicator_labels = {f: labels(f) for f in C.INDICATORS}
+    staff_min = rules["motivation"]["ecommerce_staff_profit_min"]
+    t_mot, t_mot_none = tpl("motivation"), tpl("motivation_none")
+    cache: dict[tuple[Any, ...], str] = {}
+    notes = []
+    indicator_cols = [col(t, f) for f in C.INDICATORS]
+    for m, si, sp, sh, staff, *codes in zip(col(mot, "motivation"), col(mot, "score_image"), col(mot, "score_profit"),
+                                            col(mot, "score_herd"), col(t, "ecommerce_staff"), *indicator_cols, strict=True):
+        key = (m, staff, *codes)
+        note = cache.get(key)
+        if note is None:
+            if m == "unknown":
+                note = t_mot_none
             else:
-                note = W("profit_given", profit=_fmt(p))
-            if q == "loss":
-                why = W("quadrant_loss")
-            elif q == "marginal":
-                ratio = Q["profit_ratio"][i]
-                why = W("quadrant_marginal_revenue") if pd.isna(ratio) else W(
-                    "quadrant_marginal", ratio=_pct(ratio), limit=_pct(rules["profit"]["marginal_ratio"]))
+                evidence = [f"{field_labels[f]}={indicator_labels[f].get(code, code)}→{m_labels[C.INDICATORS[f][code]]}"
+                            for f, code in zip(C.INDICATORS, codes, strict=True) if code in C.INDICATORS[f]]
+                if num(staff) and staff >= staff_min:
+                    evidence.append(f"{field_labels['ecommerce_staff']}={_fmt(staff)}→{m_labels['profit']}")
+                note = t_mot.format(motivation=m_labels.get(m, m), image=_fmt(si), profit=_fmt(sp), herd=_fmt(sh),
+                                    evidence=list_sep.join(evidence))
+            cache[key] = note
+        notes.append(note)
+    out["motivation"] = notes
+
+    # style --------------------------------------------------------------------------------
+    s_labels, d_labels, o_labels = labels("style"), labels("decisiveness"), labels("orientation")
+    t_unknown, t_explicit, t_axes, t_contacts = tpl("style_unknown"), tpl("style_explicit"), tpl("style_axes"), tpl("contacts")
+    cache = {}
+    notes = []
+    for st, explicit, raw, d, o, decide, contacts in zip(
+            col(sty, "style"), col(sty, "style_explicit"), col(t, "style"), col(t, "decisiveness"),
+            col(t, "orientation"), col(sty, "contacts_to_decide"), col(t, "contacts"), strict=True):
+        key = (st, explicit, raw, d, o, contacts)
+        note = cache.get(key)
+        if note is None:
+            if st == "unknown":
+                note = t_unknown
             else:
-                why = W("quadrant_rank", quadrant=W.label("profit_quadrant", q),
-                        before=_pct(Q["quadrant_share_before"][i]), limit=_pct(rules["profit"]["top_share"]))
-            text = W.text("quadrant", q)
-            note = note + W.sep + why + (W.sep + text if text else "")
-        out["profit_quadrant"].append(note)
-        # expected value
-        cb = p if not pd.isna(p) else (T["revenue"][i] if not pd.isna(T["revenue"][i]) else 0.0)
-        out["expected_value"].append(W("expected_value", ev=_fmt(CC["ev"][i]), cb=_fmt(cb),
-                                       av=_fmt(0 if pd.isna(T["potential"][i]) else T["potential"][i]),
-                                       p=_pct(0 if pd.isna(T["win_probability"][i]) else T["win_probability"][i])))
-        # motivation (rows with the same answers share one sentence)
-        m = M["motivation"][i]
-        key = (m, *(T[f][i] for f in C.INDICATORS), T["ecommerce_staff"][i])
-        if key in cache["motivation"]:
-            out["motivation"].append(cache["motivation"][key])
-        elif m == "unknown":
-            out["motivation"].append(cache["motivation"].setdefault(key, W("motivation_none")))
-        else:
-            evidence = []
-            for fld, mapping in C.INDICATORS.items():
-                code = T[fld][i]
-                if code in mapping:
-                    evidence.append(f"{rules.field_label(fld, W.lang)}={W.label(fld, code)}→{W.label('motivation', mapping[code])}")
-            staff = T["ecommerce_staff"][i]
-            if not pd.isna(staff) and staff >= rules["motivation"]["ecommerce_staff_profit_min"]:
-                evidence.append(f"{rules.field_label('ecommerce_staff', W.lang)}={_fmt(staff)}→{W.label('motivation', 'profit')}")
-            out["motivation"].append(cache["motivation"].setdefault(key, W(
-                "motivation", motivation=W.label("motivation", m), image=_fmt(M["score_image"][i]),
-                profit=_fmt(M["score_profit"][i]), herd=_fmt(M["score_herd"][i]),
-                evidence=W.list_sep.join(evidence))))
-        # style
-        s = S["style"][i]
-        key = (s, S["style_explicit"][i], T["style"][i], T["decisiveness"][i], T["orientation"][i], T["contacts"][i])
-        if key in cache["style"]:
-            out["style"].append(cache["style"][key])
-        elif s == "unknown":
-            note = W("style_unknown")
-        elif S["style_explicit"][i]:
-            note = W("style_explicit", style=W.label("style", s), raw=W.label("style", T["style"][i]))
-        else:
-            note = W("style_axes", style=W.label("style", s), decisiveness=W.label("decisiveness", T["decisiveness"][i]),
-                     orientation=W.label("orientation", T["orientation"][i]))
-        if key not in cache["style"]:
-            if s != "unknown":
-                note += W.sep + W("contacts", decide=_fmt(S["contacts_to_decide"][i]), contacts=_fmt(T["contacts"][i]))
-            out["style"].append(cache["style"].setdefault(key, note))
-        # renewal
-        rk = R["renewal_risk"][i]
+                note = (t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw)) if explicit
+                        else t_axes.format(style=s_labels[st], decisiveness=d_labels.get(d, d), orientation=o_labels.get(o, o)))
+                note += sep + t_contacts.format(decide=_fmt(decide), contacts=_fmt(contacts))
+            cache[key] = note
+        notes.append(note)
+    out["style"] = notes
+
+    # renewal ------------------------------------------------------------------------------
+    r_labels = labels("renewal_risk")
+    t_ren, t_herd, t_gap = tpl("renewal"), tpl("renewal_herd"), tpl("renewal_gap")
+    ff, lf = _fmt(rules["renewal"]["floor_factor"]), _fmt(rules["renewal"]["satisfaction_factor"])
+    gaps = c["gap_missing"]
+    notes = []
+    for i, (rk, cur, floor, low, line, mean, lowered) in enumerate(zip(
+            col(ren, "renewal_risk"), col(t, "current_result"), col(ren, "renewal_floor"), col(ren, "past_min"),
+            col(ren, "satisfaction_line"), col(ren, "past_mean"), col(ren, "risk_lowered"), strict=True)):
         if rk is not None:
-            note = W("renewal", risk=W.label("renewal_risk", rk), current=_fmt(T["current_result"][i]),
-                     floor=_fmt(R["renewal_floor"][i]), floor_factor=_fmt(rules["renewal"]["floor_factor"]),
-                     min=_fmt(R["past_min"][i]), line=_fmt(R["satisfaction_line"][i]),
-                     line_factor=_fmt(rules["renewal"]["satisfaction_factor"]), mean=_fmt(R["past_mean"][i]))
-            if R["risk_lowered"][i]:
-                note += W.sep + W("renewal_herd")
-        elif i in c["gap_missing"]:
-            note = W("renewal_gap", missing=c["gap_missing"][i])
+            note = t_ren.format(risk=r_labels[rk], current=_fmt(cur), floor=_fmt(floor), floor_factor=ff, min=_fmt(low),
+                                line=_fmt(line), line_factor=lf, mean=_fmt(mean))
+            if lowered:
+                note += sep + t_herd
+        elif i in gaps:
+            note = t_gap.format(missing=gaps[i])
         else:
             note = ""
-        out["renewal_risk"].append(note)
-        # interval and next contact
-        cand = {k: v[i] for k, v in CAND.items()}
-        days = int(CC["interval"][i])
-        tr_key = tr or "none"
-        reasons = [W("declined_prospect", days=cad["declined_prospect_days"]) if CC["declined_prospect"][i]
-                   else (W("tier_days", tier=tr, days=cad["tier_days"][tr_key]) if tr else W("tier_none_days", days=cad["tier_days"]["none"]))]
-        if not pd.isna(cand["intent"]):
-            reasons.append(W("intent_days", intent=W.label("intent", T["intent"][i]), days=int(cand["intent"])))
-        for rule in ("risk", "lapsed", "regressing", "complaint"):
-            if not pd.isna(cand[rule]):
-                reasons.append(W({"risk": "high_risk"}.get(rule, rule), days=int(cand[rule])))
-        note = W("interval", days=days, reasons=W.list_sep.join(reasons))
-        last = CC["last"][i]
-        nxt = _date(CC["next_contact"][i])
-        if pd.isna(last):
-            note += W.sep + W("next_contact_none", next=nxt)
-        elif CC["overdue"][i] > 0:
-            note += W.sep + W("next_contact_overdue", next=nxt, due=_date(CC["due"][i]), last=_date(last),
-                              days=days, overdue=int(CC["overdue"][i]))
+        notes.append(note)
+    out["renewal_risk"] = notes
+
+    # interval and next contact ---------------------------------------------------------------
+    cad = rules["cadence"]
+    i_labels = labels("intent")
+    t_interval = tpl("interval")
+    t_next, t_over, t_none_next = tpl("next_contact"), tpl("next_contact_overdue"), tpl("next_contact_none")
+    rule_tpl = {"risk": tpl("high_risk"), "lapsed": tpl("lapsed"), "regressing": tpl("regressing"),
+                "complaint": tpl("complaint")}
+    cand = c["candidates"]
+    cache = {}
+    notes = []
+    for tr, declined, intent, ci, cr, cl, cg, cc, days, last, nxt, due, overdue in zip(
+            col(tiers, "tier"), c["declined_prospect"].tolist(), col(t, "intent"), col(cand, "intent"),
+            col(cand, "risk"), col(cand, "lapsed"), col(cand, "regressing"), col(cand, "complaint"),
+            c["interval"].tolist(), c["last"].tolist(), c["next_contact"].tolist(), c["due"].tolist(),
+            c["overdue"].tolist(), strict=True):
+        key = (tr, declined, intent, ci, cr, cl, cg, cc, days)
+        head = cache.get(key)
+        if head is None:
+            reasons = [tpl("declined_prospect").format(days=cad["declined_prospect_days"]) if declined
+                       else (tpl("tier_days").format(tier=tr, days=cad["tier_days"][tr]) if tr
+                             else tpl("tier_none_days").format(days=cad["tier_days"]["none"]))]
+            if num(ci):
+                reasons.append(tpl("intent_days").format(intent=i_labels.get(intent, intent), days=int(ci)))
+            for rule, value in (("risk", cr), ("lapsed", cl), ("regressing", cg), ("complaint", cc)):
+                if num(value):
+                    reasons.append(rule_tpl[rule].format(days=int(value)))
+            head = cache[key] = t_interval.format(days=days, reasons=list_sep.join(reasons))
+        if last is None or last is pd.NaT:
+            tail = t_none_next.format(next=_date(nxt))
+        elif overdue > 0:
+            tail = t_over.format(next=_date(nxt), due=_date(due), last=_date(last), days=days, overdue=int(overdue))
         else:
-            note += W.sep + W("next_contact", next=nxt, last=_date(last), days=days)
-        out["next_contact"].append(note)
-        # channel
-        ch = CC["channel"][i]
-        intent_label = W.label("intent", T["intent"][i])
-        key = (ch, tr, rk, CC["lifecycle"][i], T["intent"][i])
-        if key in cache["channel"]:
-            out["channel"].append(cache["channel"][key])
-        elif ch == "visit":
-            reason = W("visit_tier") if tr == "A" else W("visit_risk") if rk == "high" else W("visit_strategic")
-        elif ch == "email":
-            reason = W("email_intent", intent=intent_label)
-        elif ch == "phone":
-            reason = W("phone_tier") if tr == "B" else W("phone_lapsed") if CC["lifecycle"][i] == "lapsed" else W("phone_intent", intent=intent_label)
-        else:
-            reason = W("message_default")
-        if key not in cache["channel"]:
-            extra = W.text("channel", ch)
-            out["channel"].append(cache["channel"].setdefault(
-                key, W("channel", channel=W.label("channel", ch), reason=reason) + (W.sep + extra if extra else "")))
-        # priority
-        pp = {k: v[i] for k, v in PARTS.items()}
-        key = (*pp.values(), CC["raw_score"][i], tr, rk)
-        if key in cache["priority"]:
-            out["priority"].append(cache["priority"][key])
-            pp = {}
-        bits = []
-        if pp and pp["tier"]:
-            bits.append(W("points_tier", tier=tr, points=pp["tier"]))
-        if pp and pp["risk"]:
-            bits.append(W("points_risk", risk=W.label("renewal_risk", rk), points=pp["risk"]))
-        for part in ("intent", "overdue", "complaint", "promise", "regressing", "lapsed"):
-            if pp and pp[part]:
-                bits.append(W(f"points_{part}", points=pp[part]))
-        if pp and CC["raw_score"][i] > pr["max_score"]:
-            bits.append(W("points_capped", cap=pr["max_score"]))
-        if pp:
-            out["priority"].append(cache["priority"].setdefault(key, W(
-                "priority", score=int(CC["score"][i]), parts=" + ".join(bits) or "0",
-                priority=CC["priority"][i], p1=pr["p1"], p2=pr["p2"])))
-        # objective
-        ob = CC["objective"][i]
-        if ob == "keep_promise":
-            reason = W("objective_promise", due=_date(T["promise_due"][i]))
-        elif ob == "resolve_complaint":
-            reason = W("objective_complaint", type=W.label("open_complaint", T["open_complaint"][i]))
-        elif ob == "retain":
-            reason = W("objective_retain")
-        elif ob == "win_back":
-            reason = W("objective_win_back")
-        elif ob == "close":
-            reason = W("objective_close", intent=intent_label)
-        elif ob == "learn_needs":
-            reason = W("objective_learn")
-        elif ob == "follow_up":
-            reason = W("objective_default")
-        else:
-            reason = W("objective_stage", stage=W.label("stage", ob))
-        out["objective"].append(W("objective", reason=reason))
-    return pd.DataFrame(out, index=t.index, dtype=object) if n else pd.DataFrame({f: [] for f in NOTE_FIELDS}, dtype=object)
+            tail = t_next.format(next=_date(nxt), last=_date(last), days=days)
+        notes.append(head + sep + tail)
+    out["next_contact"] = notes
+
+    # channel ------------------------------------------------------------------------------
+    ch_labels = labels("channel")
+    ch_texts = {ch: W.text("channel", ch) for ch in ch_labels if ch}
+    t_channel = tpl("channel")
+    cache = {}
+    notes = []
+    for ch, tr, rk, life, intent in zip(c["channel"].tolist(), col(tiers, "tier"), col(ren, "renewal_risk"),
+                                        c["lifecycle"].tolist(), col(t, "intent"), strict=True):
+        key = (ch, tr, rk, life, intent)
+        note = cache.get(key)
+        if note is None:
+            intent_label = i_labels.get(intent, intent)
+            if ch == "visit":
+                reason = tpl("visit_tier") if tr == "A" else tpl("visit_risk") if rk == "high" else tpl("visit_strategic")
+            elif ch == "email":
+                reason = tpl("email_intent").format(intent=intent_label)
+            elif ch == "phone":
+                reason = (tpl("phone_tier") if tr == "B" else tpl("phone_lapsed") if life == "lapsed"
+                          else tpl("phone_intent").format(intent=intent_label))
+            else:
+                reason = tpl("message_default")
+            extra = ch_texts.get(ch)
+            note = cache[key] = t_channel.format(channel=ch_labels[ch], reason=reason) + (sep + extra if extra else "")
+        notes.append(note)
+    out["channel"] = notes
+
+    # priority -----------------------------------------------------------------------------
+    pr = rules["priority"]
+    t_priority = tpl("priority")
+    parts = c["parts"]
+    part_names = ("intent", "overdue", "complaint", "promise", "regressing", "lapsed")
+    cache = {}
+    notes = []
+    for tr, rk, raw, score, prio, *values in zip(
+            col(tiers, "tier"), col(ren, "renewal_risk"), c["raw_score"].tolist(), c["score"].tolist(),
+            c["priority"].tolist(), *(col(parts, k) for k in ("tier", "risk", *part_names)), strict=True):
+        key = (tr, rk, raw, *values)
+        note = cache.get(key)
+        if note is None:
+            bits = []
+            if values[0]:
+                bits.append(tpl("points_tier").format(tier=tr, points=values[0]))
+            if values[1]:
+                bits.append(tpl("points_risk").format(risk=r_labels[rk], points=values[1]))
+            for name, value in zip(part_names, values[2:], strict=True):
+                if value:
+                    bits.append(tpl(f"points_{name}").format(points=value))
+            if raw > pr["max_score"]:
+                bits.append(tpl("points_capped").format(cap=pr["max_score"]))
+            note = cache[key] = t_priority.format(score=int(score), parts=" + ".join(bits) or "0", priority=prio,
+                                                  p1=pr["p1"], p2=pr["p2"])
+        notes.append(note)
+    out["priority"] = notes
+
+    # objective ----------------------------------------------------------------------------
+    t_objective = tpl("objective")
+    complaint_labels, stage_labels = labels("open_complaint"), labels("stage")
+    cache = {}
+    notes = []
+    for ob, due, complaint, intent in zip(c["objective"].tolist(), col(t, "promise_due"), col(t, "open_complaint"),
+                                          col(t, "intent"), strict=True):
+        key = (ob, due if ob == "keep_promise" else None, complaint, intent)
+        note = cache.get(key)
+        if note is None:
+            if ob == "keep_promise":
+                reason = tpl("objective_promise").format(due=_date(due))
+            elif ob == "resolve_complaint":
+                reason = tpl("objective_complaint").format(type=complaint_labels.get(complaint, complaint))
+            elif ob == "retain":
+                reason = tpl("objective_retain")
+            elif ob == "win_back":
+                reason = tpl("objective_win_back")
+            elif ob == "close":
+                reason = tpl("objective_close").format(intent=i_labels.get(intent, intent))
+            elif ob == "learn_needs":
+                reason = tpl("objective_learn")
+            elif ob == "follow_up":
+                reason = tpl("objective_default")
+            else:
+                reason = tpl("objective_stage").format(stage=stage_labels.get(ob, ob))
+            note = cache[key] = t_objective.format(reason=reason)
+        notes.append(note)
+    out["objective"] = notes
+    return pd.DataFrame({f: out[f] for f in NOTE_FIELDS}, index=t.index, dtype=object)
 
 
 def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
