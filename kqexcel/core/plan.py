@@ -62,7 +62,7 @@ class Plan:
 
 def _fmt(value: Any, digits: int = 2) -> str:
     """A number as a rep reads it: thousands separators, at most ``digits`` decimals."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value != value:  # None or NaN
         return "—"
     number = float(value)
     if number.is_integer():
@@ -71,11 +71,21 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 
 def _pct(value: float) -> str:
-    return "—" if value is None or np.isnan(value) else f"{value * 100:.1f}%"
+    return "—" if value is None or value != value else f"{value * 100:.1f}%"
+
+
+_DATES: dict[Any, str] = {}
 
 
 def _date(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    """An ISO date (dates repeat: each is formatted once)."""
+    try:
+        return _DATES[value]
+    except KeyError:
+        text = "—" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+        if len(_DATES) < 100_000:
+            _DATES[value] = text
+        return text
 
 
 class _Words:
@@ -144,8 +154,9 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     value_field = "revenue" if value_kind == "revenue" else "profit"
     mapped = ledger.mapped.get(value_field)
     value_column = f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(value_field, lang)
+    files, sheets_, rows_ = t["_file"].tolist(), t["_sheet"].tolist(), t["_row"].tolist()
     for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
-        problems.append(Problem(t["_file"].iat[k], t["_sheet"].iat[k], int(t["_row"].iat[k]), value_column, None,
+        problems.append(Problem(files[k], sheets_[k], int(rows_[k]), value_column, None,
                                 "no_value_no_tier"))
     renewal_rows = (lifecycle == "renewal").to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
@@ -155,7 +166,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         names = [rules.field_label(f, lang) for f, miss in
                  (("past_results", past_missing[i]), ("current_result", current_missing[i])) if miss]
         gap_missing[i] = W.list_sep.join(names)
-        problems.append(Problem(t["_file"].iat[i], t["_sheet"].iat[i], int(t["_row"].iat[i]), gap_missing[i], None,
+        problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_missing[i], None,
                                 "renewal_without_results", kind="gap"))
     problem_rows = {(p.file, p.row) for p in problems}
 
@@ -278,37 +289,41 @@ def _objective_texts(objective: pd.Series, t: pd.DataFrame, W: _Words) -> list[s
 
 
 def _talking_points(table: pd.DataFrame, t: pd.DataFrame, W: _Words) -> list[str | None]:
+    """The talking points: one line per thing known about the customer (§8), each line looked
+    up once per code."""
     general = W.text("complaint", "general") or ""
-    rows = zip(table["style"], table["motivation"], table["stage"], table["intent"],
-               t["business_type"], t["open_complaint"], t["party_type"], table["lifecycle"], strict=True)
-    out: list[str | None] = []
+
+    def lines(domain: str, template: str, slot: str, codes: Any, text_domain: str | None = None,
+              **extra: Any) -> dict[Any, str]:
+        out = {}
+        for code in set(codes) - {None}:
+            text = W.text(text_domain or domain, code)
+            if text is not None:
+                out[code] = W(template, **{slot: W.label(domain, code)}, text=text, **extra).strip()
+        return out
+
+    styles = {s: W("tp_style", style=W.label("style", s), approach=W.text("style", s, "approach") or "",
+                   words=W.text("style", s, "words") or "").strip()
+              for s in set(table["style"]) if s != "unknown"}
+    motivation = lines("motivation", "tp_motivation", "motivation", set(table["motivation"]) - {"unknown"})
+    stage = lines("stage", "tp_stage", "stage", table["stage"])
+    intent = lines("intent", "tp_intent", "intent", table["intent"])
+    business = lines("business_type", "tp_business", "business", t["business_type"])
+    complaint = {c: W("tp_complaint", complaint=W.label("open_complaint", c), general=general,
+                      text=W.text("complaint", c) or "").strip() for c in set(t["open_complaint"]) - {None}}
+    party = lines("party_type", "tp_party", "party", t["party_type"])
+    lifecycle = lines("lifecycle", "tp_lifecycle", "lifecycle", {"new", "lapsed"} & set(table["lifecycle"]))
+    parts = (styles, motivation, stage, intent, business, complaint, party, lifecycle)
+    columns = (table["style"], table["motivation"], table["stage"], table["intent"], t["business_type"],
+               t["open_complaint"], t["party_type"], table["lifecycle"])
     cache: dict[tuple[Any, ...], str | None] = {}
-    for key in rows:
-        if key in cache:
-            out.append(cache[key])
-            continue
-        style, motivation, stage, intent, business, complaint, party, lifecycle = key
-        lines = []
-        if style != "unknown":
-            lines.append(W("tp_style", style=W.label("style", style),
-                           approach=W.text("style", style, "approach") or "", words=W.text("style", style, "words") or ""))
-        if motivation not in ("unknown",) and W.text("motivation", motivation):
-            lines.append(W("tp_motivation", motivation=W.label("motivation", motivation), text=W.text("motivation", motivation)))
-        if stage is not None and W.text("stage", stage):
-            lines.append(W("tp_stage", stage=W.label("stage", stage), text=W.text("stage", stage)))
-        if intent is not None and W.text("intent", intent):
-            lines.append(W("tp_intent", intent=W.label("intent", intent), text=W.text("intent", intent)))
-        if business is not None and W.text("business_type", business):
-            lines.append(W("tp_business", business=W.label("business_type", business), text=W.text("business_type", business)))
-        if complaint is not None:
-            lines.append(W("tp_complaint", complaint=W.label("open_complaint", complaint), general=general,
-                           text=W.text("complaint", complaint) or ""))
-        if party is not None and W.text("party_type", party):
-            lines.append(W("tp_party", party=W.label("party_type", party), text=W.text("party_type", party)))
-        if lifecycle in ("new", "lapsed") and W.text("lifecycle", lifecycle):
-            lines.append(W("tp_lifecycle", lifecycle=W.label("lifecycle", lifecycle), text=W.text("lifecycle", lifecycle)))
-        cache[key] = "\n".join(line.strip() for line in lines) or None
-        out.append(cache[key])
+    out: list[str | None] = []
+    for key in zip(*(c.tolist() for c in columns), strict=True):
+        text = cache.get(key, "")
+        if text == "":
+            found = [part[code] for part, code in zip(parts, key, strict=True) if code in part]
+            text = cache[key] = "\n".join(found) or None
+        out.append(text)
     return out
 
 
