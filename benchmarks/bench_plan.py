@@ -1,10 +1,13 @@
 """Benchmark `kq plan` on generated messy ledgers (not a test: it prints figures).
 
-    python benchmarks/bench_plan.py                 # 500 and 10,000 rows, 3 runs each
-    python benchmarks/bench_plan.py --sizes 100000 --runs 3 --json out.json
+    python benchmarks/bench_plan.py                       # 500, 10,000 and 100,000 rows
+    python benchmarks/bench_plan.py --sizes 500 10000 --runs 3 --report 300 300 --json out.json
 
-For each size: whole-process wall time of `kq plan` (median of the runs, start-up included),
-rows/s, peak RSS of the process (from wait4), and the in-process stages read / classify / write.
+For each size, in one run: whole-process wall time (median of the runs, start-up included),
+rows/s and peak RSS (wait4) of `kq plan`, of the naive baseline (benchmarks/naive_baseline.py)
+and of the floor (benchmarks/floor.py: calamine read + xlsxwriter write of the same plan table,
+no logic); the ratios kq/naive and kq/floor; and, inside one process, the stages read, classify
+(codes only), texts (talking points, rationale) and write.
 """
 
 from __future__ import annotations
@@ -99,17 +102,50 @@ from kqexcel.core.plan import make_plan
 from kqexcel.io.workbook import write_plan
 rules = load_rules(); t1 = time.perf_counter()
 ledger = read_ledger({str(ledger)!r}, rules); t2 = time.perf_counter()
-plan = make_plan(ledger, rules, dt.date(2026, 11, 22)); t3 = time.perf_counter()
-write_plan(plan, rules, {str(out)!r}, force=True); t4 = time.perf_counter()
-print(json.dumps({{"import": t1 - t0, "read": t2 - t1, "classify": t3 - t2, "write": t4 - t3}}))
+make_plan(ledger, rules, dt.date(2026, 11, 22), texts=False); t3 = time.perf_counter()
+plan = make_plan(ledger, rules, dt.date(2026, 11, 22)); t4 = time.perf_counter()
+write_plan(plan, rules, {str(out)!r}, force=True); t5 = time.perf_counter()
+print(json.dumps({{"import": t1 - t0, "read": t2 - t1, "classify": t3 - t2, "texts": (t4 - t3) - (t3 - t2),
+                  "write": t5 - t4}}))
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
 
+def plan_table(ledger: Path, target: Path) -> None:
+    """The plan's rows as kq plan writes them, pickled for the floor (made before timing)."""
+    code = f"""
+import pickle, datetime as dt
+from kqexcel.rules import load_rules
+from kqexcel.io.ledger import read_ledger
+from kqexcel.core.plan import make_plan, display_columns
+rules = load_rules()
+plan = make_plan(read_ledger({str(ledger)!r}, rules), rules, dt.date(2026, 11, 22))
+columns = display_columns(plan, rules)
+def cell(v):
+    if v is None or v != v or str(v) == "NaT":
+        return None
+    if hasattr(v, "to_pydatetime"):
+        return v.to_pydatetime()
+    return v.item() if hasattr(v, "item") else v
+body = [[cell(v) for v in row] for row in zip(*(v for _, v in columns))]
+pickle.dump(([h for h, _ in columns], body), open({str(target)!r}, "wb"))
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def timed(args: list[str], runs: int) -> tuple[float, float, list[float]]:
+    """Median wall seconds, peak RSS in MB and every run's seconds."""
+    results = [run_process(args) for _ in range(runs)]
+    walls = [w for w, _ in results]
+    return statistics.median(walls), max(r for _, r in results) / 2**20, walls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000, 100_000])
+    parser.add_argument("--naive-runs", type=int, default=1, help="runs of the naive baseline (it is slow)")
+    parser.add_argument("--no-baselines", action="store_true", help="time kq only")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--report", type=int, nargs=2, metavar=("LEDGERS", "ROWS"), default=None,
@@ -125,15 +161,27 @@ def main() -> None:
         if not ledger.exists():
             make_ledger(size, ledger)
         out = OUT / f"plan_{size}.xlsx"
-        runs = [run_process([*kq, "plan", str(ledger), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"])
-                for _ in range(options.runs)]
-        walls = [w for w, _ in runs]
-        median = statistics.median(walls)
+        median, peak, walls = timed([*kq, "plan", str(ledger), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"],
+                                    options.runs)
         stage = stages(ledger, out)
-        results.append({"case": f"kq plan {size:,} rows", "rows": size, "wall_s": median,
-                        "rows_per_s": size / median, "peak_mb": max(r for _, r in runs) / 2**20,
-                        "runs_s": walls, **{f"{k}_s": v for k, v in stage.items()},
-                        "classify_rows_per_s": size / stage["classify"]})
+        row = {"case": f"kq plan {size:,} rows", "rows": size, "wall_s": median, "rows_per_s": size / median,
+               "peak_mb": peak, "runs_s": walls, **{f"{k}_s": v for k, v in stage.items()},
+               "classify_rows_per_s": size / stage["classify"]}
+        results.append(row)
+        if options.no_baselines:
+            continue
+        naive, naive_peak, naive_walls = timed([sys.executable, str(HERE / "naive_baseline.py"), str(ledger),
+                                                str(OUT / f"naive_{size}.xlsx")], options.naive_runs)
+        results.append({"case": f"naive {size:,} rows", "rows": size, "wall_s": naive, "rows_per_s": size / naive,
+                        "peak_mb": naive_peak, "runs_s": naive_walls})
+        table = OUT / f"plan_table_{size}.pkl"
+        plan_table(ledger, table)
+        floor, floor_peak, floor_walls = timed([sys.executable, str(HERE / "floor.py"), str(ledger), str(table),
+                                                str(OUT / f"floor_{size}.xlsx")], options.runs)
+        results.append({"case": f"floor {size:,} rows", "rows": size, "wall_s": floor, "rows_per_s": size / floor,
+                        "peak_mb": floor_peak, "runs_s": floor_walls})
+        row["kq_vs_naive"] = median / naive
+        row["kq_vs_floor"] = median / floor
     if options.report:
         count, rows = options.report
         folder = OUT / f"report_{count}x{rows}"
@@ -166,10 +214,13 @@ print(statistics.median(times))
         wall = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
         results.append({"case": f"KQ_PLAN {size:,} rows", "rows": size, "wall_s": wall, "rows_per_s": size / wall,
                         "peak_mb": 0})
-    print(f"{'case':<24}{'wall s':>9}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}{'write s':>9}")
+    print(f"{'case':<26}{'wall s':>8}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}"
+          f"{'class. rows/s':>14}{'texts s':>8}{'write s':>8}{'kq/naive':>9}{'kq/floor':>9}")
     for r in results:
-        print(f"{r['case']:<24}{r['wall_s']:>9.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
-              f"{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}{r.get('write_s', 0):>9.2f}")
+        ratios = "".join(f"{r[k]:>9.2f}" if k in r else f"{'':>9}" for k in ("kq_vs_naive", "kq_vs_floor"))
+        print(f"{r['case']:<26}{r['wall_s']:>8.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
+              f"{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}{r.get('classify_rows_per_s', 0):>14,.0f}"
+              f"{r.get('texts_s', 0):>8.2f}{r.get('write_s', 0):>8.2f}{ratios}")
     if options.json:
         options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 

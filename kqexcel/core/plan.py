@@ -123,8 +123,10 @@ def _days_between(later: pd.Series, earlier: pd.Series | pd.Timestamp) -> pd.Ser
     return (later - earlier).dt.days
 
 
-def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: str = "zh") -> Plan:
-    """Classify every customer of ``ledger`` and plan the next contact (DOMAIN.md §2–§8)."""
+def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: str = "zh",
+              texts: bool = True) -> Plan:
+    """Classify every customer of ``ledger`` and plan the next contact (DOMAIN.md §2–§8).
+    ``texts=False`` computes the codes only (no talking points, questions or rationale)."""
     as_of = as_of or dt.date.today()
     t = ledger.table
     n = len(t)
@@ -220,7 +222,10 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
                                   index=t.index, dtype=bool),
     }
     flag_matrix = np.column_stack([flags[w].fillna(False).to_numpy(dtype=bool) for w in WARNINGS]) if n else np.zeros((0, len(WARNINGS)), bool)
-    warnings = [[w for w, on in zip(WARNINGS, row, strict=True) if on] for row in flag_matrix]
+    # each row's warnings as one bit pattern; the few patterns that occur become lists once
+    masks = flag_matrix.astype(np.int64) @ (1 << np.arange(len(WARNINGS), dtype=np.int64))
+    patterns = {int(m): [w for k, w in enumerate(WARNINGS) if int(m) >> k & 1] for m in np.unique(masks)}
+    warnings = [list(patterns[m]) for m in masks.tolist()]
 
     # --- objective (first that applies) -----------------------------------------------------
     objective = pd.Series(np.select(
@@ -265,11 +270,18 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
                raw_score=raw_score, score=score, priority=priority, channel=channel,
                objective=objective, table=table, value_label=value_label,
                declined_prospect=declined_prospect, lifecycle=lifecycle)
-    notes = _notes(ctx, rules, W)
-    table["talking_points"] = _talking_points(table, t, W)
-    table["questions"] = [W.text("need_type", c) for c in t["need_type"]]
-    table["objective_text"] = _objective_texts(objective, t, W)
-    table["rationale"] = ["\n".join(x for x in row if x) for row in notes[list(NOTE_FIELDS)].itertuples(index=False)] if n else []
+    if texts:
+        notes = _notes(ctx, rules, W)
+        table["talking_points"] = _talking_points(table, t, W)
+        questions = {c: W.text("need_type", c) for c in set(t["need_type"]) - {None}}
+        table["questions"] = [questions.get(c) for c in t["need_type"].tolist()]
+        table["objective_text"] = _objective_texts(objective, t, W)
+        table["rationale"] = ["\n".join(x for x in row if x) for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS),
+                                                                            strict=True)] if n else []
+    else:
+        notes = pd.DataFrame({f: [None] * n for f in NOTE_FIELDS}, index=t.index, dtype=object)
+        for key in ("talking_points", "questions", "objective_text", "rationale"):
+            table[key] = None
     for name in ledger.carried:
         table[name] = t[name]
     order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
@@ -355,6 +367,8 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     sep, list_sep = W.sep, W.list_sep
     tiers, quad, mot, sty, ren = c["tier"], c["quad"], c["mot"], c["sty"], c["ren"]
     out: dict[str, list[str]] = {}
+    note: str | None
+    head: str | None
 
     # tier -------------------------------------------------------------------------------
     a, b = _pct(rules["tier"]["a_share"]), _pct(rules["tier"]["b_share"])
