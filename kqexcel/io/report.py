@@ -22,6 +22,7 @@ from kqexcel.io.workbook import (
     fill_issues,
     open_template,
     prepare_table,
+    retitle,
     save_streamed,
 )
 from kqexcel.report import (
@@ -167,14 +168,7 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
     """The report workbook from the report template (atomically)."""
     wb, _ = open_template(template, "report.xlsx")
     li = 0 if lang == "zh" else 1
-    for key, titles in REPORT_SHEETS.items():
-        for ws in wb.worksheets:
-            if ws.title in titles.values() and ws.title != titles[lang] and titles[lang] not in wb.sheetnames:
-                old = ws.title
-                ws.title = titles[lang]
-                for defined in list(wb.defined_names.values()):
-                    defined.attr_text = defined.attr_text.replace(f"'{old}'!", f"'{ws.title}'!")
-        del key
+    retitle(wb, lang, REPORT_SHEETS)
     title_ws, r, c = _name_target(wb, "kq_report_title")
     title_ws.cell(r, c, {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[lang])
     figures = overview(report)

@@ -12,16 +12,13 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from kqexcel.core.plan import IDENTITY, PLAN_FIELDS
 from kqexcel.io.templates import (
     BORDER,
-    FORMATS,
     HEADER_FILL,
     HEADER_FONT,
     ISSUE_HEADERS,
-    WIDTHS,
-    WRAP_FIELDS,
     _define,
+    plan_table_block,
 )
 from kqexcel.rules import Rules, load_rules
 
@@ -106,21 +103,6 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$12")
 
     customers = sheets["customers"]
-    columns = [*IDENTITY, *PLAN_FIELDS]
-    for j, fld in enumerate([*columns, "carried"], start=1):
-        head = customers.cell(1, j, "…" if fld == "carried" else rules.field_label(fld, lang))
-        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        proto = customers.cell(2, j)
-        proto.border = BORDER
-        proto.number_format = FORMATS.get(fld, "General")
-        proto.alignment = Alignment(vertical="top", wrap_text=fld in WRAP_FIELDS)
-        if fld in ("customer_id", "name", "owner", "region", "carried"):
-            proto.quotePrefix = True
-        customers.column_dimensions[get_column_letter(j)].width = WIDTHS.get(fld, 12)
-    customers.freeze_panes = "C2"
-    table = Table(displayName="kq_report_customers_table", ref=f"A1:{get_column_letter(len(columns) + 1)}2")
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    customers.add_table(table)
+    plan_table_block(customers, rules, lang, "kq_report_customers_table")
     _define(wb, "kq_report_customers", customers.title, "$A$1")
     return wb

@@ -9,6 +9,7 @@ problems list) and ``kq_legend`` (where the legend starts).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -51,16 +52,10 @@ def plan_columns() -> list[str]:
     return [*IDENTITY, *PLAN_FIELDS]
 
 
-def _define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
-    wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{ref}")
-
-
-def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
-    """The plan workbook: plan table with prototype row, conditional formats, issues, legend."""
-    rules = rules or load_rules()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_TITLES["plan"][lang]
+def plan_table_block(ws: Any, rules: Rules, lang: str, table_name: str) -> None:
+    """The plan's columns at A1 of ``ws``: header, one prototype cell per column (formats,
+    alignment, text cells quote-prefixed; the last styles carried-through columns), widths,
+    frozen header and an Excel table. Shared by the plan and the report's customer list."""
     columns = plan_columns()
     for j, fld in enumerate([*columns, "carried"], start=1):
         head = ws.cell(1, j, "…" if fld == "carried" else rules.field_label(fld, lang))
@@ -73,12 +68,26 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
         if fld in ("customer_id", "name", "owner", "region", "carried"):
             proto.quotePrefix = True
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(fld, 12)
-    last = get_column_letter(len(columns) + 1)
     ws.freeze_panes = "C2"
-    ws.row_dimensions[1].height = 32
-    table = Table(displayName="kq_plan_table", ref=f"A1:{last}2")
+    table = Table(displayName=table_name, ref=f"A1:{get_column_letter(len(columns) + 1)}2")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
+
+
+def _define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
+    wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{ref}")
+
+
+def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
+    """The plan workbook: plan table with prototype row, conditional formats, issues, legend."""
+    rules = rules or load_rules()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_TITLES["plan"][lang]
+    columns = plan_columns()
+    plan_table_block(ws, rules, lang, "kq_plan_table")
+    last = get_column_letter(len(columns) + 1)
+    ws.row_dimensions[1].height = 32
     col = {f: get_column_letter(j) for j, f in enumerate(columns, start=1)}
     ws.conditional_formatting.add(
         f"A2:{last}2", FormulaRule(formula=[f'${col["priority"]}2="P1"'],

@@ -330,15 +330,16 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
         r += 1
 
 
-def _retitle(wb: Any, lang: str) -> None:
-    for kind, titles in SHEET_TITLES.items():
+def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES) -> None:
+    """Give the template's sheets their names in ``lang`` (only sheets still named as the
+    bundled template names them; an admin's own names stay), keeping defined names pointing."""
+    for names in titles.values():
         for ws in wb.worksheets:
-            if ws.title in titles.values() and ws.title != titles[lang] and titles[lang] not in wb.sheetnames:
-                old = ws.title
-                ws.title = titles[lang]
+            if ws.title in names.values() and ws.title != names[lang] and names[lang] not in wb.sheetnames:
+                old, ws.title = ws.title, names[lang]
                 for defined in list(wb.defined_names.values()):
-                    defined.attr_text = defined.attr_text.replace(f"'{old}'!", f"'{ws.title}'!").replace(f"{old}!", f"'{ws.title}'!")
-                del kind
+                    defined.attr_text = (defined.attr_text.replace(f"'{old}'!", f"'{ws.title}'!")
+                                         .replace(f"{old}!", f"'{ws.title}'!"))
 
 
 def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]:
@@ -454,7 +455,7 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
     from openpyxl.comments import Comment
 
     wb, template_path = open_template(template, "plan.xlsx")
-    _retitle(wb, plan.lang)
+    retitle(wb, plan.lang)
     ws = _name_target(wb, PLAN_NAME)[0]
     for other in (ISSUES_NAME, LEGEND_NAME):
         if _name_target(wb, other)[0] is ws:
