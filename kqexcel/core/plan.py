@@ -218,14 +218,13 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         "no_decision_maker": is_a & (t["decision_maker_reached"] == False),  # noqa: E712 - None stays unknown
         "loss_customer": quad["profit_quadrant"] == "loss",
         "relationship_regressing": regressing,
-        "data_missing": pd.Series([(f, r) in problem_rows for f, r in zip(t["_file"], t["_row"], strict=True)],
-                                  index=t.index, dtype=bool),
+        "data_missing": _rows_in(t, problem_rows),
     }
     flag_matrix = np.column_stack([flags[w].fillna(False).to_numpy(dtype=bool) for w in WARNINGS]) if n else np.zeros((0, len(WARNINGS)), bool)
     # each row's warnings as one bit pattern; the few patterns that occur become lists once
     masks = flag_matrix.astype(np.int64) @ (1 << np.arange(len(WARNINGS), dtype=np.int64))
     patterns = {int(m): [w for k, w in enumerate(WARNINGS) if int(m) >> k & 1] for m in np.unique(masks)}
-    warnings = [list(patterns[m]) for m in masks.tolist()]
+    warnings = [patterns[m] for m in masks.tolist()]  # rows with the same warnings share one list
 
     # --- objective (first that applies) -----------------------------------------------------
     objective = pd.Series(np.select(
@@ -288,6 +287,18 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0, p.kind, p.column or ""))
     return Plan(table.reset_index(drop=True), notes.reset_index(drop=True), list(ledger.carried),
                 problems, as_of, lang, [(ledger.file, ledger.sheet)])
+
+
+def _rows_in(t: pd.DataFrame, places: set[tuple[str, int | None]]) -> pd.Series:
+    """Which rows of ``t`` are among the (file, Excel row) ``places``."""
+    mask = pd.Series(False, index=t.index)
+    by_file: dict[str, list[int]] = {}
+    for file, row in places:
+        if row is not None:
+            by_file.setdefault(file, []).append(row)
+    for file, rows in by_file.items():
+        mask |= (t["_file"] == file) & t["_row"].isin(rows)
+    return mask
 
 
 def _objective_texts(objective: pd.Series, t: pd.DataFrame, W: _Words) -> list[str]:
