@@ -142,9 +142,37 @@ def test_template_list_names_every_bundled_file(runner):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("name", ["plan.xlsx", "ledger.xlsx", "sample_ledger.xlsx"])
+@pytest.mark.parametrize("name", ["plan.xlsx", "ledger.xlsx", "report.xlsx", "sample_ledger.xlsx"])
 def test_libreoffice_opens_every_template(tmp_path, name):
     from tests.conftest import ROOT
 
     sheets = libreoffice_csv(ROOT / "templates" / name, tmp_path)
     assert sheets
+
+
+def test_report_lands_in_a_restyled_report_template(runner, tmp_path, sample):
+    folder = init(runner, tmp_path)
+    template = folder / "report.xlsx"
+    wb = openpyxl.load_workbook(template)
+    ws = wb["总览"]
+    ws.title = "本月总览"
+    for name in list(wb.defined_names):
+        defined = wb.defined_names[name]
+        defined.attr_text = defined.attr_text.replace("'总览'!", "'本月总览'!")
+    wb.defined_names["kq_report_overview"] = DefinedName("kq_report_overview", attr_text="'本月总览'!$C$5")
+    ws["C5"], ws["D5"] = ws["A3"].value, ws["B3"].value
+    ws["A3"], ws["B3"] = None, None
+    ws["C5"].fill = PatternFill("solid", fgColor="7030A0")
+    wb.save(template)
+    assert runner.invoke(cli, ["template", "check", str(template)]).exit_code == 0
+    ledgers = tmp_path / "ledgers"
+    ledgers.mkdir()
+    sample.rename(ledgers / sample.name)
+    out = tmp_path / "report.xlsx"
+    result = runner.invoke(cli, ["report", str(ledgers), "--month", "2026-11", "--template", str(template),
+                                 "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["本月总览"]
+    assert ws["C5"].value == "指标" and ws["C6"].value == "月份" and ws["D6"].value == "2026-11"
+    assert ws["C5"].fill.fgColor.rgb.endswith("7030A0")
+    assert ws["A3"].value is None

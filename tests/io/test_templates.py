@@ -21,7 +21,15 @@ def _cells(wb):
     return out
 
 
-@pytest.mark.parametrize("name", ["plan.xlsx", "sample_ledger.xlsx"])
+TEMPLATES = ["plan.xlsx", "ledger.xlsx", "report.xlsx", "sample_ledger.xlsx"]
+
+
+def _validations(ws):
+    return sorted((str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.prompt, dv.error)
+                  for dv in ws.data_validations.dataValidation)
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
 def test_committed_templates_match_the_builder(tmp_path, name):
     build_all(tmp_path)
     built = openpyxl.load_workbook(tmp_path / name)
@@ -33,9 +41,13 @@ def test_committed_templates_match_the_builder(tmp_path, name):
         other = committed[ws.title]
         assert sorted(ws.tables) == sorted(other.tables)
         assert [str(c.sqref) for c in ws.conditional_formatting] == [str(c.sqref) for c in other.conditional_formatting]
+        assert _validations(ws) == _validations(other)
+        assert ws.sheet_state == other.sheet_state
+    for defined in built.defined_names:
+        assert built.defined_names[defined].attr_text == committed.defined_names[defined].attr_text
 
 
-@pytest.mark.parametrize("name", ["plan.xlsx", "sample_ledger.xlsx"])
+@pytest.mark.parametrize("name", TEMPLATES)
 def test_templates_survive_load_and_save_without_warnings(tmp_path, name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
