@@ -44,8 +44,8 @@ class KqGroup(click.Group):
             if ctx.params.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # click ends quietly when the reader of our output goes away (kq … | head)
         except Exception as exc:  # an unexpected failure: one line, details with --debug
             if ctx.params.get("debug"):
                 raise

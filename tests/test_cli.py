@@ -189,3 +189,13 @@ def test_module_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "kqexcel", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "kq plan" in result.stdout
     assert shutil.which("kq") is None or Path(shutil.which("kq")).exists()
+
+
+def test_a_closed_pipe_ends_quietly(sample):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        f'"{sys.executable}" -m kqexcel plan "{sample}" --format json --as-of {AS_OF} | head -c 10 > /dev/null',
+        shell=True, capture_output=True, text=True)
+    assert "unexpected failure" not in result.stderr and "Traceback" not in result.stderr
