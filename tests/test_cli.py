@@ -191,11 +191,22 @@ def test_module_entry_point_runs():
     assert shutil.which("kq") is None or Path(shutil.which("kq")).exists()
 
 
-def test_a_closed_pipe_ends_quietly(sample):
+def test_a_closed_pipe_ends_quietly(tmp_path):
     import subprocess
     import sys
 
+    from openpyxl import Workbook
+
+    from kqexcel.io.sample import HEADERS, ROWS
+
+    wb = Workbook()
+    wb.active.append(HEADERS)
+    for k in range(50):  # 2,000 customers: far more JSON than a pipe buffers
+        for row in ROWS:
+            wb.active.append([f"{row[0]}-{k}", *row[1:]])
+    big = tmp_path / "big.xlsx"
+    wb.save(big)
     result = subprocess.run(
-        f'"{sys.executable}" -m kqexcel plan "{sample}" --format json --as-of {AS_OF} | head -c 10 > /dev/null',
+        f'"{sys.executable}" -m kqexcel plan "{big}" --format json --as-of {AS_OF} | head -c 10 > /dev/null',
         shell=True, capture_output=True, text=True)
     assert "unexpected failure" not in result.stderr and "Traceback" not in result.stderr
