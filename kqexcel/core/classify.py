@@ -30,10 +30,9 @@ AXES = {("direct", "rational"): "eagle", ("direct", "emotional"): "peacock",
 
 def rank_order(values: pd.Series, ids: pd.Series) -> np.ndarray:
     """Positions sorted by value descending, ties by customer_id ascending (no id last)."""
-    frame = pd.DataFrame({"v": -values.to_numpy(dtype=float),
-                          "id": ids.fillna("\U0010ffff").astype(str).to_numpy(),
-                          "pos": np.arange(len(values))})
-    return frame.sort_values(["v", "id", "pos"], kind="mergesort")["pos"].to_numpy()
+    id_rank, _ = pd.factorize(ids.fillna("\U0010ffff").astype(str), sort=True)
+    # np.lexsort sorts by the last key first: value descending, then id, then position
+    return np.lexsort((np.arange(len(values)), id_rank, -values.to_numpy(dtype=float)))
 
 
 def share_before(values: pd.Series, ids: pd.Series) -> tuple[pd.Series, pd.Series, float]:
@@ -110,14 +109,16 @@ def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules)
 def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """[§5] each indicator votes; most points wins; a tie at the top is mixed; no votes unknown."""
     points = rules["motivation"]["points"]
-    scores = {m: np.zeros(len(t)) for m in MOTIVATIONS}
+    matrix = np.zeros((len(MOTIVATIONS), len(t)))
+    rows = np.arange(len(t))
     for fld, mapping in INDICATORS.items():
-        votes = t[fld].map(mapping)
-        for m in MOTIVATIONS:
-            scores[m] += (votes == m).to_numpy() * points[fld]
-    staff = t["ecommerce_staff"] >= rules["motivation"]["ecommerce_staff_profit_min"]
-    scores["profit"] += staff.to_numpy() * points["ecommerce_staff"]
-    matrix = np.vstack([scores[m] for m in MOTIVATIONS])
+        # each code → the row of the motivation it votes for (-1: no vote)
+        votes = t[fld].map({code: MOTIVATIONS.index(m) for code, m in mapping.items()}).fillna(-1).to_numpy(dtype=int)
+        voted = votes >= 0
+        matrix[votes[voted], rows[voted]] += points[fld]
+    staff = (t["ecommerce_staff"] >= rules["motivation"]["ecommerce_staff_profit_min"]).to_numpy()
+    matrix[MOTIVATIONS.index("profit")] += staff * points["ecommerce_staff"]
+    scores = {m: matrix[k] for k, m in enumerate(MOTIVATIONS)}
     best = matrix.max(axis=0)
     total = matrix.sum(axis=0)
     at_top = (matrix == best).sum(axis=0)
@@ -131,7 +132,8 @@ def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 def style(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """[§4] explicit style wins over the two axes; contacts to decide and remaining."""
     explicit = t["style"].where(t["style"] != "unknown")
-    axes = pd.Series([AXES.get((d, o)) for d, o in zip(t["decisiveness"], t["orientation"], strict=True)],
+    d, o = t["decisiveness"].to_numpy(dtype=object), t["orientation"].to_numpy(dtype=object)
+    axes = pd.Series(np.select([(d == a) & (o == b) for a, b in AXES], list(AXES.values()), None),  # type: ignore[call-overload]
                      index=t.index, dtype=object)
     code = explicit.fillna(axes).fillna("unknown")
     decide = code.map(rules["style"]["decides_after"]).astype(float)
