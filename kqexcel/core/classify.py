@@ -143,16 +143,21 @@ def style(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
                         index=t.index)
 
 
-def _past_stats(past: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    mins = np.array([min(p) if isinstance(p, list) and p else math.nan for p in past], dtype=float)
-    means = np.array([sum(p) / len(p) if isinstance(p, list) and p else math.nan for p in past], dtype=float)
+def _past_stats(past: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and mean of the past results of ``rows`` (NaN elsewhere)."""
+    mins = np.full(len(past), math.nan)
+    means = np.full(len(past), math.nan)
+    index = np.flatnonzero(rows)
+    values = past.to_numpy(dtype=object)[index]
+    mins[index] = [min(p) if isinstance(p, list) and p else math.nan for p in values]
+    means[index] = [sum(p) / len(p) if isinstance(p, list) and p else math.nan for p in values]
     return mins, means
 
 
 def renewal(t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, rules: Rules) -> pd.DataFrame:
     """[§5] renewal floor, satisfaction line and risk (herd: high → medium)."""
     is_renewal = (lifecycle == "renewal").to_numpy()
-    mins, means = _past_stats(t["past_results"].where(pd.Series(is_renewal, index=t.index)))
+    mins, means = _past_stats(t["past_results"], is_renewal)
     floor = np.round(rules["renewal"]["floor_factor"] * mins, 2)
     line = np.round(rules["renewal"]["satisfaction_factor"] * means, 2)
     current = t["current_result"].to_numpy(dtype=float)

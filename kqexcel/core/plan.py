@@ -164,10 +164,11 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
     gap_missing: dict[int, str] = {}
+    gap_names = {(a, b): W.list_sep.join(rules.field_label(f, lang) for f, miss in
+                                         (("past_results", a), ("current_result", b)) if miss)
+                 for a in (False, True) for b in (False, True)}
     for i in map(int, np.flatnonzero(renewal_rows & (past_missing | current_missing))):
-        names = [rules.field_label(f, lang) for f, miss in
-                 (("past_results", past_missing[i]), ("current_result", current_missing[i])) if miss]
-        gap_missing[i] = W.list_sep.join(names)
+        gap_missing[i] = gap_names[bool(past_missing[i]), bool(current_missing[i])]
         problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_missing[i], None,
                                 "renewal_without_results", kind="gap"))
     problem_rows = {(p.file, p.row) for p in problems}
@@ -278,7 +279,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         table["rationale"] = ["\n".join(x for x in row if x) for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS),
                                                                             strict=True)] if n else []
     else:
-        notes = pd.DataFrame({f: [None] * n for f in NOTE_FIELDS}, index=t.index, dtype=object)
+        notes = pd.DataFrame(index=t.index, columns=list(NOTE_FIELDS), dtype=object)
         for key in ("talking_points", "questions", "objective_text", "rationale"):
             table[key] = None
     for name in ledger.carried:
