@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import click
 
 from kqexcel import __version__
-from kqexcel.errors import KqError
+from kqexcel.core.values import DATE_MAX, DATE_MIN
+from kqexcel.errors import KqError, OutputError
 
 MESSAGES = {
     "zh": {
@@ -57,9 +59,16 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date like 2026-11-30 (YYYY-MM-DD)") from None
+    return _in_range(day, value)
+
+
+def _in_range(day: dt.date, value: str) -> dt.date:
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise click.BadParameter(f"'{value}' is outside {DATE_MIN.year}–{DATE_MAX.year}")
+    return day
 
 
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
@@ -122,40 +131,25 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
     """
     from kqexcel.core.plan import make_plan
     from kqexcel.io.ledger import read_ledger
-    from kqexcel.io.workbook import write_csv, write_json, write_plan
+    from kqexcel.io.workbook import atomic_write, write_csv, write_json, write_plan
     from kqexcel.rules import load_rules
 
     msg = MESSAGES[lang]
+    targets = _plan_targets(ledgers, output, fmt, force)
     rules = load_rules(rules_path)
-    if len(ledgers) > 1 and output is not None and fmt == "xlsx" and not output.is_dir():
-        raise click.UsageError("with several ledgers, -o must be an existing folder")
     dirty = False
-    for ledger_path in ledgers:
+    text = io.StringIO()  # json/csv for one -o file: every ledger's rows, written once at the end
+    for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         ledger = read_ledger(ledger_path, rules, sheet)
         result = make_plan(ledger, rules, as_of, lang)
         problems = [p for p in result.problems if p.kind == "problem"]
         gaps = [p for p in result.problems if p.kind == "gap"]
         dirty |= bool(problems)
-        if fmt in ("json", "csv"):
-            writer = write_json if fmt == "json" else write_csv
-            if output is None:
-                writer(result, sys.stdout)
-            else:
-                import io
-
-                from kqexcel.io.workbook import atomic_write
-
-                def emit(stream: Any, result: Any = result, writer: Any = writer) -> None:
-                    buffer = io.StringIO()
-                    writer(result, buffer)
-                    stream.write(buffer.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8"))
-
-                atomic_write(output, force, emit)
+        if fmt == "json":
+            write_json(result, sys.stdout if out is None else text)
+        elif fmt == "csv":
+            write_csv(result, sys.stdout if out is None else text, header=k == 0 or output_is_folder(output))
         else:
-            out = output / f"{ledger_path.stem}_plan.xlsx" if output is not None and output.is_dir() else (
-                output or ledger_path.with_name(f"{ledger_path.stem}_plan.xlsx"))
-            if out.resolve() == ledger_path.resolve():
-                raise click.UsageError("the output would replace the ledger itself; choose another -o")
             bar = None
             n = len(result.table)
             show = not quiet and n >= 5000 and sys.stderr.isatty()
@@ -171,10 +165,51 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
                 table = result.table
                 click.echo(msg["written"].format(out=out, n=len(table), p1=int((table["priority"] == "P1").sum()),
                                                  overdue=int((table["days_overdue"] > 0).sum())), err=True)
+        if fmt != "xlsx" and out is not None and (output_is_folder(output) or k == len(ledgers) - 1):
+            data = text.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
+            atomic_write(out, force, lambda stream, data=data: stream.write(data))
+            text = io.StringIO()
         if not quiet and (problems or gaps):
             _report_problems(result.problems, lang, fmt == "xlsx")
     if dirty:
         sys.exit(1)
+
+
+def output_is_folder(output: Path | None) -> bool:
+    return output is not None and output.is_dir()
+
+
+def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool) -> list[Path | None]:
+    """Where each ledger's plan goes (None: standard output), checked before anything is read:
+    no output may replace an input, two ledgers never share an output, and existing outputs need
+    --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
+    json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
+    suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
+    if output_is_folder(output):
+        assert output is not None
+        stems = [p.stem for p in ledgers]
+        names = [f"{p.parent.name}_{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in ledgers]
+        targets: list[Path | None] = [output / f"{name}_plan{suffix}" for name in names]
+    elif fmt == "xlsx":
+        if len(ledgers) > 1 and output is not None:
+            raise click.UsageError("with several ledgers, -o must be an existing folder")
+        targets = [output or p.with_name(f"{p.stem}_plan.xlsx") for p in ledgers]
+    else:
+        targets = [output] * len(ledgers)
+    inputs = {p.resolve(): p for p in ledgers}
+    seen: dict[Path, Path] = {}
+    for ledger, out in zip(ledgers, targets, strict=True):
+        if out is None:
+            continue
+        where = out.resolve()
+        if where in inputs:
+            raise click.UsageError(f"the output {out} would replace the ledger {inputs[where]}; choose another -o")
+        if where in seen and (fmt == "xlsx" or output_is_folder(output)):
+            raise click.UsageError(f"{seen[where]} and {ledger} would both be written to {out}; rename one")
+        seen[where] = ledger
+        if out.exists() and not force:
+            raise OutputError(f"{out} already exists (use --force to overwrite it)")
+    return targets
 
 
 def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: int = 20) -> None:
@@ -197,9 +232,10 @@ def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: i
 
 def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
-        dt.date.fromisoformat(f"{value}-01")
+        day = dt.date.fromisoformat(f"{value}-01")
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a month like 2026-11 (YYYY-MM)") from None
+    _in_range(day, value)
     return value
 
 
@@ -249,12 +285,13 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
     from kqexcel.report import build_report
     from kqexcel.rules import load_rules
 
-    rules = load_rules(rules_path)
     out = output or default_output(month)
+    _check_report_outputs(paths, [out, *([summary_json] if summary_json else [])], previous, force)
+    rules = load_rules(rules_path)
     files = find_ledgers(list(paths), skip={p for p in (out, previous, summary_json) if p})
     if not files:
         raise click.UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
-    previous_table = read_previous(previous) if previous else None
+    previous_table = read_previous(previous, rules) if previous else None
     show = not quiet and sys.stderr.isatty()
     label = {"zh": "读取台账", "en": "Reading ledgers"}[lang]
     with click.progressbar(length=len(files), label=label, file=sys.stderr) if show else _NoBar() as bar:
@@ -273,6 +310,24 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
                                p=sum(p.kind == "problem" for p in result.problems)), err=True)
     if not result.clean:
         sys.exit(1)
+
+
+def _check_report_outputs(paths: tuple[Path, ...], outs: list[Path], previous: Path | None, force: bool) -> None:
+    """Before a long batch starts: no output replaces a ledger, last month's report or another
+    output, and existing outputs need --force."""
+    given = {p.resolve(): p for p in paths if not p.is_dir()}
+    if previous:
+        given[previous.resolve()] = previous
+    seen: set[Path] = set()
+    for out in outs:
+        where = out.resolve()
+        if where in given:
+            raise click.UsageError(f"the output {out} would replace the input {given[where]}; choose another name")
+        if where in seen:
+            raise click.UsageError(f"the report and the summary would both be written to {out}")
+        seen.add(where)
+        if out.exists() and not force:
+            raise OutputError(f"{out} already exists (use --force to overwrite it)")
 
 
 class _NoBar:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from kqexcel.core import classify as C
 from kqexcel.core.ledger import Ledger, find_header, normalise, vocabulary
-from kqexcel.core.plan import display_columns, make_plan
+from kqexcel.core.plan import Plan, display_columns, make_plan
 from kqexcel.core.values import parse_code, parse_date, parse_money, parse_numbers, parse_ratio
 from kqexcel.rules import Rules, load_rules, norm_key
 
@@ -120,20 +120,26 @@ def _problem(ledger: Ledger) -> None:
 def plan_table(ledger: Any, as_of: Any = None, lang: Any = "zh") -> list[list[Any]]:
     """The whole plan of a ledger range (header row included) as rows, header first — the same
     columns and values as the plan sheet of `kq plan`."""
-    language = _lang(lang)
     rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in (ledger or [])]
+    return plan_rows(rows, as_of, lang, "Excel", "range")[0]
+
+
+def plan_rows(rows: list[list[Any]], as_of: Any, lang: Any, file: str, sheet: str) -> tuple[list[list[Any]], Plan]:
+    """The plan of ledger ``rows`` (the first being Excel row 1 when a button reads a sheet) as
+    rows, header first, and the Plan itself (for its problems)."""
+    language = _lang(lang)
     header = find_header(rows, rules())
     if header is None:
         raise FormulaError("没有找到表头（至少要有 2 个能识别的列名，如 客户名称、年销售额）"
                            " / no header row with 2 known column names")
-    parsed = normalise(rows, header, rules(), "Excel", "range")
+    parsed = normalise(rows, header, rules(), file, sheet)
     if "name" not in parsed.mapped:
         raise FormulaError("没有客户名称列 / no customer name column")
     plan = make_plan(parsed, rules(), _as_of(as_of), language)
     columns = display_columns(plan, rules())
     out = [[header for header, _ in columns]]
     out.extend([_cell(v) for v in row] for row in zip(*(values for _, values in columns), strict=True))
-    return out
+    return out, plan
 
 
 def _money_list(values: Any) -> list[float | None]:

@@ -43,31 +43,21 @@ def _sheet(book: Any, name: str, after: Any) -> Any:
 
 def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None = None) -> int:
     """Plan the ledger on the active sheet into a 跟进计划 / Plan sheet (same columns as
-    `kq plan`) and its data problems into 问题 / Issues. Returns the number of customers."""
-    from kqexcel.core.ledger import find_header, normalise
-    from kqexcel.core.plan import display_columns, make_plan
-    from kqexcel.io.workbook import reason_text
+    `kq plan`) and its data problems into 问题 / Issues. Returns the number of customers.
+
+    The sheet is read from A1 to the end of its used range, so the row numbers and column letters
+    in Issues are the ones Excel shows, wherever the ledger starts."""
+    from kqexcel.io.templates import ISSUE_HEADERS
+    from kqexcel.io.workbook import KINDS, reason_text
 
     book = _caller(book)
     source = book.sheets.active
-    rows = source.used_range.value
-    if not isinstance(rows, list):
-        rows = [[rows]]
-    rows = [r if isinstance(r, list) else [r] for r in rows]
-    header = find_header(rows, F.rules())
-    if header is None:
-        raise F.FormulaError("没有找到表头 / no header row")
-    ledger = normalise(rows, header, F.rules(), book.name, source.name)
-    plan = make_plan(ledger, F.rules(), as_of or dt.date.today(), lang)
-    columns = display_columns(plan, F.rules())
-    table = [[h for h, _ in columns]]
-    table += [[literal(F._cell(v)) for v in row] for row in zip(*(v for _, v in columns), strict=True)]
+    last = source.used_range.last_cell
+    rows = source.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
+    table, plan = F.plan_rows([list(r) for r in rows], as_of or dt.date.today(), lang, book.name, source.name)
     target = _sheet(book, PLAN_SHEET[lang], source)
-    target.range("A1").value = table
+    target.range("A1").value = [[literal(v) for v in row] for row in table]
     issues = _sheet(book, ISSUES_SHEET[lang], target)
-    from kqexcel.io.templates import ISSUE_HEADERS
-    from kqexcel.io.workbook import KINDS
-
     issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
         [literal(v) for v in (p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind])]
         for p in plan.problems]
@@ -87,6 +77,7 @@ def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) 
         folder = Path(book.fullname).parent
     month = month or dt.date.today().strftime("%Y-%m")
     out = folder / default_output(month)
-    ledgers = read_all(find_ledgers([folder], skip={out}), F.rules())
+    # the workbook holding the button is not a ledger; the button refreshes this month's report
+    ledgers = read_all(find_ledgers([folder], skip={out, Path(book.fullname)}), F.rules())
     report = build_report(ledgers, F.rules(), month, lang=lang)
     return write_report(report, F.rules(), out, lang=lang, force=True)

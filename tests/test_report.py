@@ -148,6 +148,24 @@ def test_tier_moves_against_last_month(runner, folder, tmp_path):
     assert result.exit_code == 1  # KH041 has no revenue: a data problem
 
 
+def test_tier_moves_with_company_tier_labels(runner, folder, tmp_path):
+    (folder / "坏文件.xlsx").unlink()
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[codes.tier.A]\nzh = "A类重点"\n[codes.tier.C]\nzh = "C类一般"\n'
+                     '[output_fields.tier]\nzh = "客户等级"\n', encoding="utf-8")
+    _, last_month, _ = run_report(runner, folder, tmp_path, "--rules", str(rules), month="2026-10", name="oct.xlsx")
+    assert "A类重点" in [r["客户等级"] for r in rows_of(openpyxl.load_workbook(last_month)["全部客户"])]
+    changed = [list(r) for r in ROWS if r[OWNER] == "赵敏"]
+    next(r for r in changed if r[0] == "KH028")[REVENUE] = 9_000_000
+    write_ledger(folder / "赵敏.xlsx", changed)
+    result, out, _ = run_report(runner, folder, tmp_path, "--rules", str(rules), "--previous", str(last_month),
+                                name="nov.xlsx")
+    assert result.exit_code == 0, result.output
+    moves = {r[0]: r for r in block(openpyxl.load_workbook(out)["层级变动"], "客户编号")}
+    assert moves["KH028"][3:] == ("C类一般", "A类重点", "上升")
+    assert all(r[5] in ("上升", "下降") for r in moves.values())  # nobody "new" or "gone" by a label
+
+
 def test_clean_batch_exits_0_and_jobs_give_the_same_report(runner, folder, tmp_path):
     (folder / "坏文件.xlsx").unlink()
     one, out1, s1 = run_report(runner, folder, tmp_path, "--jobs", "1", name="one.xlsx")

@@ -6,22 +6,40 @@ import datetime as dt
 import shutil
 
 import openpyxl
+import pytest
 
 from kqexcel import udfs, xl
+from kqexcel.formulas import FormulaError
 from tests.conftest import AS_OF, DATA, ROOT
 
 
 class Range:
-    def __init__(self, sheet, value=None):
-        self.sheet, self._value = sheet, value
+    """xlwings' Range as the buttons use it: A1 of a sheet (written), or A1 to the used range's
+    last cell (read, 2-D with options(ndim=2))."""
+
+    def __init__(self, sheet, rows=None, last=None):
+        self.sheet, self._rows, self._last = sheet, rows, last
 
     @property
     def value(self):
-        return self._value
+        return self._rows
 
     @value.setter
     def value(self, rows):
         self.sheet.cells = rows
+
+    def options(self, ndim=None):
+        assert ndim == 2
+        return self
+
+    @property
+    def last_cell(self):
+        return self._last
+
+
+class Cell:
+    def __init__(self, row, column):
+        self.row, self.column = row, column
 
 
 class Sheet:
@@ -30,11 +48,16 @@ class Sheet:
 
     @property
     def used_range(self):
-        return Range(self, self.cells)
+        width = max((len(r) for r in self.cells), default=1)
+        return Range(self, last=Cell(max(len(self.cells), 1), width))
 
-    def range(self, address):
-        assert address == "A1"
-        return Range(self)
+    def range(self, first, last=None):
+        if last is None:
+            assert first == "A1"
+            return Range(self)
+        assert first == (1, 1)
+        rows = [list(r) + [None] * (last[1] - len(r)) for r in self.cells[:last[0]]]
+        return Range(self, rows or None)
 
     def clear(self):
         self.cells = []
@@ -90,14 +113,35 @@ def test_plan_button_keeps_formula_text_as_text():
     assert book.sheets["Issues"].cells[1][5] == "not an amount of money"
 
 
+def test_plan_button_gives_excel_rows_and_letters_wherever_the_ledger_starts():
+    rows = [[None] * 6, [None, None, "客户台账 2026"], [None] * 6,
+            [None, None, "客户编号", "客户名称", "年销售额", "=x"],
+            [None, None, "C1", "甲", "abc", "=1+1"],
+            [None, None, "C2", "乙", 100, None]]
+    book = Book(rows)
+    assert xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22)) == 2
+    issue = book.sheets["问题"].cells[1]
+    assert issue[:5] == ["ledger.xlsx", "客户台账", 5, "年销售额 (E)", "abc"]
+    plan = book.sheets["跟进计划"].cells
+    assert plan[0][-1] == "'=x" and plan[1][-1] == "'=1+1"  # ledger text stays text, headers too
+
+
+def test_plan_button_without_a_name_column_is_one_clear_error():
+    book = Book([["客户编号", "年销售额", "区域"], ["C1", 100, "华东"]])
+    with pytest.raises(FormulaError, match="客户名称"):
+        xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))
+    assert [s.name for s in book.sheets] == ["客户台账"]  # nothing written
+
+
 def test_report_button_reports_the_workbooks_folder(tmp_path):
     shutil.copy(ROOT / "templates" / "sample_ledger.xlsx", tmp_path / "a.xlsx")
     shutil.copy(DATA / "messy_ledger.xlsx", tmp_path / "b.xlsx")
-    book = Book([], fullname=str(tmp_path / "a.xlsx"))
+    shutil.copy(ROOT / "templates" / "sample_ledger.xlsx", tmp_path / "buttons.xlsm")
+    book = Book([], fullname=str(tmp_path / "buttons.xlsm"))  # the workbook with the button
     out = xl.report_folder(book, month="2026-11")
     assert out == tmp_path / "kq_report_2026-11.xlsx"
     customers = openpyxl.load_workbook(out)["全部客户"]
-    assert customers.max_row == 1 + 40 + 6
+    assert customers.max_row == 1 + 40 + 6  # a.xlsx and b.xlsx, not the calling workbook
 
 
 def test_every_button_macro_calls_an_existing_function():

@@ -94,7 +94,8 @@ def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules)
     limit = rules["profit"]["marginal_ratio"]
     loss = prof < 0
     ratio = prof / revenue.where(revenue > 0)
-    marginal = (prof >= 0) & ((revenue <= 0) | (ratio < limit))
+    # zero profit earns nothing whatever the revenue (also when the revenue is unknown)
+    marginal = (prof >= 0) & ((revenue <= 0) | (ratio < limit) | (prof == 0))
     rest = prof.notna() & ~loss & ~marginal
     rest_values = prof.where(rest)
     before, _, total = share_before(rest_values, ids)

@@ -25,6 +25,7 @@ _HEADER_UNIT = re.compile(
 )
 HEADER_UNITS = {"元": 1.0, "rmb": 1.0, "cny": 1.0, "千元": 1e3, "k": 1e3, "万元": 1e4,
                 "亿元": 1e8, "m": 1e6}
+CARRIED = "carried:"  # prefix of carried-through columns in Ledger.table (see carried_key)
 FIELD_DTYPES = {"text": object, "code": object, "yesno": object, "numbers": object,
                 "money": float, "ratio": float, "number": float, "integer": float,
                 "date": "datetime64[ns]"}
@@ -118,7 +119,9 @@ def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
 
 
 def _row_empty(row: Sequence[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+    """Nothing but blanks, or formulas never calculated (a template filled down with formulas)."""
+    return all(c is None or (isinstance(c, str) and not c.strip())
+               or (isinstance(c, V.CellError) and c.reason == "formula_no_value") for c in row)
 
 
 def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
@@ -250,15 +253,15 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
             data[fld] = pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[ns]")
         else:
             data[fld] = pd.Series(parsed, dtype=dtype)
-    carried = []
+    carried: list[str] = []
     for column in columns:
         if column.field is None:
-            key = column.header
-            while key in data or key in carried:
-                key += "′"
-            carried.append(key)
+            name = column.header
+            while name in carried:
+                name += "′"
+            carried.append(name)
             values = by_column[column.index] if body else ()
-            data[key] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
+            data[carried_key(name)] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
                                    for v in values], dtype=object)
     table = pd.DataFrame(data)
 
@@ -272,9 +275,10 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
                                     f"{name_col.header} ({name_col.letter})", None, "missing_name"))
         keep &= ~missing
     if id_col is not None:
-        ids = table["customer_id"]
-        dup = ids.notna() & ids.duplicated(keep="first") & pd.Series(keep)
-        first_row = dict(zip(ids[ids.notna() & ~ids.duplicated()], table["_row"][ids.notna() & ~ids.duplicated()], strict=True))
+        ids = table["customer_id"].where(keep)  # a row left out for its missing name claims no id
+        first = ids.notna() & ~ids.duplicated(keep="first")
+        dup = ids.notna() & ~first
+        first_row = dict(zip(ids[first], table["_row"][first], strict=True))
         for i in map(int, np.flatnonzero(dup.to_numpy())):
             problems.append(Problem(file, sheet, int(row_numbers[i]),
                                     f"{id_col.header} ({id_col.letter})", ids.iloc[i],
@@ -283,6 +287,12 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     table = table[keep].reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
+
+
+def carried_key(name: str) -> str:
+    """The table column holding the carried-through column ``name``: kept apart from every field
+    and plan key, so a ledger column headed "tier" or "warnings" cannot overwrite the plan's."""
+    return CARRIED + name
 
 
 def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:

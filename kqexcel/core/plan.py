@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core import classify as C
-from kqexcel.core.ledger import Ledger, Problem
+from kqexcel.core.ledger import Ledger, Problem, carried_key
 from kqexcel.rules import Rules
 
 IDENTITY = ("customer_id", "name", "owner", "region")
@@ -283,7 +283,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         for key in ("talking_points", "questions", "objective_text", "rationale"):
             table[key] = None
     for name in ledger.carried:
-        table[name] = t[name]
+        table[carried_key(name)] = t[carried_key(name)]
     order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
     problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0, p.kind, p.column or ""))
     return Plan(table.reset_index(drop=True), notes.reset_index(drop=True), list(ledger.carried),
@@ -648,11 +648,11 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
                      {w for ws in values for w in ws}}
             values = [sep.join(names[w] for w in ws) or None for ws in values]
         out.append((rules.field_label(key, lang), values))
-    headers = {h for h, _ in out}
+    headers = {h.casefold() for h, _ in out}  # Excel table headers are unique regardless of case
     for name in plan.carried:
         header = name.rstrip("′")
-        while header in headers:
+        while header.casefold() in headers:
             header += "*"
-        headers.add(header)
-        out.append((header, t[name].tolist()))
+        headers.add(header.casefold())
+        out.append((header, t[carried_key(name)].tolist()))
     return out

@@ -195,9 +195,20 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)  # what date arithmetic can hold
+
+
 def parse_date(value: object, vocab: Vocabulary) -> Parsed:
     """A date: Excel dates, '2026-11-03', '2026/11/3', '2026.11.3', '2026年11月3日', 20261103,
-    or an Excel serial number."""
+    or an Excel serial number; a real date outside 1900–2199 (a placeholder like 9999-12-31) is
+    ``date_out_of_range``."""
+    parsed, reason = _parse_date(value, vocab)
+    if parsed is not None and not DATE_MIN <= parsed <= DATE_MAX:
+        return None, "date_out_of_range"
+    return parsed, reason
+
+
+def _parse_date(value: object, vocab: Vocabulary) -> Parsed:
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -223,7 +234,7 @@ def parse_date(value: object, vocab: Vocabulary) -> Parsed:
         parsed = _date(int(match[1]), int(match[2]), int(match[3]))
         return (parsed, None) if parsed else (None, "not_a_date")
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return parse_date(float(text), vocab)
+        return _parse_date(float(text), vocab)
     return None, "not_a_date"
 
 

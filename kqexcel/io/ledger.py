@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 from kqexcel.core.ledger import Ledger, find_header, normalise
@@ -58,7 +58,7 @@ def _flagged_cells(path: Path, sheet: str) -> dict[tuple[int, int], CellError]:
         if b't="e"' in attrs:
             value = re.search(rb"<v>(.*?)</v>", inner, re.S)
             flagged[where] = CellError(value.group(1).decode("utf-8", "replace") if value else "#ERROR", "error_value")
-        elif b"<f" in inner and not re.search(rb"<v>[^<]", inner):
+        elif b"<f" in inner and not re.search(rb"<v[\s>/]", inner):  # <v></v>: a saved empty text
             flagged[where] = CellError("", "formula_no_value")
     return flagged
 
@@ -173,6 +173,7 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
+    nameless: str | None = None  # the first sheet with a header but no name column (a summary sheet?)
     for name, rows in sheets(path, rules):
         names.append(name)
         if sheet is not None and name != sheet:
@@ -185,8 +186,13 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
             continue
         ledger = normalise(rows, header, rules, path.name, name)
         if "name" not in ledger.mapped:
-            raise LedgerError(f"{path}: sheet '{name}' has no customer name column (客户名称 / Customer)")
+            if sheet is not None:
+                raise LedgerError(f"{path}: sheet '{name}' has no customer name column (客户名称 / Customer)")
+            nameless = nameless or name
+            continue
         return ledger
+    if nameless is not None:
+        raise LedgerError(f"{path}: sheet '{nameless}' has no customer name column (客户名称 / Customer)")
     if sheet is not None:
         raise LedgerError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names) or 'none'})")
     if not names:
@@ -194,7 +200,3 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
     raise LedgerError(f"{path}: no sheet has a recognisable header row "
                       "(need at least 2 known column names such as 客户名称, 年销售额)")
 
-
-def rows_of(ledger_rows: Sequence[Sequence[object]]) -> Rows:
-    """Rows as lists (for callers that already hold cell values, e.g. a formula's range)."""
-    return [[_cell(c) for c in row] for row in ledger_rows]

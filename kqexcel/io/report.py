@@ -19,6 +19,7 @@ from kqexcel.io.workbook import (
     StreamedTable,
     _is_missing,
     _name_target,
+    cell_text,
     fill_issues,
     open_template,
     prepare_table,
@@ -34,7 +35,7 @@ from kqexcel.report import (
     tiers_table,
     warning_rows,
 )
-from kqexcel.rules import Rules
+from kqexcel.rules import Rules, norm_key
 
 MOVES = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
 STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
@@ -51,7 +52,7 @@ def find_ledgers(paths: list[Path], skip: set[Path] | None = None) -> list[Path]
             name = p.name
             if p.suffix.lower() not in FORMATS or name.startswith(("~$", ".~", ".")):
                 continue
-            if name.endswith("_plan.xlsx") or name.startswith("kq_report") or p.resolve() in skip:
+            if p.stem.endswith("_plan") or name.startswith("kq_report") or p.resolve() in skip:
                 continue
             if p not in found:
                 found.append(p)
@@ -88,8 +89,9 @@ def read_all(paths: list[Path], rules: Rules, jobs: int = 1,
     return results
 
 
-def read_previous(path: Path) -> pd.DataFrame:
-    """customer_id, name, owner and tier from last month's report (its Customers sheet)."""
+def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
+    """customer_id, name, owner and tier (as codes) from last month's report (its Customers
+    sheet), in either language, with this company's headers and tier labels."""
     import python_calamine as pc
 
     try:
@@ -101,15 +103,16 @@ def read_previous(path: Path) -> pd.DataFrame:
     if sheet is None:
         raise LedgerError(f"{path}: not a kq report (no sheet {' / '.join(sorted(names))})")
     rows = book.get_sheet_by_name(sheet).to_python()
-    header = [str(h) for h in rows[0]] if rows else []
-    labels = {"customer_id": ("客户编号", "Customer ID"), "name": ("客户名称", "Customer"),
-              "owner": ("客户经理", "Owner"), "tier": ("价值层级", "Tier")}
+    header = [norm_key(str(h)) for h in rows[0]] if rows else []
+    keys = ("customer_id", "name", "owner", "tier")
     index = {}
-    for key, options in labels.items():
-        found = [header.index(o) for o in options if o in header]
+    for key in keys:
+        options = [rules.field_label(key, lang) for lang in ("zh", "en")]
+        found = [header.index(norm_key(o)) for o in options if norm_key(o) in header]
         if not found:
             raise LedgerError(f"{path}: sheet '{sheet}' has no column {' / '.join(options)}")
         index[key] = found[0]
+    tiers = rules.code_lookup["tier"]
 
     def cell(row: list[Any], key: str) -> Any:
         value = row[index[key]] if index[key] < len(row) else None
@@ -117,9 +120,9 @@ def read_previous(path: Path) -> pd.DataFrame:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return str(value)
+        return tiers.get(norm_key(str(value)), str(value)) if key == "tier" else str(value)
 
-    return pd.DataFrame([{k: cell(r, k) for k in labels} for r in rows[1:]], columns=list(labels))
+    return pd.DataFrame([{k: cell(r, k) for k in keys} for r in rows[1:]], columns=list(keys))
 
 
 def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: list[str] | None = None) -> StreamedTable:
@@ -137,7 +140,7 @@ def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: 
             cell._style = copy(wb._cell_styles[table.styles[j]])
             if _is_missing(value):
                 continue
-            cell.value = value
+            cell.value = cell_text(value) if isinstance(value, str) else value
             if isinstance(value, str):
                 cell.data_type = "s"
     return table
@@ -227,8 +230,11 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
         note = {"zh": "未提供上月报告（--previous），无法比较层级变动。", "en": "No previous report (--previous): no tier moves to show."}[lang]
         ws.cell(max(r - 1, 1), c + 7 if r == 1 else c, note)
     else:
-        change_rows = [[row.customer_id, row.name, row.owner, row.tier_prev, row.tier, MOVES[row.move][li]]
-                       for row in changes.itertuples(index=False)]
+        def tier(code: Any) -> Any:
+            return None if _is_missing(code) else rules.label("tier", code, lang)
+
+        change_rows = [[row.customer_id, row.name, row.owner, tier(row.tier_prev), tier(row.tier),
+                        MOVES[row.move][li]] for row in changes.itertuples(index=False)]
     tables.append(prepare_table(wb, "kq_report_changes", [
         (h, [row[j] for row in change_rows]) for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])]))
     customers = display_columns(report.plan, rules)

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -44,7 +45,8 @@ MAX_CELL = 32767
 REASONS = {
     "zh": {"not_money": "不是金额", "not_a_number": "不是数字", "not_a_whole_number": "不是非负整数",
            "not_a_ratio": "不是比例（如 0.35、35%）", "ratio_out_of_range": "比例超过 100%",
-           "not_a_date": "不是日期", "not_yes_no": "不是 是/否", "not_a_number_list": "不是数字列表（如 12;8;15）",
+           "not_a_date": "不是日期",
+           "date_out_of_range": "日期不在 1900–2199 年之间（占位日期如 9999-12-31？），按空值处理", "not_yes_no": "不是 是/否", "not_a_number_list": "不是数字列表（如 12;8;15）",
            "unknown_value": "不是可识别的选项", "missing_name": "客户名称为空，该行未计入",
            "duplicate_id": "客户编号重复（首次出现在第 {detail} 行），该行未计入",
            "no_value_no_tier": "缺少价值数据，无法分层",
@@ -55,7 +57,8 @@ REASONS = {
            "ledger_failed": "整个台账无法读取：{detail}"},
     "en": {"not_money": "not an amount of money", "not_a_number": "not a number",
            "not_a_whole_number": "not a whole number ≥ 0", "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
-           "ratio_out_of_range": "ratio above 100%", "not_a_date": "not a date", "not_yes_no": "not yes/no",
+           "ratio_out_of_range": "ratio above 100%", "not_a_date": "not a date",
+           "date_out_of_range": "date outside 1900–2199 (a placeholder like 9999-12-31?); counted as empty", "not_yes_no": "not yes/no",
            "not_a_number_list": "not a list of numbers (e.g. 12;8;15)", "unknown_value": "not a known option",
            "missing_name": "customer name is empty; row left out",
            "duplicate_id": "duplicate customer ID (first at row {detail}); row left out",
@@ -101,13 +104,27 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
+        os.chmod(tmp, _file_mode(out))  # mkstemp makes it private; a plan is an ordinary file
         os.replace(tmp, out)
     except PermissionError:
         _remove(tmp)
         raise OutputError(f"cannot write {out}: permission denied (is it open in Excel?)") from None
+    except OSError as exc:  # a full disk, a vanished network drive …
+        _remove(tmp)
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
     except BaseException:
         _remove(tmp)
         raise
+
+
+def _file_mode(out: Path) -> int:
+    """The mode the output keeps (when replacing one) or a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(out.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _remove(path: str) -> None:
@@ -156,11 +173,12 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def write_csv(plan: Plan, stream: IO[str]) -> None:
+def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
     """CSV with the same keys as JSON; warnings joined by ';'."""
     writer = csv.writer(stream)
     keys = [*IDENTITY, *PLAN_FIELDS]
-    writer.writerow(keys)
+    if header:
+        writer.writerow(keys)
     for record in plan_records(plan):
         row = []
         for key in keys:
@@ -176,12 +194,19 @@ def write_csv(plan: Plan, stream: IO[str]) -> None:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _esc(text: str) -> str:
-    """Text as XML character data: &, <, > escaped; characters XML cannot hold dropped."""
+def cell_text(text: str) -> str:
+    """Text a cell can hold: characters XML cannot carry dropped (a ledger's stray control
+    characters), cut to Excel's 32,767 characters with an ellipsis."""
     if len(text) > MAX_CELL:
         text = text[:MAX_CELL - 1] + "…"
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
+    return text
+
+
+def _esc(text: str) -> str:
+    """Text as XML character data: &, <, > escaped; characters XML cannot hold dropped."""
+    text = cell_text(text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
@@ -278,7 +303,7 @@ def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_
             cell = ws.cell(i, col + j)
             if isinstance(value, (dt.date, dt.datetime)):
                 value = value.isoformat()
-            cell.value = value if value is None or isinstance(value, (int, float)) else str(value)
+            cell.value = value if value is None or isinstance(value, (int, float)) else cell_text(str(value))
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # literal text, even when it starts with "="
 
@@ -411,7 +436,7 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
     date_style = next((c.style_id for c in protos if c.is_date), protos[-1].style_id)
     date_styles = [styles[j] if protos[min(j, n_proto - 1)].is_date else date_style for j in range(len(columns))]
     for j, (header, _) in enumerate(columns):
-        cell = ws.cell(head_row, head_col + j, header)
+        cell = ws.cell(head_row, head_col + j, cell_text(str(header)))
         cell.data_type = "s"
         if j >= n_proto:
             cell._style = header_style
@@ -467,7 +492,7 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
             col = table.head_col + len(IDENTITY) + PLAN_FIELDS.index(fld)
             for i, text in enumerate(plan.notes[fld].tolist()):
                 if text:
-                    ws.cell(table.head_row + 1 + i, col).comment = Comment(text, "kqexcel", width=420, height=160)
+                    ws.cell(table.head_row + 1 + i, col).comment = Comment(cell_text(text), "kqexcel", width=420, height=160)
     fill_issues(wb, plan.problems, plan.lang)
     _fill_legend(wb, rules, plan.lang, plan)
     return save_streamed(wb, Path(out), [table], force, progress)

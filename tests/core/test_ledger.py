@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kqexcel.core.ledger import Problem, find_header, header_field, normalise
+from kqexcel.core.ledger import Problem, carried_key, find_header, header_field, normalise
 from kqexcel.errors import LedgerError
 from kqexcel.io.ledger import read_ledger
 from kqexcel.rules import load_rules
@@ -289,6 +289,13 @@ def test_total_word_in_first_cell_and_blank_rows_are_skipped() -> None:
 # --------------------------------------------------------------------------- duplicates
 
 
+def test_a_row_left_out_for_its_missing_name_claims_no_id() -> None:
+    rows = [["客户编号", "客户名称", "年销售额"], ["C001", None, 100], ["C001", "甲", 200]]
+    ledger = _norm(rows)
+    assert ledger.table["name"].tolist() == ["甲"]
+    assert [p.reason for p in ledger.problems] == ["missing_name"]
+
+
 def test_duplicate_customer_id_first_wins() -> None:
     rows = [
         ["标题"],
@@ -407,9 +414,9 @@ def test_unknown_columns_are_carried_through_untouched() -> None:
     ledger = _norm(rows)
     assert ledger.carried == ["自定义 A", "内部评级", "公式列"]
     t = ledger.table
-    assert t["自定义 A"].tolist() == ["  spaced  ", None, 12345.678]
-    assert t["内部评级"].tolist() == [1.0, "N/A", created]
-    assert t["公式列"].tolist() == ["=SUM(A1:A3)", "-", "=1+1"]
+    assert t[carried_key("自定义 A")].tolist() == ["  spaced  ", None, 12345.678]
+    assert t[carried_key("内部评级")].tolist() == [1.0, "N/A", created]
+    assert t[carried_key("公式列")].tolist() == ["=SUM(A1:A3)", "-", "=1+1"]
     assert t["revenue"].tolist() == [10.0, 20.0, 30.0]
     assert ledger.problems == []
 
@@ -436,8 +443,8 @@ def test_read_xlsx_with_title_row(tmp_path: Path) -> None:
     assert t["revenue"].tolist() == [1_200_000.0, 12_340_000.0]
     assert t["last_contact"].tolist() == [pd.Timestamp("2026-11-03")] * 2
     assert ledger.carried == ["备注列", "内部公式"]
-    assert t["内部公式"].tolist() == ["=SUM(A1:A2)", "=HYPERLINK(\"x\")"]
-    assert t["备注列"].tolist() == ["VIP", None]
+    assert t[carried_key("内部公式")].tolist() == ["=SUM(A1:A2)", "=HYPERLINK(\"x\")"]
+    assert t[carried_key("备注列")].tolist() == ["VIP", None]
     assert ledger.problems == []
 
 

@@ -282,6 +282,8 @@ def test_profit_column_not_used_when_margin_given_without_revenue() -> None:
         ({REVENUE: 0, PROFIT: 10}, "marginal"),  # revenue ≤ 0
         ({REVENUE: -100, PROFIT: 10}, "marginal"),
         ({REVENUE: 1000, MARGIN: 0.3}, "top"),  # only one in the group: share before 0 → top
+        ({STATUS: "潜在", PROFIT: 0}, "marginal"),  # zero profit, revenue unknown: earns nothing
+        ({STATUS: "潜在", PROFIT: 5}, "top"),  # revenue unknown: the ratio test cannot apply
     ],
 )
 def test_quadrant_single(fields: dict[str, Any], quadrant: str) -> None:

@@ -1,0 +1,223 @@
+"""Edge cases found in review: column names that collide with plan keys, dates outside what date
+arithmetic holds, formulas with an empty saved result, text a cell cannot hold, and outputs that
+would replace inputs or each other."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kqexcel.cli import cli
+from tests.conftest import AS_OF, sha256
+
+
+def _ledger(path: Path, rows: list[list[object]], sheet: str = "台账") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _plan_rows(path: Path, sheet: str) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+# --------------------------------------------------------------------------- colliding columns
+
+def test_ledger_columns_named_like_plan_keys_are_carried_not_merged(runner, tmp_path):
+    path = _ledger(tmp_path / "l.xlsx", [
+        ["客户编号", "客户名称", "年销售额", "tier", "Priority", "warnings", "rationale", "days_overdue", "TIER"],
+        ["C1", "甲", 900, "x1", "y1", "w1", "r1", "d1", "X1"],
+        ["C2", "乙", 100, "x2", "y2", "w2", "r2", "d2", "X2"],
+    ])
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["tier"] for r in records] == ["A", "B"]  # the plan's own tier, not the ledger's "x1"
+    assert all(isinstance(r["warnings"], list) for r in records)
+
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    rows = _plan_rows(tmp_path / "l_plan.xlsx", "Plan")
+    headers = list(rows[0])
+    assert len({h.casefold() for h in headers}) == len(headers)  # an Excel table needs unique headers
+    assert [r["Tier"] for r in rows] == ["A", "B"]
+    assert [r["tier*"] for r in rows] == ["x1", "x2"]
+    assert [r["TIER**"] for r in rows] == ["X1", "X2"]
+    assert [r["warnings*"] for r in rows] == ["w1", "w2"]
+
+
+# --------------------------------------------------------------------------- dates
+
+def test_dates_outside_1900_2199_are_problems_not_crashes(runner, tmp_path):
+    path = _ledger(tmp_path / "l.xlsx", [
+        ["客户编号", "客户名称", "年销售额", "最近联系日期", "到期日"],
+        ["C1", "甲", 900, "9999-12-31", "2026-12-01"],
+        ["C2", "乙", 100, "2026-11-01", "1800-01-01"],
+    ])
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert "9999-12-31" in result.stderr and "1800-01-01" in result.stderr
+    assert "1900–2199" in result.stderr
+    assert len(result.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize("args", [["plan", "--as-of", "2300-01-01"], ["plan", "--as-of", "1066-10-14"],
+                                  ["report", "--month", "3000-01"]])
+def test_as_of_and_month_outside_the_range_are_usage_errors(runner, sample, args):
+    result = runner.invoke(cli, [args[0], str(sample), *args[1:]])
+    assert result.exit_code == 2
+    assert "outside 1900–2199" in result.output
+
+
+# --------------------------------------------------------------------------- formula results
+
+def _with_formula_cells(path: Path) -> Path:
+    """An .xlsx whose C2 holds a formula with an empty saved text result (<v></v>) and whose C3 holds a
+    formula never calculated (no <v>), as Excel and openpyxl write them."""
+    _ledger(path, [["客户编号", "客户名称", "备注", "年销售额"], ["C1", "甲", "x", 10], ["C2", "乙", "y", 20],
+                   ["C3", None, None, None]])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = xml.replace('<c r="C2" t="inlineStr"><is><t>x</t></is></c>',
+                      '<c r="C2" t="str"><f>IF(1,"","")</f><v></v></c>')
+    xml = xml.replace('<c r="C3" t="inlineStr"><is><t>y</t></is></c>', '<c r="C3"><f>1+1</f></c>')
+    xml = xml.replace('<c r="A4" t="inlineStr"><is><t>C3</t></is></c>', '<c r="A4"><f>B1</f></c>')
+    assert xml.count("<f>") == 3, xml
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_empty_formula_result_is_a_value_and_uncalculated_rows_are_blank(runner, tmp_path):
+    path = _with_formula_cells(tmp_path / "f.xlsx")
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 1, result.output  # C3 alone: a formula without a saved result
+    problems = [line for line in result.stderr.splitlines() if "f.xlsx" in line]
+    assert len(problems) == 1 and "(C)" in problems[0] and "3" in problems[0], result.stderr
+    assert len(result.stdout.splitlines()) == 2  # row 4 (only an uncalculated formula) is blank
+
+
+# --------------------------------------------------------------------------- text a cell cannot hold
+
+def test_control_characters_and_huge_text_do_not_break_the_workbook(runner, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("客户编号,客户名称,年销售额,最近联系日期,奇怪\x01列\n"
+                    f"C1,甲\x02公司,abc\x03,2026-11-01,{'长' * 40000}\n"
+                    "C2,乙,100,2026-11-01,x\n", encoding="utf-8")
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF])
+    assert result.exit_code == 1, result.output  # abc is not an amount: a data problem
+    wb = openpyxl.load_workbook(tmp_path / "c_plan.xlsx")
+    plan, issues = wb["跟进计划"], wb["问题"]
+    assert plan["B2"].value == "甲公司"
+    assert "奇怪列" in [c.value for c in plan[1]]
+    long = next(c.value for c in plan[2] if isinstance(c.value, str) and c.value.startswith("长"))
+    assert len(long) == 32767 and long.endswith("…")
+    assert "abc" in [c.value for c in issues[2]]
+
+
+# --------------------------------------------------------------------------- outputs
+
+def test_json_output_onto_the_ledger_is_refused(runner, sample):
+    before = sha256(sample)
+    result = runner.invoke(cli, ["plan", str(sample), "--format", "json", "-o", str(sample), "--force"])
+    assert result.exit_code == 2
+    assert "would replace the ledger" in result.output
+    assert sha256(sample) == before
+
+
+def test_a_plan_output_onto_another_input_is_refused(runner, sample, tmp_path):
+    other = tmp_path / "sample_ledger_plan.xlsx"
+    other.write_bytes(sample.read_bytes())
+    before = sha256(other)
+    result = runner.invoke(cli, ["plan", str(sample), str(other), "-o", str(tmp_path), "--force"])
+    assert result.exit_code == 2  # sample's plan in tmp_path is the second input itself
+    assert sha256(other) == before
+
+
+def test_same_named_ledgers_get_their_folder_in_the_name(runner, sample, tmp_path):
+    (tmp_path / "华东").mkdir()
+    (tmp_path / "华北").mkdir()
+    (tmp_path / "out").mkdir()
+    a = tmp_path / "华东" / "台账.xlsx"
+    b = tmp_path / "华北" / "台账.xlsx"
+    a.write_bytes(sample.read_bytes())
+    b.write_bytes(sample.read_bytes())
+    result = runner.invoke(cli, ["plan", str(a), str(b), "-o", str(tmp_path / "out"), "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"华北_台账_plan.xlsx", "华东_台账_plan.xlsx"}
+
+
+def test_several_ledgers_as_one_csv_or_json_file(runner, sample, messy, tmp_path):
+    out = tmp_path / "all.csv"
+    result = runner.invoke(cli, ["plan", str(sample), str(messy), "--format", "csv", "-o", str(out),
+                                 "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 1  # messy has data problems
+    lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert lines[0][0] == "customer_id" and sum(x[0] == "customer_id" for x in lines) == 1
+    single = [runner.invoke(cli, ["plan", str(p), "--format", "json", "--as-of", AS_OF]).stdout
+              for p in (sample, messy)]
+    out = tmp_path / "all.jsonl"
+    runner.invoke(cli, ["plan", str(sample), str(messy), "--format", "json", "-o", str(out), "--as-of", AS_OF])
+    assert out.read_text(encoding="utf-8") == "".join(single)
+    assert len(lines) - 1 == len(out.read_text(encoding="utf-8").splitlines())
+
+
+def test_existing_outputs_are_found_before_any_work(runner, sample, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "sample_ledger_plan.jsonl").write_text("old")
+    result = runner.invoke(cli, ["plan", str(sample), "--format", "json", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert (tmp_path / "out" / "sample_ledger_plan.jsonl").read_text() == "old"
+
+
+def test_outputs_have_ordinary_permissions(runner, sample):
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-q"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0
+    assert stat.S_IMODE(sample.with_name("sample_ledger_plan.xlsx").stat().st_mode) == 0o644
+
+
+def test_report_refuses_to_overwrite_an_input_and_checks_outputs_first(runner, sample, tmp_path):
+    before = sha256(sample)
+    result = runner.invoke(cli, ["report", str(sample), "--month", "2026-11", "-o", str(sample), "--force"])
+    assert result.exit_code == 2 and "would replace the input" in result.output
+    assert sha256(sample) == before
+    (tmp_path / "s.json").write_text("old")
+    result = runner.invoke(cli, ["report", str(sample), "--month", "2026-11", "-o", str(tmp_path / "r.xlsx"),
+                                 "--summary-json", str(tmp_path / "s.json")])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert not (tmp_path / "r.xlsx").exists()  # nothing written: the check came first
+
+
+def test_report_skips_plan_csv_and_jsonl(runner, sample, tmp_path):
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(sample.read_bytes())
+    runner.invoke(cli, ["plan", str(folder / "a.xlsx"), "--format", "csv", "-o", str(folder / "a_plan.csv")])
+    assert (folder / "a_plan.csv").exists()
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(cli, ["report", str(folder), "--month", "2026-11", "-o", str(out), "-q",
+                                 "--summary-json", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((tmp_path / "s.json").read_text())["ledgers"]) == 1
