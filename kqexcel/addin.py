@@ -91,15 +91,14 @@ def udfs_vba() -> str:
     return header + buffer.getvalue().replace("\r\n", "\n")
 
 
-def write_vba(directory: Path) -> list[Path]:
+def write_vba(directory: Path, force: bool = False) -> list[Path]:
     """``kq addin vba``: regenerate the two .bas files."""
+    from kqexcel.io.workbook import refuse_existing, write_text
+
+    files = {directory / UDF_FILE: udfs_vba(), directory / MACROS_FILE: MACROS}
+    refuse_existing(files, force)
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in ((UDF_FILE, udfs_vba()), (MACROS_FILE, MACROS)):
-        path = directory / name
-        path.write_text(text, encoding="utf-8", newline="\n")
-        written.append(path)
-    return written
+    return [write_text(path, text) for path, text in files.items()]
 
 
 # ----------------------------------------------------------------------------- xlwings.conf
@@ -199,11 +198,11 @@ def lite_main() -> str:
     return "\n".join(lines)
 
 
-def write_lite(directory: Path) -> list[Path]:
+def write_lite(directory: Path, force: bool = False) -> list[Path]:
     """``kq addin lite``: main.py and requirements.txt for xlwings Lite."""
+    from kqexcel.io.workbook import refuse_existing, write_text
+
+    files = {directory / "main.py": lite_main(), directory / "requirements.txt": LITE_REQUIREMENTS}
+    refuse_existing(files, force)
     directory.mkdir(parents=True, exist_ok=True)
-    main = directory / "main.py"
-    main.write_text(lite_main(), encoding="utf-8")
-    requirements = directory / "requirements.txt"
-    requirements.write_text(LITE_REQUIREMENTS, encoding="utf-8")
-    return [main, requirements]
+    return [write_text(path, text) for path, text in files.items()]

@@ -432,24 +432,20 @@ def template_init(directory: Path, force: bool) -> None:
     Example:
         kq template init 公司模板/
     """
-    import shutil
     from importlib import resources
 
-    from kqexcel.errors import OutputError
     from kqexcel.io.templates import bundled, bundled_names
+    from kqexcel.io.workbook import atomic_write, refuse_existing, write_text
 
-    directory.mkdir(parents=True, exist_ok=True)
     sources = [(bundled(name), directory / name) for name in bundled_names()]
     rules_file = resources.files("kqexcel.rules").joinpath("default.toml")
-    targets = [t for _, t in sources] + [directory / "rules.toml"]
-    existing = [t for t in targets if t.exists()]
-    if existing and not force:
-        raise OutputError(f"{existing[0]} already exists (use --force to overwrite)")
+    refuse_existing([t for _, t in sources] + [directory / "rules.toml"], force)
+    directory.mkdir(parents=True, exist_ok=True)
     for source, target in sources:
-        shutil.copyfile(source, target)
+        data = source.read_bytes()
+        atomic_write(target, True, lambda stream, data=data: stream.write(data))
         click.echo(str(target))
-    (directory / "rules.toml").write_text(rules_file.read_text(encoding="utf-8"), encoding="utf-8")
-    click.echo(str(directory / "rules.toml"))
+    click.echo(str(write_text(directory / "rules.toml", rules_file.read_text(encoding="utf-8"))))
 
 
 @template.command("ledger")
@@ -502,17 +498,18 @@ def template_check(file: Path, rules_path: Path | None) -> None:
 @template.command("build")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @RULES
-def template_build(directory: Path, rules_path: Path | None) -> None:
+@click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
+def template_build(directory: Path, rules_path: Path | None, force: bool) -> None:
     """重新生成内置模板 Rebuild the bundled templates into DIRECTORY.
 
     \b
     Example:
-        kq template build templates/
+        kq template build templates/ --force
     """
     from kqexcel.io.templates import build_all
     from kqexcel.rules import load_rules
 
-    for path in build_all(directory, load_rules(rules_path)):
+    for path in build_all(directory, load_rules(rules_path), force):
         click.echo(str(path))
 
 
@@ -565,7 +562,8 @@ def addin_status() -> None:
 
 @addin.command("vba")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def addin_vba(directory: Path) -> None:
+@click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
+def addin_vba(directory: Path, force: bool) -> None:
     """用 xlwings 自己的生成器重新生成 VBA 模块 Regenerate the .bas files (formulas and buttons).
 
     \b
@@ -574,13 +572,14 @@ def addin_vba(directory: Path) -> None:
     """
     from kqexcel.addin import write_vba
 
-    for path in write_vba(directory):
+    for path in write_vba(directory, force):
         click.echo(str(path))
 
 
 @addin.command("lite")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def addin_lite(directory: Path) -> None:
+@click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
+def addin_lite(directory: Path, force: bool) -> None:
     """写出 xlwings Lite 用的 main.py 和 requirements.txt Write main.py and requirements.txt for xlwings Lite.
 
     \b
@@ -589,7 +588,7 @@ def addin_lite(directory: Path) -> None:
     """
     from kqexcel.addin import write_lite
 
-    for path in write_lite(directory):
+    for path in write_lite(directory, force):
         click.echo(str(path))
 
 

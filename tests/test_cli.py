@@ -136,6 +136,10 @@ def test_rules_overlay_changes_the_plan(runner, sample, tmp_path):
     ("[priority]\np1 = 10\n", "'priority.p1' must not be smaller than 'priority.p2'"),
     ("[cadence]\ntier_days = { A = 7.5 }\n", "'cadence.tier_days.A' must be a whole number"),
     ("[tier\n", "not valid TOML"),
+    ("[motivation.points]\ncompetition = -1\n", "'motivation.points.competition' must not be negative"),
+    ('[rationale]\ntier = { zh = "层级 {tier} {lever}" }\n', "'rationale.tier.zh' uses an unknown placeholder {lever}"),
+    ('[rationale]\ntier = { zh = "层级 {tier" }\n', "'rationale.tier.zh' has an unmatched"),
+    ('[rationale]\ntier = { en = "Tier {tier:>5}" }\n', "'rationale.tier.en' has a bad placeholder {tier:>5}"),
 ])
 def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
     path = tmp_path / "bad.toml"
@@ -143,6 +147,13 @@ def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
     result = runner.invoke(cli, ["rules", "check", str(path)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {path}: ") and message in result.stderr
+
+
+def test_rules_with_the_default_placeholders_pass(runner, tmp_path):
+    path = tmp_path / "ok.toml"
+    path.write_text('[rationale]\ntier = { zh = "{tier} 类（前面的客户占 {before}）{{注}}" }\n', encoding="utf-8")
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 0, result.output
 
 
 def test_rules_show_round_trips(runner, tmp_path):
@@ -210,3 +221,22 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
         f'"{sys.executable}" -m kqexcel plan "{big}" --format json --as-of {AS_OF} | head -c 10 > /dev/null',
         shell=True, capture_output=True, text=True)
     assert "unexpected failure" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "existing"), [
+    (["template", "build"], "plan.xlsx"),
+    (["template", "init"], "rules.toml"),
+    (["addin", "vba"], "kqexcel_macros.bas"),
+    (["addin", "lite"], "main.py"),
+])
+def test_file_writers_keep_existing_files_without_force(runner, tmp_path, args, existing):
+    (tmp_path / existing).write_text("mine", encoding="utf-8")
+    result = runner.invoke(cli, [*args, str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "already exists (use --force" in result.stderr
+    assert (tmp_path / existing).read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [existing]  # nothing else written either
+    result = runner.invoke(cli, [*args, str(tmp_path), "--force"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / existing).read_text(encoding="utf-8", errors="replace") != "mine"
+    assert str(tmp_path / existing) in result.stdout

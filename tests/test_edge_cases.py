@@ -221,3 +221,36 @@ def test_report_skips_plan_csv_and_jsonl(runner, sample, tmp_path):
                                  "--summary-json", str(tmp_path / "s.json")])
     assert result.exit_code == 0, result.output
     assert len(json.loads((tmp_path / "s.json").read_text())["ledgers"]) == 1
+
+
+def test_a_summary_sheet_without_names_is_passed_over(runner, tmp_path):
+    wb = openpyxl.Workbook()
+    summary = wb.active
+    summary.title = "汇总"
+    summary.append(["区域", "年销售额", "客户经理"])
+    summary.append(["华东", 1000, "张伟"])
+    ledger = wb.create_sheet("客户")
+    ledger.append(["客户名称", "年销售额", "区域"])
+    ledger.append(["甲", 1000, "华东"])
+    wb.save(tmp_path / "two.xlsx")
+    result = runner.invoke(cli, ["plan", str(tmp_path / "two.xlsx"), "--format", "json", "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["name"] == "甲"
+    result = runner.invoke(cli, ["plan", str(tmp_path / "two.xlsx"), "--sheet", "汇总"])
+    assert result.exit_code == 1 and "has no customer name column" in result.output
+
+
+def test_a_full_disk_is_one_clear_line(runner, sample, monkeypatch):
+    import errno
+
+    from kqexcel.io import workbook
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(workbook.os, "replace", full)
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: cannot write")
+    assert "No space left on device" in result.output
+    assert [p.name for p in sample.parent.iterdir()] == [sample.name]  # no temporary file left

@@ -161,7 +161,7 @@ def test_registration_leaves_no_stubs_behind():
 
 
 def test_committed_vba_is_current():
-    assert (ROOT / "macros" / UDF_FILE).read_text(encoding="utf-8") == udfs_vba(), "run `kq addin vba macros`"
+    assert (ROOT / "macros" / UDF_FILE).read_text(encoding="utf-8") == udfs_vba(), "run `kq addin vba macros --force`"
     assert (ROOT / "macros" / MACROS_FILE).read_text(encoding="utf-8") == MACROS
 
 

@@ -148,6 +148,8 @@ def build_sample_ledger(path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from kqexcel.io.workbook import atomic_write
+
     wb = Workbook()
     ws = wb.active
     ws.title = "客户台账"
@@ -162,5 +164,5 @@ def build_sample_ledger(path: str | Path) -> Path:
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "C3"
     path = Path(path)
-    wb.save(path)
+    atomic_write(path, True, wb.save)
     return path

@@ -236,20 +236,21 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     return wb
 
 
-def build_all(directory: str | Path, rules: Rules | None = None) -> list[Path]:
+def build_all(directory: str | Path, rules: Rules | None = None, force: bool = False) -> list[Path]:
     """Write the bundled templates into ``directory`` (``kq template build``)."""
+    from kqexcel.io.report_template import build_report_template
     from kqexcel.io.sample import build_sample_ledger
+    from kqexcel.io.workbook import atomic_write, refuse_existing
 
     directory = Path(directory)
+    builders = {"plan.xlsx": build_plan_template, "ledger.xlsx": build_ledger_template,
+                "report.xlsx": build_report_template}
+    refuse_existing([directory / name for name in [*builders, "sample_ledger.xlsx"]], force)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    from kqexcel.io.report_template import build_report_template
-
-    for name, build in (("plan.xlsx", build_plan_template), ("ledger.xlsx", build_ledger_template),
-                        ("report.xlsx", build_report_template)):
-        path = directory / name
-        build(rules).save(path)
-        written.append(path)
+    for name, build in builders.items():
+        atomic_write(directory / name, True, build(rules).save)
+        written.append(directory / name)
     written.append(build_sample_ledger(directory / "sample_ledger.xlsx"))
     return written
 

@@ -88,6 +88,20 @@ def _is_missing(value: Any) -> bool:
     return value is pd.NaT
 
 
+def refuse_existing(paths: Iterable[Path], force: bool) -> None:
+    """Before writing several files: none of them may exist already unless ``force``."""
+    if not force:
+        for path in paths:
+            if path.exists():
+                raise OutputError(f"{path} already exists (use --force to overwrite it)")
+
+
+def write_text(out: Path, text: str, force: bool = True) -> Path:
+    """A text file (UTF-8, newlines as given) written atomically."""
+    atomic_write(out, force, lambda stream: stream.write(text.encode("utf-8")))
+    return out
+
+
 def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``out`` through a temporary file in the same folder, then replace it."""
     if out.exists() and not force:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import string
 import tomllib
 import unicodedata
 from functools import cached_property
@@ -65,9 +66,35 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
         elif isinstance(current, str):
             if not isinstance(value, str):
                 raise RulesError(f"'{where}' must be a text, not {value!r}")
+            _check_placeholders(where, current, value)
             base[key] = value
         else:  # pragma: no cover - the defaults hold no other types
             base[key] = value
+
+
+def _placeholders(where: str, text: str) -> set[str]:
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        raise RulesError(f"'{where}' has an unmatched {{ or }} (write {{{{ and }}}} for a literal brace)") from None
+    names = set()
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise RulesError(f"'{where}' has a bad placeholder {{{name}{'!' + conversion if conversion else ''}"
+                             f"{':' + spec if spec else ''}}}")
+        names.add(name)
+    return names
+
+
+def _check_placeholders(where: str, default: str, value: str) -> None:
+    """A text may use the placeholders of the default text it replaces, and no others."""
+    allowed = _placeholders(where, default)
+    unknown = sorted(_placeholders(where, value) - allowed)
+    if unknown:
+        hint = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+        raise RulesError(f"'{where}' uses an unknown placeholder {{{unknown[0]}}} (allowed: {hint})")
 
 
 def _open_table(path: str) -> bool:
@@ -95,7 +122,8 @@ def _check(tree: dict[str, Any]) -> None:
         )
     if number("priority.p1") < number("priority.p2"):
         raise RulesError("'priority.p1' must not be smaller than 'priority.p2'")
-    for section in ("cadence", "style.decides_after", "priority", "warnings", "renewal"):
+    for section in ("cadence", "style.decides_after", "priority", "warnings", "renewal", "motivation",
+                    "reader", "output", "safety"):
         node: Any = tree
         for part in section.split("."):
             node = node[part]
