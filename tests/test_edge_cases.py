@@ -254,3 +254,26 @@ def test_a_full_disk_is_one_clear_line(runner, sample, monkeypatch):
     assert result.output.strip().splitlines()[-1].startswith("Error: cannot write")
     assert "No space left on device" in result.output
     assert [p.name for p in sample.parent.iterdir()] == [sample.name]  # no temporary file left
+
+
+def test_conditional_formats_follow_the_company_labels(runner, sample, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[codes.priority.P1]\nzh = "一级"\n[codes.renewal_risk.high]\nzh = "很高"\n', encoding="utf-8")
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(rules), "-q"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(sample.with_name("sample_ledger_plan.xlsx"))["跟进计划"]
+    formulas = " ".join(f for cf in ws.conditional_formatting for rule in cf.rules for f in rule.formula)
+    assert '="一级"' in formulas and '="很高"' in formulas
+    assert '"P1"' not in formulas and '"高"' not in formulas
+    values = {c.value for row in ws.iter_rows(min_row=2) for c in row}
+    assert "一级" in values and "很高" in values  # the cells the formats compare with
+
+
+def test_the_reps_notes_follow_the_plan_fields(runner, tmp_path):
+    path = _ledger(tmp_path / "n.xlsx", [["客户名称", "年销售额", "备注", "内部评级"],
+                                         ["甲", 100, "老板姓王，周三在", "S"], ["乙", 50, None, "T"]])
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 0, result.output
+    rows = _plan_rows(tmp_path / "n_plan.xlsx", "跟进计划")
+    assert list(rows[0])[-3:] == ["依据", "备注", "内部评级"]
+    assert [r["备注"] for r in rows] == ["老板姓王，周三在", None]

@@ -153,7 +153,7 @@ def test_workbook_has_table_filters_notes_and_formats(workbook):
     assert ws["F2"].number_format == "0.00%"
     assert ws["W2"].number_format == "yyyy-mm-dd"
     warnings = _sheet_rows(ws)[0]["预警"]
-    assert warnings == "逾期未联系、续约风险高、未接触决策层"
+    assert warnings == "逾期未联系 18 天、续约风险高、未接触决策层"  # DOMAIN §8: overdue_contact with days
 
 
 def test_issues_sheet_lists_every_problem(workbook):
@@ -187,7 +187,7 @@ def test_english_plan(runner, messy, tmp_path):
     rows = _sheet_rows(wb["Plan"])
     assert rows[0]["Tier"] == "A" and rows[0]["Profit quadrant"] == "Top"
     assert rows[0]["Channel"] == "Visit" and rows[0]["Renewal risk"] == "High"
-    assert rows[0]["Warnings"] == "Overdue contact, Renewal risk high, No decision-maker"
+    assert rows[0]["Warnings"] == "Overdue contact 18 days, Renewal risk high, No decision-maker"
     issues = list(wb["Issues"].iter_rows(values_only=True))
     assert issues[1][5] == "not an amount of money"
 

@@ -238,6 +238,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     table = pd.DataFrame({
         "_row": t["_row"],
         "_file": t["_file"],
+        "_notes": t["notes"],  # the rep's own 备注, shown after the plan fields
         **{f: t[f] for f in IDENTITY},
         "tier": tier["tier"],
         "cumulative_share": tier["cumulative_share"],
@@ -646,8 +647,13 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "warnings":
             names = {w: str(rules.label("warning", w, lang)) for w in
                      {w for ws in values for w in ws}}
-            values = [sep.join(names[w] for w in ws) or None for ws in values]
+            overdue = str(rules["rationale"]["words"]["overdue_warning"][lang])
+            days = t["days_overdue"].tolist()
+            values = [sep.join(overdue.format(label=names[w], days=int(d)) if w == "overdue_contact" else names[w]
+                               for w in ws) or None for ws, d in zip(values, days, strict=True)]
         out.append((rules.field_label(key, lang), values))
+    if t["_notes"].notna().any():  # the ledger's notes column: a rep reads it beside the plan
+        out.append((rules.field_label("notes", lang), t["_notes"].tolist()))
     headers = {h.casefold() for h, _ in out}  # Excel table headers are unique regardless of case
     for name in plan.carried:
         header = name.rstrip("′")

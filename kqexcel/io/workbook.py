@@ -306,6 +306,26 @@ def _extend_ranges(ws: Any, proto_row: int, last_row: int) -> None:
     ws.conditional_formatting = new
 
 
+def _relabel_formats(ws: Any, rules: Rules, lang: str) -> None:
+    """Conditional formats compare with labels ("P1", "高"): the template holds the default
+    labels (either language), so the labels the plan shows in ``lang`` are put in their place."""
+    from kqexcel.rules import load_rules
+
+    default = load_rules()
+    def quoted(label: object) -> str:  # an Excel text literal
+        return '"' + str(label).replace('"', '""') + '"'
+
+    swaps = {quoted(default.label(d, c, either)): quoted(rules.label(d, c, lang))
+             for d in ("priority", "renewal_risk") for c in rules["codes"][d] for either in ("zh", "en")}
+    swaps = {a: b for a, b in swaps.items() if a != b}
+    if not swaps:
+        return
+    pattern = re.compile("|".join(re.escape(a) for a in sorted(swaps, key=len, reverse=True)))
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            rule.formula = [pattern.sub(lambda m: swaps[m.group(0)], f) for f in rule.formula or []]
+
+
 def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME) -> None:
     """The problems list at the defined name ``name``."""
     ws, row, col = _name_target(wb, name)
@@ -500,6 +520,7 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
         if _name_target(wb, other)[0] is ws:
             raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
     table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
+    _relabel_formats(ws, rules, plan.lang)
     n = len(plan.table)
     if 0 < n <= rules["output"]["notes_max_rows"]:
         for fld in NOTE_FIELDS:
