@@ -25,9 +25,9 @@ MESSAGES = {
         "writing": "写入跟进计划",
     },
     "en": {
-        "written": "Wrote {out}: {n} customers, {p1} P1, {overdue} overdue",
-        "problems": "{problems} data problems and {gaps} data gaps (see the Issues sheet)",
-        "problems_plain": "{problems} data problems and {gaps} data gaps:",
+        "written": "Wrote {out}: {n} customer{ns}, {p1} P1, {overdue} overdue",
+        "problems": "{problems} data problem{ps} and {gaps} data gap{gs} (see the Issues sheet)",
+        "problems_plain": "{problems} data problem{ps} and {gaps} data gap{gs}:",
         "problem_line": "  {file} / {sheet} row {row}, {column}: {value} ({reason})",
         "more": "  … and {more} more",
         "rules_ok": "Rules file is valid: {path} (version {version})",
@@ -163,7 +163,7 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
                     bar.__exit__(None, None, None)
             if not quiet:
                 table = result.table
-                click.echo(msg["written"].format(out=out, n=len(table), p1=int((table["priority"] == "P1").sum()),
+                click.echo(msg["written"].format(out=out, n=len(table), ns=_s(len(table)), p1=int((table["priority"] == "P1").sum()),
                                                  overdue=int((table["days_overdue"] > 0).sum())), err=True)
         if fmt != "xlsx" and out is not None and (output_is_folder(output) or k == len(ledgers) - 1):
             data = text.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
@@ -212,6 +212,11 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
     return targets
 
 
+def _s(n: int) -> str:
+    """The English plural ending (the Chinese messages ignore it)."""
+    return "" if n == 1 else "s"
+
+
 def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: int = 20) -> None:
     from kqexcel.io.workbook import reason_text
 
@@ -219,9 +224,11 @@ def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: i
     n_problems = sum(p.kind == "problem" for p in problems)
     n_gaps = len(problems) - n_problems
     if in_workbook:
-        click.echo(msg["problems"].format(problems=n_problems, gaps=n_gaps), err=True)
+        click.echo(msg["problems"].format(problems=n_problems, gaps=n_gaps, ps=_s(n_problems), gs=_s(n_gaps)),
+                   err=True)
     else:
-        click.echo(msg["problems_plain"].format(problems=n_problems, gaps=n_gaps), err=True)
+        click.echo(msg["problems_plain"].format(problems=n_problems, gaps=n_gaps, ps=_s(n_problems),
+                                                gs=_s(n_gaps)), err=True)
     for p in problems[:limit]:
         click.echo(msg["problem_line"].format(file=p.file, sheet=p.sheet, row=p.row, column=p.column,
                                               value="" if p.value is None else repr(p.value),

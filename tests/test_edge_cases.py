@@ -277,3 +277,12 @@ def test_the_reps_notes_follow_the_plan_fields(runner, tmp_path):
     rows = _plan_rows(tmp_path / "n_plan.xlsx", "跟进计划")
     assert list(rows[0])[-3:] == ["依据", "备注", "内部评级"]
     assert [r["备注"] for r in rows] == ["老板姓王，周三在", None]
+
+
+def test_english_counts_are_singular_for_one(runner, tmp_path):
+    path = _ledger(tmp_path / "one.xlsx", [["客户名称", "年销售额"], ["甲", "abc"]])
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--lang", "en"])
+    assert result.exit_code == 1
+    assert ": 1 customer, 0 P1" in result.stderr
+    assert "1 data problem and 0 data gaps (see the Issues sheet)" in result.stderr
+    assert "no tier" not in result.stderr  # the unreadable revenue is reported once

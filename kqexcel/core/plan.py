@@ -157,7 +157,10 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     mapped = ledger.mapped.get(value_field)
     value_column = f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(value_field, lang)
     files, sheets_, rows_ = t["_file"].tolist(), t["_sheet"].tolist(), t["_row"].tolist()
+    unreadable = {(p.file, p.row) for p in problems if p.column == value_column}
     for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
+        if (files[k], rows_[k]) in unreadable:
+            continue  # the unreadable value is reported already; its rationale says "no tier"
         problems.append(Problem(files[k], sheets_[k], int(rows_[k]), value_column, None,
                                 "no_value_no_tier"))
     renewal_rows = (lifecycle == "renewal").to_numpy()
