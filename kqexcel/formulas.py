@@ -104,10 +104,22 @@ def _header(field: str) -> str:
     return str(rules()["fields"][field]["zh"])
 
 
+def _scalar(value: Any, name: str) -> Any:
+    """One cell's value: a one-cell range is that cell; a larger range is an error."""
+    if isinstance(value, (list, tuple)):
+        cells = _column(value)
+        if len(cells) > 1:
+            raise FormulaError(f"{name} 只能是一个单元格 / {name} must be a single cell")
+        return cells[0] if cells else None
+    return value
+
+
 def _one_row(**fields: Any) -> Ledger:
-    """A one-customer ledger from field values (read by the same parsers as a ledger file)."""
-    header = [_header(f) for f in fields] + [_header("name")]
-    return normalise([header, [*fields.values(), "—formula—"]], 0, rules(), "formula", "formula")
+    """A one-customer ledger from field values (read by the same parsers as a ledger file); the
+    name comes first, so a value such as 合计 never makes the row a total row."""
+    header = [_header("name")] + [_header(f) for f in fields]
+    values = [_scalar(v, f) for f, v in fields.items()]
+    return normalise([header, ["—formula—", *values]], 0, rules(), "formula", "formula")
 
 
 def _problem(ledger: Ledger) -> None:
@@ -174,7 +186,7 @@ def tiers(values: Any, status: Any = None) -> list[list[Any]]:
 def tier(value: Any, values: Any) -> Any:
     """The ABC tier of ``value`` among ``values`` (it joins them if it is not one of them)."""
     numbers = _money_list(values)
-    (mine,) = _money_list(value) or [None]
+    (mine,) = _money_list(_scalar(value, "value")) or [None]
     if mine is None:
         return None
     if mine not in numbers:
@@ -210,7 +222,8 @@ def expected_value(cb: Any, av: Any = None, p: Any = None) -> float:
     """EV = CB + AV × P (seed 004); a blank AV or P counts 0."""
     vocab = vocabulary(rules())
     values = []
-    for value, parse in ((cb, parse_money), (av, parse_money), (p, parse_ratio)):
+    for name, value, parse in (("cb", cb, parse_money), ("av", av, parse_money), ("p", p, parse_ratio)):
+        value = _scalar(value, name)
         number, reason = parse(value, vocab)
         if reason:
             raise FormulaError(f"无法读取 / cannot read: {value!r}")
@@ -278,7 +291,7 @@ def renewal(current: Any, past: Any, motivation_name: Any = None, lang: Any = "z
             if reason:
                 raise FormulaError(f"历史效果无法读取 / past results: {value!r}")
             numbers.extend(parsed or [])
-        past = ";".join(str(x) for x in numbers)
+        past = ";".join(np.format_float_positional(x, trim="-") for x in numbers)  # never 1e+20
     ledger = _one_row(contract_status="renewal", past_results=past, current_result=current)
     _problem(ledger)
     code = "unknown"

@@ -106,6 +106,12 @@ def test_formulas_take_what_excel_gives():
     assert udfs.KQ_RENEWAL(7, [[12], [8], [15]]) == [[7.2, 12.83, "高"]]
     assert udfs.KQ_RENEWAL(7, "12;8;15", "从众跟风型") == [[7.2, 12.83, "中"]]
     assert udfs.KQ_RULES_VERSION().startswith("2026.")
+    # a one-cell range is its value; 合计 as an argument is a value, not a total row
+    assert udfs.KQ_TIER([[100]], [[100], [200], [300]]) == "B"
+    assert udfs.KQ_STYLE(["率直"], [["理性"]]) == "力量型"
+    assert udfs.KQ_STYLE("合计", "理性").startswith("#KQ! 决策风格 无法读取")
+    # big numbers from a range survive the trip through the past-results parser
+    assert udfs.KQ_RENEWAL(1e20, [[1e20], [2e20]]) == [[9e19, 1.65e20, "中"]]
 
 
 @pytest.mark.parametrize(("call", "message"), [
@@ -117,6 +123,9 @@ def test_formulas_take_what_excel_gives():
     (lambda: udfs.KQ_STYLE_TIPS("大象"), "#KQ! 性格类型 无法读取"),
     (lambda: udfs.KQ_STYLE("率直", "理性", "fr"), "#KQ! lang 只能是 zh 或 en"),
     (lambda: udfs.KQ_QUADRANTS([1, 2], [0.1]), "#KQ! 各列行数必须相同"),
+    (lambda: udfs.KQ_TIER([[100], [200]], [100, 200]), "#KQ! value 只能是一个单元格"),
+    (lambda: udfs.KQ_EV([[1, 2]], 3, 0.5), "#KQ! cb 只能是一个单元格"),
+    (lambda: udfs.KQ_NEXT_CONTACT([["2026-11-01", "2026-11-02"]], "A"), "#KQ! last_contact 只能是一个单元格"),
 ])
 def test_bad_input_is_a_short_text_in_the_cell(call, message):
     answer = call()
