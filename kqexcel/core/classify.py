@@ -35,7 +35,7 @@ def rank_order(values: pd.Series, ids: pd.Series) -> np.ndarray:
     return np.lexsort((np.arange(len(values)), id_rank, -values.to_numpy(dtype=float)))
 
 
-def share_before(values: pd.Series, ids: pd.Series) -> tuple[pd.Series, pd.Series, float]:
+def share_before(values: pd.Series, ids: pd.Series) -> tuple[pd.Series, float]:
     """For rows with a value: the sum of values ranked before it and the positive total."""
     has = values.notna().to_numpy()
     idx = np.flatnonzero(has)
@@ -49,7 +49,7 @@ def share_before(values: pd.Series, ids: pd.Series) -> tuple[pd.Series, pd.Serie
         total = float(ranked[ranked > 0].sum())
     else:
         total = 0.0
-    return pd.Series(before, index=values.index), values, total
+    return pd.Series(before, index=values.index), total
 
 
 def profit(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -69,7 +69,7 @@ def expected_value(t: pd.DataFrame, prof: pd.Series) -> pd.Series:
 def tiers(value: pd.Series, ids: pd.Series, lifecycle: pd.Series, rules: Rules) -> pd.DataFrame:
     """[§2] ABC by the 20/80 rule. Returns tier, cumulative_share, value used, share before."""
     value = value.where(~(value.isna() & (lifecycle == "prospect")), 0.0)
-    before, _, total = share_before(value, ids)
+    before, total = share_before(value, ids)
     a, b = rules["tier"]["a_share"], rules["tier"]["b_share"]
     v = value.to_numpy(dtype=float)
     has = ~np.isnan(v)
@@ -98,7 +98,7 @@ def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules)
     marginal = (prof >= 0) & ((revenue <= 0) | (ratio < limit) | (prof == 0))
     rest = prof.notna() & ~loss & ~marginal
     rest_values = prof.where(rest)
-    before, _, total = share_before(rest_values, ids)
+    before, total = share_before(rest_values, ids)
     sb = before / total if total > 0 else before * 0.0
     top = rest & (sb < rules["profit"]["top_share"])
     quadrant = np.select([loss.to_numpy(), marginal.to_numpy(), top.to_numpy(), rest.to_numpy()],

@@ -272,7 +272,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
                ren=ren, gap_missing=gap_missing, candidates=candidates, interval=interval,
                last=last, due=due, overdue=overdue, next_contact=next_contact, parts=parts,
                raw_score=raw_score, score=score, priority=priority, channel=channel,
-               objective=objective, table=table, value_label=value_label,
+               objective=objective, value_label=value_label,
                declined_prospect=declined_prospect, lifecycle=lifecycle)
     if texts:
         notes = _notes(ctx, rules, W)

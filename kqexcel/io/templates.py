@@ -25,7 +25,6 @@ PLAN_NAME, ISSUES_NAME, LEGEND_NAME = "kq_plan", "kq_issues", "kq_legend"
 SHEET_TITLES = {"plan": {"zh": "跟进计划", "en": "Plan"},
                 "issues": {"zh": "问题", "en": "Issues"},
                 "legend": {"zh": "说明", "en": "Legend"}}
-ISSUE_COLUMNS = ("file", "sheet", "row", "column", "value", "reason", "kind")
 ISSUE_HEADERS = {"zh": ("文件", "工作表", "行号", "列", "原始值", "问题", "类型"),
                  "en": ("File", "Sheet", "Row", "Column", "Raw value", "Problem", "Kind")}
 
