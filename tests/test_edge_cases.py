@@ -286,3 +286,32 @@ def test_english_counts_are_singular_for_one(runner, tmp_path):
     assert ": 1 customer, 0 P1" in result.stderr
     assert "1 data problem and 0 data gaps (see the Issues sheet)" in result.stderr
     assert "no tier" not in result.stderr  # the unreadable revenue is reported once
+
+
+def test_a_data_gap_names_the_ledger_column(runner, tmp_path):
+    path = _ledger(tmp_path / "g.xlsx", [["客户名称", "年销售额", "签约状态", "本期效果"],
+                                         ["甲", 100, "续签", None]])
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 0, result.output  # a gap is not a data problem
+    issues = list(openpyxl.load_workbook(tmp_path / "g_plan.xlsx")["问题"].iter_rows(values_only=True))
+    assert issues[1][2:4] == (2, "历史效果、本期效果 (D)")  # no 历史效果 column: its name; 本期效果 is column D
+    assert issues[1][6] == "数据缺口"
+
+
+def test_contract_warnings_name_the_end_date(runner, tmp_path):
+    path = _ledger(tmp_path / "k.xlsx", [
+        ["客户名称", "年销售额", "签约状态", "到期日", "最近联系日期", "历史效果", "本期效果"],
+        ["甲", 100, "续签", "2026-12-15", "2026-11-20", "5;6", 6],
+        ["乙", 50, "续签", "2026-10-01", "2026-11-20", "5;6", 6],
+    ])
+    result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--format", "json"])
+    assert [json.loads(x)["warnings"] for x in result.stdout.splitlines()] == [[], ["contract_expired"]]
+    path = _ledger(tmp_path / "k.xlsx", [
+        ["客户名称", "年销售额", "签约状态", "到期日", "最近联系日期", "历史效果", "本期效果"],
+        ["甲", 100, "续签", "2026-12-15", "2026-09-01", "5;6", 6],
+        ["乙", 50, "续签", "2026-10-01", "2026-11-20", "5;6", 6],
+    ])
+    runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "-q"])
+    rows = _plan_rows(tmp_path / "k_plan.xlsx", "跟进计划")
+    assert "临近到期（2026-12-15）" in rows[0]["预警"]
+    assert rows[1]["预警"] == "合同已过期（2026-10-01）"

@@ -154,8 +154,13 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     # --- data problems and gaps found by the rules -------------------------------------
     value_label = W(f"value_{value_kind}")
     value_field = "revenue" if value_kind == "revenue" else "profit"
-    mapped = ledger.mapped.get(value_field)
-    value_column = f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(value_field, lang)
+
+    def column_name(fld: str) -> str:
+        """The ledger's own header and letter when the column is there, else the field's name."""
+        mapped = ledger.mapped.get(fld)
+        return f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(fld, lang)
+
+    value_column = column_name(value_field)
     files, sheets_, rows_ = t["_file"].tolist(), t["_sheet"].tolist(), t["_row"].tolist()
     unreadable = {(p.file, p.row) for p in problems if p.column == value_column}
     for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
@@ -170,9 +175,13 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     gap_names = {(a, b): W.list_sep.join(rules.field_label(f, lang) for f, miss in
                                          (("past_results", a), ("current_result", b)) if miss)
                  for a in (False, True) for b in (False, True)}
+    gap_columns = {(a, b): W.list_sep.join(column_name(f) for f, miss in
+                                           (("past_results", a), ("current_result", b)) if miss)
+                   for a in (False, True) for b in (False, True)}
     for i in map(int, np.flatnonzero(renewal_rows & (past_missing | current_missing))):
-        gap_missing[i] = gap_names[bool(past_missing[i]), bool(current_missing[i])]
-        problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_missing[i], None,
+        key = bool(past_missing[i]), bool(current_missing[i])
+        gap_missing[i] = gap_names[key]
+        problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_columns[key], None,
                                 "renewal_without_results", kind="gap"))
     problem_rows = {(p.file, p.row) for p in problems}
 
@@ -242,6 +251,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         "_row": t["_row"],
         "_file": t["_file"],
         "_notes": t["notes"],  # the rep's own 备注, shown after the plan fields
+        "_contract_end": t["contract_end"],  # named in the contract warnings
         **{f: t[f] for f in IDENTITY},
         "tier": tier["tier"],
         "cumulative_share": tier["cumulative_share"],
@@ -484,7 +494,7 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
             if st == "unknown":
                 note = t_unknown
             else:
-                note = (t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw)) if explicit
+                note = (t_explicit.format(style=s_labels[st]) if explicit
                         else t_axes.format(style=s_labels[st], decisiveness=d_labels.get(d, d), orientation=o_labels.get(o, o)))
                 note += sep + t_contacts.format(decide=_fmt(decide), contacts=_fmt(contacts))
             cache[key] = note
@@ -650,10 +660,18 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "warnings":
             names = {w: str(rules.label("warning", w, lang)) for w in
                      {w for ws in values for w in ws}}
-            overdue = str(rules["rationale"]["words"]["overdue_warning"][lang])
-            days = t["days_overdue"].tolist()
-            values = [sep.join(overdue.format(label=names[w], days=int(d)) if w == "overdue_contact" else names[w]
-                               for w in ws) or None for ws, d in zip(values, days, strict=True)]
+            words = rules["rationale"]["words"]
+            overdue, contract = str(words["overdue_warning"][lang]), str(words["contract_warning"][lang])
+
+            def shown(w: str, days: Any, end: Any) -> str:
+                if w == "overdue_contact":
+                    return overdue.format(label=names[w], days=int(days))
+                if w in ("contract_ending", "contract_expired"):
+                    return contract.format(label=names[w], date=pd.Timestamp(end).date().isoformat())
+                return names[w]
+
+            values = [sep.join(shown(w, d, e) for w in ws) or None for ws, d, e in
+                      zip(values, t["days_overdue"].tolist(), t["_contract_end"].tolist(), strict=True)]
         out.append((rules.field_label(key, lang), values))
     if t["_notes"].notna().any():  # the ledger's notes column: a rep reads it beside the plan
         out.append((rules.field_label("notes", lang), t["_notes"].tolist()))
