@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -235,25 +235,24 @@ MOTIVATION_FIELDS = ("company_stage", "competition", "ecommerce_skill", "ecommer
                      "expectation", "buyer_base")
 
 
-def _motivation_plan(args: Sequence[Any], lang: str) -> tuple[str, str]:
-    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, args, strict=True)))
-    _problem(ledger)
-    plan = make_plan(ledger, rules(), dt.date.today(), lang)
-    return str(plan.table["motivation"].iat[0]), str(plan.notes["motivation"].iat[0])
-
-
 def motivation(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
                outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
     """The signing motivation the seven indicators vote for."""
     language = _lang(lang)
-    code, _ = _motivation_plan((stage, competition, skill, staff, outlook, expectation, buyers), language)
+    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, (stage, competition, skill, staff, outlook, expectation,
+                                                     buyers), strict=True)))
+    _problem(ledger)
+    code = C.motivation(ledger.table, rules())["motivation"].iat[0]  # the vote alone, not the whole plan
     return str(rules().label("motivation", code, language))
 
 
 def motivation_why(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
                    outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
-    """The evidence: each indicator's vote and the points."""
-    return _motivation_plan((stage, competition, skill, staff, outlook, expectation, buyers), _lang(lang))[1]
+    """The evidence: each indicator's vote and the points (the plan's own rationale sentence)."""
+    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, (stage, competition, skill, staff, outlook, expectation,
+                                                     buyers), strict=True)))
+    _problem(ledger)
+    return str(make_plan(ledger, rules(), dt.date.today(), _lang(lang)).notes["motivation"].iat[0])
 
 
 def style(decisiveness: Any = None, orientation: Any = None, lang: Any = "zh") -> str:

@@ -179,9 +179,9 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
                                            (("past_results", a), ("current_result", b)) if miss)
                    for a in (False, True) for b in (False, True)}
     for i in map(int, np.flatnonzero(renewal_rows & (past_missing | current_missing))):
-        key = bool(past_missing[i]), bool(current_missing[i])
-        gap_missing[i] = gap_names[key]
-        problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_columns[key], None,
+        missing = bool(past_missing[i]), bool(current_missing[i])
+        gap_missing[i] = gap_names[missing]
+        problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_columns[missing], None,
                                 "renewal_without_results", kind="gap"))
     problem_rows = {(p.file, p.row) for p in problems}
 
@@ -644,6 +644,24 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     return pd.DataFrame({f: out[f] for f in NOTE_FIELDS}, index=t.index, dtype=object)
 
 
+def _warning_texts(warnings: list[list[str]], t: pd.DataFrame, rules: Rules, lang: str, sep: str) -> list[Any]:
+    """Each row's warnings as labels, overdue contact with its days and the contract warnings with
+    the end date (DOMAIN §8)."""
+    names = {w: str(rules.label("warning", w, lang)) for w in {w for ws in warnings for w in ws}}
+    words = rules["rationale"]["words"]
+    overdue, contract = str(words["overdue_warning"][lang]), str(words["contract_warning"][lang])
+
+    def shown(w: str, days: Any, end: Any) -> str:
+        if w == "overdue_contact":
+            return overdue.format(label=names[w], days=int(days))
+        if w in ("contract_ending", "contract_expired"):
+            return contract.format(label=names[w], date=pd.Timestamp(end).date().isoformat())
+        return names[w]
+
+    return [sep.join(shown(w, d, e) for w in ws) or None for ws, d, e in
+            zip(warnings, t["days_overdue"].tolist(), t["_contract_end"].tolist(), strict=True)]
+
+
 def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
     """(header, values) for every plan column as the workbook shows it (labels in ``lang``)."""
     lang, t = plan.lang, plan.table
@@ -658,20 +676,7 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "objective":
             values = t["objective_text"].tolist()
         elif key == "warnings":
-            names = {w: str(rules.label("warning", w, lang)) for w in
-                     {w for ws in values for w in ws}}
-            words = rules["rationale"]["words"]
-            overdue, contract = str(words["overdue_warning"][lang]), str(words["contract_warning"][lang])
-
-            def shown(w: str, days: Any, end: Any) -> str:
-                if w == "overdue_contact":
-                    return overdue.format(label=names[w], days=int(days))
-                if w in ("contract_ending", "contract_expired"):
-                    return contract.format(label=names[w], date=pd.Timestamp(end).date().isoformat())
-                return names[w]
-
-            values = [sep.join(shown(w, d, e) for w in ws) or None for ws, d, e in
-                      zip(values, t["days_overdue"].tolist(), t["_contract_end"].tolist(), strict=True)]
+            values = _warning_texts(values, t, rules, lang, sep)
         out.append((rules.field_label(key, lang), values))
     if t["_notes"].notna().any():  # the ledger's notes column: a rep reads it beside the plan
         out.append((rules.field_label("notes", lang), t["_notes"].tolist()))
