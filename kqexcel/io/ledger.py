@@ -12,6 +12,7 @@ from pathlib import Path
 from kqexcel.core.ledger import Ledger, find_header, normalise
 from kqexcel.core.values import CellError
 from kqexcel.errors import LedgerError
+from kqexcel.io.package import sheet_part
 from kqexcel.io.safety import check_file
 from kqexcel.rules import Rules, load_rules
 
@@ -38,10 +39,8 @@ def _col_index(letters: bytes) -> int:
 def _flagged_cells(path: Path, sheet: str) -> dict[tuple[int, int], CellError]:
     """Cells of an .xlsx sheet that calamine shows as empty but are not: error values (#N/A,
     #DIV/0!) and formulas without a cached value. (row, column) are 0-based."""
-    from kqexcel.io.workbook import _sheet_part
-
     try:
-        part = _sheet_part(path, sheet)
+        part = sheet_part(path, sheet)
         with zipfile.ZipFile(path) as archive:
             data = archive.read(part)
     except Exception:  # a layout we cannot follow: calamine's values stand

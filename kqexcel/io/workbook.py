@@ -30,6 +30,7 @@ import pandas as pd
 from kqexcel.core.ledger import Problem
 from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns
 from kqexcel.errors import OutputError, TemplateError
+from kqexcel.io.package import sheet_part
 from kqexcel.io.templates import (
     ISSUE_HEADERS,
     ISSUES_NAME,
@@ -498,7 +499,7 @@ def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
     """Save ``wb`` with the rows of ``tables`` streamed in, atomically."""
     staged = io.BytesIO()
     wb.save(staged)
-    parts = {_sheet_part(staged, t.title): t for t in tables}
+    parts = {sheet_part(staged, t.title): t for t in tables}
 
     def write(stream: IO[bytes]) -> None:
         _splice(staged, stream, {part: (t.head_row, t.dimension, t.rows_xml(progress))
@@ -531,21 +532,6 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
     fill_issues(wb, plan.problems, plan.lang)
     _fill_legend(wb, rules, plan.lang, plan)
     return save_streamed(wb, Path(out), [table], force, progress)
-
-
-def _sheet_part(package: io.BytesIO | Path, title: str) -> str:
-    """The zip member holding the sheet named ``title``."""
-    from xml.etree import ElementTree as ET
-
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-    with zipfile.ZipFile(package) as archive:
-        book = ET.fromstring(archive.read("xl/workbook.xml"))
-        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    rid = next(s.get(f"{{{ns['r']}}}id") for s in book.iter(f"{{{ns['m']}}}sheet") if s.get("name") == title)
-    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-    target = str(target).lstrip("/")
-    return target if target.startswith("xl/") else f"xl/{target}"
 
 
 _ROW = re.compile(r'<row [^>]*?r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
