@@ -147,9 +147,11 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     risk = ren["renewal_risk"]
     intent, stage = t["intent"], t["stage"]
     complaint = t["open_complaint"].notna()
-    lapsed = lifecycle == "lapsed"
-    regressing = stage == "regressing"
-    prospect = lifecycle == "prospect"
+    lapsed = C.eq(lifecycle, "lapsed")
+    regressing = C.eq(stage, "regressing")
+    prospect = C.eq(lifecycle, "prospect")
+    renewal = C.eq(lifecycle, "renewal")
+    high_risk = C.eq(risk, "high")
 
     # --- data problems and gaps found by the rules -------------------------------------
     value_label = W(f"value_{value_kind}")
@@ -168,7 +170,7 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
             continue  # the unreadable value is reported already; its rationale says "no tier"
         problems.append(Problem(files[k], sheets_[k], int(rows_[k]), value_column, None,
                                 "no_value_no_tier"))
-    renewal_rows = (lifecycle == "renewal").to_numpy()
+    renewal_rows = renewal.to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
     gap_missing: dict[int, str] = {}
@@ -188,23 +190,24 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     # --- cadence (§8) ----------------------------------------------------------------------
     candidates = C.interval_candidates(tier["tier"], intent, risk, lifecycle, stage, complaint, rules)
     interval = candidates.min(axis=1).astype(int)
-    declined_prospect = prospect & (intent == "declined")
+    declined_prospect = prospect & C.eq(intent, "declined")
     last = t["last_contact"]
     due, overdue, next_contact = C.next_contact(last, interval, today)
 
     # --- channel ---------------------------------------------------------------------------
-    is_a = tier["tier"] == "A"
-    visit = is_a | (risk == "high") | (stage == "strategic")
+    is_a = C.eq(tier["tier"], "A")
+    visit = is_a | high_risk | C.eq(stage, "strategic")
     email = ~visit & intent.isin(["not_now", "declined"])
-    phone = ~visit & ~email & ((tier["tier"] == "B") | lapsed | intent.isin(["interested", "quoted", "hesitating"]))
-    channel = pd.Series(np.select([visit, email, phone], ["visit", "email", "phone"], "message"), index=t.index)
+    phone = ~visit & ~email & (C.eq(tier["tier"], "B") | lapsed | intent.isin(["interested", "quoted", "hesitating"]))
+    channel = pd.Series(np.select([visit, email, phone], ["visit", "email", "phone"], "message"), index=t.index,
+                        dtype=object)
 
     # --- priority --------------------------------------------------------------------------
     pr = rules["priority"]
     promise_overdue = (t["promise_due"] < today).fillna(False).astype(bool)
-    p_tier = tier["tier"].map(pr["tier"]).fillna(0)
-    p_risk = risk.map(pr["risk"]).fillna(0)
-    p_intent = intent.map(pr["intent"]).fillna(0)
+    p_tier = C.lookup(tier["tier"], pr["tier"], 0)
+    p_risk = C.lookup(risk, pr["risk"], 0)
+    p_intent = C.lookup(intent, pr["intent"], 0)
     p_overdue = np.minimum(overdue, pr["overdue_cap_days"]) // pr["overdue_days_per_point"]
     parts = pd.DataFrame({
         "tier": p_tier, "risk": p_risk, "intent": p_intent, "overdue": p_overdue,
@@ -213,7 +216,8 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     }, index=t.index).astype(int)
     raw_score = parts.sum(axis=1)
     score = raw_score.clip(upper=pr["max_score"]).astype(int)
-    priority = pd.Series(np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")), index=t.index)
+    priority = pd.Series(np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")), index=t.index,
+                         dtype=object)
 
     # --- warnings (in this order) ------------------------------------------------------------
     days_to_end = _days_between(t["contract_end"], today)
@@ -224,12 +228,12 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         "no_contact": last.isna(),
         "promise_overdue": promise_overdue,
         "open_complaint": complaint,
-        "renewal_risk_high": risk == "high",
+        "renewal_risk_high": high_risk,
         "contract_ending": lifecycle.isin(["new", "renewal"]) & days_to_end.between(0, wc["contract_ending_days"])
         & (last.isna() | (since_contact > wc["contract_ending_contact_days"])),
-        "contract_expired": (lifecycle == "renewal") & (days_to_end < 0),
+        "contract_expired": renewal & (days_to_end < 0),
         "no_decision_maker": is_a & (t["decision_maker_reached"] == False),  # noqa: E712 - None stays unknown
-        "loss_customer": quad["profit_quadrant"] == "loss",
+        "loss_customer": C.eq(quad["profit_quadrant"], "loss"),
         "relationship_regressing": regressing,
         "data_missing": _rows_in(t, problem_rows),
     }
@@ -241,11 +245,11 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
 
     # --- objective (first that applies) -----------------------------------------------------
     objective = pd.Series(np.select(
-        [promise_overdue, complaint, risk == "high", lapsed, intent.isin(["interested", "quoted"]),
-         intent == "hesitating", stage.notna()],
+        [promise_overdue, complaint, high_risk, lapsed, intent.isin(["interested", "quoted"]),
+         C.eq(intent, "hesitating"), stage.notna()],
         ["keep_promise", "resolve_complaint", "retain", "win_back", "close", "learn_needs",
          stage.fillna("").astype(str)],
-        "follow_up"), index=t.index)
+        "follow_up"), index=t.index, dtype=object)
 
     table = pd.DataFrame({
         "_row": t["_row"],
