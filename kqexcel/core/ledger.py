@@ -23,8 +23,7 @@ from kqexcel.rules import Rules, norm_key
 _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
 )
-HEADER_UNITS = {"元": 1.0, "rmb": 1.0, "cny": 1.0, "千元": 1e3, "k": 1e3, "万元": 1e4,
-                "亿元": 1e8, "m": 1e6}
+HEADER_UNITS = {**V.UNITS, "rmb": 1.0, "cny": 1.0}  # the units a value may carry, and currency codes
 CARRIED = "carried:"  # prefix of carried-through columns in Ledger.table (see carried_key)
 FIELD_DTYPES = {"text": object, "code": object, "yesno": object, "numbers": object,
                 "money": float, "ratio": float, "number": float, "integer": float,
