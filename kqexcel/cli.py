@@ -150,17 +150,8 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
         elif fmt == "csv":
             write_csv(result, sys.stdout if out is None else text, header=k == 0 or output_is_folder(output))
         else:
-            bar = None
-            n = len(result.table)
-            show = not quiet and n >= 5000 and sys.stderr.isatty()
-            if show:
-                bar = click.progressbar(length=n, label=msg["writing"], file=sys.stderr)
-                bar.__enter__()
-            try:
-                write_plan(result, rules, out, template, force, progress=bar.update if bar else None)
-            finally:
-                if bar:
-                    bar.__exit__(None, None, None)
+            with _bar(len(result.table), msg["writing"], quiet or len(result.table) < 5000) as bar:
+                write_plan(result, rules, out, template, force, progress=bar.update)
             if not quiet:
                 table = result.table
                 click.echo(msg["written"].format(out=out, n=len(table), ns=_s(len(table)), p1=int((table["priority"] == "P1").sum()),
@@ -299,9 +290,8 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
     if not files:
         raise click.UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
     previous_table = read_previous(previous, rules) if previous else None
-    show = not quiet and sys.stderr.isatty()
     label = {"zh": "读取台账", "en": "Reading ledgers"}[lang]
-    with click.progressbar(length=len(files), label=label, file=sys.stderr) if show else _NoBar() as bar:
+    with _bar(len(files), label, quiet) as bar:
         ledgers = read_all(files, rules, jobs, bar.update)
     result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
     write_report(result, rules, out, template, lang, force)
@@ -335,6 +325,13 @@ def _check_report_outputs(paths: tuple[Path, ...], outs: list[Path], previous: P
         seen.add(where)
         if out.exists() and not force:
             raise OutputError(f"{out} already exists (use --force to overwrite it)")
+
+
+def _bar(length: int, label: str, quiet: bool) -> Any:
+    """A progress bar on a terminal's standard error; a stand-in when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return _NoBar()
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 class _NoBar:

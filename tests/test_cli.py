@@ -240,3 +240,31 @@ def test_file_writers_keep_existing_files_without_force(runner, tmp_path, args, 
     assert result.exit_code == 0, result.output
     assert (tmp_path / existing).read_text(encoding="utf-8", errors="replace") != "mine"
     assert str(tmp_path / existing) in result.stdout
+
+
+def test_a_large_plan_shows_a_progress_bar_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    ledger = tmp_path / "big.csv"
+    ledger.write_text("客户名称,年销售额\n" + "".join(f"客户{i},{i + 1}\n" for i in range(6000)), encoding="utf-8")
+    primary, secondary = pty.openpty()
+    result = subprocess.run([sys.executable, "-m", "kqexcel", "plan", str(ledger), "--as-of", "2026-11-22"],
+                            stdout=subprocess.DEVNULL, stderr=secondary, timeout=120)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    assert result.returncode == 0
+    text = shown.decode("utf-8", "replace")
+    assert "写入跟进计划" in text and "100%" in text
+    assert "已写入" in text

@@ -38,7 +38,8 @@ LABELLED = ("tier", "profit_quadrant", "motivation", "style", "lifecycle", "rene
             "stage", "priority", "channel")
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NaN or NaT: a cell with nothing in it."""
     return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 
 
@@ -675,8 +676,8 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         values = t[key].tolist()
         if key in LABELLED:
             domain = key
-            labels = {c: rules.label(domain, c, lang) for c in set(v for v in values if not _missing(v))}
-            values = [None if _missing(v) else labels[v] for v in values]
+            labels = {c: rules.label(domain, c, lang) for c in set(v for v in values if not is_missing(v))}
+            values = [None if is_missing(v) else labels[v] for v in values]
         elif key == "objective":
             values = t["objective_text"].tolist()
         elif key == "warnings":

@@ -11,13 +11,12 @@ from typing import Any
 import pandas as pd
 
 from kqexcel.core.ledger import Ledger
-from kqexcel.core.plan import display_columns
+from kqexcel.core.plan import display_columns, is_missing
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.ledger import FORMATS, read_ledger
 from kqexcel.io.report_template import BLOCKS, REPORT_SHEETS
 from kqexcel.io.workbook import (
     StreamedTable,
-    _is_missing,
     _name_target,
     cell_text,
     fill_issues,
@@ -138,7 +137,7 @@ def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: 
         for j, value in enumerate(row):
             cell = ws.cell(table.head_row + 1 + i, table.head_col + j)
             cell._style = copy(wb._cell_styles[table.styles[j]])
-            if _is_missing(value):
+            if is_missing(value):
                 continue
             cell.value = cell_text(value) if isinstance(value, str) else value
             if isinstance(value, str):
@@ -231,7 +230,7 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
         ws.cell(max(r - 1, 1), c + 7 if r == 1 else c, note)
     else:
         def tier(code: Any) -> Any:
-            return None if _is_missing(code) else rules.label("tier", code, lang)
+            return None if is_missing(code) else rules.label("tier", code, lang)
 
         change_rows = [[row.customer_id, row.name, row.owner, tier(row.tier_prev), tier(row.tier),
                         MOVES[row.move][li]] for row in changes.itertuples(index=False)]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core.ledger import Problem
-from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns
+from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns, is_missing
 from kqexcel.errors import OutputError, TemplateError
 from kqexcel.io.package import sheet_part
 from kqexcel.io.templates import (
@@ -80,13 +80,6 @@ def reason_text(problem: Problem, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return value is pd.NaT
 
 
 def refuse_existing(paths: Iterable[Path], force: bool) -> None:
@@ -161,7 +154,7 @@ def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
             value = columns[key][i]
             if key == "warnings":
                 value = list(value)
-            elif _is_missing(value):
+            elif is_missing(value):
                 value = None
             elif key == "next_contact":
                 value = pd.Timestamp(value).date().isoformat()
