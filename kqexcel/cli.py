@@ -523,10 +523,10 @@ def addin() -> None:
 
     \b
     Example:
-        kq addin install          在 Windows / Mac 上安装 xlwings 加载项并启用 kqexcel 公式
+        kq addin install                在 Windows / Mac 上安装 xlwings 加载项并启用 kqexcel 公式
         kq addin status
-        kq addin vba macros/      重新生成 VBA 模块
-        kq addin lite lite/       xlwings Lite 用的 main.py 和 requirements.txt
+        kq addin vba macros/ --force    重新生成 VBA 模块（覆盖已有文件）
+        kq addin lite lite/             xlwings Lite 用的 main.py 和 requirements.txt
     """
 
 
@@ -572,7 +572,7 @@ def addin_vba(directory: Path, force: bool) -> None:
 
     \b
     Example:
-        kq addin vba macros/
+        kq addin vba macros/ --force
     """
     from kqexcel.addin import write_vba
 
