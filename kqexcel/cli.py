@@ -178,9 +178,7 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
     suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
     if output_is_folder(output):
         assert output is not None
-        stems = [p.stem for p in ledgers]
-        names = [f"{p.parent.name}_{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in ledgers]
-        targets: list[Path | None] = [output / f"{name}_plan{suffix}" for name in names]
+        targets: list[Path | None] = [output / f"{name}_plan{suffix}" for name in _distinct_names(ledgers)]
     elif fmt == "xlsx":
         if len(ledgers) > 1 and output is not None:
             raise click.UsageError("with several ledgers, -o must be an existing folder")
@@ -307,6 +305,17 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
                                p=sum(p.kind == "problem" for p in result.problems)), err=True)
     if not result.clean:
         sys.exit(1)
+
+
+def _distinct_names(ledgers: tuple[Path, ...]) -> list[str]:
+    """Each ledger's name for its plan: the file name without extension; where two ledgers share it,
+    their folder's name goes in front (华东_台账), and their extension after (台账_csv) if need be."""
+    names = [p.stem for p in ledgers]
+    for longer in (lambda p: f"{p.resolve().parent.name}_{p.stem}",
+                   lambda p: f"{p.resolve().parent.name}_{p.stem}_{p.suffix.lstrip('.').lower()}"):
+        shared = {n for n in names if names.count(n) > 1}
+        names = [longer(p) if n in shared else n for p, n in zip(ledgers, names, strict=True)]
+    return names
 
 
 def _check_report_outputs(paths: tuple[Path, ...], outs: list[Path], previous: Path | None, force: bool) -> None:

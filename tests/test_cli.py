@@ -149,9 +149,14 @@ def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
     assert result.stderr.startswith(f"Error: {path}: ") and message in result.stderr
 
 
-def test_rules_with_the_default_placeholders_pass(runner, tmp_path):
+@pytest.mark.parametrize("text", [
+    '[rationale]\ntier = { zh = "{tier} 类（前面的客户占 {before}）{{注}}" }\n',
+    '[rationale]\nstyle_explicit = { zh = "性格 {style}（台账写“{raw}”）" }\n',  # a placeholder of earlier versions
+    '[texts.objective.follow_up]\nzh = "常规跟进 {重要}"\n',  # texts are shown as written, never formatted
+])
+def test_rules_with_allowed_placeholders_pass(runner, tmp_path, text):
     path = tmp_path / "ok.toml"
-    path.write_text('[rationale]\ntier = { zh = "{tier} 类（前面的客户占 {before}）{{注}}" }\n', encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     result = runner.invoke(cli, ["rules", "check", str(path)])
     assert result.exit_code == 0, result.output
 

@@ -189,13 +189,15 @@ def test_existing_outputs_are_found_before_any_work(runner, sample, tmp_path):
 
 
 def test_outputs_have_ordinary_permissions(runner, sample):
-    old = os.umask(0o022)
-    try:
-        result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-q"])
-    finally:
-        os.umask(old)
+    from kqexcel.io.workbook import _UMASK
+
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-q"])
     assert result.exit_code == 0
-    assert stat.S_IMODE(sample.with_name("sample_ledger_plan.xlsx").stat().st_mode) == 0o644
+    out = sample.with_name("sample_ledger_plan.xlsx")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_UMASK  # not mkstemp's owner-only 0o600
+    os.chmod(out, 0o640)
+    runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-q", "--force"])
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640  # a replaced output keeps its mode
 
 
 def test_report_refuses_to_overwrite_an_input_and_checks_outputs_first(runner, sample, tmp_path):
@@ -315,3 +317,44 @@ def test_contract_warnings_name_the_end_date(runner, tmp_path):
     rows = _plan_rows(tmp_path / "k_plan.xlsx", "跟进计划")
     assert "临近到期（2026-12-15）" in rows[0]["预警"]
     assert rows[1]["预警"] == "合同已过期（2026-10-01）"
+
+
+def test_a_company_report_reports_each_unreadable_value_once_with_its_letter(runner, tmp_path):
+    folder = tmp_path / "l"
+    folder.mkdir()
+    (folder / "a.csv").write_text("客户编号,客户名称,年销售额\nC1,甲,abc\nC2,乙,10\n", encoding="utf-8")
+    (folder / "b.csv").write_text("客户编号,客户名称,联系人,年销售额,签约状态\nC3,丙,x,xyz,续签\n", encoding="utf-8")
+    out, summary = tmp_path / "r.xlsx", tmp_path / "s.json"
+    result = runner.invoke(cli, ["report", str(folder), "--month", "2026-11", "-o", str(out),
+                                 "--summary-json", str(summary), "-q"])
+    assert result.exit_code == 1
+    assert [s["data_problems"] for s in json.loads(summary.read_text())["ledgers"]] == [1, 1]
+    issues = list(openpyxl.load_workbook(out)["问题"].iter_rows(values_only=True))[1:]
+    places = sorted((Path(str(i[0])).name, i[2], i[3]) for i in issues if i[0])
+    assert places == [("a.csv", 2, "年销售额 (C)"), ("b.csv", 2, "历史效果、本期效果"), ("b.csv", 2, "年销售额 (D)")]
+
+
+def test_ledgers_named_like_plans_are_read_unless_kq_wrote_them(runner, sample, tmp_path):
+    folder = tmp_path / "l"
+    folder.mkdir()
+    (folder / "销售_plan.csv").write_text("客户名称,年销售额\n甲,10\n", encoding="utf-8")  # a rep's own name
+    runner.invoke(cli, ["plan", str(folder / "销售_plan.csv"), "--format", "csv", "-o", str(folder / "x_plan.csv")])
+    explicit = tmp_path / "2026_plan.xlsx"
+    explicit.write_bytes(sample.read_bytes())
+    out, summary = tmp_path / "r.xlsx", tmp_path / "s.json"
+    result = runner.invoke(cli, ["report", str(folder), str(explicit), "--month", "2026-11", "-o", str(out),
+                                 "--summary-json", str(summary), "-q"])
+    assert result.exit_code == 0, result.output
+    read = sorted(Path(s["file"]).name for s in json.loads(summary.read_text())["ledgers"])
+    assert read == ["2026_plan.xlsx", "销售_plan.csv"]  # x_plan.csv, kq's own output, is left out
+
+
+def test_ledgers_sharing_a_name_and_folder_differ_by_extension(runner, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "x.csv").write_text("客户名称,年销售额\n甲,10\n", encoding="utf-8")
+    _ledger(tmp_path / "x.xlsx", [["客户名称", "年销售额"], ["乙", 20]])
+    result = runner.invoke(cli, ["plan", str(tmp_path / "x.csv"), str(tmp_path / "x.xlsx"), "-o", str(tmp_path / "out"),
+                                 "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path.name
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {f"{folder}_x_csv_plan.xlsx", f"{folder}_x_xlsx_plan.xlsx"}

@@ -49,7 +49,7 @@ def id_ranks(ids: pd.Series) -> np.ndarray:
     values = ids.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values)
     if not all(isinstance(u, str) for u in uniques):  # numbers from a formula range: compared as text
-        values = np.array([None if v is None or v != v else str(v) for v in values], dtype=object)
+        values = np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
         codes, uniques = pd.factorize(values)
     order = np.argsort(np.asarray(uniques, dtype=object))  # the distinct ids sorted, once
     ranks = np.empty(len(order) + 1, dtype=np.int64)

@@ -72,10 +72,16 @@ class Ledger:
     table: pd.DataFrame
     carried: list[str]
     problems: list[Problem] = field(default_factory=list)
+    sources: dict[str, list[Column]] = field(default_factory=dict)  # combined: each file's columns
 
     @property
     def mapped(self) -> dict[str, Column]:
         return {c.field: c for c in self.columns if c.field}
+
+    def mapped_in(self, file: str) -> dict[str, Column]:
+        """The field → column map of the sheet ``file`` was read from (combined ledgers too)."""
+        columns = self.sources.get(file, self.columns)
+        return {c.field: c for c in columns if c.field}
 
     def relabel(self, file: str) -> Ledger:
         """The same ledger known by another file label (a report names files by their path)."""
@@ -319,4 +325,5 @@ def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:
                 problems.append(Problem(f, str(table["_sheet"].iat[k]), int(r), None, i, "duplicate_id_across",
                                         detail=f"{where[0]}:{where[1]}"))
         table = table[~dup].reset_index(drop=True)
-    return Ledger(name, "", 0, [], table, carried, problems)
+    sources = {f: cols for ledger in ledgers for f, cols in (ledger.sources or {ledger.file: ledger.columns}).items()}
+    return Ledger(name, "", 0, [], table, carried, problems, sources)

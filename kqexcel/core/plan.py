@@ -7,6 +7,7 @@ rationale) are assembled from the rules file in the requested language.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,33 +159,29 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     value_label = W(f"value_{value_kind}")
     value_field = "revenue" if value_kind == "revenue" else "profit"
 
-    def column_name(fld: str) -> str:
+    @functools.cache
+    def column_name(fld: str, file: str) -> str:
         """The ledger's own header and letter when the column is there, else the field's name."""
-        mapped = ledger.mapped.get(fld)
+        mapped = ledger.mapped_in(file).get(fld)
         return f"{mapped.header} ({mapped.letter})" if mapped else rules.field_label(fld, lang)
 
-    value_column = column_name(value_field)
     files, sheets_, rows_ = t["_file"].tolist(), t["_sheet"].tolist(), t["_row"].tolist()
-    unreadable = {(p.file, p.row) for p in problems if p.column == value_column}
+    unreadable = {(p.file, p.row) for p in problems if p.column == column_name(value_field, p.file)}
     for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
         if (files[k], rows_[k]) in unreadable:
             continue  # the unreadable value is reported already; its rationale says "no tier"
-        problems.append(Problem(files[k], sheets_[k], int(rows_[k]), value_column, None,
+        problems.append(Problem(files[k], sheets_[k], int(rows_[k]), column_name(value_field, files[k]), None,
                                 "no_value_no_tier"))
     renewal_rows = renewal.to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
     gap_missing: dict[int, str] = {}
-    gap_names = {(a, b): W.list_sep.join(rules.field_label(f, lang) for f, miss in
-                                         (("past_results", a), ("current_result", b)) if miss)
-                 for a in (False, True) for b in (False, True)}
-    gap_columns = {(a, b): W.list_sep.join(column_name(f) for f, miss in
-                                           (("past_results", a), ("current_result", b)) if miss)
-                   for a in (False, True) for b in (False, True)}
+    results = ("past_results", "current_result")
     for i in map(int, np.flatnonzero(renewal_rows & (past_missing | current_missing))):
-        missing = bool(past_missing[i]), bool(current_missing[i])
-        gap_missing[i] = gap_names[missing]
-        problems.append(Problem(files[i], sheets_[i], int(rows_[i]), gap_columns[missing], None,
+        missing = [f for f, miss in zip(results, (past_missing[i], current_missing[i]), strict=True) if miss]
+        gap_missing[i] = W.list_sep.join(rules.field_label(f, lang) for f in missing)
+        problems.append(Problem(files[i], sheets_[i], int(rows_[i]),
+                                W.list_sep.join(column_name(f, files[i]) for f in missing), None,
                                 "renewal_without_results", kind="gap"))
     problem_rows = {(p.file, p.row) for p in problems}
 
@@ -499,7 +496,7 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
             if st == "unknown":
                 note = t_unknown
             else:
-                note = (t_explicit.format(style=s_labels[st]) if explicit
+                note = (t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw)) if explicit
                         else t_axes.format(style=s_labels[st], decisiveness=d_labels.get(d, d), orientation=o_labels.get(o, o)))
                 note += sep + t_contacts.format(decide=_fmt(decide), contacts=_fmt(contacts))
             cache[key] = note

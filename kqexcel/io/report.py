@@ -34,7 +34,7 @@ from kqexcel.report import (
     tiers_table,
     warning_rows,
 )
-from kqexcel.rules import Rules, norm_key
+from kqexcel.rules import Rules, load_rules, norm_key
 
 MOVES = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
 STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
@@ -46,16 +46,33 @@ def find_ledgers(paths: list[Path], skip: set[Path] | None = None) -> list[Path]
     skip = {p.resolve() for p in (skip or set())}
     found: list[Path] = []
     for path in paths:
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for p in candidates:
+        if not path.is_dir():  # a file named on the command line is read whatever its name
+            if path.resolve() not in skip and path not in found:
+                found.append(path)
+            continue
+        for p in sorted(p for p in path.rglob("*") if p.is_file()):
             name = p.name
             if p.suffix.lower() not in FORMATS or name.startswith(("~$", ".~", ".")):
                 continue
-            if p.stem.endswith("_plan") or name.startswith("kq_report") or p.resolve() in skip:
+            if name.startswith("kq_report") or p.resolve() in skip or _kq_plan(p):
                 continue
             if p not in found:
                 found.append(p)
     return found
+
+
+def _kq_plan(path: Path) -> bool:
+    """A plan kq wrote (`<ledger>_plan.xlsx`, or a `_plan.csv` starting with kq's own header)."""
+    if not path.stem.endswith("_plan"):
+        return False
+    if path.suffix.lower() != ".csv":
+        return path.suffix.lower() == ".xlsx"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf").startswith(b"customer_id,name,owner,region,")
 
 
 def _read_one(args: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
@@ -105,8 +122,9 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     header = [norm_key(str(h)) for h in rows[0]] if rows else []
     keys = ("customer_id", "name", "owner", "tier")
     index = {}
+    default = load_rules()  # a report written before the company renamed a header still reads
     for key in keys:
-        options = [rules.field_label(key, lang) for lang in ("zh", "en")]
+        options = list(dict.fromkeys(r.field_label(key, lang) for r in (rules, default) for lang in ("zh", "en")))
         found = [header.index(norm_key(o)) for o in options if norm_key(o) in header]
         if not found:
             raise LedgerError(f"{path}: sheet '{sheet}' has no column {' / '.join(options)}")

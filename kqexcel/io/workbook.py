@@ -125,14 +125,21 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -
         raise
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; done once, at import, before any thread
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def _file_mode(out: Path) -> int:
     """The mode the output keeps (when replacing one) or a new file gets under the umask."""
     try:
         return stat.S_IMODE(out.stat().st_mode)
     except OSError:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        return 0o666 & ~mask
+        return 0o666 & ~_UMASK
 
 
 def _remove(path: str) -> None:

@@ -66,7 +66,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
         elif isinstance(current, str):
             if not isinstance(value, str):
                 raise RulesError(f"'{where}' must be a text, not {value!r}")
-            _check_placeholders(where, current, value)
+            if where.startswith("rationale."):  # the templates filled in with str.format
+                _check_placeholders(where, current, value)
             base[key] = value
         else:  # pragma: no cover - the defaults hold no other types
             base[key] = value
@@ -88,9 +89,13 @@ def _placeholders(where: str, text: str) -> set[str]:
     return names
 
 
+# placeholders a template may still use although the default text no longer does
+LEGACY_PLACEHOLDERS = {"rationale.style_explicit": {"raw"}}
+
+
 def _check_placeholders(where: str, default: str, value: str) -> None:
-    """A text may use the placeholders of the default text it replaces, and no others."""
-    allowed = _placeholders(where, default)
+    """A rationale template may use the placeholders of the default it replaces, and no others."""
+    allowed = _placeholders(where, default) | LEGACY_PLACEHOLDERS.get(where.rsplit(".", 1)[0], set())
     unknown = sorted(_placeholders(where, value) - allowed)
     if unknown:
         hint = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"

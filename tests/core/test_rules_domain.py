@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kqexcel.core.ledger import normalise
 from kqexcel.core.plan import Plan, make_plan
@@ -968,3 +970,19 @@ def test_talking_points_zh_cover_each_source() -> None:
     for way in ("独享尊贵", "代入举例", "深入调查", "全面宣传", "内部协调", "贴心服务"):
         assert way in points, way
     assert "知遇之情" in points  # direct party → 知遇之情
+
+
+# --------------------------------------------------------------------------- ranking (§2, §3 tie-break)
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5, -1.0, 7.0]),
+                          st.one_of(st.none(), st.sampled_from(["C2", "C10", "A", "b", "C1"]),
+                                    st.integers(0, 20))), max_size=40))
+def test_rank_order_is_value_descending_then_id_as_text_then_row(rows: list[tuple[float, Any]]) -> None:
+    from kqexcel.core.classify import rank_order
+
+    values = pd.Series([v for v, _ in rows], dtype=float)
+    ids = pd.Series([i for _, i in rows], dtype=object)
+    expected = sorted(range(len(rows)), key=lambda k: (-rows[k][0], rows[k][1] is None,
+                                                       "" if rows[k][1] is None else str(rows[k][1]), k))
+    assert rank_order(values, ids).tolist() == expected
