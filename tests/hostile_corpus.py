@@ -133,13 +133,24 @@ def headerless() -> bytes:
     return buffer.getvalue()
 
 
+def encrypted() -> bytes:
+    """A real password-protected .xlsx (Agile encryption, as Excel writes it)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(workbook_bytes())).encrypt("secret", out)
+    return out.getvalue()
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000
 
 CORPUS: dict[str, tuple[Callable[[], bytes], tuple]] = {
-    "entity_bomb.xlsx": (entity_bomb, ("any",)),
+    "entity_bomb.xlsx": (entity_bomb, ("error", "declares XML entities")),
     "zip_bomb.xlsx": (zip_bomb, ("error", "zip bomb")),
-    "encrypted.xlsx": (lambda: OLE, ("error", "password-protected or encrypted")),
+    "encrypted.xlsx": (encrypted, ("error", "password-protected or encrypted")),
+    "old_xls_renamed.xlsx": (lambda: OLE, ("error", "rename it to .xls")),
+    "xlsx_renamed.xls": (workbook_bytes, ("error", "rename it to .xlsx")),
     "truncated.xlsx": (lambda: workbook_bytes()[:1500], ("error", "damaged")),
     "notes.xlsx": (lambda: "这不是工作簿，只是改了扩展名的文本".encode(), ("error", "not a zip package")),
     "picture.xlsx": (lambda: PNG, ("error", "not a zip package")),

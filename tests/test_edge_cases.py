@@ -358,3 +358,19 @@ def test_ledgers_sharing_a_name_and_folder_differ_by_extension(runner, tmp_path)
     assert result.exit_code == 0, result.output
     folder = tmp_path.name
     assert {p.name for p in (tmp_path / "out").iterdir()} == {f"{folder}_x_csv_plan.xlsx", f"{folder}_x_xlsx_plan.xlsx"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_ledger_longer_than_a_plan_can_hold_is_refused_by_name(runner, tmp_path, suffix):
+    rows = [["客户名称", "年销售额"]] + [[f"客户{i}", i] for i in range(200)]
+    if suffix == ".csv":
+        path = tmp_path / "big.csv"
+        path.write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8")
+    else:
+        path = _ledger(tmp_path / "big.xlsx", rows)
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[safety]\nmax_rows = 50\n", encoding="utf-8")
+    result = runner.invoke(cli, ["plan", str(path), "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}: sheet ") and "201 rows, more than the 50" in result.stderr
+    assert "safety.max_rows" in result.stderr

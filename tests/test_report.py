@@ -217,3 +217,22 @@ def test_libreoffice_opens_the_report(runner, folder, tmp_path):
     assert {"总览", "全部客户", "预警清单"} <= set(sheets)
     with sheets["全部客户"].open(encoding="utf-8") as handle:
         assert len(list(csv.reader(handle))) == 41
+
+
+def test_previous_report_found_by_its_defined_name(runner, folder, tmp_path):
+    (folder / "坏文件.xlsx").unlink()
+    _, last_month, _ = run_report(runner, folder, tmp_path, month="2026-10", name="oct.xlsx")
+    wb = openpyxl.load_workbook(last_month)  # a manager renamed the sheet and moved the table in Excel
+    ws = wb["全部客户"]
+    ws.title = "十月客户"
+    ws.insert_rows(1, 2)
+    ws.insert_cols(1)
+    ws["B1"] = "十月客户清单"
+    wb.defined_names["kq_report_customers"].attr_text = "'十月客户'!$B$3"
+    for table in list(ws.tables):
+        del ws.tables[table]
+    wb.save(last_month)
+    result, out, _ = run_report(runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx")
+    assert result.exit_code == 0, result.output
+    moves = block(openpyxl.load_workbook(out)["层级变动"], "客户编号")
+    assert moves == []  # the same ledgers: nobody moved, nobody new or gone

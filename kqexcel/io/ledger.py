@@ -127,8 +127,10 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
         book.close()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[str, Rows]]:
+def _csv_rows(path: Path, max_rows: int) -> Iterator[tuple[str, Rows]]:
     raw = path.read_bytes()
+    if raw.count(b"\n") > max_rows + 100:  # refused before a million rows become Python objects
+        raise LedgerError(_too_many(path, path.stem, raw.count(b"\n"), max_rows))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -155,6 +157,11 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, Rows]]:
     yield path.stem, rows
 
 
+def _too_many(path: Path, sheet: str, rows: int, limit: int) -> str:
+    return (f"{path}: sheet '{sheet}' has {rows:,} rows, more than the {limit:,} a plan can hold "
+            "(rules key safety.max_rows); split the ledger")
+
+
 def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
     """Every worksheet of the file as raw rows (row 0 is Excel row 1), visible sheets first."""
     suffix = path.suffix.lower()
@@ -163,7 +170,7 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]
     limits = (rules or load_rules())["safety"]
     check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
-        return _csv_rows(path)
+        return _csv_rows(path, limits["max_rows"])
     return _calamine_sheets(path)
 
 
@@ -177,6 +184,10 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
         names.append(name)
         if sheet is not None and name != sheet:
             continue
+        if len(rows) > rules["safety"]["max_rows"]:
+            filled = sum(1 for row in rows if any(c is not None and c != "" for c in row))
+            if filled > rules["safety"]["max_rows"]:
+                raise LedgerError(_too_many(path, name, filled, rules["safety"]["max_rows"]))
         header = find_header(rows, rules)
         if header is None:
             if sheet is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 def sheet_part(package: io.BytesIO | Path, title: str) -> str:
     """The zip member holding the sheet named ``title``."""
-    from xml.etree import ElementTree as ET
+    from defusedxml import ElementTree as ET
 
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}

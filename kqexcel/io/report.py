@@ -15,6 +15,7 @@ from kqexcel.core.plan import display_columns, is_missing
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.ledger import FORMATS, read_ledger
 from kqexcel.io.report_template import BLOCKS, REPORT_SHEETS
+from kqexcel.io.safety import check_file
 from kqexcel.io.workbook import (
     StreamedTable,
     _name_target,
@@ -110,15 +111,18 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     sheet), in either language, with this company's headers and tier labels."""
     import python_calamine as pc
 
+    check_file(path, rules["safety"]["max_unpacked_mb"], rules["safety"]["max_compression_ratio"])
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise LedgerError(f"{path}: cannot read last month's report ({exc})") from None
+    sheet, first_row, first_col = _customers_block(path)
     names = {v for titles in (REPORT_SHEETS["customers"],) for v in titles.values()}
-    sheet = next((n for n in book.sheet_names if n in names), None)
+    sheet = sheet if sheet in book.sheet_names else next((n for n in book.sheet_names if n in names), None)
     if sheet is None:
-        raise LedgerError(f"{path}: not a kq report (no sheet {' / '.join(sorted(names))})")
-    rows = book.get_sheet_by_name(sheet).to_python()
+        raise LedgerError(f"{path}: not a kq report (no defined name kq_report_customers, "
+                          f"no sheet {' / '.join(sorted(names))})")
+    rows = [list(r[first_col:]) for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[first_row:]]
     header = [norm_key(str(h)) for h in rows[0]] if rows else []
     keys = ("customer_id", "name", "owner", "tier")
     index = {}
@@ -140,6 +144,26 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         return tiers.get(norm_key(str(value)), str(value)) if key == "tier" else str(value)
 
     return pd.DataFrame([{k: cell(r, k) for k in keys} for r in rows[1:]], columns=list(keys))
+
+
+def _customers_block(path: Path) -> tuple[str | None, int, int]:
+    """Where the customers table of a kq report starts (sheet, 0-based header row and column), by
+    its defined name kq_report_customers, so a renamed sheet or a moved table is still found."""
+    from zipfile import ZipFile
+
+    from defusedxml import ElementTree as ET
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    try:
+        with ZipFile(path) as archive:
+            book = ET.fromstring(archive.read("xl/workbook.xml"))
+        ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        text = next(d.text for d in book.iter(f"{ns}definedName") if d.get("name") == "kq_report_customers")
+        sheet, ref = str(text).rsplit("!", 1)
+        letter, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
+        return sheet.strip("'").replace("''", "'"), row - 1, column_index_from_string(letter) - 1
+    except Exception:  # not a kq report, or an older one: found by its sheet name
+        return None, 0, 0
 
 
 def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: list[str] | None = None) -> StreamedTable:

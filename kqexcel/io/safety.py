@@ -27,11 +27,16 @@ def check_file(path: Path, max_unpacked_mb: float = MAX_UNPACKED_MB, max_ratio: 
         raise LedgerError(f"{path}: permission denied (is it open in another program?)") from None
     if size == 0:
         raise LedgerError(f"{path}: the file is empty")
+    if path.suffix.lower() == ".xls" and head.startswith(b"PK"):
+        raise LedgerError(f"{path}: this is an .xlsx workbook with an .xls name; rename it to .xlsx")
     suffix = path.suffix.lower()
     if suffix in ZIP_FORMATS:
         if head == OLE_MAGIC:
-            raise LedgerError(
-                f"{path}: the workbook is password-protected or encrypted; save it without a password")
+            if _encrypted_package(path):
+                raise LedgerError(
+                    f"{path}: the workbook is password-protected or encrypted; save it without a password")
+            raise LedgerError(f"{path}: this is an old Excel 97–2003 workbook with a {suffix} name; "
+                              "rename it to .xls (or save it as .xlsx in Excel)")
         if not head.startswith(b"PK"):
             raise LedgerError(f"{path}: not a valid {suffix} workbook (the file is not a zip package)")
         try:
@@ -49,5 +54,26 @@ def check_file(path: Path, max_unpacked_mb: float = MAX_UNPACKED_MB, max_ratio: 
                 bad = archive.testzip() if size < 5_000_000 else None
                 if bad:
                     raise LedgerError(f"{path}: the workbook is damaged (member {bad} is corrupt)")
+                _refuse_doctypes(path, archive)
         except zipfile.BadZipFile as exc:
             raise LedgerError(f"{path}: the workbook is damaged or truncated ({exc})") from None
+
+
+def _refuse_doctypes(path: Path, archive: zipfile.ZipFile) -> None:
+    """Office never writes a DOCTYPE: one in an XML part is an entity bomb or an external entity
+    in the making, refused before any parser (defusedxml guards the parsers as well)."""
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels", ".vml")) and info.file_size:
+            with archive.open(info) as member:
+                head = member.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise LedgerError(f"{path}: refused: {info.filename} declares XML entities "
+                                  "(an entity bomb?); Excel never writes these")
+
+
+def _encrypted_package(path: Path) -> bool:
+    """An OLE file holding an encrypted .xlsx (its streams EncryptionInfo / EncryptedPackage),
+    as opposed to an old .xls workbook."""
+    with path.open("rb") as handle:
+        data = handle.read(8_000_000)
+    return "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data

@@ -28,6 +28,7 @@ SHEET_TITLES = {"plan": {"zh": "跟进计划", "en": "Plan"},
 ISSUE_HEADERS = {"zh": ("文件", "工作表", "行号", "列", "原始值", "问题", "类型"),
                  "en": ("File", "Sheet", "Row", "Column", "Raw value", "Problem", "Kind")}
 
+TEMPLATE_MAX_MB = 50  # a template is a few styled sheets; anything bigger is refused before opening
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 THIN = Side(style="thin", color="BFBFBF")
@@ -320,8 +321,14 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
 
     from kqexcel.core.ledger import header_field, vocabulary
     from kqexcel.core.values import parse_code, parse_yesno
+    from kqexcel.errors import LedgerError
+    from kqexcel.io.safety import check_file
 
     rules = rules or load_rules()
+    try:
+        check_file(Path(path), max_unpacked_mb=TEMPLATE_MAX_MB)
+    except LedgerError as exc:
+        return "unknown", [str(exc).split(": ", 1)[-1]]
     try:
         wb = load_workbook(path)
     except Exception as exc:

@@ -29,14 +29,16 @@ import pandas as pd
 
 from kqexcel.core.ledger import Problem
 from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns, is_missing
-from kqexcel.errors import OutputError, TemplateError
+from kqexcel.errors import LedgerError, OutputError, TemplateError
 from kqexcel.io.package import sheet_part
+from kqexcel.io.safety import check_file
 from kqexcel.io.templates import (
     ISSUE_HEADERS,
     ISSUES_NAME,
     LEGEND_NAME,
     PLAN_NAME,
     SHEET_TITLES,
+    TEMPLATE_MAX_MB,
     bundled,
 )
 from kqexcel.rules import Rules
@@ -277,12 +279,13 @@ def _cells(letter: str, values: list[Any], style: int, date_style: int, first_ro
 def _name_target(wb: Any, name: str) -> tuple[Any, int, int]:
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+    where = getattr(wb, "kq_path", "the template")
     defined = wb.defined_names.get(name)
     if defined is None:
-        raise TemplateError(f"the template has no defined name '{name}'")
+        raise TemplateError(f"{where}: the template has no defined name '{name}' (kq template check explains)")
     destinations = list(defined.destinations)
     if not destinations or destinations[0][0] not in wb.sheetnames:
-        raise TemplateError(f"the defined name '{name}' does not point at a sheet of the template")
+        raise TemplateError(f"{where}: the defined name '{name}' does not point at a sheet of the template")
     sheet, ref = destinations[0]
     letter, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
     return wb[sheet], row, column_index_from_string(letter)
@@ -407,12 +410,19 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
     from openpyxl import load_workbook
 
     path = Path(template) if template else bundled(default)
+    if template:  # a customised template passes the checks every ledger passes (bombs, encryption)
+        try:
+            check_file(path, max_unpacked_mb=TEMPLATE_MAX_MB)
+        except LedgerError as exc:
+            raise TemplateError(str(exc).replace("the workbook", "the template")) from None
     try:
-        return load_workbook(path), path
+        wb = load_workbook(path)
     except FileNotFoundError:
         raise TemplateError(f"template not found: {path}") from None
     except Exception as exc:
         raise TemplateError(f"{path}: cannot open the template ({exc})") from None
+    wb.kq_path = path  # named in the errors about the template
+    return wb, path
 
 
 @dataclass

@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from kqexcel.cli import cli
-from tests.conftest import AS_OF, libreoffice_csv
+from tests.conftest import AS_OF, libreoffice_csv, sha256
 
 
 def init(runner, tmp_path):
@@ -131,7 +131,23 @@ def test_plan_with_a_broken_template_is_one_line(runner, tmp_path, sample):
     wb.save(template)
     result = runner.invoke(cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: the template has no defined name 'kq_plan'"
+    assert result.stderr.strip() == f"Error: {template}: the template has no defined name 'kq_plan' (kq template check explains)"
+
+
+def test_a_hostile_template_is_refused_before_opening(runner, tmp_path, sample):
+    from tests.hostile_corpus import encrypted, entity_bomb
+
+    for name, build, reason in (("bomb.xlsx", entity_bomb, "declares XML entities"),
+                                ("locked.xlsx", encrypted, "password-protected")):
+        template = tmp_path / name
+        template.write_bytes(build())
+        before = sha256(template)
+        result = runner.invoke(cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")])
+        assert result.exit_code == 1 and reason in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.startswith(f"Error: {template}: ")
+        result = runner.invoke(cli, ["template", "check", str(template)])
+        assert result.exit_code == 1 and reason in result.output
+        assert sha256(template) == before
 
 
 def test_template_list_names_every_bundled_file(runner):
