@@ -128,7 +128,14 @@ def write_conf(path: Path, values: dict[str, str]) -> dict[str, str]:
 
 
 def user_conf() -> Path:
-    return Path.home() / ".xlwings" / "xlwings.conf"
+    """The xlwings.conf that xlwings itself reads: ~/.xlwings/xlwings.conf on Windows,
+    ~/Library/Containers/com.microsoft.Excel/Data/xlwings.conf on a Mac (Excel's sandbox)."""
+    try:
+        import xlwings
+
+        return Path(xlwings.USER_CONFIG_FILE)
+    except (ImportError, AttributeError):
+        return Path.home() / ".xlwings" / "xlwings.conf"
 
 
 def desktop_excel() -> bool:

@@ -570,6 +570,11 @@ def addin_status() -> None:
     for key, value in info.items():
         click.echo(f"{key}: {value}")
     if not info["ready"]:
+        why = ("这台电脑上没有桌面版 Excel（需要 Windows 或 macOS）；可以用 kq plan 或 xlwings Lite（kq addin lite）"
+               " / no desktop Excel here (Windows or macOS needed): use kq plan, or xlwings Lite (kq addin lite)"
+               if not info["desktop_excel"] else
+               "还没有启用 kqexcel 公式：请运行 kq addin install / the kqexcel formulas are not set up: run kq addin install")
+        click.echo(why, err=True)
         sys.exit(1)
 
 

@@ -189,6 +189,34 @@ def test_addin_install_is_a_clear_message_off_windows_and_mac(runner, monkeypatc
     assert result.stderr.startswith("Error: the Excel add-in needs Excel on Windows or macOS")
     status = runner.invoke(cli, ["addin", "status"])
     assert status.exit_code == 1 and "ready: False" in status.stdout
+    assert "no desktop Excel here" in status.stderr
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_addin_install_writes_the_conf_xlwings_reads(monkeypatch, tmp_path, platform):
+    import subprocess
+
+    import xlwings
+
+    from kqexcel import addin
+
+    conf = tmp_path / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "xlwings.conf"
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(conf))  # where xlwings looks on this platform
+    calls = []
+
+    def fake_run(args, **kwargs):  # xlwings' own `addin install` needs Excel; its call is checked
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0, "Successfully installed the xlwings add-in!", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    lines = addin.install()
+    assert calls and calls[0][-2:] == ["addin", "install"]
+    key = "INTERPRETER_WIN" if platform == "win32" else "INTERPRETER_MAC"
+    assert addin.read_conf(conf) == {"UDF MODULES": "kqexcel.udfs", key: sys.executable, **{
+        k: v for k, v in addin.CONF_KEYS.items() if k != "UDF MODULES"}}
+    assert lines[0] == "Successfully installed the xlwings add-in!"
+    assert addin.status()["ready"] and addin.status()["conf"] == str(conf)
 
 
 def test_conf_keeps_other_settings(tmp_path):
