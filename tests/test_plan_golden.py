@@ -175,6 +175,12 @@ def test_legend_explains_every_field(workbook):
     for key in PLAN_FIELDS:
         assert key in text
     assert "20/80" in text
+    from kqexcel.rules import load_rules
+
+    codes = {c for domain in load_rules()["codes"].values() for c in domain}
+    rows = [r for r in ws.iter_rows(values_only=True) if r[0] and r[1] in codes | set(PLAN_FIELDS)]
+    assert [r[:2] for r in rows if not r[2]] == []  # every field and every code is explained
+    assert "不到总价值的 80%" in text and "优先分 ≥ 60" in text  # the numbers of the rules in force
 
 
 def test_english_plan(runner, messy, tmp_path):

@@ -376,6 +376,9 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
                     ("style", "style"), ("lifecycle", "lifecycle"), ("renewal_risk", None),
                     ("intent", "intent"), ("stage", "stage"), ("priority", None),
                     ("channel", "channel"), ("objective", "objective"), ("warning", "warning")]
+    own = rules.tree.get("texts", {}).get("legend_codes", {})
+    numbers = {"{a}": f"{rules['tier']['a_share']:.0%}", "{b}": f"{rules['tier']['b_share']:.0%}",
+               "{p1}": str(rules["priority"]["p1"]), "{p2}": str(rules["priority"]["p2"])}
     for domain, text_domain in code_domains:
         header = rules.field_label("warnings" if domain == "warning" else domain, lang)
         ws.cell(r, col, header).font = Font(bold=True)
@@ -387,6 +390,9 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
             if domain == "style" and code != "unknown":
                 text = " ".join(x for x in (rules.text("style", code, lang, "approach"),
                                             rules.text("style", code, lang, "words")) if x)
+            text = text or own.get(domain, {}).get(code, {}).get(lang)
+            for key, number in numbers.items():
+                text = text.replace(key, number) if text else text
             if text:
                 ws.cell(r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
