@@ -75,3 +75,23 @@ def test_ods_and_xls_ledgers_plan_like_xlsx(runner, messy, tmp_path, fmt):
         return [json.loads(line) for line in result.stdout.splitlines()]
 
     assert plan(converted) == plan(messy)
+
+
+def test_libreoffice_reads_the_report(runner, sample, messy, tmp_path):
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    sample.rename(folder / sample.name)
+    messy.rename(folder / messy.name)
+    out, summary = tmp_path / "report.xlsx", tmp_path / "s.json"
+    result = runner.invoke(cli, ["report", str(folder), "--month", "2026-11", "--as-of", AS_OF, "-o", str(out),
+                                 "--summary-json", str(summary), "-q"])
+    assert result.exit_code == 1  # the messy ledger has data problems
+    figures = json.loads(summary.read_text(encoding="utf-8"))
+    sheets = libreoffice_csv(out, tmp_path / "lo")
+    assert set(sheets) == {"总览", "客户经理", "层级分布", "动机与性格", "预警清单", "层级变动", "全部客户", "问题", "说明"}
+    customers = _rows(sheets["全部客户"])
+    assert len(customers) - 1 == figures["customers"] == 46
+    owners = _rows(sheets["客户经理"])
+    assert sum(int(r[1]) for r in owners[1:] if r[1]) == figures["customers"]
+    issues = _rows(sheets["问题"])
+    assert any("messy_ledger.xlsx" in r[0] and r[4] == "abc" for r in issues[1:])

@@ -77,7 +77,7 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     assert "坏文件.xlsx" in result.stderr and "not a valid .xlsx workbook" in result.stderr
     assert {p: sha256(p) for p in folder.rglob("*.xlsx")} == hashes
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["总览", "客户经理", "层级分布", "动机与性格", "预警清单", "层级变动", "全部客户", "问题"]
+    assert wb.sheetnames == ["总览", "客户经理", "层级分布", "动机与性格", "预警清单", "层级变动", "全部客户", "问题", "说明"]
     customers = rows_of(wb["全部客户"])
     assert len(customers) == 40
     overview = dict(r[:2] for r in block(wb["总览"], "指标"))
@@ -190,7 +190,7 @@ def test_english_report(runner, folder, tmp_path):
     result, out, _ = run_report(runner, folder, tmp_path, "--lang", "en")
     assert result.exit_code == 1
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Overview", "Owners", "Tiers", "Mix", "Warnings", "Tier changes", "Customers", "Issues"]
+    assert wb.sheetnames == ["Overview", "Owners", "Tiers", "Mix", "Warnings", "Tier changes", "Customers", "Issues", "Legend"]
     assert dict(r[:2] for r in block(wb["Overview"], "Measure"))["Customers"] == 40
 
 
@@ -236,3 +236,23 @@ def test_previous_report_found_by_its_defined_name(runner, folder, tmp_path):
     assert result.exit_code == 0, result.output
     moves = block(openpyxl.load_workbook(out)["层级变动"], "客户编号")
     assert moves == []  # the same ledgers: nobody moved, nobody new or gone
+
+
+def test_report_has_conditional_formats_and_a_legend(runner, folder, tmp_path):
+    (folder / "坏文件.xlsx").unlink()
+    result, out, _ = run_report(runner, folder, tmp_path)
+    assert result.exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    n_warnings = len(block(wb["预警清单"], "优先级"))
+
+    def formats(title):
+        return {str(cf.sqref): [f for rule in cf.rules for f in rule.formula] for cf in wb[title].conditional_formatting}
+
+    assert formats("预警清单")[f"A2:J{1 + n_warnings}"] == ['OR($A2="P1",$A2="P1")']  # P1 rows shaded
+    assert formats("预警清单")[f"I2:I{1 + n_warnings}"] == ["I2>0"]  # days overdue red
+    customers = formats("全部客户")
+    assert any(f == "$U2=\"P1\"" for fs in customers.values() for f in fs)  # as in the plan
+    assert any(r.startswith("A2:") and r.endswith("41") for r in customers)  # over all 40 customers
+    assert 'OR($F2="下降",$F2="Down",$F2="流失",$F2="Gone")' in [f for fs in formats("层级变动").values() for f in fs]
+    legend = "\n".join(str(v) for row in wb["说明"].iter_rows(values_only=True) for v in row if v)
+    assert legend.startswith("客情月报说明 2026-11") and "P1 最优先" in legend and "20/80" in legend

@@ -14,11 +14,14 @@ from kqexcel.core.ledger import Ledger
 from kqexcel.core.plan import display_columns, is_missing
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.ledger import FORMATS, read_ledger
-from kqexcel.io.report_template import BLOCKS, REPORT_SHEETS
+from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
+from kqexcel.io.templates import LEGEND_NAME
 from kqexcel.io.workbook import (
     StreamedTable,
+    _fill_legend,
     _name_target,
+    _relabel_formats,
     cell_text,
     fill_issues,
     open_template,
@@ -37,7 +40,7 @@ from kqexcel.report import (
 )
 from kqexcel.rules import Rules, load_rules, norm_key
 
-MOVES = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
+MOVES = MOVE_LABELS
 STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
 
 
@@ -282,6 +285,11 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
     customers.append(({"zh": "来源台账", "en": "Source ledger"}[lang],
                       [Path(f).name for f in report.plan.table["_file"]]))
     tables.append(prepare_table(wb, "kq_report_customers", customers))
+    for ws in wb.worksheets:
+        _relabel_formats(ws, rules, lang)
+    if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
+        _fill_legend(wb, rules, lang, report.plan, {"zh": f"客情月报说明 {report.month}",
+                                                     "en": f"About this report, {report.month}"}[lang])
     return save_streamed(wb, out, tables, force, progress)
 
 

@@ -7,8 +7,11 @@ to the ``*_chart`` names, because their data ranges depend on the month's data.
 
 from __future__ import annotations
 
+from typing import Any
+
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
@@ -17,7 +20,10 @@ from kqexcel.io.templates import (
     HEADER_FILL,
     HEADER_FONT,
     ISSUE_HEADERS,
+    RED,
     _define,
+    legend_sheet,
+    plan_formats,
     plan_table_block,
 )
 from kqexcel.rules import Rules, load_rules
@@ -31,6 +37,7 @@ REPORT_SHEETS = {
     "changes": {"zh": "层级变动", "en": "Tier changes"},
     "customers": {"zh": "全部客户", "en": "Customers"},
     "issues": {"zh": "问题", "en": "Issues"},
+    "legend": {"zh": "说明", "en": "Legend"},
 }
 # block → (sheet, header labels zh, header labels en, number formats)
 BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -55,6 +62,8 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
                           ("@", "@", "@", "@", "@", "@")),
     "kq_report_issues": ("issues", ISSUE_HEADERS["zh"], ISSUE_HEADERS["en"], ("@", "@", "0", "@", "@", "@", "@")),
 }
+# the tier-move labels of the changes block (the writer's MOVES), zh and en
+MOVE_LABELS = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
 CHARTS = {"kq_report_tiers_chart": "tiers", "kq_report_motivation_chart": "mix", "kq_report_style_chart": "mix"}
 REPORT_NAMES = ("kq_report_title", *BLOCKS, "kq_report_customers", *CHARTS)
 WIDE = {"客户名称", "Customer", "台账文件", "Ledger file", "跟进目标", "Objective", "预警", "Warning", "状态", "Status"}
@@ -104,5 +113,26 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
 
     customers = sheets["customers"]
     plan_table_block(customers, rules, lang, "kq_report_customers_table")
+    plan_formats(customers, rules)
     _define(wb, "kq_report_customers", customers.title, "$A$1")
+    _block_formats(sheets, rules)
+    wb.remove(sheets["legend"])  # made by legend_sheet, with its defined name
+    legend_sheet(wb, REPORT_SHEETS["legend"][lang])
     return wb
+
+
+def _block_formats(sheets: dict[str, Any], rules: Rules) -> None:
+    """Conditional formats on the blocks' prototype rows (the writer stretches them): P1 warnings
+    shaded, overdue counts and days red, tier moves down or gone red and up green."""
+    shade = PatternFill("solid", bgColor="FCE4D6")
+    p1 = [rules.label("priority", "P1", lg) for lg in ("zh", "en")]
+    sheets["warnings"].conditional_formatting.add(
+        "A2:J2", FormulaRule(formula=[f'OR($A2="{p1[0]}",$A2="{p1[1]}")'], fill=shade))
+    sheets["warnings"].conditional_formatting.add("I2", FormulaRule(formula=["I2>0"], font=RED))
+    sheets["owners"].conditional_formatting.add("H2", FormulaRule(formula=["H2>0"], font=RED))
+    down = " ".join(f'$F2="{label}"' for move in ("down", "gone") for label in MOVE_LABELS[move])
+    up = " ".join(f'$F2="{label}"' for label in MOVE_LABELS["up"])
+    sheets["changes"].conditional_formatting.add(
+        "A2:F2", FormulaRule(formula=[f"OR({down.replace(' ', ',')})"], fill=PatternFill("solid", bgColor="FFC7CE")))
+    sheets["changes"].conditional_formatting.add(
+        "A2:F2", FormulaRule(formula=[f"OR({up.replace(' ', ',')})"], fill=PatternFill("solid", bgColor="C6EFCE")))

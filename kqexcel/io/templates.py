@@ -31,6 +31,7 @@ ISSUE_HEADERS = {"zh": ("文件", "工作表", "行号", "列", "原始值", "�
 TEMPLATE_MAX_MB = 50  # a template is a few styled sheets; anything bigger is refused before opening
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+RED = Font(color="C00000", bold=True)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -84,25 +85,9 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLES["plan"][lang]
-    columns = plan_columns()
     plan_table_block(ws, rules, lang, "kq_plan_table")
-    last = get_column_letter(len(columns) + 1)
     ws.row_dimensions[1].height = 32
-    col = {f: get_column_letter(j) for j, f in enumerate(columns, start=1)}
-    ws.conditional_formatting.add(
-        f"A2:{last}2", FormulaRule(formula=[f'${col["priority"]}2="P1"'],
-                                   fill=PatternFill("solid", bgColor="FCE4D6"), stopIfTrue=False))
-    ws.conditional_formatting.add(
-        f"{col['days_overdue']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"],
-                                               font=Font(color="C00000", bold=True)))
-    ws.conditional_formatting.add(
-        f"{col['next_contact']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"],
-                                               font=Font(color="C00000", bold=True)))
-    high = [rules.label("renewal_risk", "high", lg) for lg in ("zh", "en")]
-    ws.conditional_formatting.add(
-        f"{col['renewal_risk']}2", FormulaRule(
-            formula=[f'OR({col["renewal_risk"]}2="{high[0]}",{col["renewal_risk"]}2="{high[1]}")'],
-            fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006", bold=True)))
+    plan_formats(ws, rules)
     _define(wb, PLAN_NAME, ws.title, "$A$1")
 
     issues = wb.create_sheet(SHEET_TITLES["issues"][lang])
@@ -113,13 +98,38 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
     issues.freeze_panes = "A2"
     _define(wb, ISSUES_NAME, issues.title, "$A$1")
 
-    legend = wb.create_sheet(SHEET_TITLES["legend"][lang])
+    legend_sheet(wb, SHEET_TITLES["legend"][lang])
+    return wb
+
+
+def plan_formats(ws: Any, rules: Rules) -> None:
+    """The plan table's conditional formats on its prototype row (row 2), stretched over the rows
+    by the writer: P1 rows shaded, overdue dates and days red, high renewal risk red."""
+    columns = plan_columns()
+    last = get_column_letter(len(columns) + 1)
+    col = {f: get_column_letter(j) for j, f in enumerate(columns, start=1)}
+    ws.conditional_formatting.add(
+        f"A2:{last}2", FormulaRule(formula=[f'${col["priority"]}2="P1"'],
+                                   fill=PatternFill("solid", bgColor="FCE4D6"), stopIfTrue=False))
+    ws.conditional_formatting.add(
+        f"{col['days_overdue']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED))
+    ws.conditional_formatting.add(
+        f"{col['next_contact']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED))
+    high = [rules.label("renewal_risk", "high", lg) for lg in ("zh", "en")]
+    ws.conditional_formatting.add(
+        f"{col['renewal_risk']}2", FormulaRule(
+            formula=[f'OR({col["renewal_risk"]}2="{high[0]}",{col["renewal_risk"]}2="{high[1]}")'],
+            fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006", bold=True)))
+
+
+def legend_sheet(wb: Workbook, title: str) -> None:
+    """An empty 说明 / Legend sheet at the defined name kq_legend (the writer fills it)."""
+    legend = wb.create_sheet(title)
     legend.column_dimensions["A"].width = 22
     legend.column_dimensions["B"].width = 18
     legend.column_dimensions["C"].width = 100
     legend.cell(1, 1).font = Font(bold=True, size=14)
     _define(wb, LEGEND_NAME, legend.title, "$A$1")
-    return wb
 
 
 LEDGER_NAME = "kq_ledger"

@@ -346,12 +346,13 @@ def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_
                 cell.data_type = "s"  # literal text, even when it starts with "="
 
 
-def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan) -> None:
+def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None = None) -> None:
+    """The 说明 / Legend sheet: what every column and every code means, in the reps' words."""
     from openpyxl.styles import Alignment, Font
 
     ws, row, col = _name_target(wb, LEGEND_NAME)
     texts = rules.tree.get("texts", {}).get("legend", {})
-    title = {"zh": "跟进计划说明", "en": "About this plan"}[lang]
+    title = title or {"zh": "跟进计划说明", "en": "About this plan"}[lang]
     ws.cell(row, col, title).font = Font(bold=True, size=14)
     facts = {"zh": f"基准日 {plan.as_of.isoformat()}；规则版本 {rules.version}；来源 {', '.join(f for f, _ in plan.sources)}",
              "en": f"As of {plan.as_of.isoformat()}; rules version {rules.version}; source {', '.join(f for f, _ in plan.sources)}"}
