@@ -151,6 +151,10 @@ def test_every_function_has_wizard_help(registered):
     for name, meta in registered.items():
         assert meta["category"] == "kqexcel", name
         assert meta["ret"]["doc"] and len(meta["ret"]["doc"]) <= 255, name
+        # arrays spill as Excel's own dynamic arrays (older Excel: Ctrl+Shift+Enter); no legacy
+        # expand="table", which resizes after the calculation and loses formulas (xlwings #1164)
+        assert meta["ret"]["options"] == {}, name
+        assert meta["async_mode"] is None and meta["volatile"] is False, name
         for arg in meta["args"]:
             assert arg["doc"] and not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             assert len(arg["doc"]) <= 255
