@@ -35,7 +35,7 @@ def test_plan_sample_is_clean_and_writes_beside_the_ledger(runner, sample):
     out = sample.with_name("sample_ledger_plan.xlsx")
     assert out.exists()
     assert sha256(sample) == before
-    assert "40 位客户" in result.stderr and "P1 7 位" in result.stderr
+    assert "40 位客户" in result.stderr and "P1 8 位" in result.stderr
     assert "0 个数据问题、1 个数据缺口" in result.stderr
 
 
@@ -273,3 +273,18 @@ def test_a_large_plan_shows_a_progress_bar_on_a_terminal(tmp_path):
     text = shown.decode("utf-8", "replace")
     assert "写入跟进计划" in text and "100%" in text
     assert "已写入" in text
+
+
+def test_the_sample_ledger_shows_every_code(runner, sample):
+    from kqexcel.rules import load_rules
+
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    codes = load_rules()["codes"]
+    for domain, key in [("tier", "tier"), ("profit_quadrant", "profit_quadrant"), ("motivation", "motivation"),
+                        ("style", "style"), ("lifecycle", "lifecycle"), ("renewal_risk", "renewal_risk"),
+                        ("intent", "intent"), ("stage", "stage"), ("priority", "priority"), ("channel", "channel"),
+                        ("objective", "objective"), ("warning", "warnings")]:
+        seen = {c for r in records for c in (r[key] if isinstance(r[key], list) else [r[key]])}
+        assert set(codes[domain]) <= seen, (domain, set(codes[domain]) - seen)
