@@ -374,3 +374,35 @@ def test_a_ledger_longer_than_a_plan_can_hold_is_refused_by_name(runner, tmp_pat
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {path}: sheet ") and "201 rows, more than the 50" in result.stderr
     assert "safety.max_rows" in result.stderr
+
+
+def test_no_command_changes_any_file_it_reads(runner, sample, tmp_path):
+    from kqexcel import xl
+    from tests.test_xl import Book, rows_of
+
+    company = tmp_path / "company"
+    assert runner.invoke(cli, ["template", "init", str(company)]).exit_code == 0
+    rules = company / "rules.toml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("a_share = 0.8", "a_share = 0.7"), encoding="utf-8")
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    ledger = folder / "台账.xlsx"
+    ledger.write_bytes(sample.read_bytes())
+    last = tmp_path / "oct.xlsx"
+    assert runner.invoke(cli, ["report", str(folder), "--month", "2026-10", "-o", str(last), "-q"]).exit_code == 0
+    inputs = [ledger, rules, last, *company.glob("*.xlsx")]
+    before = {p: sha256(p) for p in inputs}
+    commands = [
+        ["plan", str(ledger), "--rules", str(rules), "--template", str(company / "plan.xlsx"), "-o",
+         str(tmp_path / "p.xlsx")],
+        ["report", str(folder), "--month", "2026-11", "--previous", str(last), "--rules", str(rules),
+         "--template", str(company / "report.xlsx"), "-o", str(tmp_path / "r.xlsx")],
+        ["rules", "check", str(rules)],
+        ["rules", "show", "--rules", str(rules)],
+        *(["template", "check", str(t)] for t in company.glob("*.xlsx")),
+    ]
+    for args in commands:
+        result = runner.invoke(cli, args)
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output, (args, result.output)
+    xl.plan_active_sheet(Book(rows_of(ledger), fullname=str(ledger)), as_of=None)
+    assert {p: sha256(p) for p in inputs} == before
