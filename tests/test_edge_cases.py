@@ -372,7 +372,7 @@ def test_a_ledger_longer_than_a_plan_can_hold_is_refused_by_name(runner, tmp_pat
     rules.write_text("[safety]\nmax_rows = 50\n", encoding="utf-8")
     result = runner.invoke(cli, ["plan", str(path), "--rules", str(rules)])
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {path}: sheet ") and "201 rows, more than the 50" in result.stderr
+    assert result.stderr.startswith(f"Error: {path}: sheet ") and "200 rows under its header, more than the 50" in result.stderr
     assert "safety.max_rows" in result.stderr
 
 

@@ -130,7 +130,7 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
 def _csv_rows(path: Path, max_rows: int) -> Iterator[tuple[str, Rows]]:
     raw = path.read_bytes()
     if raw.count(b"\n") > max_rows + 100:  # refused before a million rows become Python objects
-        raise LedgerError(_too_many(path, path.stem, raw.count(b"\n"), max_rows))
+        raise LedgerError(_too_many(path, path.stem, raw.count(b"\n") - 1, max_rows))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -158,8 +158,8 @@ def _csv_rows(path: Path, max_rows: int) -> Iterator[tuple[str, Rows]]:
 
 
 def _too_many(path: Path, sheet: str, rows: int, limit: int) -> str:
-    return (f"{path}: sheet '{sheet}' has {rows:,} rows, more than the {limit:,} a plan can hold "
-            "(rules key safety.max_rows); split the ledger")
+    return (f"{path}: sheet '{sheet}' has {rows:,} rows under its header, more than the {limit:,} a plan "
+            "can hold (rules key safety.max_rows); split the ledger")
 
 
 def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
@@ -184,8 +184,8 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
         names.append(name)
         if sheet is not None and name != sheet:
             continue
-        if len(rows) > rules["safety"]["max_rows"]:
-            filled = sum(1 for row in rows if any(c is not None and c != "" for c in row))
+        if len(rows) > rules["safety"]["max_rows"] + 1:
+            filled = sum(1 for row in rows if any(c is not None and c != "" for c in row)) - 1  # the header
             if filled > rules["safety"]["max_rows"]:
                 raise LedgerError(_too_many(path, name, filled, rules["safety"]["max_rows"]))
         header = find_header(rows, rules)
