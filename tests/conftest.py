@@ -61,3 +61,16 @@ def libreoffice_csv(path: Path, outdir: Path) -> dict[str, Path]:
     sheets = {p.stem[len(path.stem) + 1:]: p for p in outdir.glob(f"{path.stem}-*.csv")}
     assert sheets, f"LibreOffice wrote no CSV: {result.stdout} {result.stderr}"
     return sheets
+
+
+def libreoffice_convert(path: Path, filter_name: str, suffix: str, outdir: Path) -> Path:
+    """Save ``path`` in another format with headless LibreOffice (e.g. "MS Excel 97", ".xls")."""
+    binary = soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [binary, f"-env:UserInstallation=file://{outdir / 'lo-profile'}", "--headless", "--convert-to",
+         f"{suffix.lstrip('.')}:{filter_name}", "--outdir", str(outdir), str(path)],
+        capture_output=True, text=True, timeout=180)
+    target = outdir / f"{path.stem}{suffix}"
+    assert result.returncode == 0 and target.exists(), result.stderr or result.stdout
+    return target

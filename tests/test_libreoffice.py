@@ -95,3 +95,17 @@ def test_libreoffice_reads_the_report(runner, sample, messy, tmp_path):
     assert sum(int(r[1]) for r in owners[1:] if r[1]) == figures["customers"]
     issues = _rows(sheets["问题"])
     assert any("messy_ledger.xlsx" in r[0] and r[4] == "abc" for r in issues[1:])
+
+
+@pytest.mark.parametrize(("filter_name", "suffix"), [("MS Excel 97", ".xls"), ("calc8", ".ods")])
+def test_old_xls_and_ods_ledgers_plan_like_the_xlsx(runner, sample, messy, tmp_path, filter_name, suffix):
+    from tests.conftest import libreoffice_convert
+
+    for ledger in (sample, messy):
+        converted = libreoffice_convert(ledger, filter_name, suffix, tmp_path / suffix.lstrip("."))
+        want = runner.invoke(cli, ["plan", str(ledger), "--as-of", AS_OF, "--format", "json"])
+        got = runner.invoke(cli, ["plan", str(converted), "--as-of", AS_OF, "--format", "json"])
+        assert got.exit_code == want.exit_code, got.output
+        assert [json.loads(x) for x in got.stdout.splitlines()] == [json.loads(x) for x in want.stdout.splitlines()]
+        problems = [line.split("/", 1)[1] for line in want.stderr.splitlines() if ledger.name in line]
+        assert problems == [line.split("/", 1)[1] for line in got.stderr.splitlines() if converted.name in line]
