@@ -7,6 +7,7 @@ the workbook that called.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,42 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
     table, plan = F.plan_rows([list(r) for r in rows], as_of or dt.date.today(), lang, book.name, source.name)
     target = _sheet(book, PLAN_SHEET[lang], source)
     target.range("A1").value = [[literal(v) for v in row] for row in table]
+    _dress(target, table[0], len(table), lang)
     issues = _sheet(book, ISSUES_SHEET[lang], target)
     issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
         [literal(v) for v in (p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind])]
         for p in plan.problems]
     return len(plan.table)
+
+
+def _dress(sheet: Any, headers: list[Any], n_rows: int, lang: str) -> None:
+    """The plan sheet's look, as far as xlwings reaches on Windows and Mac: an Excel table (filters,
+    banding), number formats, the header row frozen, columns fitted. Each step is cosmetic: one
+    that this Excel cannot do is left out, the values are already written."""
+    from kqexcel.core.plan import IDENTITY, PLAN_FIELDS
+    from kqexcel.io.templates import FORMATS
+
+    keys = {F.rules().field_label(key, lang): key for key in [*IDENTITY, *PLAN_FIELDS]}
+    last = (n_rows, len(headers))
+
+    def table() -> None:  # pressed again: the table of the last press is stretched, not doubled
+        existing = list(sheet.tables)
+        if existing:
+            existing[0].resize(sheet.range((1, 1), last))
+        else:
+            sheet.tables.add(source=sheet.range((1, 1), last), name=f"kq_plan_{lang}",
+                             table_style_name="TableStyleMedium2")
+
+    steps = [table]
+    for j, header in enumerate(headers, start=1):
+        number_format = FORMATS.get(keys.get(str(header), ""))
+        if number_format and n_rows > 1:
+            steps.append(lambda j=j, number_format=number_format: setattr(
+                sheet.range((2, j), (n_rows, j)), "number_format", number_format))
+    steps += [lambda: sheet.freeze_panes.freeze_at("1:1"), lambda: sheet.autofit("c")]
+    for step in steps:
+        with contextlib.suppress(Exception):
+            step()
 
 
 def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) -> Path:

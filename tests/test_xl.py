@@ -15,10 +15,18 @@ from tests.conftest import AS_OF, DATA, ROOT
 
 class Range:
     """xlwings' Range as the buttons use it: A1 of a sheet (written), or A1 to the used range's
-    last cell (read, 2-D with options(ndim=2))."""
+    last cell (read, 2-D with options(ndim=2)); number formats set on it are recorded."""
 
-    def __init__(self, sheet, rows=None, last=None):
-        self.sheet, self._rows, self._last = sheet, rows, last
+    def __init__(self, sheet, rows=None, last=None, address=None):
+        self.sheet, self._rows, self._last, self.address = sheet, rows, last, address
+
+    @property
+    def number_format(self):
+        return self.sheet.formats.get(self.address)
+
+    @number_format.setter
+    def number_format(self, value):
+        self.sheet.formats[self.address] = value
 
     @property
     def value(self):
@@ -42,9 +50,35 @@ class Cell:
         self.row, self.column = row, column
 
 
+class Table:
+    def __init__(self, source, name, style):
+        self.range, self.name, self.style = source, name, style
+
+    def resize(self, source):
+        self.range = source
+
+
+class Tables(list):
+    def add(self, source=None, name=None, table_style_name=None):
+        self.append(Table(source, name, table_style_name))
+        return self[-1]
+
+
+class FreezePanes:
+    def __init__(self):
+        self.at = None
+
+    def freeze_at(self, where):
+        self.at = where
+
+
 class Sheet:
     def __init__(self, name, cells=None):
         self.name, self.cells = name, cells or []
+        self.tables, self.formats, self.freeze_panes, self.fitted = Tables(), {}, FreezePanes(), None
+
+    def autofit(self, axis=None):
+        self.fitted = axis
 
     @property
     def used_range(self):
@@ -55,9 +89,10 @@ class Sheet:
         if last is None:
             assert first == "A1"
             return Range(self)
-        assert first == (1, 1)
+        if first != (1, 1):
+            return Range(self, address=(first, last))
         rows = [list(r) + [None] * (last[1] - len(r)) for r in self.cells[:last[0]]]
-        return Range(self, rows or None)
+        return Range(self, rows or None, address=(first, last))
 
     def clear(self):
         self.cells = []
@@ -100,6 +135,33 @@ def test_plan_button_writes_the_same_plan_as_the_formula():
     # pressed again: the sheets are refreshed, not duplicated
     xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))
     assert [s.name for s in book.sheets] == ["客户台账", "跟进计划", "问题"]
+
+
+def test_plan_button_lays_the_sheet_out_like_kq_plan():
+    rows = rows_of(ROOT / "templates" / "sample_ledger.xlsx")
+    book = Book(rows)
+    xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))
+    plan = book.sheets["跟进计划"]
+    header = plan.cells[0]
+    assert [(t.name, t.style, t.range.address) for t in plan.tables] == [
+        ("kq_plan_zh", "TableStyleMedium2", ((1, 1), (41, len(header))))]
+    nxt = header.index("下次联系日期") + 1
+    assert plan.formats[((2, nxt), (41, nxt))] == "yyyy-mm-dd"
+    assert plan.formats[((2, 6), (41, 6))] == "0.00%"  # cumulative share
+    assert plan.freeze_panes.at == "1:1" and plan.fitted == "c"
+    xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))  # pressed again: one table, stretched
+    assert len(plan.tables) == 1
+
+
+def test_plan_button_writes_values_where_excel_cannot_format():
+    rows = rows_of(ROOT / "templates" / "sample_ledger.xlsx")
+    book = Book(rows)
+    book.sheets.add("跟进计划", after=book.sheets[0])
+    plan = book.sheets["跟进计划"]
+    plan.tables = None  # an Excel without tables: every cosmetic step fails
+    plan.freeze_panes = None
+    assert xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22)) == 40
+    assert plan.cells == udfs.KQ_PLAN(rows, AS_OF)
 
 
 def test_plan_button_keeps_formula_text_as_text():
