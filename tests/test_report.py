@@ -113,7 +113,9 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     for owner, row in owners.items():
         mine = [c for c in customers if c["客户经理"] == owner]
         assert row[1:5] == (len(mine), *(sum(c["价值层级"] == t for c in mine) for t in "ABC"))
+        assert row[5] == sum(r[REVENUE] or 0 for r in ROWS if r[OWNER] == owner)
         assert row[6] == sum(c["优先级"] == "P1" for c in mine)
+        assert row[7] == sum((c["逾期天数"] or 0) > 0 for c in mine)
         assert row[8] == sum(len(c["预警"].split("、")) for c in mine if c["预警"])
 
     tier_rows = block(wb["层级分布"], "区域")
