@@ -91,6 +91,9 @@ def _dress(sheet: Any, headers: list[Any], n_rows: int, lang: str) -> None:
             steps.append(lambda j=j, number_format=number_format: setattr(
                 sheet.range((2, j), (n_rows, j)), "number_format", number_format))
     steps += [lambda: sheet.freeze_panes.freeze_at("1:1"), lambda: sheet.autofit("c")]
+    for j, header in enumerate(headers, start=1):  # long texts: a readable width, not one line's length
+        if keys.get(str(header)) in ("objective", "talking_points", "questions", "warnings", "rationale"):
+            steps.append(lambda j=j: setattr(sheet.range((1, j), (n_rows, j)), "column_width", 50))
     for step in steps:
         with contextlib.suppress(Exception):
             step()

@@ -56,6 +56,22 @@ def entity_bomb() -> bytes:
     return rewrite(workbook_bytes(lambda wb: None), edit)
 
 
+def public_doctype() -> bytes:
+    """A DOCTYPE that declares nothing, as OpenOffice writes in every .ods manifest: harmless, read."""
+
+    def edit(name: str, body: bytes) -> bytes:
+        if name == "docProps/app.xml":
+            doctype = '<!DOCTYPE Properties PUBLIC "-//OpenOffice.org//DTD Manifest 1.0//EN" "Manifest.dtd">'
+            text = body.decode()
+            if text.startswith("<?xml"):
+                head, rest = text.split("?>", 1)
+                return (head + "?>" + doctype + rest).encode()
+            return (doctype + text).encode()
+        return body
+
+    return rewrite(workbook_bytes(lambda wb: None), edit)
+
+
 def zip_bomb() -> bytes:
     def edit(name: str, body: bytes) -> bytes:
         if name == "xl/worksheets/sheet1.xml":
@@ -148,6 +164,7 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000
 CORPUS: dict[str, tuple[Callable[[], bytes], tuple]] = {
     "entity_bomb.xlsx": (entity_bomb, ("error", "declares XML entities")),
     "zip_bomb.xlsx": (zip_bomb, ("error", "zip bomb")),
+    "public_doctype.xlsx": (public_doctype, ("plan", 0)),
     "encrypted.xlsx": (encrypted, ("error", "password-protected or encrypted")),
     "old_xls_renamed.xlsx": (lambda: OLE, ("error", "rename it to .xls")),
     "xlsx_renamed.xls": (workbook_bytes, ("error", "rename it to .xlsx")),

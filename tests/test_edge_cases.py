@@ -374,6 +374,25 @@ def test_a_ledger_longer_than_a_plan_can_hold_is_refused_by_name(runner, tmp_pat
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {path}: sheet ") and "200 rows under its header, more than the 50" in result.stderr
     assert "safety.max_rows" in result.stderr
+    rules.write_text("[safety]\nmax_rows = 200\n", encoding="utf-8")  # exactly the limit: read
+    assert runner.invoke(cli, ["plan", str(path), "--rules", str(rules), "--format", "json"]).exit_code == 0
+
+
+def test_max_rows_counts_only_the_customers_of_the_ledger_sheet(runner, sample, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[safety]\nmax_rows = 40\n", encoding="utf-8")  # the sample: a title row, 40 customers
+    assert runner.invoke(cli, ["plan", str(sample), "--rules", str(rules), "--format", "json"]).exit_code == 0
+    wb = openpyxl.load_workbook(sample)
+    log = wb.create_sheet("流水", 0)  # a long sheet without a header before the ledger
+    for i in range(200):
+        log.append([f"记录{i}", i])
+    wb.save(tmp_path / "with_log.xlsx")
+    result = runner.invoke(cli, ["plan", str(tmp_path / "with_log.xlsx"), "--rules", str(rules), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    notes = tmp_path / "notes.csv"  # notes over several lines are one row each
+    notes.write_text("客户名称,年销售额,备注\n" + "".join(f'客户{i},{i},"第一行\n第二行\n第三行"\n' for i in range(40)),
+                     encoding="utf-8")
+    assert runner.invoke(cli, ["plan", str(notes), "--rules", str(rules), "--format", "json"]).exit_code == 0
 
 
 def test_no_command_changes_any_file_it_reads(runner, sample, tmp_path):
@@ -406,3 +425,14 @@ def test_no_command_changes_any_file_it_reads(runner, sample, tmp_path):
         assert result.exit_code in (0, 1) and "Traceback" not in result.output, (args, result.output)
     xl.plan_active_sheet(Book(rows_of(ledger), fullname=str(ledger)), as_of=None)
     assert {p: sha256(p) for p in inputs} == before
+
+
+def test_the_legend_quotes_the_company_thresholds(runner, sample, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[tier]\na_share = 0.725\n[priority]\np1 = 55\n[codes.priority.P1]\nzh = \"紧急\"\n", encoding="utf-8")
+    result = runner.invoke(cli, ["plan", str(sample), "--rules", str(rules), "--as-of", AS_OF, "-q"])
+    assert result.exit_code == 0, result.output
+    legend = {r[1]: r for r in openpyxl.load_workbook(sample.with_name("sample_ledger_plan.xlsx"))["说明"]
+              .iter_rows(values_only=True) if r[1]}
+    assert legend["A"][2].startswith("关键客户：") and "不到总价值的 72.5%" in legend["A"][2]
+    assert legend["P1"][0] == "紧急" and legend["P1"][2].startswith("最优先：优先分 ≥ 55")

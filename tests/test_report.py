@@ -254,7 +254,27 @@ def test_report_has_conditional_formats_and_a_legend(runner, folder, tmp_path):
     assert formats("预警清单")[f"I2:I{1 + n_warnings}"] == ["I2>0"]  # days overdue red
     customers = formats("全部客户")
     assert any(f == "$U2=\"P1\"" for fs in customers.values() for f in fs)  # as in the plan
-    assert any(r.startswith("A2:") and r.endswith("41") for r in customers)  # over all 40 customers
+    from openpyxl.utils import get_column_letter
+
+    width = wb["全部客户"].max_column  # the plan's columns, the rep's notes and 来源台账
+    p1 = next(r for r, fs in customers.items() if fs == ['$U2="P1"'])
+    assert p1 == f"A2:{get_column_letter(width)}41"  # every column of all 40 customers
     assert 'OR($F2="下降",$F2="Down",$F2="流失",$F2="Gone")' in [f for fs in formats("层级变动").values() for f in fs]
     legend = "\n".join(str(v) for row in wb["说明"].iter_rows(values_only=True) for v in row if v)
-    assert legend.startswith("客情月报说明 2026-11") and "P1 最优先" in legend and "20/80" in legend
+    assert legend.startswith("客情月报说明 2026-11") and "最优先：优先分 ≥ 60" in legend and "20/80" in legend
+
+
+def test_previous_report_without_the_name_found_by_its_header(runner, folder, tmp_path):
+    (folder / "坏文件.xlsx").unlink()
+    _, last_month, _ = run_report(runner, folder, tmp_path, month="2026-10", name="oct.xlsx")
+    wb = openpyxl.load_workbook(last_month)  # an older report: no defined name, the table moved to C4
+    ws = wb["全部客户"]
+    for table in list(ws.tables):
+        del ws.tables[table]
+    ws.insert_rows(1, 3)
+    ws.insert_cols(1, 2)
+    del wb.defined_names["kq_report_customers"]
+    wb.save(last_month)
+    result, out, _ = run_report(runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx")
+    assert result.exit_code == 0, result.output
+    assert block(openpyxl.load_workbook(out)["层级变动"], "客户编号") == []

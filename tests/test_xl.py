@@ -21,6 +21,14 @@ class Range:
         self.sheet, self._rows, self._last, self.address = sheet, rows, last, address
 
     @property
+    def column_width(self):
+        return self.sheet.widths.get(self.address[0][1])
+
+    @column_width.setter
+    def column_width(self, value):
+        self.sheet.widths[self.address[0][1]] = value
+
+    @property
     def number_format(self):
         return self.sheet.formats.get(self.address)
 
@@ -76,6 +84,7 @@ class Sheet:
     def __init__(self, name, cells=None):
         self.name, self.cells = name, cells or []
         self.tables, self.formats, self.freeze_panes, self.fitted = Tables(), {}, FreezePanes(), None
+        self.widths = {}
 
     def autofit(self, axis=None):
         self.fitted = axis
@@ -149,6 +158,7 @@ def test_plan_button_lays_the_sheet_out_like_kq_plan():
     assert plan.formats[((2, nxt), (41, nxt))] == "yyyy-mm-dd"
     assert plan.formats[((2, 6), (41, 6))] == "0.00%"  # cumulative share
     assert plan.freeze_panes.at == "1:1" and plan.fitted == "c"
+    assert plan.widths[header.index("依据") + 1] == 50  # long texts capped after the fit
     xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))  # pressed again: one table, stretched
     assert len(plan.tables) == 1
 

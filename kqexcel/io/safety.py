@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -59,14 +60,18 @@ def check_file(path: Path, max_unpacked_mb: float = MAX_UNPACKED_MB, max_ratio: 
             raise LedgerError(f"{path}: the workbook is damaged or truncated ({exc})") from None
 
 
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[")  # a DOCTYPE that declares things of its own
+
+
 def _refuse_doctypes(path: Path, archive: zipfile.ZipFile) -> None:
-    """Office never writes a DOCTYPE: one in an XML part is an entity bomb or an external entity
-    in the making, refused before any parser (defusedxml guards the parsers as well)."""
+    """Entity declarations in an XML part (an entity bomb, or an external entity in the making) are
+    refused before any parser sees them; defusedxml guards the parsers as well. A plain public
+    DOCTYPE, as OpenOffice writes in an .ods manifest, declares nothing and is read."""
     for info in archive.infolist():
         if info.filename.endswith((".xml", ".rels", ".vml")) and info.file_size:
             with archive.open(info) as member:
                 head = member.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if b"<!ENTITY" in head or _INTERNAL_SUBSET.search(head):
                 raise LedgerError(f"{path}: refused: {info.filename} declares XML entities "
                                   "(an entity bomb?); Excel never writes these")
 

@@ -291,8 +291,9 @@ def _name_target(wb: Any, name: str) -> tuple[Any, int, int]:
     return wb[sheet], row, column_index_from_string(letter)
 
 
-def _extend_ranges(ws: Any, proto_row: int, last_row: int) -> None:
-    """Stretch conditional-format ranges on the prototype row over every data row."""
+def _extend_ranges(ws: Any, proto_row: int, last_row: int, proto_last_col: int = 0, last_col: int = 0) -> None:
+    """Stretch conditional-format ranges on the prototype row over every data row, and a range that
+    spans the whole prototype row (a row format) over every column of the table."""
     from openpyxl.formatting.formatting import ConditionalFormattingList
     from openpyxl.worksheet.cell_range import CellRange
 
@@ -304,6 +305,8 @@ def _extend_ranges(ws: Any, proto_row: int, last_row: int) -> None:
             cr = CellRange(rng.coord)
             if cr.min_row <= proto_row <= cr.max_row:
                 cr.max_row = max(cr.max_row, last_row)
+                if proto_last_col and cr.max_col >= proto_last_col:
+                    cr.max_col = max(cr.max_col, last_col)
             ranges.append(cr.coord)
         for rule in cf.rules:
             new.add(" ".join(ranges), rule)
@@ -378,7 +381,10 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
                     ("intent", "intent"), ("stage", "stage"), ("priority", None),
                     ("channel", "channel"), ("objective", "objective"), ("warning", "warning")]
     own = rules.tree.get("texts", {}).get("legend_codes", {})
-    numbers = {"{a}": f"{rules['tier']['a_share']:.0%}", "{b}": f"{rules['tier']['b_share']:.0%}",
+    def pct(x: float) -> str:  # 80%, 72.5%
+        return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+    numbers = {"{a}": pct(rules["tier"]["a_share"]), "{b}": pct(rules["tier"]["b_share"]),
                "{p1}": str(rules["priority"]["p1"]), "{p2}": str(rules["priority"]["p2"])}
     for domain, text_domain in code_domains:
         header = rules.field_label("warnings" if domain == "warning" else domain, lang)
@@ -507,7 +513,7 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
             table.tableColumns = [TableColumn(id=j + 1, name=str(h)) for j, (h, _) in enumerate(columns)]
             if table.autoFilter is not None:
                 table.autoFilter.ref = ref
-    _extend_ranges(ws, proto_row, last_row)
+    _extend_ranges(ws, proto_row, last_row, head_col + n_proto - 1, head_col + len(columns) - 1)
     return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles)
 
 
