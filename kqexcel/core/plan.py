@@ -167,22 +167,28 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
 
     files, sheets_, rows_ = t["_file"].tolist(), t["_sheet"].tolist(), t["_row"].tolist()
     unreadable = {(p.file, p.row) for p in problems if p.column == column_name(value_field, p.file)}
-    for k in np.flatnonzero(tier["tier"].isna().to_numpy()):
+    for k in np.flatnonzero(tier["tier"].isna().to_numpy()).tolist():
         if (files[k], rows_[k]) in unreadable:
             continue  # the unreadable value is reported already; its rationale says "no tier"
-        problems.append(Problem(files[k], sheets_[k], int(rows_[k]), column_name(value_field, files[k]), None,
+        problems.append(Problem(files[k], sheets_[k], rows_[k], column_name(value_field, files[k]), None,
                                 "no_value_no_tier"))
     renewal_rows = renewal.to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
     gap_missing: dict[int, str] = {}
-    results = ("past_results", "current_result")
-    for i in map(int, np.flatnonzero(renewal_rows & (past_missing | current_missing))):
-        missing = [f for f, miss in zip(results, (past_missing[i], current_missing[i]), strict=True) if miss]
-        gap_missing[i] = W.list_sep.join(rules.field_label(f, lang) for f in missing)
-        problems.append(Problem(files[i], sheets_[i], int(rows_[i]),
-                                W.list_sep.join(column_name(f, files[i]) for f in missing), None,
-                                "renewal_without_results", kind="gap"))
+
+    @functools.cache
+    def gap_texts(past: bool, current: bool, file: str) -> tuple[str, str]:
+        """(the missing fields' names, the ledger's own columns) for a renewal row's data gap."""
+        missing = [f for f, miss in (("past_results", past), ("current_result", current)) if miss]
+        return (W.list_sep.join(rules.field_label(f, lang) for f in missing),
+                W.list_sep.join(column_name(f, file) for f in missing))
+
+    gap_rows = np.flatnonzero(renewal_rows & (past_missing | current_missing)).tolist()
+    for i, past, current in zip(gap_rows, past_missing[gap_rows].tolist(), current_missing[gap_rows].tolist(),
+                                strict=True):
+        gap_missing[i], columns = gap_texts(past, current, files[i])
+        problems.append(Problem(files[i], sheets_[i], rows_[i], columns, None, "renewal_without_results", kind="gap"))
     problem_rows = {(p.file, p.row) for p in problems}
 
     # --- cadence (§8) ----------------------------------------------------------------------
