@@ -12,7 +12,7 @@ import click
 
 from kqexcel import __version__
 from kqexcel.core.values import DATE_MAX, DATE_MIN
-from kqexcel.errors import KqError, OutputError
+from kqexcel.errors import KqError
 
 MESSAGES = {
     "zh": {
@@ -131,7 +131,7 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
     """
     from kqexcel.core.plan import make_plan
     from kqexcel.io.ledger import read_ledger
-    from kqexcel.io.workbook import atomic_write, write_csv, write_json, write_plan
+    from kqexcel.io.workbook import write_csv, write_json, write_plan, write_text
     from kqexcel.rules import load_rules
 
     msg = MESSAGES[lang]
@@ -148,7 +148,7 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
         if fmt == "json":
             write_json(result, sys.stdout if out is None else text)
         elif fmt == "csv":
-            write_csv(result, sys.stdout if out is None else text, header=k == 0 or output_is_folder(output))
+            write_csv(result, sys.stdout if out is None else text, header=k == 0 or _output_is_folder(output))
         else:
             with _bar(len(result.table), msg["writing"], quiet or len(result.table) < 5000) as bar:
                 write_plan(result, rules, out, template, force, progress=bar.update)
@@ -156,9 +156,8 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
                 table = result.table
                 click.echo(msg["written"].format(out=out, n=len(table), ns=_s(len(table)), p1=int((table["priority"] == "P1").sum()),
                                                  overdue=int((table["days_overdue"] > 0).sum())), err=True)
-        if fmt != "xlsx" and out is not None and (output_is_folder(output) or k == len(ledgers) - 1):
-            data = text.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
-            atomic_write(out, force, lambda stream, data=data: stream.write(data))
+        if fmt != "xlsx" and out is not None and (_output_is_folder(output) or k == len(ledgers) - 1):
+            write_text(out, text.getvalue(), force, "utf-8-sig" if fmt == "csv" else "utf-8")
             text = io.StringIO()
         if not quiet and (problems or gaps):
             _report_problems(result.problems, lang, fmt == "xlsx")
@@ -166,7 +165,8 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
         sys.exit(1)
 
 
-def output_is_folder(output: Path | None) -> bool:
+def _output_is_folder(output: Path | None) -> bool:
+    """-o names an existing folder: one output file per ledger goes in it."""
     return output is not None and output.is_dir()
 
 
@@ -175,8 +175,10 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
     no output may replace an input, two ledgers never share an output, and existing outputs need
     --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
     json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
+    from kqexcel.io.workbook import refuse_existing
+
     suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
-    if output_is_folder(output):
+    if _output_is_folder(output):
         assert output is not None
         targets: list[Path | None] = [output / f"{name}_plan{suffix}" for name in _distinct_names(ledgers)]
     elif fmt == "xlsx":
@@ -193,11 +195,10 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
         where = out.resolve()
         if where in inputs:
             raise click.UsageError(f"the output {out} would replace the ledger {inputs[where]}; choose another -o")
-        if where in seen and (fmt == "xlsx" or output_is_folder(output)):
+        if where in seen and (fmt == "xlsx" or _output_is_folder(output)):
             raise click.UsageError(f"{seen[where]} and {ledger} would both be written to {out}; rename one")
         seen[where] = ledger
-        if out.exists() and not force:
-            raise OutputError(f"{out} already exists (use --force to overwrite it)")
+    refuse_existing([t for t in targets if t is not None], force)
     return targets
 
 
@@ -321,6 +322,8 @@ def _distinct_names(ledgers: tuple[Path, ...]) -> list[str]:
 def _check_report_outputs(paths: tuple[Path, ...], outs: list[Path], previous: Path | None, force: bool) -> None:
     """Before a long batch starts: no output replaces a ledger, last month's report or another
     output, and existing outputs need --force."""
+    from kqexcel.io.workbook import refuse_existing
+
     given = {p.resolve(): p for p in paths if not p.is_dir()}
     if previous:
         given[previous.resolve()] = previous
@@ -332,8 +335,7 @@ def _check_report_outputs(paths: tuple[Path, ...], outs: list[Path], previous: P
         if where in seen:
             raise click.UsageError(f"the report and the summary would both be written to {out}")
         seen.add(where)
-        if out.exists() and not force:
-            raise OutputError(f"{out} already exists (use --force to overwrite it)")
+    refuse_existing(outs, force)
 
 
 def _bar(length: int, label: str, quiet: bool) -> Any:

@@ -235,13 +235,18 @@ MOTIVATION_FIELDS = ("company_stage", "competition", "ecommerce_skill", "ecommer
                      "expectation", "buyer_base")
 
 
+def _motivation_row(*indicators: Any) -> Ledger:
+    """The seven motivation indicators as a one-customer ledger (an unreadable one is an error)."""
+    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, indicators, strict=True)))
+    _problem(ledger)
+    return ledger
+
+
 def motivation(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
                outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
     """The signing motivation the seven indicators vote for."""
     language = _lang(lang)
-    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, (stage, competition, skill, staff, outlook, expectation,
-                                                     buyers), strict=True)))
-    _problem(ledger)
+    ledger = _motivation_row(stage, competition, skill, staff, outlook, expectation, buyers)
     code = C.motivation(ledger.table, rules())["motivation"].iat[0]  # the vote alone, not the whole plan
     return str(rules().label("motivation", code, language))
 
@@ -249,9 +254,7 @@ def motivation(stage: Any = None, competition: Any = None, skill: Any = None, st
 def motivation_why(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
                    outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
     """The evidence: each indicator's vote and the points (the plan's own rationale sentence)."""
-    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, (stage, competition, skill, staff, outlook, expectation,
-                                                     buyers), strict=True)))
-    _problem(ledger)
+    ledger = _motivation_row(stage, competition, skill, staff, outlook, expectation, buyers)
     return str(make_plan(ledger, rules(), dt.date.today(), _lang(lang)).notes["motivation"].iat[0])
 
 

@@ -84,16 +84,14 @@ def _dress(sheet: Any, headers: list[Any], n_rows: int, lang: str) -> None:
             sheet.tables.add(source=sheet.range((1, 1), last), name=f"kq_plan_{lang}",
                              table_style_name="TableStyleMedium2")
 
-    steps = [table]
+    formats, widths = [], []  # number formats before the fit; long texts capped after it
     for j, header in enumerate(headers, start=1):
-        number_format = FORMATS.get(keys.get(str(header), ""))
-        if number_format and n_rows > 1:
-            steps.append(lambda j=j, number_format=number_format: setattr(
-                sheet.range((2, j), (n_rows, j)), "number_format", number_format))
-    steps += [lambda: sheet.freeze_panes.freeze_at("1:1"), lambda: sheet.autofit("c")]
-    for j, header in enumerate(headers, start=1):  # long texts: a readable width, not one line's length
-        if keys.get(str(header)) in ("objective", "talking_points", "questions", "warnings", "rationale"):
-            steps.append(lambda j=j: setattr(sheet.range((1, j), (n_rows, j)), "column_width", 50))
+        key = keys.get(str(header), "")
+        if FORMATS.get(key) and n_rows > 1:
+            formats.append(lambda j=j, fmt=FORMATS[key]: setattr(sheet.range((2, j), (n_rows, j)), "number_format", fmt))
+        if key in ("objective", "talking_points", "questions", "warnings", "rationale"):
+            widths.append(lambda j=j: setattr(sheet.range((1, j), (n_rows, j)), "column_width", 50))
+    steps = [table, *formats, lambda: sheet.freeze_panes.freeze_at("1:1"), lambda: sheet.autofit("c"), *widths]
     for step in steps:
         with contextlib.suppress(Exception):
             step()

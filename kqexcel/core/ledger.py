@@ -76,7 +76,7 @@ class Ledger:
 
     @property
     def mapped(self) -> dict[str, Column]:
-        return {c.field: c for c in self.columns if c.field}
+        return self.mapped_in(self.file)
 
     def mapped_in(self, file: str) -> dict[str, Column]:
         """The field → column map of the sheet ``file`` was read from (combined ledgers too)."""

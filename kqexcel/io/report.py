@@ -15,6 +15,7 @@ from kqexcel.core.ledger import Ledger
 from kqexcel.core.plan import display_columns, is_missing
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.ledger import FORMATS, read_ledger
+from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
 from kqexcel.io.templates import LEGEND_NAME
@@ -29,6 +30,7 @@ from kqexcel.io.workbook import (
     prepare_table,
     retitle,
     save_streamed,
+    write_text,
 )
 from kqexcel.report import (
     OVERVIEW_LABELS,
@@ -39,9 +41,8 @@ from kqexcel.report import (
     tiers_table,
     warning_rows,
 )
-from kqexcel.rules import Rules, load_rules, norm_key
+from kqexcel.rules import Rules, default_rules, norm_key
 
-MOVES = MOVE_LABELS
 STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
 
 
@@ -129,7 +130,7 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
                           f"no sheet {' / '.join(sorted(names))})")
     rows = [list(r[first_col:]) for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[first_row:]]
     keys = ("customer_id", "name", "owner", "tier")
-    default = load_rules()  # a report written before the company renamed a header still reads
+    default = default_rules()  # a report written before the company renamed a header still reads
     labels = {key: list(dict.fromkeys(r.field_label(key, lang) for r in (rules, default) for lang in ("zh", "en")))
               for key in keys}
     ids = {norm_key(label) for label in labels["customer_id"]}
@@ -160,17 +161,10 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
 def _customers_block(path: Path) -> tuple[str | None, int, int]:
     """Where the customers table of a kq report starts (sheet, 0-based header row and column), by
     its defined name kq_report_customers, so a renamed sheet or a moved table is still found."""
-    from zipfile import ZipFile
-
-    from defusedxml import ElementTree as ET
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     try:
-        with ZipFile(path) as archive:
-            book = ET.fromstring(archive.read("xl/workbook.xml"))
-        ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-        text = next(d.text for d in book.iter(f"{ns}definedName") if d.get("name") == "kq_report_customers")
-        sheet, ref = str(text).rsplit("!", 1)
+        sheet, ref = str(defined_name(path, "kq_report_customers")).rsplit("!", 1)
         letter, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
         return sheet.strip("'").replace("''", "'"), row - 1, column_index_from_string(letter) - 1
     except Exception:  # not a kq report, or an older one: found by its sheet name
@@ -286,15 +280,14 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
             return None if is_missing(code) else rules.label("tier", code, lang)
 
         change_rows = [[row.customer_id, row.name, row.owner, tier(row.tier_prev), tier(row.tier),
-                        MOVES[row.move][li]] for row in changes.itertuples(index=False)]
+                        MOVE_LABELS[row.move][li]] for row in changes.itertuples(index=False)]
     tables.append(prepare_table(wb, "kq_report_changes", [
         (h, [row[j] for row in change_rows]) for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])]))
     customers = display_columns(report.plan, rules)
     customers.append(({"zh": "来源台账", "en": "Source ledger"}[lang],
                       [Path(f).name for f in report.plan.table["_file"]]))
     tables.append(prepare_table(wb, "kq_report_customers", customers))
-    for ws in wb.worksheets:
-        _relabel_formats(ws, rules, lang)
+    _relabel_formats(wb.worksheets, rules, lang)
     if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
         _fill_legend(wb, rules, lang, report.plan, {"zh": f"客情月报说明 {report.month}",
                                                      "en": f"About this report, {report.month}"}[lang])
@@ -305,13 +298,11 @@ def write_summary(report: Report, path: Path, force: bool) -> None:
     """The overview figures as JSON, for other systems."""
     import json
 
-    from kqexcel.io.workbook import atomic_write
-
     figures = overview(report)
     figures["ledgers"] = [{"file": s.file, "status": s.status, "customers": s.customers, "owners": s.owners,
                            "data_problems": s.problems, "error": s.error} for s in report.ledgers]
     text = json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
-    atomic_write(path, force, lambda stream: stream.write(text.encode("utf-8")))
+    write_text(path, text, force)
 
 
 def default_output(month: str) -> Path:

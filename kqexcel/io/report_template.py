@@ -62,7 +62,7 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
                           ("@", "@", "@", "@", "@", "@")),
     "kq_report_issues": ("issues", ISSUE_HEADERS["zh"], ISSUE_HEADERS["en"], ("@", "@", "0", "@", "@", "@", "@")),
 }
-# the tier-move labels of the changes block (the writer's MOVES), zh and en
+# the tier-move labels of the changes block, zh and en (the writer's and the formats')
 MOVE_LABELS = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
 CHARTS = {"kq_report_tiers_chart": "tiers", "kq_report_motivation_chart": "mix", "kq_report_style_chart": "mix"}
 REPORT_NAMES = ("kq_report_title", *BLOCKS, "kq_report_customers", *CHARTS)
@@ -130,9 +130,7 @@ def _block_formats(sheets: dict[str, Any], rules: Rules) -> None:
         "A2:J2", FormulaRule(formula=[f'OR($A2="{p1[0]}",$A2="{p1[1]}")'], fill=shade))
     sheets["warnings"].conditional_formatting.add("I2", FormulaRule(formula=["I2>0"], font=RED))
     sheets["owners"].conditional_formatting.add("H2", FormulaRule(formula=["H2>0"], font=RED))
-    down = " ".join(f'$F2="{label}"' for move in ("down", "gone") for label in MOVE_LABELS[move])
-    up = " ".join(f'$F2="{label}"' for label in MOVE_LABELS["up"])
-    sheets["changes"].conditional_formatting.add(
-        "A2:F2", FormulaRule(formula=[f"OR({down.replace(' ', ',')})"], fill=PatternFill("solid", bgColor="FFC7CE")))
-    sheets["changes"].conditional_formatting.add(
-        "A2:F2", FormulaRule(formula=[f"OR({up.replace(' ', ',')})"], fill=PatternFill("solid", bgColor="C6EFCE")))
+    for moves, colour in ((("down", "gone"), "FFC7CE"), (("up",), "C6EFCE")):
+        tests = ",".join(f'$F2="{label}"' for move in moves for label in MOVE_LABELS[move])
+        sheets["changes"].conditional_formatting.add(
+            "A2:F2", FormulaRule(formula=[f"OR({tests})"], fill=PatternFill("solid", bgColor=colour)))

@@ -28,9 +28,9 @@ def check_file(path: Path, max_unpacked_mb: float = MAX_UNPACKED_MB, max_ratio: 
         raise LedgerError(f"{path}: permission denied (is it open in another program?)") from None
     if size == 0:
         raise LedgerError(f"{path}: the file is empty")
-    if path.suffix.lower() == ".xls" and head.startswith(b"PK"):
-        raise LedgerError(f"{path}: this is an .xlsx workbook with an .xls name; rename it to .xlsx")
     suffix = path.suffix.lower()
+    if suffix == ".xls" and head.startswith(b"PK"):
+        raise LedgerError(f"{path}: this is an .xlsx workbook with an .xls name; rename it to .xlsx")
     if suffix in ZIP_FORMATS:
         if head == OLE_MAGIC:
             if _encrypted_package(path):

@@ -92,9 +92,9 @@ def refuse_existing(paths: Iterable[Path], force: bool) -> None:
                 raise OutputError(f"{path} already exists (use --force to overwrite it)")
 
 
-def write_text(out: Path, text: str, force: bool = True) -> Path:
-    """A text file (UTF-8, newlines as given) written atomically."""
-    atomic_write(out, force, lambda stream: stream.write(text.encode("utf-8")))
+def write_text(out: Path, text: str, force: bool = True, encoding: str = "utf-8") -> Path:
+    """A text file (newlines as given) written atomically."""
+    atomic_write(out, force, lambda stream: stream.write(text.encode(encoding)))
     return out
 
 
@@ -313,12 +313,13 @@ def _extend_ranges(ws: Any, proto_row: int, last_row: int, proto_last_col: int =
     ws.conditional_formatting = new
 
 
-def _relabel_formats(ws: Any, rules: Rules, lang: str) -> None:
+def _relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
     """Conditional formats compare with labels ("P1", "高"): the template holds the default
     labels (either language), so the labels the plan shows in ``lang`` are put in their place."""
-    from kqexcel.rules import load_rules
+    from kqexcel.rules import default_rules
 
-    default = load_rules()
+    default = default_rules()
+
     def quoted(label: object) -> str:  # an Excel text literal
         return '"' + str(label).replace('"', '""') + '"'
 
@@ -328,9 +329,10 @@ def _relabel_formats(ws: Any, rules: Rules, lang: str) -> None:
     if not swaps:
         return
     pattern = re.compile("|".join(re.escape(a) for a in sorted(swaps, key=len, reverse=True)))
-    for cf in ws.conditional_formatting:
-        for rule in cf.rules:
-            rule.formula = [pattern.sub(lambda m: swaps[m.group(0)], f) for f in rule.formula or []]
+    for ws in sheets:
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                rule.formula = [pattern.sub(lambda m: swaps[m.group(0)], f) for f in rule.formula or []]
 
 
 def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME) -> None:
@@ -544,7 +546,7 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
         if _name_target(wb, other)[0] is ws:
             raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
     table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
-    _relabel_formats(ws, rules, plan.lang)
+    _relabel_formats([ws], rules, plan.lang)
     n = len(plan.table)
     if 0 < n <= rules["output"]["notes_max_rows"]:
         for fld in NOTE_FIELDS:

@@ -8,6 +8,7 @@ that names the key. Synonym lists in an overlay are added to the defaults.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import string
 import tomllib
@@ -213,6 +214,12 @@ class Rules:
             for spelling in [entry["zh"], entry["en"], *entry["synonyms"], field]:
                 table.setdefault(norm_key(spelling).replace(" ", ""), field)
         return table
+
+
+@functools.cache
+def default_rules() -> Rules:
+    """The shipped rules, read once: what a company's own labels and headers are compared with."""
+    return load_rules()
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
