@@ -12,7 +12,7 @@ import click
 
 from kqexcel import __version__
 from kqexcel.core.values import DATE_MAX, DATE_MIN
-from kqexcel.errors import KqError
+from kqexcel.errors import KqError, UsageError
 
 MESSAGES = {
     "zh": {
@@ -42,6 +42,10 @@ class KqGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            if ctx.params.get("debug"):
+                raise
+            raise click.UsageError(str(exc)) from None
         except KqError as exc:
             if ctx.params.get("debug"):
                 raise
@@ -135,7 +139,8 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
     from kqexcel.rules import load_rules
 
     msg = MESSAGES[lang]
-    targets = _plan_targets(ledgers, output, fmt, force)
+    targets = _plan_targets(ledgers, output, fmt, force,
+                            [rules_path, template or (None if fmt != "xlsx" else _bundled("plan.xlsx"))])
     rules = load_rules(rules_path)
     dirty = False
     text = io.StringIO()  # json/csv for one -o file: every ledger's rows, written once at the end
@@ -170,11 +175,14 @@ def _output_is_folder(output: Path | None) -> bool:
     return output is not None and output.is_dir()
 
 
-def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool) -> list[Path | None]:
+def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool,
+                  others: list[Path | None]) -> list[Path | None]:
     """Where each ledger's plan goes (None: standard output), checked before anything is read:
     no output may replace an input, two ledgers never share an output, and existing outputs need
     --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
+    ``others`` are the other files the command reads (rules, template).
     json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
+    from kqexcel.io.files import refuse_inputs
     from kqexcel.io.workbook import refuse_existing
 
     suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
@@ -187,14 +195,12 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
         targets = [output or p.with_name(f"{p.stem}_plan.xlsx") for p in ledgers]
     else:
         targets = [output] * len(ledgers)
-    inputs = {p.resolve(): p for p in ledgers}
+    refuse_inputs(targets, [*ledgers, *others, _default_rules_file()])
     seen: dict[Path, Path] = {}
     for ledger, out in zip(ledgers, targets, strict=True):
         if out is None:
             continue
         where = out.resolve()
-        if where in inputs:
-            raise click.UsageError(f"the output {out} would replace the ledger {inputs[where]}; choose another -o")
         if where in seen and (fmt == "xlsx" or _output_is_folder(output)):
             raise click.UsageError(f"{seen[where]} and {ledger} would both be written to {out}; rename one")
         seen[where] = ledger
@@ -279,13 +285,20 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
         write_report,
         write_summary,
     )
+    from kqexcel.io.workbook import refuse_existing
     from kqexcel.report import build_report
     from kqexcel.rules import load_rules
 
     out = output or default_output(month)
-    _check_report_outputs(paths, [out, *([summary_json] if summary_json else [])], previous, force)
+    outs = [out, *([summary_json] if summary_json else [])]
+    reads = [previous, rules_path, template or _bundled("report.xlsx"), _default_rules_file()]
+    from kqexcel.io.files import refuse_inputs
+
+    refuse_inputs(outs, [*(p for p in paths if not p.is_dir()), *reads])  # before anything is read
+    refuse_existing(outs, force)
     rules = load_rules(rules_path)
-    files = find_ledgers(list(paths), skip={p for p in (out, previous, summary_json) if p})
+    files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
+    refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
     if not files:
         raise click.UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
     previous_table = read_previous(previous, rules) if previous else None
@@ -319,23 +332,19 @@ def _distinct_names(ledgers: tuple[Path, ...]) -> list[str]:
     return names
 
 
-def _check_report_outputs(paths: tuple[Path, ...], outs: list[Path], previous: Path | None, force: bool) -> None:
-    """Before a long batch starts: no output replaces a ledger, last month's report or another
-    output, and existing outputs need --force."""
-    from kqexcel.io.workbook import refuse_existing
+def _bundled(name: str) -> Path | None:
+    """The bundled template a command reads when no --template is given (an input too)."""
+    from kqexcel.io.templates import bundled
 
-    given = {p.resolve(): p for p in paths if not p.is_dir()}
-    if previous:
-        given[previous.resolve()] = previous
-    seen: set[Path] = set()
-    for out in outs:
-        where = out.resolve()
-        if where in given:
-            raise click.UsageError(f"the output {out} would replace the input {given[where]}; choose another name")
-        if where in seen:
-            raise click.UsageError(f"the report and the summary would both be written to {out}")
-        seen.add(where)
-    refuse_existing(outs, force)
+    try:
+        return bundled(name)
+    except FileNotFoundError:
+        return None
+
+
+def _default_rules_file() -> Path:
+    """The shipped rules file, which every command reads."""
+    return Path(__file__).resolve().parent / "rules" / "default.toml"
 
 
 def _bar(length: int, label: str, quiet: bool) -> Any:

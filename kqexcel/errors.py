@@ -21,3 +21,8 @@ class OutputError(KqError):
 
 class TemplateError(KqError):
     """A workbook template lacks what the writers need (defined names, sheets)."""
+
+
+class UsageError(KqError):
+    """The command's options contradict each other (e.g. an output that is one of its inputs):
+    the CLI exits 2, as for any usage error, and writes nothing."""

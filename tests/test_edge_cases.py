@@ -138,7 +138,7 @@ def test_json_output_onto_the_ledger_is_refused(runner, sample):
     before = sha256(sample)
     result = runner.invoke(cli, ["plan", str(sample), "--format", "json", "-o", str(sample), "--force"])
     assert result.exit_code == 2
-    assert "would replace the ledger" in result.output
+    assert "would replace the input" in result.output
     assert sha256(sample) == before
 
 

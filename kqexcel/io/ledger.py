@@ -8,6 +8,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from kqexcel.core.ledger import Ledger, find_header, normalise
 from kqexcel.core.values import CellError
@@ -18,7 +19,6 @@ from kqexcel.rules import Rules, load_rules
 
 EXCEL_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 FORMATS = EXCEL_FORMATS | {".csv"}
-MAX_BLANK_STREAK = 10_000  # the fallback reader stops after this many empty rows in a row
 
 Rows = list[list[object]]
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
@@ -36,16 +36,20 @@ def _col_index(letters: bytes) -> int:
     return index - 1
 
 
-def _flagged_cells(path: Path, sheet: str) -> dict[tuple[int, int], CellError]:
-    """Cells of an .xlsx sheet that calamine shows as empty but are not: error values (#N/A,
-    #DIV/0!) and formulas without a cached value. (row, column) are 0-based."""
+def _sheet_xml(path: Path, sheet: str) -> bytes | None:
+    """The XML of an .xlsx sheet part (None: a layout we cannot follow; calamine's view stands)."""
     try:
         part = sheet_part(path, sheet)
         with zipfile.ZipFile(path) as archive:
-            data = archive.read(part)
-    except Exception:  # a layout we cannot follow: calamine's values stand
-        return {}
-    if b't="e"' not in data and b"<f>" not in data and b"<f " not in data:
+            return archive.read(part)
+    except Exception:
+        return None
+
+
+def _flagged_cells(data: bytes | None) -> dict[tuple[int, int], CellError]:
+    """Cells of an .xlsx sheet that calamine shows as empty but are not: error values (#N/A,
+    #DIV/0!) and formulas without a cached value. (row, column) are 0-based."""
+    if data is None or (b't="e"' not in data and b"<f>" not in data and b"<f " not in data):
         return {}
     flagged: dict[tuple[int, int], CellError] = {}
     for match in _CELL.finditer(data):
@@ -62,6 +66,61 @@ def _flagged_cells(path: Path, sheet: str) -> dict[tuple[int, int], CellError]:
     return flagged
 
 
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+_LAST_ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_ANY_REF = re.compile(rb'<(?:row|c)\b[^>]*?\sr="([A-Z]*)(\d+)"')
+
+
+def _greater(number: int) -> bytes:
+    """A regex alternation matching the decimal numbers greater than ``number`` (no leading 0)."""
+    digits = str(number)
+    options = [rf"[1-9]\d{{{len(digits)},}}"]  # more digits
+    for i, d in enumerate(digits):
+        if d != "9":
+            rest = len(digits) - i - 1
+            options.append(f"{digits[:i]}[{int(d) + 1}-9]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "|".join(options).encode()
+
+
+def _letters_after(letters: str) -> bytes:
+    """A regex alternation matching the column letters after ``letters`` (B → C…Z, AA…)."""
+    options = [f"[A-Z]{{{len(letters) + 1},}}"]
+    for i, ch in enumerate(letters):
+        if ch != "Z":
+            rest = len(letters) - i - 1
+            options.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+    return "|".join(options).encode()
+
+
+def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
+    """(rows, columns) from A1 to the last cell of a sheet's XML when they span more than
+    ``max_cells`` cells (or leave Excel's grid), else None. calamine builds the dense grid:
+    one stray cell at XFD1048576 in a 5 kB file would ask it for hundreds of GB.
+
+    Fast for ordinary sheets: the last row element gives the height, then two regex searches
+    look for any reference beyond it, or for a column too wide for that height; only a sheet
+    where one of them hits has all its references read."""
+    tail = _LAST_ROW.search(data, max(data.rfind(b"<row "), 0)) if b"<row" in data else None
+    height = int(tail.group(1)) if tail else 1
+    width_allowed = max(max_cells // max(height, 1), 1)
+    suspect = re.search(rb'(?:<row\b[^>]*?\sr="|\sr="[A-Z]{1,3})(?:' + _greater(height) + rb')"', data)
+    if not suspect and width_allowed < EXCEL_COLUMNS:
+        from kqexcel.core.ledger import column_letter
+
+        wide = rb'<c\b[^>]*?\sr="(?:' + _letters_after(column_letter(width_allowed - 1)) + rb')\d'
+        suspect = re.search(wide, data)
+    if not suspect:
+        return None
+    rows = columns = 1
+    for letters, number in _ANY_REF.findall(data):
+        rows = max(rows, int(number))
+        if letters:
+            columns = max(columns, _col_index(letters) + 1)
+    if rows * columns > max_cells or rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+        return rows, columns
+    return None
+
+
 def _apply_flags(rows: Rows, flagged: dict[tuple[int, int], CellError]) -> Rows:
     for (r, c), marker in flagged.items():
         if r < len(rows):
@@ -75,29 +134,68 @@ def _apply_flags(rows: Rows, flagged: dict[tuple[int, int], CellError]) -> Rows:
 
 def _openpyxl_sheets(path: Path, why: str) -> Iterator[tuple[str, Rows]]:
     """The fallback reader (no python-calamine, or a file calamine cannot parse): .xlsx/.xlsm."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise LedgerError(f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})") from None
+    book = _open_openpyxl(path, why)
     try:
         order = sorted(book.worksheets, key=lambda ws: ws.sheet_state != "visible")
         for ws in order:
-            rows: Rows = []
-            streak = 0
-            for row in ws.iter_rows(values_only=True):
-                values = [_cell(c) for c in row]
-                streak = streak + 1 if all(v is None for v in values) else 0
-                if streak > MAX_BLANK_STREAK:
-                    break
-                rows.append(values)
-            yield ws.title, rows
+            yield ws.title, _sparse_rows(path, book, ws.title)
     finally:
         book.close()
 
 
-def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
+def _open_openpyxl(path: Path, why: str) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise LedgerError(f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})") from None
+
+
+def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
+    """A sheet's rows, cell by cell as its XML holds them (openpyxl's parser): memory follows the
+    cells there are, not the grid they span. Each row is as long as its own last cell; missing
+    rows are empty lists, so row i is still Excel row i + 1."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    ws = book[title]
+    rows: Rows = []
+    try:
+        with ws._get_source() as src:
+            parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
+                                     date_formats=book._date_formats,
+                                     timedelta_formats=book._timedelta_formats)
+            for number, cells in parser.parse():
+                if number > EXCEL_ROWS:
+                    raise LedgerError(_outside(path, title))
+                while len(rows) < number:
+                    rows.append([])
+                row = rows[number - 1]
+                for cell in cells:
+                    column = cell["column"]
+                    if column > EXCEL_COLUMNS:
+                        raise LedgerError(_outside(path, title))
+                    value = cell["value"]
+                    if value is None or value == "":
+                        continue
+                    if cell["data_type"] == "e":
+                        value = CellError(str(value), "error_value")
+                    if len(row) < column:
+                        row.extend([None] * (column - len(row)))
+                    row[column - 1] = value
+    except LedgerError:
+        raise
+    except Exception as exc:
+        raise LedgerError(f"{path}: sheet '{title}' cannot be read ({type(exc).__name__}: {exc})") from None
+    return rows
+
+
+def _outside(path: Path, sheet: str) -> str:
+    return (f"{path}: sheet '{sheet}' has a cell outside Excel's grid (1,048,576 rows × 16,384 "
+            "columns, XFD1048576); Excel cannot open such a sheet either: save it again in Excel or WPS")
+
+
+def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
     try:
         import python_calamine as pc
     except ImportError:  # e.g. Pyodide (xlwings Lite): openpyxl reads .xlsx/.xlsm
@@ -117,12 +215,25 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, Rows]]:
         worksheets = [m for m in book.sheets_metadata if str(m.typ) == "SheetTypeEnum.WorkSheet"]
         worksheets.sort(key=lambda m: str(m.visible) != "SheetVisibleEnum.Visible")  # visible sheets first
         for meta in worksheets:
+            data = _sheet_xml(path, meta.name) if scan else None
+            if data is not None:
+                spread = grid_size(data, max_cells)
+                if spread is not None:  # a stray cell far away: read what is there, not the grid
+                    if spread[0] > EXCEL_ROWS or spread[1] > EXCEL_COLUMNS:
+                        raise LedgerError(_outside(path, meta.name))
+                    del data
+                    other = _open_openpyxl(path, "")
+                    try:
+                        yield meta.name, _sparse_rows(path, other, meta.name)
+                    finally:
+                        other.close()
+                    continue
             try:
                 rows: Rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)  # type: ignore[assignment]
             except Exception as exc:
                 raise LedgerError(f"{path}: sheet '{meta.name}' cannot be read ({exc})") from None
             # '' (calamine's empty cell) is read as empty downstream: no copy of 100,000 rows here
-            yield meta.name, _apply_flags(rows, _flagged_cells(path, meta.name)) if scan else rows
+            yield meta.name, _apply_flags(rows, _flagged_cells(data)) if scan else rows
     finally:
         book.close()
 
@@ -172,7 +283,7 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]
     check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
         return _csv_rows(path, limits["max_rows"])
-    return _calamine_sheets(path)
+    return _calamine_sheets(path, limits["max_sheet_cells"])
 
 
 def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None = None) -> Ledger:

@@ -14,6 +14,7 @@ import pandas as pd
 from kqexcel.core.ledger import Ledger
 from kqexcel.core.plan import display_columns, is_missing
 from kqexcel.errors import KqError, LedgerError
+from kqexcel.io.cells import put, set_value
 from kqexcel.io.ledger import FORMATS, read_ledger
 from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
@@ -24,7 +25,6 @@ from kqexcel.io.workbook import (
     _fill_legend,
     _name_target,
     _relabel_formats,
-    cell_text,
     fill_issues,
     open_template,
     prepare_table,
@@ -46,10 +46,14 @@ from kqexcel.rules import Rules, default_rules, norm_key
 STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
 
 
-def find_ledgers(paths: list[Path], skip: set[Path] | None = None) -> list[Path]:
+def find_ledgers(paths: list[Path], skip: set[Path] | None = None,
+                 reports: set[Path] | None = None) -> list[Path]:
     """Files and folders (searched recursively) → ledger files, sorted; Excel lock files, hidden
-    temporaries and kq's own outputs are skipped."""
+    temporaries and kq's own outputs are skipped. ``reports`` are this run's outputs: found in
+    a folder, one is skipped when it is a report kq wrote (it is replaced), and kept otherwise,
+    so that the caller sees it is a ledger the output would replace."""
     skip = {p.resolve() for p in (skip or set())}
+    replaced = {p.resolve() for p in (reports or set())}
     found: list[Path] = []
     for path in paths:
         if not path.is_dir():  # a file named on the command line is read whatever its name
@@ -62,9 +66,19 @@ def find_ledgers(paths: list[Path], skip: set[Path] | None = None) -> list[Path]
                 continue
             if name.startswith("kq_report") or p.resolve() in skip or _kq_plan(p):
                 continue
+            if p.resolve() in replaced and _kq_report(p):
+                continue
             if p not in found:
                 found.append(p)
     return found
+
+
+def _kq_report(path: Path) -> bool:
+    """A report workbook kq wrote (it has the defined name of the customers block)."""
+    try:
+        return defined_name(path, "kq_report_customers") is not None
+    except Exception:
+        return False
 
 
 def _kq_plan(path: Path) -> bool:
@@ -186,9 +200,7 @@ def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: 
             cell._style = copy(wb._cell_styles[table.styles[j]])
             if is_missing(value):
                 continue
-            cell.value = cell_text(value) if isinstance(value, str) else value
-            if isinstance(value, str):
-                cell.data_type = "s"
+            set_value(cell, value)
     return table
 
 
@@ -219,7 +231,7 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
     li = 0 if lang == "zh" else 1
     retitle(wb, lang, REPORT_SHEETS)
     title_ws, r, c = _name_target(wb, "kq_report_title")
-    title_ws.cell(r, c, {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[lang])
+    put(title_ws, r, c, {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[lang])
     figures = overview(report)
     rows = []
     for key, value in figures.items():
@@ -274,7 +286,7 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
         change_rows: list[list[Any]] = []
         ws, r, c = _name_target(wb, "kq_report_changes")
         note = {"zh": "未提供上月报告（--previous），无法比较层级变动。", "en": "No previous report (--previous): no tier moves to show."}[lang]
-        ws.cell(max(r - 1, 1), c + 7 if r == 1 else c, note)
+        put(ws, max(r - 1, 1), c + 7 if r == 1 else c, note)
     else:
         def tier(code: Any) -> Any:
             return None if is_missing(code) else rules.label("tier", code, lang)

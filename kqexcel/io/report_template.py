@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from kqexcel.io.cells import put
 from kqexcel.io.templates import (
     BORDER,
     HEADER_FILL,
@@ -91,7 +92,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         row, col = anchors[name]
         labels = zh if lang == "zh" else en
         for j, label in enumerate(labels):
-            cell = ws.cell(row, col + j, label)
+            cell = put(ws, row, col + j, label)
             cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             proto = ws.cell(row + 1, col + j)

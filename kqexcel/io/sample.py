@@ -148,16 +148,16 @@ def build_sample_ledger(path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from kqexcel.io.cells import put
     from kqexcel.io.workbook import atomic_write
 
     wb = Workbook()
     ws = wb.active
     ws.title = "客户台账"
-    ws.append(["2026年客户台账（示例数据，纯属虚构）"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(HEADERS)
-    for row in ROWS:
-        ws.append(list(row))
+    put(ws, 1, 1, "2026年客户台账（示例数据，纯属虚构）").font = Font(bold=True, size=14)
+    for r, row in enumerate([HEADERS, *ROWS], start=2):
+        for c, value in enumerate(row, start=1):
+            put(ws, r, c, value)
     for cells in ws.iter_rows(min_row=3):
         for cell in cells:
             if isinstance(cell.value, dt.date):

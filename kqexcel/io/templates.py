@@ -19,6 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from kqexcel.core.plan import IDENTITY, PLAN_FIELDS
+from kqexcel.io.cells import put
 from kqexcel.rules import Rules, load_rules
 
 PLAN_NAME, ISSUES_NAME, LEGEND_NAME = "kq_plan", "kq_issues", "kq_legend"
@@ -59,7 +60,7 @@ def plan_table_block(ws: Any, rules: Rules, lang: str, table_name: str) -> None:
     frozen header and an Excel table. Shared by the plan and the report's customer list."""
     columns = plan_columns()
     for j, fld in enumerate([*columns, "carried"], start=1):
-        head = ws.cell(1, j, "…" if fld == "carried" else rules.field_label(fld, lang))
+        head = put(ws, 1, j, "…" if fld == "carried" else rules.field_label(fld, lang))
         head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         proto = ws.cell(2, j)
@@ -92,7 +93,7 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
 
     issues = wb.create_sheet(SHEET_TITLES["issues"][lang])
     for j, text in enumerate(ISSUE_HEADERS[lang], start=1):
-        cell = issues.cell(1, j, text)
+        cell = put(issues, 1, j, text)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         issues.column_dimensions[get_column_letter(j)].width = (24, 14, 8, 22, 24, 48, 10)[j - 1]
     issues.freeze_panes = "A2"
@@ -180,7 +181,7 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     for j, fld in enumerate(fields, start=1):
         letter = get_column_letter(j)
         spec = rules["fields"][fld]
-        head = ws.cell(1, j, str(spec[lang]))
+        head = put(ws, 1, j, str(spec[lang]))
         head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[letter].width = max(10, min(24, 3 + 2 * len(str(spec[lang]))))
@@ -194,9 +195,9 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         if options:
             list_col += 1
             list_letter = get_column_letter(list_col)
-            lists.cell(1, list_col, str(spec[lang]))
+            put(lists, 1, list_col, str(spec[lang]))
             for i, option in enumerate(options, start=2):
-                lists.cell(i, list_col, option)
+                put(lists, i, list_col, option)
             source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
             _define(wb, f"kq_list_{fld}", lists.title, source)
             dv = DataValidation(type="list", formula1=f"kq_list_{fld}", allow_blank=True,
@@ -228,20 +229,20 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     guide.column_dimensions["B"].width = 40
     guide.column_dimensions["C"].width = 90
     intro = guide_texts.get("intro", {}).get(lang)
-    guide.cell(1, 1, {"zh": "客户台账填写说明", "en": "How to fill in the ledger"}[lang]).font = Font(bold=True, size=14)
+    put(guide, 1, 1, {"zh": "客户台账填写说明", "en": "How to fill in the ledger"}[lang]).font = Font(bold=True, size=14)
     if intro:
-        guide.cell(2, 1, intro)
+        put(guide, 2, 1, intro)
     for j, text in enumerate(GUIDE_HEADERS[lang], start=1):
-        cell = guide.cell(4, j, text)
+        cell = put(guide, 4, j, text)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
     for r, fld in enumerate(fields, start=5):
         spec = rules["fields"][fld]
         options = ledger_options(rules, fld, lang)
         what = " / ".join(options) if options else TYPE_HINTS[lang][spec["type"]]
-        guide.cell(r, 1, str(spec[lang])).font = Font(bold=True)
-        guide.cell(r, 2, what).alignment = Alignment(wrap_text=True, vertical="top")
+        put(guide, r, 1, str(spec[lang])).font = Font(bold=True)
+        put(guide, r, 2, what).alignment = Alignment(wrap_text=True, vertical="top")
         meaning = guide_texts.get(fld, {}).get(lang, "")
-        guide.cell(r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
+        put(guide, r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
     guide.freeze_panes = "A5"
     return wb
 

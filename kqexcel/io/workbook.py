@@ -30,6 +30,7 @@ import pandas as pd
 from kqexcel.core.ledger import Problem
 from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns, is_missing
 from kqexcel.errors import LedgerError, OutputError, TemplateError
+from kqexcel.io.cells import cell_text, put
 from kqexcel.io.package import sheet_part
 from kqexcel.io.safety import check_file
 from kqexcel.io.templates import (
@@ -44,7 +45,6 @@ from kqexcel.io.templates import (
 from kqexcel.rules import Rules
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-MAX_CELL = 32767
 REASONS = {
     "zh": {"not_money": "不是金额", "not_a_number": "不是数字", "not_a_whole_number": "不是非负整数",
            "not_a_ratio": "不是比例（如 0.35、35%）", "ratio_out_of_range": "比例超过 100%",
@@ -208,19 +208,6 @@ def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
 
 # --------------------------------------------------------------------------- the workbook
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def cell_text(text: str) -> str:
-    """Text a cell can hold: characters XML cannot carry dropped (a ledger's stray control
-    characters), cut to Excel's 32,767 characters with an ellipsis."""
-    if len(text) > MAX_CELL:
-        text = text[:MAX_CELL - 1] + "…"
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
-    return text
-
-
 def _esc(text: str) -> str:
     """Text as XML character data: &, <, > escaped; characters XML cannot hold dropped."""
     text = cell_text(text)
@@ -339,16 +326,13 @@ def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_
     """The problems list at the defined name ``name``."""
     ws, row, col = _name_target(wb, name)
     for j, text in enumerate(ISSUE_HEADERS[lang]):
-        ws.cell(row, col + j, text)
+        put(ws, row, col + j, text)
     for i, p in enumerate(problems, start=row + 1):
         values = [p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind]]
         for j, value in enumerate(values):
-            cell = ws.cell(i, col + j)
             if isinstance(value, (dt.date, dt.datetime)):
                 value = value.isoformat()
-            cell.value = value if value is None or isinstance(value, (int, float)) else cell_text(str(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # literal text, even when it starts with "="
+            put(ws, i, col + j, value if value is None or isinstance(value, (int, float)) else str(value))
 
 
 def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None = None) -> None:
@@ -358,24 +342,24 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
     ws, row, col = _name_target(wb, LEGEND_NAME)
     texts = rules.tree.get("texts", {}).get("legend", {})
     title = title or {"zh": "跟进计划说明", "en": "About this plan"}[lang]
-    ws.cell(row, col, title).font = Font(bold=True, size=14)
+    put(ws, row, col, title).font = Font(bold=True, size=14)
     facts = {"zh": f"基准日 {plan.as_of.isoformat()}；规则版本 {rules.version}；来源 {', '.join(f for f, _ in plan.sources)}",
              "en": f"As of {plan.as_of.isoformat()}; rules version {rules.version}; source {', '.join(f for f, _ in plan.sources)}"}
-    ws.cell(row + 1, col, facts[lang])
+    put(ws, row + 1, col, facts[lang])
     intro = texts.get("intro", {}).get(lang)
     r = row + 2
     if intro:
-        ws.cell(r, col, intro).alignment = Alignment(wrap_text=False)
+        put(ws, r, col, intro).alignment = Alignment(wrap_text=False)
         r += 1
     r += 1
     heads = {"zh": ("字段", "代码", "说明"), "en": ("Field", "Code", "Meaning")}[lang]
     for j, head in enumerate(heads):
-        ws.cell(r, col + j, head).font = Font(bold=True)
+        put(ws, r, col + j, head).font = Font(bold=True)
     r += 1
     for key in PLAN_FIELDS:
-        ws.cell(r, col, rules.field_label(key, lang))
-        ws.cell(r, col + 1, key)
-        ws.cell(r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(wrap_text=True, vertical="top")
+        put(ws, r, col, rules.field_label(key, lang))
+        put(ws, r, col + 1, key)
+        put(ws, r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(wrap_text=True, vertical="top")
         r += 1
     r += 1
     code_domains = [("tier", None), ("profit_quadrant", "quadrant"), ("motivation", "motivation"),
@@ -390,11 +374,11 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
                "{p1}": str(rules["priority"]["p1"]), "{p2}": str(rules["priority"]["p2"])}
     for domain, text_domain in code_domains:
         header = rules.field_label("warnings" if domain == "warning" else domain, lang)
-        ws.cell(r, col, header).font = Font(bold=True)
+        put(ws, r, col, header).font = Font(bold=True)
         r += 1
         for code in rules["codes"][domain]:
-            ws.cell(r, col, rules.label(domain, code, lang))
-            ws.cell(r, col + 1, code)
+            put(ws, r, col, rules.label(domain, code, lang))
+            put(ws, r, col + 1, code)
             text: str | None = rules.text(text_domain, code, lang) if text_domain else None
             if domain == "style" and code != "unknown":
                 text = " ".join(x for x in (rules.text("style", code, lang, "approach"),
@@ -403,7 +387,7 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
             for key, number in numbers.items():
                 text = text.replace(key, number) if text else text
             if text:
-                ws.cell(r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(wrap_text=True, vertical="top")
+                put(ws, r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
         r += 1
 
@@ -496,8 +480,7 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
     date_style = next((c.style_id for c in protos if c.is_date), protos[-1].style_id)
     date_styles = [styles[j] if protos[min(j, n_proto - 1)].is_date else date_style for j in range(len(columns))]
     for j, (header, _) in enumerate(columns):
-        cell = ws.cell(head_row, head_col + j, cell_text(str(header)))
-        cell.data_type = "s"
+        cell = put(ws, head_row, head_col + j, str(header))
         if j >= n_proto:
             cell._style = header_style
     for j in range(len(columns), n_proto):

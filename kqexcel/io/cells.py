@@ -1,0 +1,46 @@
+"""The one way text reaches a cell that openpyxl writes: as text, never as a formula.
+
+openpyxl turns any string that starts with ``=`` into a formula. Text from a ledger, the rules,
+a template, a file name or a sheet name goes through :func:`put`, which types the cell as a
+string (written as literal text) and marks it quote-prefixed, so that editing it in Excel keeps
+it text too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MAX_CELL = 32767  # Excel's limit on the characters of a cell
+FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def cell_text(text: str) -> str:
+    """Text a cell can hold: characters XML cannot carry dropped (a ledger's stray control
+    characters), cut to Excel's 32,767 characters with an ellipsis."""
+    if len(text) > MAX_CELL:
+        text = text[:MAX_CELL - 1] + "…"
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    return text
+
+
+def put(ws: Any, row: int, column: int, value: Any = None) -> Any:
+    """Write ``value`` into the cell at (row, column) of an openpyxl sheet and return the cell:
+    text as literal text (whatever it starts with), other values as they are."""
+    cell = ws.cell(row, column)
+    set_value(cell, value)
+    return cell
+
+
+def set_value(cell: Any, value: Any) -> None:
+    """Give an openpyxl cell ``value``; text stays text (see :func:`put`)."""
+    if isinstance(value, str):
+        text = cell_text(value)
+        cell.value = text
+        cell.data_type = "s"  # a leading "=" made it a formula: literal text instead
+        if text.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
