@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,18 +46,23 @@ class KqGroup(click.Group):
         except UsageError as exc:
             if ctx.params.get("debug"):
                 raise
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(_one_line(exc)) from None
         except KqError as exc:
             if ctx.params.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_one_line(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
             raise  # click ends quietly when the reader of our output goes away (kq … | head)
         except Exception as exc:  # an unexpected failure: one line, details with --debug
             if ctx.params.get("debug"):
                 raise
             raise click.ClickException(
-                f"unexpected failure: {type(exc).__name__}: {exc} (run `kq --debug …` for details)") from None
+                f"unexpected failure: {type(exc).__name__}: {_one_line(exc)} (run `kq --debug …` for details)") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line, whatever a library put in its message (openpyxl's span lines)."""
+    return " ".join(str(exc).split())
 
 
 def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -172,7 +178,10 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
 
 def _output_is_folder(output: Path | None) -> bool:
     """-o names an existing folder: one output file per ledger goes in it."""
-    return output is not None and output.is_dir()
+    try:
+        return output is not None and output.is_dir()
+    except OSError:  # a name too long to look up: not a folder (the writer says why)
+        return False
 
 
 def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool,
@@ -182,17 +191,17 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
     --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
     ``others`` are the other files the command reads (rules, template).
     json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
-    from kqexcel.io.files import refuse_inputs
+    from kqexcel.io.files import fit_name, refuse_inputs
     from kqexcel.io.workbook import refuse_existing
 
     suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
     if _output_is_folder(output):
         assert output is not None
-        targets: list[Path | None] = [output / f"{name}_plan{suffix}" for name in _distinct_names(ledgers)]
+        targets: list[Path | None] = [output / fit_name(name, f"_plan{suffix}") for name in _distinct_names(ledgers)]
     elif fmt == "xlsx":
         if len(ledgers) > 1 and output is not None:
             raise click.UsageError("with several ledgers, -o must be an existing folder")
-        targets = [output or p.with_name(f"{p.stem}_plan.xlsx") for p in ledgers]
+        targets = [output or p.with_name(fit_name(p.stem, "_plan.xlsx")) for p in ledgers]
     else:
         targets = [output] * len(ledgers)
     refuse_inputs(targets, [*ledgers, *others, _default_rules_file()])
@@ -622,7 +631,14 @@ def addin_lite(directory: Path, force: bool) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     cli(prog_name="kq")
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (timeout, cron, systemd) ends kq as Ctrl-C does: temporary files are removed,
+    no half-written output is left, and the exit is 1 with one line."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -158,6 +158,31 @@ def encrypted() -> bytes:
     return out.getvalue()
 
 
+def _sheet_edit(extra: str = "", drop: bool = False) -> bytes:
+    """The small workbook with XML added to (or its sheet part removed from) the sheet."""
+
+    def edit(name: str, body: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            return body.replace(b"</sheetData>", extra.encode() + b"</sheetData>")
+        return body
+
+    data = rewrite(workbook_bytes(), edit)
+    if drop:
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for name in src.namelist():
+                if name != "xl/worksheets/sheet1.xml":
+                    dst.writestr(name, src.read(name))
+        data = out.getvalue()
+    return data
+
+
+# one cell far away makes python-calamine build the dense grid (hundreds of GB: a Rust abort)
+FAR_CELL = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+FAR_TEXT = '<row r="4"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'  # the cell's own ref wins
+FAR_ROW = '<row r="99999999"><c><v>1</v></c></row>'  # outside Excel's grid
+FAR_CUSTOMER = '<row r="4"><c r="B900000" t="inlineStr"><is><t>丙公司</t></is></c></row>'
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000
 
@@ -180,6 +205,13 @@ CORPUS: dict[str, tuple[Callable[[], bytes], tuple]] = {
     "text_in_numbers.xlsx": (text_in_numbers, ("plan", 1)),
     "gbk.csv": (lambda: ("客户名称,年销售额,备注\n甲公司,1.2万,=1+1\n乙公司,￥500,@SUM(1)\n").encode("gbk"), ("plan", 0)),
     "binary.csv": (lambda: b"\x00\x01\x02" * 100, ("error", "not a text CSV file")),
+    "far_cell_XFD1048576.xlsx": (lambda: _sheet_edit(FAR_CELL), ("plan", 0)),
+    "far_text_cell.xlsx": (lambda: _sheet_edit(FAR_TEXT), ("plan", 0)),
+    "far_customer_row.xlsx": (lambda: _sheet_edit(FAR_CUSTOMER), ("plan", 1)),
+    "row_99999999.xlsx": (lambda: _sheet_edit(FAR_ROW), ("error", "outside Excel's grid")),
+    "missing_sheet_part.xlsx": (lambda: _sheet_edit(drop=True), ("error", "its data is missing from the file")),
+    "zero_width_names.csv": (lambda: "客户名称,年销售额\n\u200b,100\n\ufeff\u200d,200\n\u200b丙公司\u200b,300\n".encode(),
+                             ("plan", 1)),
 }
 
 

@@ -38,3 +38,23 @@ def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None])
         if key in written and written[key] != out:
             raise UsageError(f"two outputs would be the same file: {written[key]} and {out}")
         written[key] = out
+
+
+NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
+
+
+def fit_name(stem: str, tail: str) -> str:
+    """``stem + tail`` as a file name, the stem shortened (by whole characters) to fit NAME_MAX
+    bytes: a plan beside a ledger whose own name is near the limit."""
+    while stem and len((stem + tail).encode("utf-8")) > NAME_MAX:
+        stem = stem[:-1]
+    return stem + tail
+
+
+def exists(path: Path) -> bool:
+    """Whether ``path`` exists; a path the system cannot even look up (a name too long, a file
+    used as a folder) does not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False

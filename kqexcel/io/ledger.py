@@ -190,6 +190,15 @@ def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
     return rows
 
 
+def _unreadable(path: Path, sheet: str, exc: Exception, part_missing: bool) -> str:
+    """Why a sheet cannot be read, in one line."""
+    text = " ".join(str(exc).split())[:200]
+    if part_missing or text == sheet:  # calamine names only the sheet when its part is missing
+        return (f"{path}: sheet '{sheet}' is listed in the workbook but its data is missing from "
+                "the file (damaged?); open it in Excel or WPS and save it again")
+    return f"{path}: sheet '{sheet}' cannot be read ({text})"
+
+
 def _outside(path: Path, sheet: str) -> str:
     return (f"{path}: sheet '{sheet}' has a cell outside Excel's grid (1,048,576 rows × 16,384 "
             "columns, XFD1048576); Excel cannot open such a sheet either: save it again in Excel or WPS")
@@ -231,7 +240,7 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
             try:
                 rows: Rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)  # type: ignore[assignment]
             except Exception as exc:
-                raise LedgerError(f"{path}: sheet '{meta.name}' cannot be read ({exc})") from None
+                raise LedgerError(_unreadable(path, meta.name, exc, scan and data is None)) from None
             # '' (calamine's empty cell) is read as empty downstream: no copy of 100,000 rows here
             yield meta.name, _apply_flags(rows, _flagged_cells(data)) if scan else rows
     finally:

@@ -3,9 +3,12 @@ write the report workbook."""
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -107,27 +110,85 @@ def _read_one(args: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
 
 def read_all(paths: list[Path], rules: Rules, jobs: int = 1,
              progress: Callable[[int], None] | None = None) -> list[tuple[str, Ledger | str]]:
-    """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text."""
-    work = [(p, rules) for p in paths]
-    results: list[tuple[str, Ledger | str]] = []
+    """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text.
 
-    def collect(items: Iterator[tuple[str, Ledger | str]]) -> None:
-        for item in items:
-            results.append(item)
+    A worker process that dies (out of memory, a crash inside a reader) costs only the ledger
+    it was reading: the ledgers its pool had not finished are read again, each in a process of
+    its own, and the one that kills its process again is listed as failed."""
+    work = [(p, rules) for p in paths]
+    if jobs <= 1 or len(work) <= 1:
+        results = []
+        for item in work:
+            results.append(_read_one(item))
             if progress:
                 progress(1)
+        return results
+    done: dict[int, tuple[str, Ledger | str]] = {}
+    broken: list[int] = []
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals)
+    try:
+        futures = {pool.submit(_read_one, item): i for i, item in enumerate(work)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                done[i] = future.result()
+            except BrokenProcessPool:
+                broken.append(i)
+                continue
+            if progress:
+                progress(1)
+        pool.shutdown()
+        if broken:
+            with ThreadPoolExecutor(max_workers=jobs) as threads:
+                for i, result in zip(sorted(broken), threads.map(_read_alone, [work[i] for i in sorted(broken)]),
+                                     strict=True):
+                    done[i] = result
+                    if progress:
+                        progress(1)
+    except BaseException:  # Ctrl-C, SIGTERM: stop the workers now, not after the queue
+        _stop(pool)
+        raise
+    return [done[i] for i in range(len(work))]
 
-    if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            collect(pool.map(_read_one, work, chunksize=max(1, len(work) // (jobs * 8))))
-    else:
-        collect(map(_read_one, work))
-    return results
+
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (no traceback from each worker), and a
+    terminate signal simply ends the process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+
+
+def _read_alone(item: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
+    """One ledger in a process of its own (after a worker died)."""
+    path = item[0]
+    with ProcessPoolExecutor(max_workers=1, initializer=_worker_signals) as solo:
+        try:
+            return solo.submit(_read_one, item).result()
+        except BrokenProcessPool:
+            return str(path), (f"{path}: reading it ended the reading process (out of memory, or a "
+                               "crash inside the spreadsheet library); the other ledgers were read")
 
 
 def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     """customer_id, name, owner and tier (as codes) from last month's report (its Customers
     sheet), in either language, with this company's headers and tier labels."""
+    try:
+        return _read_previous(path, rules)
+    except KqError:
+        raise
+    except Exception as exc:  # a damaged package: one line that names the file
+        raise LedgerError(f"{path}: cannot read last month's report ({type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())[:200]})") from None
+
+
+def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     import python_calamine as pc
 
     # a report of many customers unpacks large by nature: no total limit, but bombs are refused

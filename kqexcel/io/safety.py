@@ -82,3 +82,27 @@ def _encrypted_package(path: Path) -> bool:
     with path.open("rb") as handle:
         data = handle.read(8_000_000)
     return "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data
+
+
+# parts of a package that reach outside it or run code: a template must not carry them into
+# every plan (openpyxl would keep external links; Excel would then ask to update them)
+ACTIVE_PARTS = (("xl/externalLinks/", "links to other workbooks (Excel: Data → Edit Links → Break Link)"),
+                ("xl/connections.xml", "data connections (Excel: Data → Queries & Connections → Delete)"),
+                ("xl/queryTables/", "query tables (Excel: Data → Queries & Connections → Delete)"),
+                ("xl/vbaProject.bin", "macros (save it as .xlsx)"),
+                ("xl/activeX/", "ActiveX controls (delete them)"),
+                ("xl/embeddings/", "embedded objects (delete them)"))
+
+
+def active_content(path: Path) -> list[str]:
+    """What in the package at ``path`` links outside it or runs code, one reason per kind."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return []
+    found = []
+    for prefix, what in ACTIVE_PARTS:
+        if any(name.startswith(prefix) for name in names):
+            found.append(what)
+    return found

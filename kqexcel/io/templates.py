@@ -333,19 +333,20 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
     from kqexcel.core.ledger import header_field, vocabulary
     from kqexcel.core.values import parse_code, parse_yesno
     from kqexcel.errors import LedgerError
-    from kqexcel.io.safety import check_file
+    from kqexcel.io.safety import active_content, check_file
 
     rules = rules or load_rules()
     try:
         check_file(Path(path), max_unpacked_mb=TEMPLATE_MAX_MB)
     except LedgerError as exc:
         return "unknown", [str(exc).split(": ", 1)[-1]]
+    active = [f"the template holds {what}; remove them and save it again" for what in active_content(Path(path))]
     try:
         wb = load_workbook(path)
     except Exception as exc:
         return "unknown", [f"cannot open the workbook ({type(exc).__name__}: {exc})"]
     names = set(wb.defined_names)
-    problems: list[str] = []
+    problems: list[str] = active
 
     def target(name: str) -> tuple[str, str] | None:
         found = _resolve(wb, name)

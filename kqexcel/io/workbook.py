@@ -31,8 +31,9 @@ from kqexcel.core.ledger import Problem
 from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns, is_missing
 from kqexcel.errors import LedgerError, OutputError, TemplateError
 from kqexcel.io.cells import cell_text, put
+from kqexcel.io.files import NAME_MAX, exists
 from kqexcel.io.package import sheet_part
-from kqexcel.io.safety import check_file
+from kqexcel.io.safety import active_content, check_file
 from kqexcel.io.templates import (
     ISSUE_HEADERS,
     ISSUES_NAME,
@@ -86,10 +87,12 @@ def reason_text(problem: Problem, lang: str) -> str:
 
 def refuse_existing(paths: Iterable[Path], force: bool) -> None:
     """Before writing several files: none of them may exist already unless ``force``."""
-    if not force:
-        for path in paths:
-            if path.exists():
-                raise OutputError(f"{path} already exists (use --force to overwrite it)")
+    for path in paths:
+        if len(path.name.encode("utf-8")) > NAME_MAX:
+            raise OutputError(f"cannot write {path}: the file name is too long "
+                              f"({len(path.name.encode('utf-8'))} bytes, at most {NAME_MAX}); choose a shorter -o")
+        if not force and exists(path):
+            raise OutputError(f"{path} already exists (use --force to overwrite it)")
 
 
 def write_text(out: Path, text: str, force: bool = True, encoding: str = "utf-8") -> Path:
@@ -100,17 +103,20 @@ def write_text(out: Path, text: str, force: bool = True, encoding: str = "utf-8"
 
 def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``out`` through a temporary file in the same folder, then replace it."""
-    if out.exists() and not force:
-        raise OutputError(f"{out} already exists (use --force to overwrite it)")
-    if out.exists() and out.is_dir():
+    refuse_existing([out], force)
+    if exists(out) and out.is_dir():
         raise OutputError(f"{out} is a folder")
     folder = out.parent if str(out.parent) else Path(".")
-    try:
-        handle, tmp = tempfile.mkstemp(prefix=f".~{out.stem}-", suffix=out.suffix, dir=folder)
+    try:  # a short temporary name: an output whose own name is near the limit still works
+        handle, tmp = tempfile.mkstemp(prefix=".~kq-", suffix=out.suffix[:16], dir=folder)
     except FileNotFoundError:
         raise OutputError(f"cannot write {out}: folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise OutputError(f"cannot write {out}: {_not_folder(folder)} is a file, not a folder") from None
     except PermissionError:
         raise OutputError(f"cannot write {out}: no permission to write in {folder}") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
@@ -125,6 +131,14 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -
     except BaseException:
         _remove(tmp)
         raise
+
+
+def _not_folder(folder: Path) -> Path:
+    """The part of ``folder`` that is a file (``-o ledger.xlsx/plan.xlsx``)."""
+    for part in [folder, *folder.parents]:
+        if part.is_file():
+            return part
+    return folder
 
 
 def _read_umask() -> int:
@@ -414,6 +428,10 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
             check_file(path, max_unpacked_mb=TEMPLATE_MAX_MB)
         except LedgerError as exc:
             raise TemplateError(str(exc).replace("the workbook", "the template")) from None
+        active = active_content(path)
+        if active:
+            raise TemplateError(f"{path}: refused: the template holds {'; '.join(active)}; "
+                                "remove them and save it again (kq template check lists them)")
     try:
         wb = load_workbook(path)
     except FileNotFoundError:
@@ -510,8 +528,18 @@ def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
     parts = {sheet_part(staged, t.title): t for t in tables}
 
     def write(stream: IO[bytes]) -> None:
-        _splice(staged, stream, {part: (t.head_row, t.dimension, t.rows_xml(progress))
-                                 for part, t in parts.items()})
+        def splice(zip64: bool | None) -> None:
+            _splice(staged, stream, {part: (t.head_row, t.dimension, t.rows_xml(progress), t.n)
+                                     for part, t in parts.items()}, zip64)
+
+        try:
+            splice(None)
+        except RuntimeError as exc:  # past 2 GiB after all (rows far longer than the first ones)
+            if "zip64" not in str(exc).lower():
+                raise
+            stream.seek(0)
+            stream.truncate()
+            splice(True)
 
     atomic_write(out, force, write)
     return out
@@ -547,41 +575,62 @@ _ROW = re.compile(r'<row [^>]*?r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 
 def _ahead(chunks: Iterable[str], depth: int = 4) -> Iterator[bytes]:
     """Encode the XML chunks in a thread while the caller compresses the previous ones (zlib
-    releases the GIL, so the two run side by side on two cores)."""
+    releases the GIL, so the two run side by side on two cores). When the caller stops early
+    (an error, Ctrl-C), the producer is told to stop and is not left blocked on a full queue."""
     import queue
     import threading
 
     pipe: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                pipe.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for chunk in chunks:
-                pipe.put(("data", chunk.encode("utf-8", "replace")))
-            pipe.put(("end", None))
+                if not hand(("data", chunk.encode("utf-8", "replace"))):
+                    return
+            hand(("end", None))
         except BaseException as exc:  # handed to the consumer, raised there
-            pipe.put(("error", exc))
+            hand(("error", exc))
 
     worker = threading.Thread(target=produce, daemon=True)
     worker.start()
-    while True:
-        kind, item = pipe.get()
-        if kind == "data":
-            yield item
-        elif kind == "error":
-            raise item
-        else:
-            break
-    worker.join()
+    try:
+        while True:
+            kind, item = pipe.get()
+            if kind == "data":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                break
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
-def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, str, Iterable[str]]]) -> None:
-    """Copy the package, replacing the data rows (below each head row) of the sheet parts."""
+ZIP64_FROM = 1 << 30  # a sheet part expected past 1 GiB is written with ZIP64 (needed past 2 GiB)
+
+
+def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, str, Iterable[str], int]],
+            zip64: bool | None = None) -> None:
+    """Copy the package, replacing the data rows (below each head row) of the sheet parts.
+    ZIP64 only where a part needs it (``zip64`` None: judged from the first block of rows),
+    since Excel refuses ZIP64 records in a small package."""
     with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             if info.filename not in parts:
                 dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            head_row, dimension, rows = parts[info.filename]
+            head_row, dimension, rows, n_rows = parts[info.filename]
             xml = src.read(info.filename).decode("utf-8")
             start = xml.find("<sheetData")
             if xml.startswith("<sheetData/>", start):
@@ -594,11 +643,17 @@ def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, 
             head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', head)
             target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             target.compress_type = zipfile.ZIP_DEFLATED
-            with dst.open(target, "w") as out:
+            chunks = _ahead(rows)
+            first = next(chunks, b"")
+            big = zip64  # None: judged by the first block, which holds up to 2,000 rows
+            if big is None:
+                big = len(first) * max(n_rows, 1) / max(min(n_rows, 2000), 1) > ZIP64_FROM
+            with dst.open(target, "w", force_zip64=big) as out:
                 out.write(head.encode("utf-8"))
                 out.write(b"<sheetData>")
                 out.write(kept.encode("utf-8"))
-                for chunk in _ahead(rows):
+                out.write(first)
+                for chunk in chunks:
                     out.write(chunk)
                 out.write(b"</sheetData>")
                 out.write(tail.encode("utf-8"))
