@@ -204,7 +204,7 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
         targets = [output or p.with_name(fit_name(p.stem, "_plan.xlsx")) for p in ledgers]
     else:
         targets = [output] * len(ledgers)
-    refuse_inputs(targets, [*ledgers, *others, _default_rules_file()])
+    refuse_inputs(list(dict.fromkeys(targets)), [*ledgers, *others, _default_rules_file()])
     seen: dict[Path, Path] = {}
     for ledger, out in zip(ledgers, targets, strict=True):
         if out is None:

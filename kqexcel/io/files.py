@@ -35,7 +35,7 @@ def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None])
         if key in read:
             raise UsageError(f"the output {out} would replace the input {read[key]}, which this "
                              "command reads; choose another output name (--force does not change this)")
-        if key in written and written[key] != out:
+        if key in written:
             raise UsageError(f"two outputs would be the same file: {written[key]} and {out}")
         written[key] = out
 

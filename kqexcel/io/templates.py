@@ -8,6 +8,7 @@ problems list) and ``kq_legend`` (where the legend starts).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -342,7 +343,7 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
         return "unknown", [str(exc).split(": ", 1)[-1]]
     active = [f"the template holds {what}; remove them and save it again" for what in active_content(Path(path))]
     try:
-        wb = load_workbook(path)
+        wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a damaged file is not left open
     except Exception as exc:
         return "unknown", [f"cannot open the workbook ({type(exc).__name__}: {exc})"]
     names = set(wb.defined_names)

@@ -2,21 +2,24 @@
 
 The package ships ``default.toml``; a manager's file overlays it key by key. Validation takes
 the shape of the defaults as the schema: an unknown key or a value of the wrong type is an error
-that names the key. Synonym lists in an overlay are added to the defaults.
+that names the key. Every number has an allowed range (``RANGES``) and every text a length limit
+(``TEXT_LIMITS``). Synonym lists in an overlay are added to the defaults.
 """
 
 from __future__ import annotations
 
-import copy
+import datetime as dt
 import functools
+import math
 import re
 import string
 import tomllib
 import unicodedata
+from collections.abc import Iterator
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kqexcel.errors import RulesError
 
@@ -30,6 +33,138 @@ def norm_key(value: object) -> str:
     return _SEP.sub(" ", text)
 
 
+class Range(NamedTuple):
+    """The values a number in the rules may take: ``low`` to ``high``; ``low`` itself only
+    when ``low_allowed``."""
+
+    low: float
+    high: float
+    low_allowed: bool = True
+
+
+DAYS = Range(0, 3650)  # up to ten years; 0 is "the same day"
+INTERVAL = Range(1, 3650)  # a base interval or divisor, where 0 makes no sense
+POINTS = Range(0, 1000)  # priority and motivation points
+SHARE = Range(0, 1, low_allowed=False)  # a share of 0 would leave its group empty
+SIZE_MB = Range(0, 1_000_000, low_allowed=False)  # up to a terabyte
+EXCEL_ROWS = 1_048_575  # under a header row
+EXCEL_COLUMNS = 16_384
+
+# The allowed range of every number in the rules, by key; `*` stands for any one key. A number
+# in default.toml without an entry here fails tests/test_hostile_rules.py.
+RANGES: dict[str, Range] = {
+    "reader.header_scan_rows": Range(1, 1000),
+    "reader.header_min_matches": Range(1, 100),
+    "safety.max_unpacked_mb": SIZE_MB,
+    "safety.max_compression_ratio": Range(1, 100_000),
+    "safety.max_rows": Range(1, EXCEL_ROWS),
+    "safety.max_csv_mb": SIZE_MB,
+    "safety.max_columns": Range(1, EXCEL_COLUMNS),
+    # below it a sheet is only read cell by cell (slower); above, a dense read may not fit in memory
+    "safety.max_sheet_cells": Range(1000, (EXCEL_ROWS + 1) * EXCEL_COLUMNS),
+    "tier.a_share": SHARE,
+    "tier.b_share": SHARE,
+    "profit.marginal_ratio": SHARE,
+    "profit.top_share": SHARE,
+    "style.decides_after.*": Range(0, 100),  # contacts
+    "motivation.ecommerce_staff_profit_min": Range(0, 10_000),  # people
+    "motivation.points.*": POINTS,
+    "renewal.floor_factor": Range(0, 10),
+    "renewal.satisfaction_factor": Range(0, 10),
+    "cadence.tier_days.*": INTERVAL,
+    "cadence.intent_days.*": DAYS,
+    "cadence.declined_prospect_days": INTERVAL,
+    "cadence.high_risk_days": DAYS,
+    "cadence.lapsed_days": DAYS,
+    "cadence.regressing_days": DAYS,
+    "cadence.complaint_days": DAYS,
+    "warnings.contract_ending_days": DAYS,
+    "warnings.contract_ending_contact_days": DAYS,
+    "priority.tier.*": POINTS,
+    "priority.risk.*": POINTS,
+    "priority.intent.*": POINTS,
+    "priority.overdue_cap_days": DAYS,
+    "priority.overdue_days_per_point": INTERVAL,
+    "priority.open_complaint": POINTS,
+    "priority.promise_overdue": POINTS,
+    "priority.regressing": POINTS,
+    "priority.lapsed": POINTS,
+    "priority.max_score": POINTS,
+    "priority.p1": POINTS,
+    "priority.p2": POINTS,
+    "output.notes_max_rows": Range(0, EXCEL_ROWS),
+}
+
+# The longest text a key may hold, by its first part (labels and list items are short; every
+# rationale row repeats its templates, so a long template multiplies into every plan row).
+TEXT_LIMITS: dict[str, int] = {"codes": 100, "fields": 100, "output_fields": 100, "rationale": 1000}
+MAX_TEXT = 10_000  # any other text (the longest default is about 400 characters)
+MAX_LIST_ITEM = 100  # a synonym or reader word
+MAX_PLACEHOLDERS = 20  # in one rationale template (the defaults use at most 8)
+MAX_RULES_MB = 10  # a company's rules file is a few kB; the defaults are about 200 kB
+
+
+def bounds(key: str) -> Range | None:
+    """The allowed range of the number at ``key`` (None: not a number of the rules)."""
+    parts = key.split(".")
+    for pattern, allowed in RANGES.items():
+        wanted = pattern.split(".")
+        if len(wanted) == len(parts) and all(w in ("*", p) for w, p in zip(wanted, parts, strict=True)):
+            return allowed
+    return None
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: short, on one line."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        try:
+            return f"{float(value):.4g}"
+        except OverflowError:  # TOML integers have at most 4300 digits in Python
+            return f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, (dt.date, dt.time)):  # TOML dates and times
+        return f"a date or time ({value.isoformat()})"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "…" + text[-1]
+
+
+def _out_of_range(key: str, value: object, allowed: Range | None) -> str:
+    if allowed is None:  # a number RANGES does not list (a test keeps that from happening)
+        return f"'{key}' must be a finite number of at least 0, not {_shown(value)}"
+    span = f"between {_number(allowed.low)} and {_number(allowed.high)}"
+    if not allowed.low_allowed:
+        span += f" (more than {_number(allowed.low)})"
+    if allowed.low == 0 and allowed.low_allowed and isinstance(value, (int, float)) and value < 0:
+        return f"'{key}' must not be negative ({span}), not {_shown(value)}"
+    return f"'{key}' must be {span}, not {_shown(value)}"
+
+
+def _in_range(value: float, allowed: Range) -> bool:
+    above = value >= allowed.low if allowed.low_allowed else value > allowed.low
+    return above and value <= allowed.high  # NaN is neither
+
+
+def _key_shown(key: str) -> str:
+    return key if len(key) <= 80 else key[:70] + "…"
+
+
+_BREAKS = {"Cc", "Zl", "Zp"}  # control characters, line and paragraph separators
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """A message on one line: control characters escaped, cut at ``limit`` characters."""
+    if any(unicodedata.category(c) in _BREAKS for c in text):
+        text = "".join(repr(c)[1:-1] if unicodedata.category(c) in _BREAKS else c for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _default_tree() -> dict[str, Any]:
     text = resources.files("kqexcel.rules").joinpath("default.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
@@ -41,9 +176,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
         where = f"{path}.{key}" if path else key
         if key not in base:
             if _open_table(path):
+                _check_new_entry(where, value, base)
                 base[key] = value
                 continue
-            raise RulesError(f"unknown key '{where}' in the rules file")
+            raise RulesError(f"unknown key '{_key_shown(where)}' in the rules file")
         current = base[key]
         if isinstance(current, dict):
             if not isinstance(value, dict):
@@ -57,21 +193,62 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
             else:
                 base[key] = value
         elif isinstance(current, bool) or isinstance(value, bool):
-            raise RulesError(f"'{where}' has a bad value {value!r}")
+            raise RulesError(f"'{where}' has a bad value {_shown(value)}")
         elif isinstance(current, (int, float)):
-            if not isinstance(value, (int, float)):
-                raise RulesError(f"'{where}' must be a number, not {value!r}")
-            if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float) and not value.is_integer():
-                raise RulesError(f"'{where}' must be a whole number, not {value!r}")
-            base[key] = type(current)(value)
+            base[key] = _merged_number(where, current, value)
         elif isinstance(current, str):
             if not isinstance(value, str):
-                raise RulesError(f"'{where}' must be a text, not {value!r}")
+                raise RulesError(f"'{where}' must be a text, not {_shown(value)}")
             if where.startswith("rationale."):  # the templates filled in with str.format
                 _check_placeholders(where, current, value)
+            if key == "type" and path.startswith("fields.") and value != current:
+                raise RulesError(f"'{where}' cannot be changed (kq reads this column as {current})")
             base[key] = value
         else:  # pragma: no cover - the defaults hold no other types
             base[key] = value
+
+
+def _merged_number(where: str, current: float, value: object) -> float:
+    """A manager's number for a number of the defaults, of the defaults' type."""
+    if not isinstance(value, (int, float)):
+        raise RulesError(f"'{where}' must be a number, not {_shown(value)}")
+    if isinstance(value, float) and not math.isfinite(value):  # TOML has nan and inf
+        raise RulesError(_out_of_range(where, value, bounds(where)))
+    if isinstance(current, int) and isinstance(value, float) and not value.is_integer():
+        raise RulesError(f"'{where}' must be a whole number, not {value!r}")
+    try:
+        return type(current)(value)
+    except OverflowError:  # an integer of hundreds of digits where a float is wanted
+        raise RulesError(_out_of_range(where, value, bounds(where))) from None
+
+
+def _text_depth(node: Any, limit: int = 3) -> int | None:
+    """How many tables deep the texts of ``node`` sit (0: a text; None: not only texts)."""
+    if isinstance(node, str):
+        return 0
+    if not isinstance(node, dict) or limit == 0:
+        return None
+    depths = {_text_depth(v, limit - 1) for v in node.values()}
+    if not depths:
+        return 1
+    if len(depths) > 1:
+        return None
+    (only,) = depths
+    return None if only is None else only + 1
+
+
+def _check_new_entry(where: str, value: Any, siblings: dict[str, Any]) -> None:
+    """An entry a manager adds to an open table has the shape of the entries already there."""
+    first = next(iter(siblings), None)
+    expected = _text_depth(siblings[first]) if first is not None else None
+    depth = _text_depth(value)
+    if depth is not None and (expected is None or depth == expected):
+        return
+    if expected == 0 or first is None:
+        what = "a text"
+    else:
+        what = f"a table of texts like '{where.rsplit('.', 1)[0]}.{_key_shown(first)}'"
+    raise RulesError(f"'{_key_shown(where)}' must be {what}, not {_shown(value)}")
 
 
 def _placeholders(where: str, text: str) -> set[str]:
@@ -80,6 +257,8 @@ def _placeholders(where: str, text: str) -> set[str]:
     except ValueError:
         raise RulesError(f"'{where}' has an unmatched {{ or }} (write {{{{ and }}}} for a literal brace)") from None
     names = set()
+    if sum(name is not None for _, name, _, _ in parsed) > MAX_PLACEHOLDERS:
+        raise RulesError(f"'{where}' uses more than {MAX_PLACEHOLDERS} placeholders")
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
@@ -109,7 +288,24 @@ def _open_table(path: str) -> bool:
 
 
 def _check(tree: dict[str, Any]) -> None:
-    """Checks across keys that the shape alone cannot express."""
+    """Every number in its range, every text within its length, and the checks across keys that
+    the shape alone cannot express."""
+    for key, value in _leaves(tree, ""):
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)):
+            allowed = bounds(key)
+            if not _in_range(value, allowed or Range(0, math.inf)):  # an unlisted number: finite, ≥ 0
+                raise RulesError(_out_of_range(key, value, allowed))
+        elif isinstance(value, str):
+            limit = TEXT_LIMITS.get(key.split(".", 1)[0], MAX_TEXT)
+            if len(value) > limit:
+                raise RulesError(f"'{key}' must be at most {limit:,} characters long, not {len(value):,}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str) and len(item) > MAX_LIST_ITEM:
+                    raise RulesError(f"'{key}' item {i + 1} must be at most {MAX_LIST_ITEM} characters "
+                                     f"long, not {len(item):,}")
 
     def number(path: str) -> float:
         node: Any = tree
@@ -117,32 +313,24 @@ def _check(tree: dict[str, Any]) -> None:
             node = node[part]
         return float(node)
 
-    for key in ("tier.a_share", "tier.b_share", "profit.marginal_ratio", "profit.top_share"):
-        if not 0 < number(key) <= 1:
-            raise RulesError(f"'{key}' must be between 0 and 1, not {number(key)}")
     if number("tier.a_share") > number("tier.b_share"):
         raise RulesError("'tier.a_share' must not be larger than 'tier.b_share'")
     if tree["tier"]["value"] not in ("revenue", "profit", "expected_value"):
         raise RulesError(
-            f"'tier.value' must be revenue, profit or expected_value, not {tree['tier']['value']!r}"
+            f"'tier.value' must be revenue, profit or expected_value, not {_shown(tree['tier']['value'])}"
         )
     if number("priority.p1") < number("priority.p2"):
         raise RulesError("'priority.p1' must not be smaller than 'priority.p2'")
-    for section in ("cadence", "style.decides_after", "priority", "warnings", "renewal", "motivation",
-                    "reader", "output", "safety"):
-        node: Any = tree
-        for part in section.split("."):
-            node = node[part]
-        for key, value in _leaves(node, section):
-            if isinstance(value, (int, float)) and value < 0:
-                raise RulesError(f"'{key}' must not be negative, not {value}")
-    if number("priority.overdue_days_per_point") <= 0:
-        raise RulesError("'priority.overdue_days_per_point' must be larger than 0")
     for domain, codes in tree["codes"].items():
         for code, entry in codes.items():
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
                     raise RulesError(f"'codes.{domain}.{code}.{lang}' must not be empty")
+    for section in ("fields", "output_fields"):  # an empty header would match an empty cell
+        for name, entry in tree[section].items():
+            for lang in LANGS:
+                if not str(entry.get(lang, "")).strip():
+                    raise RulesError(f"'{section}.{name}.{lang}' must not be empty")
     texts = tree.get("texts", {})
     for lang in LANGS:
         promise = texts.get("objective", {}).get("keep_promise", {}).get(lang)
@@ -150,10 +338,11 @@ def _check(tree: dict[str, Any]) -> None:
             raise RulesError(f"'texts.objective.keep_promise.{lang}' must contain {{promise}}")
 
 
-def _leaves(node: Any, path: str):  # type: ignore[no-untyped-def]
+def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every value that is not a table, with its dotted key."""
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _leaves(value, f"{path}.{key}")
+            yield from _leaves(value, f"{path}.{key}" if path else key)
     else:
         yield path, node
 
@@ -225,27 +414,66 @@ def default_rules() -> Rules:
 def load_rules(path: str | Path | None = None) -> Rules:
     """The default rules, overlaid with the manager's file at ``path`` when given."""
     tree = _default_tree()
-    source = "default"
-    if path is not None:
-        path = Path(path)
-        try:
-            over = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise RulesError(f"rules file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RulesError(f"cannot read rules file {path}: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"{path}: not valid TOML ({exc})") from None
-        tree = copy.deepcopy(tree)
-        try:
-            _merge(tree, over, "")
-            _check(tree)
-        except RulesError as exc:
-            raise RulesError(f"{path}: {exc}") from None
-        source = str(path)
-    else:
+    if path is None:
         _check(tree)
-    return Rules(tree, source)
+        return Rules(tree, "default")
+    path = Path(path)
+    try:
+        over = _parse(_read_text(path))
+        _merge(tree, over, "")
+        _check(tree)
+    except RulesError as exc:
+        raise RulesError(_one_line(f"{path}: {exc}", len(str(path)) + 400)) from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise RulesError(_one_line(f"{path}: not a usable rules file (nested too deeply)")) from None
+    except Exception as exc:  # a manager's file must never end in a traceback without its name
+        detail = f"{type(exc).__name__}: {exc}"
+        raise RulesError(_one_line(f"{path}: not a usable rules file ({detail})")) from exc
+    return Rules(tree, str(path))
+
+
+def _read_text(path: Path) -> str:
+    """The text of a rules file: a file (not a folder) of at most MAX_RULES_MB, in UTF-8."""
+    limit = MAX_RULES_MB * 1_000_000
+    try:
+        if path.is_dir():
+            raise RulesError("is a folder, not a rules file")
+        size = path.stat().st_size
+        if size > limit:
+            raise RulesError(f"is {size / 1_000_000:,.1f} MB, too large for a rules file "
+                             f"(at most {MAX_RULES_MB} MB)")
+        with path.open("rb") as file:
+            data = file.read(limit + 1)  # a device or a pipe reports no size (/dev/zero)
+    except FileNotFoundError:
+        raise RulesError("rules file not found") from None
+    except OSError as exc:
+        raise RulesError(f"cannot read the rules file ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise RulesError(f"is larger than {MAX_RULES_MB} MB, too large for a rules file")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(data):
+        raise RulesError("is saved as UTF-16; save it as UTF-8 (TOML files are UTF-8)")
+    if b"\x00" in data:
+        raise RulesError("is not a text file (it holds NUL bytes); a rules file is TOML text in UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start:,}); "
+                         "save it as UTF-8 (GBK and other encodings are not read)") from None
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Every other byte NUL at the start: ASCII saved as UTF-16 (some editors' "Unicode")."""
+    head = data[:64]
+    return len(head) >= 4 and (not any(head[0::2]) or not any(head[1::2]))
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"not valid TOML ({exc})") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise RulesError(f"not valid TOML ({str(exc).split(';')[0]})") from None
 
 
 def _toml_value(value: Any) -> str:
