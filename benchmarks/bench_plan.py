@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=1, help="runs of the naive baseline (it is slow)")
     parser.add_argument("--no-baselines", action="store_true", help="time kq only")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-stages", action="store_true",
+                        help="whole processes only: no in-process stages, no KQ_PLAN (e.g. --sizes 1048575)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--report", type=int, nargs=2, metavar=("LEDGERS", "ROWS"), default=None,
                         help="also time `kq report --jobs 2` on LEDGERS ledgers of ROWS customers (e.g. 300 300)")
@@ -167,7 +169,8 @@ def main() -> None:
         out = OUT / f"plan_{size}.xlsx"
         median, peak, walls = timed([*kq, "plan", str(ledger), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"],
                                     options.runs)
-        stage = stages(ledger, out)
+        stage = {"read": 0.0, "classify": float("nan"), "texts": 0.0, "write": 0.0} if options.no_stages \
+            else stages(ledger, out)
         row = {"case": f"kq plan {size:,} rows", "rows": size, "wall_s": median, "rows_per_s": size / median,
                "peak_mb": peak, "runs_s": walls, **{f"{k}_s": v for k, v in stage.items()},
                "classify_rows_per_s": size / stage["classify"]}
@@ -202,7 +205,7 @@ def main() -> None:
                         "rows_per_s": count * rows / median, "peak_mb": max(r for _, r in runs) / 2**20,
                         "runs_s": walls})
     for size in options.sizes:
-        if size < 10_000:
+        if size < 10_000 or options.no_stages:
             continue
         code = f"""
 import time, statistics, python_calamine as pc

@@ -24,7 +24,11 @@ _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
 )
 HEADER_UNITS = {**V.UNITS, "rmb": 1.0, "cny": 1.0}  # the units a value may carry, and currency codes
+_REPEAT = re.compile("′+$|′\\d+$")  # the mark repeat_name gives a carried-through column
 CARRIED = "carried:"  # prefix of carried-through columns in Ledger.table (see carried_key)
+EXCEL_COLUMNS = 16_384  # columns of an Excel row (A–XFD)
+PLAN_ROOM = 64  # columns kept free for the plan's own (about 31) beside the carried-through ones
+HEADER_MAX = 256  # a header cell longer than this names no field (headers are a few words)
 FIELD_DTYPES = {"text": object, "code": object, "yesno": object, "numbers": object,
                 "money": float, "ratio": float, "number": float, "integer": float,
                 "date": "datetime64[ns]"}
@@ -43,6 +47,14 @@ class Problem:
     reason: str
     kind: str = "problem"  # "problem" | "gap"
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """The last cell of a row the reader cut short (a CSV row wider than any sheet): ``count``
+    more columns, up to the last filled one, followed in the file."""
+
+    count: int
 
 
 @dataclass
@@ -103,11 +115,20 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_cap(rules: Rules) -> int:
+    """How many columns of a sheet are read: the rules' limit, and room for the plan's own
+    columns within an Excel row."""
+    return max(1, min(int(rules["safety"]["max_columns"]), EXCEL_COLUMNS - PLAN_ROOM))
+
+
 def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
     """The field a header cell names (or None), with its unit multiplier and percent flag."""
-    if cell is None:
+    if cell is None or isinstance(cell, LeftOut):
         return None, 1.0, False
-    text = unicodedata.normalize("NFKC", str(cell)).strip().casefold().rstrip("*:：").strip()
+    text = str(cell)
+    if len(text) > HEADER_MAX and len(text := text.strip()) > HEADER_MAX:
+        return None, 1.0, False  # a note of 32,767 characters is not normalised to find out
+    text = unicodedata.normalize("NFKC", text).strip().casefold().rstrip("*:：").strip()
     if not text:
         return None, 1.0, False
     scale, percent = 1.0, False
@@ -132,12 +153,13 @@ def _row_empty(row: Sequence[object]) -> bool:
 def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
     """Index of the header row: the best-matching of the first N non-empty rows (≥ min matches)."""
     reader = rules["reader"]
+    cap = column_cap(rules)
     best, best_count, seen = None, 0, 0
     for index, row in enumerate(rows):
         if _row_empty(row):
             continue
         seen += 1
-        fields = {header_field(c, rules)[0] for c in row} - {None}
+        fields = {header_field(c, rules)[0] for c in row[:cap]} - {None}
         if len(fields) > best_count:
             best, best_count = index, len(fields)
         if seen >= reader["header_scan_rows"]:
@@ -179,7 +201,14 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     """Type the customer rows under ``rows[header_index]``. ``row_offset`` is the Excel row
     number of ``rows[0]``."""
     vocab = vocabulary(rules)
-    header = list(rows[header_index])
+    cap = column_cap(rules)
+    header = list(rows[header_index][:cap])
+    problems: list[Problem] = []
+    dropped = _dropped_columns(rows[header_index], cap)
+    if dropped:
+        first, last = column_letter(cap), column_letter(cap + dropped - 1)
+        problems.append(Problem(file, sheet, row_offset + header_index, f"{first}–{last}", None,
+                                "too_many_columns", detail=f"{dropped:,}"))
     columns: list[Column] = []
     used: set[str] = set()
     for index, cell in enumerate(header):
@@ -192,7 +221,6 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         if fld or name:
             columns.append(Column(index, name or column_letter(index), fld, scale, percent))
     width = max((c.index for c in columns), default=-1) + 1
-    problems: list[Problem] = []
     mapped = {c.field: c for c in columns if c.field}
     name_col = mapped.get("name")
     id_col = mapped.get("customer_id")
@@ -259,11 +287,17 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         else:
             data[fld] = pd.Series(parsed, dtype=dtype)
     carried: list[str] = []
+    taken: set[str] = set()
+    primes: dict[str, int] = {}  # header → primes its next repeat starts from
     for column in columns:
         if column.field is None:
             name = column.header
-            while name in carried:
-                name += "′"
+            if name in taken:
+                count = primes.get(name, 1)
+                while (name := repeat_name(column.header, count, "′")) in taken:
+                    count += 1
+                primes[column.header] = count + 1
+            taken.add(name)
             carried.append(name)
             values = by_column[column.index] if body else ()
             data[carried_key(name)] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
@@ -292,6 +326,28 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     table = table[keep].reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
+
+
+def _dropped_columns(header: Sequence[object], cap: int) -> int:
+    """How many columns from ``cap`` on, up to the last filled header cell, are left out."""
+    if header and isinstance(header[-1], LeftOut):  # filled cells beyond the last one kept
+        return len(header) - 1 + header[-1].count - cap
+    for index in range(len(header) - 1, cap - 1, -1):
+        cell = header[index]
+        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            return index - cap + 1
+    return 0
+
+
+def repeat_name(base: str, count: int, mark: str) -> str:
+    """``base`` marked as its ``count``-th repeat: c′ c′′ c′′′ c′4 c′5 … (a sheet of 16,000 equal
+    headers does not make names of 16,000 marks)."""
+    return base + (mark * count if count <= 3 else f"{mark}{count}")
+
+
+def carried_header(name: str) -> str:
+    """The header a carried-through column was read under (its repeat mark taken off)."""
+    return _REPEAT.sub("", name)
 
 
 def carried_key(name: str) -> str:

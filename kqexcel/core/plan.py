@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core import classify as C
-from kqexcel.core.ledger import Ledger, Problem, carried_key
+from kqexcel.core.ledger import (
+    EXCEL_COLUMNS,
+    Ledger,
+    Problem,
+    carried_header,
+    carried_key,
+    repeat_name,
+)
 from kqexcel.rules import Rules
 
 IDENTITY = ("customer_id", "name", "owner", "region")
@@ -304,8 +311,8 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         notes = pd.DataFrame(index=t.index, columns=list(NOTE_FIELDS), dtype=object)
         for key in ("talking_points", "questions", "objective_text", "rationale"):
             table[key] = None
-    for name in ledger.carried:
-        table[carried_key(name)] = t[carried_key(name)]
+    if ledger.carried:  # added at once: one insert per column is quadratic in a wide ledger
+        table = pd.concat([table, t[[carried_key(name) for name in ledger.carried]]], axis=1)
     order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
     problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0, p.kind, p.column or ""))
     return Plan(table.reset_index(drop=True), notes.reset_index(drop=True), list(ledger.carried),
@@ -689,10 +696,13 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
     if t["_notes"].notna().any():  # the ledger's notes column: a rep reads it beside the plan
         out.append((rules.field_label("notes", lang), t["_notes"].tolist()))
     headers = {h.casefold() for h, _ in out}  # Excel table headers are unique regardless of case
-    for name in plan.carried:
-        header = name.rstrip("′")
-        while header.casefold() in headers:
-            header += "*"
+    stars: dict[str, int] = {}  # header → stars its next repeat starts from (no rescans)
+    for name in plan.carried[:EXCEL_COLUMNS - len(out)]:  # never beyond XFD
+        base = carried_header(name)
+        count = stars.get(base.casefold(), 0)
+        while (header := repeat_name(base, count, "*")).casefold() in headers:
+            count += 1
+        stars[base.casefold()] = count + 1
         headers.add(header.casefold())
         out.append((header, t[carried_key(name)].tolist()))
     return out

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from kqexcel.core.ledger import Ledger, find_header, normalise
+from kqexcel.core.ledger import Ledger, LeftOut, find_header, normalise
 from kqexcel.core.values import CellError
 from kqexcel.errors import LedgerError
 from kqexcel.io.package import sheet_part
@@ -67,8 +67,13 @@ def _flagged_cells(data: bytes | None) -> dict[tuple[int, int], CellError]:
 
 
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
-_LAST_ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
-_ANY_REF = re.compile(rb'<(?:row|c)\b[^>]*?\sr="([A-Z]*)(\d+)"')
+# In an ordinary sheet every reference is spelled ` r="AB12"`: upper-case letters, no leading
+# zero, double quotes, one space before. Anything else a reader accepts (r = 'ab012', a tab, a
+# prefix, $) sends the sheet to the exact, slower scan.
+_UNUSUAL_REF = re.compile(rb' r(?:\s|=\s|=\'|="(?:[A-Z]{0,3}[^A-Z1-9]|[A-Z]{4}))')
+_UNUSUAL_SPACES = (b"\tr", b"\nr", b"\rr", b":r=")
+_ANY_REF = re.compile(rb'r\s*=\s*["\']\$?([A-Za-z]*)\$?(\d+)')
+_LAST_ROW = re.compile(rb' r="(\d+)"')
 
 
 def _greater(number: int) -> bytes:
@@ -94,28 +99,47 @@ def _letters_after(letters: str) -> bytes:
 
 def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
     """(rows, columns) from A1 to the last cell of a sheet's XML when they span more than
-    ``max_cells`` cells (or leave Excel's grid), else None. calamine builds the dense grid:
-    one stray cell at XFD1048576 in a 5 kB file would ask it for hundreds of GB.
+    ``max_cells`` cells (or leave Excel's grid), else None. python-calamine builds the dense
+    grid: one stray cell at XFD1048576 in a 5 kB file asks it for hundreds of GB (an abort).
 
-    Fast for ordinary sheets: the last row element gives the height, then two regex searches
-    look for any reference beyond it, or for a column too wide for that height; only a sheet
-    where one of them hits has all its references read."""
-    tail = _LAST_ROW.search(data, max(data.rfind(b"<row "), 0)) if b"<row" in data else None
-    height = int(tail.group(1)) if tail else 1
-    width_allowed = max(max_cells // max(height, 1), 1)
-    suspect = re.search(rb'(?:<row\b[^>]*?\sr="|\sr="[A-Z]{1,3})(?:' + _greater(height) + rb')"', data)
-    if not suspect and width_allowed < EXCEL_COLUMNS:
+    Fast for ordinary sheets: the last row gives the height; one search looks for a reference
+    below it and one for a column too wide for that height (literal-prefix searches, no scan of
+    every cell). A sheet where either hits, or whose references are spelled unusually, has all
+    its references read."""
+    start = data.find(b"sheetData")
+    region = data[start:] if start > 0 else data
+    if _unusual(region) or (height := _last_row(region)) is None:
+        return _exact_grid(region, max_cells)
+    width_allowed = max_cells // max(height, 1)  # columns × height > max_cells ⟺ columns > this
+    if width_allowed < 1 or re.search(rb' r="[A-Z]{0,3}(?:' + _greater(height) + rb')"', region):
+        return _exact_grid(region, max_cells)
+    if width_allowed < EXCEL_COLUMNS:
         from kqexcel.core.ledger import column_letter
 
-        wide = rb'<c\b[^>]*?\sr="(?:' + _letters_after(column_letter(width_allowed - 1)) + rb')\d'
-        suspect = re.search(wide, data)
-    if not suspect:
-        return None
+        if re.search(rb' r="(?:' + _letters_after(column_letter(width_allowed - 1)) + rb')\d', region):
+            return _exact_grid(region, max_cells)
+    return None
+
+
+def _unusual(region: bytes) -> bool:
+    return bool(_UNUSUAL_REF.search(region)) or any(s in region for s in _UNUSUAL_SPACES)
+
+
+def _last_row(region: bytes) -> int | None:
+    """The row number of the sheet's last row element (None when it has none, or no r)."""
+    at = max(region.rfind(b"<row"), region.rfind(b":row"))
+    if at < 0:
+        return 1
+    tail = _LAST_ROW.search(region, at, region.find(b">", at) + 1 or len(region))
+    return int(tail.group(1)) if tail else None
+
+
+def _exact_grid(region: bytes, max_cells: int) -> tuple[int, int] | None:
     rows = columns = 1
-    for letters, number in _ANY_REF.findall(data):
+    for letters, number in _ANY_REF.findall(region):
         rows = max(rows, int(number))
         if letters:
-            columns = max(columns, _col_index(letters) + 1)
+            columns = max(columns, _col_index(letters.upper()) + 1)
     if rows * columns > max_cells or rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
         return rows, columns
     return None
@@ -247,35 +271,104 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
         book.close()
 
 
-def _csv_rows(path: Path, max_rows: int) -> Iterator[tuple[str, Rows]]:
-    raw = path.read_bytes()
-    lines = raw.count(b"\n")
-    if lines > 4 * max_rows + 100:  # far too long, whatever its multi-line notes: refused before parsing
-        raise LedgerError(_too_many(path, path.stem, lines, max_rows, "lines"))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise LedgerError(f"{path}: the CSV is neither UTF-8 nor GBK text")
-    if "\x00" in text:
+CSV_FIELD_LIMIT = 1_000_000  # characters in one CSV field (an Excel cell holds 32,767)
+CSV_ROW_LIMIT = 16_000_000  # characters in one CSV row: a longer row is not a ledger's
+CSV_SAMPLE = 1 << 16  # bytes read first, to choose the encoding and the delimiter
+
+
+def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows]]:
+    """A CSV file as one sheet, read as a stream: UTF-8 (with or without BOM), else GBK/GB18030;
+    any line endings (CRLF, LF, CR, mixed); refused by its size, row count or a giant row."""
+    size, cap = path.stat().st_size, limits["max_csv_mb"]
+    if size > cap * 1_000_000:
+        raise LedgerError(f"{path}: refused: the CSV file is {size / 1_000_000:,.1f} MB "
+                          f"(limit {cap:g} MB, rules key safety.max_csv_mb)")
+    with path.open("rb") as handle:
+        head = handle.read(CSV_SAMPLE)
+    if b"\x00" in head:
         raise LedgerError(f"{path}: not a text CSV file (binary content)")
-    sample = text[:20000]
+    whole = len(head) < CSV_SAMPLE
+    try:  # the sample decides; a UTF-8 error further on starts the file again as GB18030
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+        encodings = ["utf-8-sig", "gb18030"]
+    except UnicodeDecodeError:
+        encodings = ["gb18030"]
+    sample = codecs.getincrementaldecoder(encodings[0])("replace").decode(head, final=whole)
+    sample = sample.replace("\r\n", "\n").replace("\r", "\n")[:20000]  # the sniffer splits on \n
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    max_rows = limits["max_rows"]
+    for encoding in encodings:
+        try:
+            # rows past a ledger's customers are counted, not kept; a file that ends in time after
+            # all (blank rows between customers?) is read again, keeping them all
+            rows, count = _csv_records(path, encoding, dialect, max_rows, max_rows + 100)
+            if count > len(rows):
+                rows, _ = _csv_records(path, encoding, dialect, max_rows, count)
+            yield path.stem, rows
+            return
+        except UnicodeDecodeError:
+            continue
+    raise LedgerError(f"{path}: the CSV is neither UTF-8 nor GBK text")
+
+
+class _CsvLines:
+    """The lines of a text CSV for csv.reader, split at CRLF, LF or CR alike; ``pending`` counts
+    the characters of the row being read, so a row without end is refused as it grows."""
+
+    def __init__(self, path: Path, text: IO[str]) -> None:
+        self.path, self.text, self.pending = path, text, 0
+        self.row = 1  # the row being read, as the CSV numbers it
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.text.readline(CSV_ROW_LIMIT):
+            if "\x00" in line:
+                raise LedgerError(f"{self.path}: not a text CSV file (binary content)")
+            self.pending += len(line)
+            if self.pending >= CSV_ROW_LIMIT:
+                raise LedgerError(f"{self.path}: row {self.row:,} is longer than {CSV_ROW_LIMIT:,} "
+                                  "characters; not a ledger CSV")
+            yield line
+
+
+def _csv_records(path: Path, encoding: str, dialect: type[csv.Dialect] | csv.Dialect,
+                 max_rows: int, keep: int) -> tuple[Rows, int]:
+    """The first ``keep`` rows of the CSV, cut at Excel's last column (LeftOut counts the rest),
+    and how many rows there are; refused as soon as there are far more than a ledger holds."""
+    most = 4 * max_rows + 100  # blank and total rows are allowed for; read_ledger counts customers
+    rows: Rows = []
+    count = 0
     limit = csv.field_size_limit()
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
-        csv.field_size_limit(1_000_000)
-        rows = [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+        with path.open(encoding=encoding, newline="") as text:
+            lines = _CsvLines(path, text)
+            for row in csv.reader(lines, dialect):
+                lines.pending, lines.row = 0, lines.row + 1
+                count += 1
+                if count > keep:
+                    if count > most:
+                        raise LedgerError(
+                            f"{path}: sheet '{path.stem}' has more than {most:,} rows, far more than "
+                            f"the {max_rows:,} customers kq reads (rules key safety.max_rows; an Excel "
+                            "sheet holds 1,048,575 under a header); split the ledger")
+                    continue
+                cells: list[object] = [c or None for c in row[:EXCEL_COLUMNS]]
+                if len(row) > EXCEL_COLUMNS:
+                    last = next((i for i in range(len(row) - 1, EXCEL_COLUMNS - 1, -1) if row[i]), None)
+                    if last is not None:
+                        cells.append(LeftOut(last - EXCEL_COLUMNS + 1))
+                rows.append(cells)
     except csv.Error as exc:
-        raise LedgerError(f"{path}: not a readable CSV file ({exc})") from None
+        if "field limit" in str(exc):
+            raise LedgerError(f"{path}: row {lines.row:,} has a field longer than {CSV_FIELD_LIMIT:,} "
+                              "characters (an Excel cell holds 32,767); not a ledger CSV") from None
+        raise LedgerError(f"{path}: not a readable CSV file (row {lines.row:,}: {exc})") from None
     finally:
         csv.field_size_limit(limit)
-    yield path.stem, rows
+    return rows, count
 
 
 def _too_many(path: Path, sheet: str, rows: int, limit: int, what: str = "rows under its header") -> str:
@@ -291,7 +384,7 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]
     limits = (rules or load_rules())["safety"]
     check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
-        return _csv_rows(path, limits["max_rows"])
+        return _csv_rows(path, limits)
     return _calamine_sheets(path, limits["max_sheet_cells"])
 
 

@@ -58,7 +58,8 @@ REASONS = {
            "duplicate_id_across": "客户编号与 {detail} 重复，该行未计入",
            "error_value": "单元格是错误值（如 #N/A、#DIV/0!），按空值处理",
            "formula_no_value": "公式没有保存计算结果（请在 Excel 中打开并保存后再试），按空值处理",
-           "ledger_failed": "整个台账无法读取：{detail}"},
+           "ledger_failed": "整个台账无法读取：{detail}",
+           "too_many_columns": "列太多，这 {detail} 列没有读入；上限见规则 safety.max_columns"},
     "en": {"not_money": "not an amount of money", "not_a_number": "not a number",
            "not_a_whole_number": "not a whole number ≥ 0", "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
            "ratio_out_of_range": "ratio above 100%", "not_a_date": "not a date",
@@ -71,7 +72,8 @@ REASONS = {
            "duplicate_id_across": "customer ID already in {detail}; row left out",
            "error_value": "the cell holds an error value (e.g. #N/A, #DIV/0!); counted as empty",
            "formula_no_value": "a formula without a saved result (open and save the file in Excel); counted as empty",
-           "ledger_failed": "the whole ledger could not be read: {detail}"},
+           "ledger_failed": "the whole ledger could not be read: {detail}",
+           "too_many_columns": "too many columns: these {detail} columns were not read; limit: rules key safety.max_columns"},
 }
 KINDS = {"zh": {"problem": "数据问题", "gap": "数据缺口"}, "en": {"problem": "problem", "gap": "gap"}}
 
@@ -432,8 +434,8 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
         if active:
             raise TemplateError(f"{path}: refused: the template holds {'; '.join(active)}; "
                                 "remove them and save it again (kq template check lists them)")
-    try:
-        wb = load_workbook(path)
+    try:  # read into memory first: openpyxl leaves the file open when the package is damaged
+        wb = load_workbook(io.BytesIO(path.read_bytes()))
     except FileNotFoundError:
         raise TemplateError(f"template not found: {path}") from None
     except Exception as exc:
@@ -628,7 +630,7 @@ def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, 
     with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             if info.filename not in parts:
-                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
                 continue
             head_row, dimension, rows, n_rows = parts[info.filename]
             xml = src.read(info.filename).decode("utf-8")
@@ -643,6 +645,7 @@ def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, 
             head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', head)
             target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             target.compress_type = zipfile.ZIP_DEFLATED
+            target._compresslevel = 1  # type: ignore[attr-defined]  # a ZipInfo of our own ignores the archive's level
             chunks = _ahead(rows)
             first = next(chunks, b"")
             big = zip64  # None: judged by the first block, which holds up to 2,000 rows
