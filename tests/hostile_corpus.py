@@ -181,6 +181,20 @@ def _sheet_edit(extra: str = "", drop: bool = False) -> bytes:
 FAR_CELL = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
 FAR_TEXT = '<row r="4"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'  # the cell's own ref wins
 FAR_ROW = '<row r="99999999"><c><v>1</v></c></row>'  # outside Excel's grid
+# the same far cell spelled as tolerant XML readers accept it, or placed by counting (a cell
+# without r goes right of the one before)
+FAR_SPELLINGS = {
+    "spaces": '<row r="1048576"><c r = "XFD1048576"><v>1</v></c></row>',
+    "single_quotes": "<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+    "lower_case": '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>',
+    "leading_zeros": '<row r="1048576"><c r="XFD001048576"><v>1</v></c></row>',
+    "tabs": '<row\tr="1048576"><c\tr="XFD1048576"><v>1</v></c></row>',
+    "prefixed": ('<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="1048576">'
+                 '<x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'),
+}
+FAR_TWICE = '<row r="4"><c r="A4" r="XFD1048576"><v>1</v></c></row>'  # calamine takes the last r
+FAR_COUNTED = '<row r="1048576">' + "<c/>" * 16_383 + "<c><v>1</v></c></row>"
+COUNTED_OUTSIDE = '<row r="4">' + "<c><v>1</v></c>" * 17_000 + "</row>"
 FAR_CUSTOMER = '<row r="4"><c r="B900000" t="inlineStr"><is><t>丙公司</t></is></c></row>'
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -208,6 +222,10 @@ CORPUS: dict[str, tuple[Callable[[], bytes], tuple]] = {
     "far_cell_XFD1048576.xlsx": (lambda: _sheet_edit(FAR_CELL), ("plan", 0)),
     "far_text_cell.xlsx": (lambda: _sheet_edit(FAR_TEXT), ("plan", 0)),
     "far_customer_row.xlsx": (lambda: _sheet_edit(FAR_CUSTOMER), ("plan", 1)),
+    **{f"far_cell_{name}.xlsx": ((lambda xml=xml: _sheet_edit(xml)), ("plan", 0)) for name, xml in FAR_SPELLINGS.items()},
+    "far_cell_two_r.xlsx": (lambda: _sheet_edit(FAR_TWICE), ("error", "duplicate attribute")),
+    "far_cell_counted.xlsx": (lambda: _sheet_edit(FAR_COUNTED), ("plan", 0)),
+    "counted_outside_grid.xlsx": (lambda: _sheet_edit(COUNTED_OUTSIDE), ("error", "outside Excel's grid")),
     "row_99999999.xlsx": (lambda: _sheet_edit(FAR_ROW), ("error", "outside Excel's grid")),
     "missing_sheet_part.xlsx": (lambda: _sheet_edit(drop=True), ("error", "its data is missing from the file")),
     "zero_width_names.csv": (lambda: "客户名称,年销售额\n\u200b,100\n\ufeff\u200d,200\n\u200b丙公司\u200b,300\n".encode(),

@@ -161,36 +161,61 @@ def test_a_plan_never_carries_external_links(runner, tmp_path):
 
 # --------------------------------------------------------------------------- the dense-grid bomb
 
-@given(st.integers(0, 10**9), st.integers(0, 10**9))
-def test_greater_matches_exactly_the_larger_numbers(limit, number):
-    assert bool(re.fullmatch(ledger_io._greater(limit), str(number).encode())) == (number > limit)
+@given(st.integers(1, 10**9), st.integers(0, 10**10))
+def test_at_most_matches_exactly_the_numbers_up_to_the_limit(limit, number):
+    assert bool(re.fullmatch(ledger_io._at_most(limit), str(number))) == (1 <= number <= limit)
+    assert not re.fullmatch(ledger_io._at_most(limit), f"0{number}")
 
 
-@given(st.integers(0, 20_000), st.integers(0, 20_000))
-def test_letters_after_matches_exactly_the_later_columns(limit, column):
-    pattern = ledger_io._letters_after(column_letter(limit))
-    assert bool(re.fullmatch(pattern, column_letter(column).encode())) == (column > limit)
+@given(st.integers(1, 20_000), st.integers(0, 20_000))
+def test_columns_at_most_matches_exactly_the_columns_up_to_the_limit(limit, column):
+    pattern = ledger_io._columns_at_most(limit)
+    assert bool(re.fullmatch(pattern, column_letter(column))) == (column < limit)
+    assert re.fullmatch(pattern, "")  # a row's reference has no letters
 
 
-cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(0, 16_383), st.booleans()), min_size=1, max_size=30)
+# how a cell's reference may be spelled: calamine reads each the same way (tolerant XML)
+SPELLINGS = {
+    "plain": '<c r="{ref}"><v>1</v></c>',
+    "style first": '<c s="1" r="{ref}"><v>1</v></c>',
+    "spaces": '<c r = "{ref}"><v>1</v></c>',
+    "tab": '<c\tr="{ref}"><v>1</v></c>',
+    "newline": '<c\nr=\n"{ref}"><v>1</v></c>',
+    "single quotes": "<c r='{ref}'><v>1</v></c>",
+    "lower case": '<c r="{lower}"><v>1</v></c>',
+    "leading zero": '<c r="{letters}0{row}"><v>1</v></c>',
+    "dollars": '<c r="${letters}${row}"><v>1</v></c>',
+    "two r": '<c r="A1" r="{ref}"><v>1</v></c>',
+    "prefix": '<x:c r="{ref}"><x:v>1</x:v></x:c>',
+    "quote in a value": '<c t="s>" r="{ref}"><v>1</v></c>',
+}
+cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(0, 16_383), st.sampled_from(sorted(SPELLINGS)),
+                           st.integers(0, 3), st.booleans()), min_size=1, max_size=30)
 
 
 @given(cells, st.integers(1, 10**8))
 def test_grid_size_finds_every_sheet_that_spans_too_much(refs, budget):
+    """Cells in every spelling, some followed by cells without a reference (placed to the right
+    of the one before), some in rows numbered otherwise or not at all."""
     refs = sorted(refs)
-    xml = "".join(f'<row r="{r}"><c r="{column_letter(c)}{r}"><v>1</v></c></row>' if own else
-                  f'<row r="{min(r, 3)}"><c r="{column_letter(c)}{r}" s="1"><v>1</v></c></row>'
-                  for r, c, own in refs)
-    rows = max(r for r, _, _ in refs)
-    columns = max(c for _, c, _ in refs) + 1
-    found = ledger_io.grid_size(f"<sheetData>{xml}</sheetData>".encode(), budget)
-    assert found == ((rows, columns) if rows * columns > budget else None)
+    xml, rows, columns, counter = [], 1, 1, 0
+    for r, c, spelling, bare, own in refs:
+        letters = column_letter(c)
+        cell = SPELLINGS[spelling].format(ref=f"{letters}{r}", lower=f"{letters.lower()}{r}", letters=letters, row=r)
+        counter = r if own else (counter + 1 if r > 3 else min(r, 3))  # a row without r follows the one before
+        row = f'<row r="{counter}">' if own or r <= 3 else "<row>"
+        xml.append(f"{row}{cell}{'<c><v>2</v></c>' * bare}</row>")
+        rows, columns = max(rows, r, counter if bare else 1), max(columns, c + 1 + bare)
+    found = ledger_io.grid_size(f"<sheetData>{''.join(xml)}</sheetData>".encode(), budget)
+    big = rows * columns > budget or columns > 16_384
+    assert found == ((rows, columns) if big else None)
 
 
-def test_an_ordinary_sheet_is_read_at_full_speed(tmp_path):
-    """The check costs two searches for an ordinary sheet: no full scan, no slow reader."""
+def test_an_ordinary_sheet_passes_the_quick_check(monkeypatch):
+    """An ordinary sheet costs three searches: the exact reading of every reference is not run."""
     rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{column_letter(c)}{r}"><v>{r}</v></c>' for c in range(37))
                    + "</row>" for r in range(1, 20_001))
+    monkeypatch.setattr(ledger_io, "_exact_grid", lambda *a: pytest.fail("the exact scan ran"))
     assert ledger_io.grid_size(f"<sheetData>{rows}</sheetData>".encode(), default_rules()["safety"]["max_sheet_cells"]) is None
 
 

@@ -60,15 +60,13 @@ class CellError:
 # hyphen): a cell of only these and spaces is empty, and they are trimmed from the ends of text
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u200e\u200f"
                       "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SPACE_OR_INVISIBLE = "[\\s" + "".join(sorted(INVISIBLE)) + "]"
-_EDGES = re.compile(f"^{_SPACE_OR_INVISIBLE}+|{_SPACE_OR_INVISIBLE}+$")
-_ONLY_INVISIBLE = re.compile(f"{_SPACE_OR_INVISIBLE}*")
+# what str.strip() takes away, and the invisible characters: strip(_EDGE_CHARS) trims both, mixed
+_EDGE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "".join(sorted(INVISIBLE))
 
 
 def trim(text: str) -> str:
     """Text without spaces or invisible characters at its ends."""
-    text = text.strip()
-    return _EDGES.sub("", text) if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE) else text
+    return text.strip(_EDGE_CHARS)
 
 
 def clean_text(value: object) -> str:
@@ -77,7 +75,7 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return trim(unicodedata.normalize("NFKC", str(value)))
+    return unicodedata.normalize("NFKC", str(value)).strip(_EDGE_CHARS)
 
 
 class Vocabulary:
@@ -95,7 +93,7 @@ class Vocabulary:
         if value is None:
             return True
         if isinstance(value, str) and len(value) > self.longest:
-            return _ONLY_INVISIBLE.fullmatch(value) is not None
+            return not value.strip(_EDGE_CHARS)
         if isinstance(value, float) and math.isnan(value):
             return True
         text = clean_text(value).casefold()
@@ -307,7 +305,7 @@ def parse_text(value: object, vocab: Vocabulary) -> Parsed:
         return None, None
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()[:10], None
-    return clean_text(value) if not isinstance(value, str) else trim(value), None
+    return clean_text(value) if not isinstance(value, str) else value.strip(_EDGE_CHARS), None
 
 
 def parse_column(values: Sequence[object], parse: Callable[[object], Parsed],

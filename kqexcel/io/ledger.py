@@ -67,34 +67,47 @@ def _flagged_cells(data: bytes | None) -> dict[tuple[int, int], CellError]:
 
 
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
-# In an ordinary sheet every reference is spelled ` r="AB12"`: upper-case letters, no leading
-# zero, double quotes, one space before. Anything else a reader accepts (r = 'ab012', a tab, a
-# prefix, $) sends the sheet to the exact, slower scan.
-_UNUSUAL_REF = re.compile(rb' r(?:\s|=\s|=\'|="(?:[A-Z]{0,3}[^A-Z1-9]|[A-Z]{4}))')
-_UNUSUAL_SPACES = (b"\tr", b"\nr", b"\rr", b":r=")
-_ANY_REF = re.compile(rb'r\s*=\s*["\']\$?([A-Za-z]*)\$?(\d+)')
+# In an ordinary sheet every cell and row is spelled `<c r="AB12"` / `<row r="12"`: the reference
+# first, upper-case letters, no leading zero, double quotes, no prefix. A sheet spelled otherwise
+# (r = 'ab012', a tab, a prefix, $, a cell without r, which calamine places after the one before)
+# is not refused: all its references are read, which is slower.
+_R_ATTRIBUTE = "r[\t\n\r ]*=(?!\"{columns}{rows}\")"  # every r attribute, duplicates too
+_BARE_CELL = re.compile(rb'<c(?![\t\n\r ]+r=")')
+_BARE_ROW = re.compile(rb'<row(?![\t\n\r ]+r=")')
 _LAST_ROW = re.compile(rb' r="(\d+)"')
 
 
-def _greater(number: int) -> bytes:
-    """A regex alternation matching the decimal numbers greater than ``number`` (no leading 0)."""
+def _at_most(number: int) -> str:
+    """A regex matching the decimal numbers 1…``number`` (no leading zero), longest first."""
     digits = str(number)
-    options = [rf"[1-9]\d{{{len(digits)},}}"]  # more digits
+    options = []
     for i, d in enumerate(digits):
-        if d != "9":
-            rest = len(digits) - i - 1
-            options.append(f"{digits[:i]}[{int(d) + 1}-9]" + (rf"\d{{{rest}}}" if rest else ""))
-    return "|".join(options).encode()
+        rest = len(digits) - i - 1
+        low = "1" if i == 0 else "0"
+        if d > low:
+            options.append(f"{digits[:i]}[{low}-{int(d) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    options.append(digits)
+    if len(digits) > 1:
+        options.append(rf"[1-9]\d{{0,{len(digits) - 2}}}")
+    return "(?:" + "|".join(options) + ")"
 
 
-def _letters_after(letters: str) -> bytes:
-    """A regex alternation matching the column letters after ``letters`` (B → C…Z, AA…)."""
-    options = [f"[A-Z]{{{len(letters) + 1},}}"]
+def _columns_at_most(number: int) -> str:
+    """A regex matching the column letters A…(column ``number``), or none (a row's reference)."""
+    from kqexcel.core.ledger import column_letter
+
+    letters = column_letter(number - 1)
+    options = []
     for i, ch in enumerate(letters):
-        if ch != "Z":
-            rest = len(letters) - i - 1
-            options.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
-    return "|".join(options).encode()
+        rest = len(letters) - i - 1
+        if ch > "A":
+            options.append(f"{letters[:i]}[A-{chr(ord(ch) - 1)}]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+    options.append(letters)
+    if len(letters) > 1:
+        options.append(f"[A-Z]{{0,{len(letters) - 1}}}")
+    else:
+        options.append("")
+    return "(?:" + "|".join(options) + ")"
 
 
 def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
@@ -102,44 +115,59 @@ def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
     ``max_cells`` cells (or leave Excel's grid), else None. python-calamine builds the dense
     grid: one stray cell at XFD1048576 in a 5 kB file asks it for hundreds of GB (an abort).
 
-    Fast for ordinary sheets: the last row gives the height; one search looks for a reference
-    below it and one for a column too wide for that height (literal-prefix searches, no scan of
-    every cell). A sheet where either hits, or whose references are spelled unusually, has all
-    its references read."""
-    start = data.find(b"sheetData")
-    region = data[start:] if start > 0 else data
-    if _unusual(region) or (height := _last_row(region)) is None:
-        return _exact_grid(region, max_cells)
-    width_allowed = max_cells // max(height, 1)  # columns × height > max_cells ⟺ columns > this
-    if width_allowed < 1 or re.search(rb' r="[A-Z]{0,3}(?:' + _greater(height) + rb')"', region):
-        return _exact_grid(region, max_cells)
-    if width_allowed < EXCEL_COLUMNS:
-        from kqexcel.core.ledger import column_letter
-
-        if re.search(rb' r="(?:' + _letters_after(column_letter(width_allowed - 1)) + rb')\d', region):
-            return _exact_grid(region, max_cells)
-    return None
+    Fast for ordinary sheets: the last row gives the height, and max_cells the width it leaves;
+    three searches then check that every reference is within both and that no cell or row goes
+    without one. A sheet where any of them hits has
+    all its references read."""
+    start = max(data.find(b"sheetData"), 0)
+    end = data.rfind(b"sheetData>")
+    end = end if end > start else len(data)
+    height = _last_row(data, start, end)
+    if height is not None and height <= EXCEL_ROWS:
+        width = min(max_cells // max(height, 1), EXCEL_COLUMNS)
+        if width >= 1 and _plain(data, start, end, height, width):
+            return None
+    return _exact_grid(data[start:end], max_cells)
 
 
-def _unusual(region: bytes) -> bool:
-    return bool(_UNUSUAL_REF.search(region)) or any(s in region for s in _UNUSUAL_SPACES)
+def _plain(data: bytes, start: int, end: int, rows: int, columns: int) -> bool:
+    """Every reference spelled the ordinary way, within rows × columns; every cell and row has one."""
+    if data.find(b":", start, end) >= 0 and (data.find(b":c", start, end) >= 0 or data.find(b":r", start, end) >= 0):
+        return False  # prefixed elements or attributes
+    ref = re.compile(_R_ATTRIBUTE.format(columns=_columns_at_most(columns), rows=_at_most(rows)).encode())
+    return not (ref.search(data, start, end) or _BARE_CELL.search(data, start, end)
+                or _BARE_ROW.search(data, start, end))
 
 
-def _last_row(region: bytes) -> int | None:
+def _last_row(data: bytes, start: int, end: int) -> int | None:
     """The row number of the sheet's last row element (None when it has none, or no r)."""
-    at = max(region.rfind(b"<row"), region.rfind(b":row"))
+    at = max(data.rfind(b"<row", start, end), data.rfind(b":row", start, end))
     if at < 0:
         return 1
-    tail = _LAST_ROW.search(region, at, region.find(b">", at) + 1 or len(region))
+    tail = _LAST_ROW.search(data, at, data.find(b">", at, end) + 1 or end)
     return int(tail.group(1)) if tail else None
 
 
+_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"\']|"[^"]*"|\'[^\']*\')*)')
+_REF_VALUE = re.compile(rb'(?:^|[\s:])r\s*=\s*["\']\s*\$?([A-Za-z]*)\$?(\d*)')
+
+
 def _exact_grid(region: bytes, max_cells: int) -> tuple[int, int] | None:
+    """Every row and cell element read as calamine places them: by its reference (the last one
+    when an element has two), else after the one before (a row below the row before, a cell
+    right of the cell before, in its row element's row)."""
     rows = columns = 1
-    for letters, number in _ANY_REF.findall(region):
-        rows = max(rows, int(number))
-        if letters:
-            columns = max(columns, _col_index(letters.upper()) + 1)
+    row = column = 0
+    for kind, attrs in _TAG.findall(region):
+        refs = _REF_VALUE.findall(attrs)
+        letters, number = refs[-1] if refs else (b"", b"")
+        if kind == b"row":
+            row = int(number) if number else row + 1
+            column = 0
+            continue
+        column = _col_index(letters.upper()) + 1 if letters else column + 1
+        columns = max(columns, column)
+        rows = max(rows, int(number) if number else row)
     if rows * columns > max_cells or rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
         return rows, columns
     return None

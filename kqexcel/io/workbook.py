@@ -466,19 +466,30 @@ class StreamedTable:
         last = get_column_letter(self.head_col + max(len(self.columns), 1) - 1)
         return f"A1:{last}{self.head_row + max(self.n, 1)}"
 
-    def rows_xml(self, progress: Callable[[int], None] | None = None, block: int = 2000) -> Iterator[str]:
+    def rows_xml(self, progress: Callable[[int], None] | None = None) -> Iterator[str]:
+        """The rows' XML in chunks of about ``CHUNK`` characters: the first block holds
+        ``FIRST_BLOCK`` rows, the next ones as many rows (up to ``MAX_BLOCK``) as the last
+        block's size per row allows, so that long texts do not pile up in memory."""
         from openpyxl.utils import get_column_letter
 
         letters = [get_column_letter(self.head_col + j) for j in range(len(self.columns))]
-        for start in range(0, self.n, block):
+        start, block = 0, FIRST_BLOCK
+        while start < self.n:
             stop = min(start + block, self.n)
             first = self.head_row + 1 + start
             cols = [_cells(letters[j], values[start:stop], self.styles[j], self.date_styles[j], first)
                     for j, (_, values) in enumerate(self.columns)]
-            yield "".join(f'<row r="{first + i}">{"".join(cells)}</row>'
-                          for i, cells in enumerate(zip(*cols, strict=True)))
+            chunk = "".join(f'<row r="{first + i}">{"".join(cells)}</row>'
+                            for i, cells in enumerate(zip(*cols, strict=True)))
+            del cols
+            yield chunk
             if progress:
                 progress(stop - start)
+            block = max(1, min(MAX_BLOCK, CHUNK * (stop - start) // max(len(chunk), 1)))
+            start = stop
+
+
+FIRST_BLOCK, MAX_BLOCK, CHUNK = 16, 2000, 4_000_000  # rows, rows, characters
 
 
 def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> StreamedTable:
@@ -648,9 +659,9 @@ def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, 
             target._compresslevel = 1  # type: ignore[attr-defined]  # a ZipInfo of our own ignores the archive's level
             chunks = _ahead(rows)
             first = next(chunks, b"")
-            big = zip64  # None: judged by the first block, which holds up to 2,000 rows
+            big = zip64  # None: judged by the first block, which holds FIRST_BLOCK rows
             if big is None:
-                big = len(first) * max(n_rows, 1) / max(min(n_rows, 2000), 1) > ZIP64_FROM
+                big = len(first) * max(n_rows, 1) / max(min(n_rows, FIRST_BLOCK), 1) > ZIP64_FROM
             with dst.open(target, "w", force_zip64=big) as out:
                 out.write(head.encode("utf-8"))
                 out.write(b"<sheetData>")
