@@ -236,10 +236,17 @@ def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: i
                                                 gs=_s(n_gaps)), err=True)
     for p in problems[:limit]:
         click.echo(msg["problem_line"].format(file=p.file, sheet=p.sheet, row=p.row, column=p.column,
-                                              value="" if p.value is None else repr(p.value),
+                                              value="" if p.value is None else _shown(p.value),
                                               reason=reason_text(p, lang)), err=True)
     if len(problems) > limit:
         click.echo(msg["more"].format(more=len(problems) - limit), err=True)
+
+
+def _shown(value: object, most: int = 200) -> str:
+    """A raw value as a problem line shows it: quoted, at most ``most`` characters (a
+    32,767-character cell would fill the screen; the 问题 sheet keeps it whole)."""
+    text = repr(value)
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kqexcel.errors import LedgerError
 
-MAX_UNPACKED_MB = 1000  # defaults; the rules file's [safety] section sets them
+MAX_UNPACKED_MB = 4000  # defaults; the rules file's [safety] section sets them
 MAX_RATIO = 200
 ZIP_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
