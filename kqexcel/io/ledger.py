@@ -148,7 +148,7 @@ def _last_row(data: bytes, start: int, end: int) -> int | None:
     return int(tail.group(1)) if tail else None
 
 
-_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"\']|"[^"]*"|\'[^\']*\')*)')
+_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"\']+|"[^"]*"|\'[^\']*\')*)')
 _REF_VALUE = re.compile(rb'(?:^|[\s:])r\s*=\s*["\']\s*\$?([A-Za-z]*)\$?(\d*)')
 
 
