@@ -175,6 +175,22 @@ def test_rules_show_round_trips(runner, tmp_path):
     assert check.exit_code == 0 and "规则文件可用" in check.stdout
 
 
+def test_rules_show_round_trips_a_text_with_a_carriage_return(runner, tmp_path):
+    """A rules text holding \r (pasted from Windows) passes the check; what `kq rules show`
+    writes from it must load again (it was written unescaped, and TOML refuses a bare CR)."""
+    import tomllib
+
+    own = tmp_path / "公司规则.toml"
+    own.write_text('[texts.legend.intro]\nzh = "第一行\\r\\n第二行\\u0007"\n', encoding="utf-8")
+    assert runner.invoke(cli, ["rules", "check", str(own)]).exit_code == 0
+    shown = runner.invoke(cli, ["rules", "show", "--rules", str(own)])
+    assert shown.exit_code == 0
+    assert tomllib.loads(shown.stdout)["texts"]["legend"]["intro"]["zh"] == "第一行\r\n第二行\x07"
+    again = tmp_path / "again.toml"
+    again.write_text(shown.stdout, encoding="utf-8")
+    assert runner.invoke(cli, ["rules", "check", str(again)]).exit_code == 0
+
+
 def test_synonyms_in_an_overlay_are_added(runner, tmp_path, sample):
     from kqexcel.rules import load_rules
 

@@ -476,14 +476,21 @@ def _parse(text: str) -> dict[str, Any]:
         raise RulesError(f"not valid TOML ({str(exc).split(';')[0]})") from None
 
 
+# a TOML basic string: backslash, quote and every control character escaped (a carriage return
+# too: a rules text holding one passed `kq rules check`, but `kq rules show` wrote a file that
+# could not be loaded)
+_TOML_ESCAPES = {**{c: f"\\u{c:04x}" for c in [*range(0x20), 0x7F]},
+                 **{ord(k): v for k, v in {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                                           "\f": "\\f", "\r": "\\r"}.items()}}
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return f'"{escaped}"'
+        return f'"{value.translate(_TOML_ESCAPES)}"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
