@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core import values as V
-from kqexcel.rules import Rules, norm_key
+from kqexcel.rules import EXCEL_COLUMNS, Rules, norm_key
 
 # header unit → multiplier for money and numbers; "%" marks ratios given in percent points
 _HEADER_UNIT = re.compile(
@@ -26,7 +26,6 @@ _HEADER_UNIT = re.compile(
 HEADER_UNITS = {**V.UNITS, "rmb": 1.0, "cny": 1.0}  # the units a value may carry, and currency codes
 _REPEAT = re.compile("′+$|′\\d+$")  # the mark repeat_name gives a carried-through column
 CARRIED = "carried:"  # prefix of carried-through columns in Ledger.table (see carried_key)
-EXCEL_COLUMNS = 16_384  # columns of an Excel row (A–XFD)
 PLAN_ROOM = 64  # columns kept free for the plan's own (about 31) beside the carried-through ones
 HEADER_MAX = 256  # a header cell longer than this names no field (headers are a few words)
 FIELD_DTYPES = {"text": object, "code": object, "yesno": object, "numbers": object,

@@ -75,7 +75,7 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip(_EDGE_CHARS)
+    return trim(unicodedata.normalize("NFKC", str(value)))
 
 
 class Vocabulary:
@@ -305,7 +305,7 @@ def parse_text(value: object, vocab: Vocabulary) -> Parsed:
         return None, None
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()[:10], None
-    return clean_text(value) if not isinstance(value, str) else value.strip(_EDGE_CHARS), None
+    return clean_text(value) if not isinstance(value, str) else trim(value), None
 
 
 def parse_column(values: Sequence[object], parse: Callable[[object], Parsed],

@@ -10,7 +10,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from kqexcel.core.ledger import Ledger, LeftOut, find_header, normalise
+from kqexcel.core.ledger import (
+    EXCEL_COLUMNS,
+    Ledger,
+    LeftOut,
+    column_letter,
+    find_header,
+    normalise,
+)
 from kqexcel.core.values import CellError
 from kqexcel.errors import LedgerError
 from kqexcel.io.package import sheet_part
@@ -66,7 +73,7 @@ def _flagged_cells(data: bytes | None) -> dict[tuple[int, int], CellError]:
     return flagged
 
 
-EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+EXCEL_ROWS = 1_048_576  # rows of an Excel sheet
 # In an ordinary sheet every cell and row is spelled `<c r="AB12"` / `<row r="12"`: the reference
 # first, upper-case letters, no leading zero, double quotes, no prefix. A sheet spelled otherwise
 # (r = 'ab012', a tab, a prefix, $, a cell without r, which calamine places after the one before)
@@ -77,37 +84,31 @@ _BARE_ROW = re.compile(rb'<row(?![\t\n\r ]+r=")')
 _LAST_ROW = re.compile(rb' r="(\d+)"')
 
 
-def _at_most(number: int) -> str:
-    """A regex matching the decimal numbers 1…``number`` (no leading zero), longest first."""
-    digits = str(number)
+def _up_to(top: str, lows: str, any_symbol: str, shorter: str | None) -> str:
+    """A regex alternation matching the spellings up to ``top`` in value: as long and smaller at
+    the first symbol that differs (``lows``: the lowest first and later symbol), ``top`` itself,
+    or ``shorter``."""
     options = []
-    for i, d in enumerate(digits):
-        rest = len(digits) - i - 1
-        low = "1" if i == 0 else "0"
-        if d > low:
-            options.append(f"{digits[:i]}[{low}-{int(d) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
-    options.append(digits)
-    if len(digits) > 1:
-        options.append(rf"[1-9]\d{{0,{len(digits) - 2}}}")
+    for i, symbol in enumerate(top):
+        low, rest = lows[min(i, 1)], len(top) - i - 1
+        if symbol > low:
+            options.append(f"{top[:i]}[{low}-{chr(ord(symbol) - 1)}]" + (f"{any_symbol}{{{rest}}}" if rest else ""))
+    options.append(top)
+    if shorter is not None:
+        options.append(shorter)
     return "(?:" + "|".join(options) + ")"
+
+
+def _at_most(number: int) -> str:
+    """A regex matching the decimal numbers 1…``number`` (no leading zero)."""
+    digits = str(number)
+    return _up_to(digits, "10", r"\d", rf"[1-9]\d{{0,{len(digits) - 2}}}" if len(digits) > 1 else None)
 
 
 def _columns_at_most(number: int) -> str:
     """A regex matching the column letters A…(column ``number``), or none (a row's reference)."""
-    from kqexcel.core.ledger import column_letter
-
     letters = column_letter(number - 1)
-    options = []
-    for i, ch in enumerate(letters):
-        rest = len(letters) - i - 1
-        if ch > "A":
-            options.append(f"{letters[:i]}[A-{chr(ord(ch) - 1)}]" + (f"[A-Z]{{{rest}}}" if rest else ""))
-    options.append(letters)
-    if len(letters) > 1:
-        options.append(f"[A-Z]{{0,{len(letters) - 1}}}")
-    else:
-        options.append("")
-    return "(?:" + "|".join(options) + ")"
+    return _up_to(letters, "AA", "[A-Z]", f"[A-Z]{{0,{len(letters) - 1}}}")
 
 
 def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
@@ -117,8 +118,7 @@ def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
 
     Fast for ordinary sheets: the last row gives the height, and max_cells the width it leaves;
     three searches then check that every reference is within both and that no cell or row goes
-    without one. A sheet where any of them hits has
-    all its references read."""
+    without one. A sheet where any of them hits has all its references read."""
     start = max(data.find(b"sheetData"), 0)
     end = data.rfind(b"sheetData>")
     end = end if end > start else len(data)

@@ -444,6 +444,9 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
     return wb, path
 
 
+FIRST_BLOCK, MAX_BLOCK, CHUNK = 16, 2000, 4_000_000  # rows, rows, characters
+
+
 @dataclass
 class StreamedTable:
     """A table whose header is in the template and whose rows are streamed into the package."""
@@ -487,9 +490,6 @@ class StreamedTable:
                 progress(stop - start)
             block = max(1, min(MAX_BLOCK, CHUNK * (stop - start) // max(len(chunk), 1)))
             start = stop
-
-
-FIRST_BLOCK, MAX_BLOCK, CHUNK = 16, 2000, 4_000_000  # rows, rows, characters
 
 
 def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> StreamedTable:
