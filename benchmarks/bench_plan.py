@@ -25,37 +25,107 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-HEADER = ["客户编号", "客户名称", "客户经理", "区域", "企业类型", "客户类别", "年销售额", "毛利率", "服务成本",
-          "潜在增量", "成交概率", "合作年限", "签约状态", "到期日", "历史效果", "本期效果", "发展阶段", "同业竞争",
-          "电商经验", "操作人数", "经营视野", "主要期望", "国内客户", "决策风格", "沟通倾向", "性格类型", "购买意向",
-          "合作阶段", "最近联系日期", "联系次数", "已接触决策层", "未兑现承诺", "承诺期限", "未结投诉", "需求状态",
-          "备注", "对接人"]
+HEADER = [
+    "客户编号",
+    "客户名称",
+    "客户经理",
+    "区域",
+    "企业类型",
+    "客户类别",
+    "年销售额",
+    "毛利率",
+    "服务成本",
+    "潜在增量",
+    "成交概率",
+    "合作年限",
+    "签约状态",
+    "到期日",
+    "历史效果",
+    "本期效果",
+    "发展阶段",
+    "同业竞争",
+    "电商经验",
+    "操作人数",
+    "经营视野",
+    "主要期望",
+    "国内客户",
+    "决策风格",
+    "沟通倾向",
+    "性格类型",
+    "购买意向",
+    "合作阶段",
+    "最近联系日期",
+    "联系次数",
+    "已接触决策层",
+    "未兑现承诺",
+    "承诺期限",
+    "未结投诉",
+    "需求状态",
+    "备注",
+    "对接人",
+]
 
 
 def messy_row(i: int, rnd: random.Random) -> list[object]:
     """One customer in the spellings real ledgers use (DOMAIN.md §1)."""
     base = dt.date(2026, 11, 22)
     day = base - dt.timedelta(days=rnd.randint(0, 120))
-    date_spellings = [day, day.isoformat(), f"{day.year}/{day.month}/{day.day}", f"{day.year}.{day.month}.{day.day}",
-                      f"{day.year}年{day.month}月{day.day}日", int(day.strftime("%Y%m%d")), None]
+    date_spellings = [
+        day,
+        day.isoformat(),
+        f"{day.year}/{day.month}/{day.day}",
+        f"{day.year}.{day.month}.{day.day}",
+        f"{day.year}年{day.month}月{day.day}日",
+        int(day.strftime("%Y%m%d")),
+        None,
+    ]
     revenue = rnd.lognormvariate(12, 1.5)
-    money = [round(revenue, 2), f"{revenue:,.0f}", f"¥{revenue:,.2f}", f"{revenue / 10000:.1f}万", None]
+    money = [
+        round(revenue, 2),
+        f"{revenue:,.0f}",
+        f"¥{revenue:,.2f}",
+        f"{revenue / 10000:.1f}万",
+        None,
+    ]
     pick = rnd.choice
     return [
-        f"K{i:06d}", f"客户{i}号商贸有限公司", pick(["张伟", "李娜", "王强", "赵敏"]), pick(["华东", "华北", "华南", "西南"]),
-        pick(["生产型", "批发", "零售", "服务型", None]), pick(["直接客户", "经销商", "终端", "门店", "消费者"]),
-        pick(money), pick([0.3, "25%", 18, "0.12", -0.05, None]), pick([1000, "2,000", "0.5万", None]),
-        pick([0, 50000, "10万"]), pick([0.2, "50%", None]), pick([1, 2, "3年", None]),
-        pick(["新签", "续签", "续约", "断签", "潜在", "意向", None]), pick(date_spellings),
-        pick(["12;8;15", "10、12、9", "5 6 7", None]), pick([7, 11, 20, None]),
-        pick(["上升期", "初期", "艰难期", None]), pick(["少", "多", None]), pick(["熟练", "一般", "初级", None]),
-        pick([1, 3, 5, None]), pick(["长期", "短期", "盲目", None]), pick(["品牌形象", "成交", "跟随同行", None]),
-        pick(["稳定", "发展中", "寻找中", None]), pick(["率直", "优柔", None]), pick(["理性", "感性", None]),
-        pick([None, None, None, "老鹰", "孔雀"]), pick(["有兴趣", "犹豫", "已报价", "暂不购买", "肯定不买", None]),
-        pick(["客户开发", "初期合作", "稳定合作", "战略合作", "关系倒退", None]), pick(date_spellings),
-        pick([0, 1, 3, 6]), pick(["是", "否", "Y", "N", "√", None]), pick([None, None, "寄样品"]),
-        pick([None, None, day.isoformat()]), pick([None, None, None, "服务", "产品"]),
-        pick(["隐藏性", "明显性", "不明确", None]), pick([None, "重点跟进", "=SUM(A1)"]), f"联系人{i % 97}",
+        f"K{i:06d}",
+        f"客户{i}号商贸有限公司",
+        pick(["张伟", "李娜", "王强", "赵敏"]),
+        pick(["华东", "华北", "华南", "西南"]),
+        pick(["生产型", "批发", "零售", "服务型", None]),
+        pick(["直接客户", "经销商", "终端", "门店", "消费者"]),
+        pick(money),
+        pick([0.3, "25%", 18, "0.12", -0.05, None]),
+        pick([1000, "2,000", "0.5万", None]),
+        pick([0, 50000, "10万"]),
+        pick([0.2, "50%", None]),
+        pick([1, 2, "3年", None]),
+        pick(["新签", "续签", "续约", "断签", "潜在", "意向", None]),
+        pick(date_spellings),
+        pick(["12;8;15", "10、12、9", "5 6 7", None]),
+        pick([7, 11, 20, None]),
+        pick(["上升期", "初期", "艰难期", None]),
+        pick(["少", "多", None]),
+        pick(["熟练", "一般", "初级", None]),
+        pick([1, 3, 5, None]),
+        pick(["长期", "短期", "盲目", None]),
+        pick(["品牌形象", "成交", "跟随同行", None]),
+        pick(["稳定", "发展中", "寻找中", None]),
+        pick(["率直", "优柔", None]),
+        pick(["理性", "感性", None]),
+        pick([None, None, None, "老鹰", "孔雀"]),
+        pick(["有兴趣", "犹豫", "已报价", "暂不购买", "肯定不买", None]),
+        pick(["客户开发", "初期合作", "稳定合作", "战略合作", "关系倒退", None]),
+        pick(date_spellings),
+        pick([0, 1, 3, 6]),
+        pick(["是", "否", "Y", "N", "√", None]),
+        pick([None, None, "寄样品"]),
+        pick([None, None, day.isoformat()]),
+        pick([None, None, None, "服务", "产品"]),
+        pick(["隐藏性", "明显性", "不明确", None]),
+        pick([None, "重点跟进", "=SUM(A1)"]),
+        f"联系人{i % 97}",
     ]
 
 
@@ -112,7 +182,9 @@ write_plan(plan, rules, {str(out)!r}, force=True); t5 = time.perf_counter()
 print(json.dumps({{"import": t1 - t0, "read": t2 - t1, "classify": classify, "classify_first": codes[0],
                   "texts": (t4 - t3) - classify, "write": t5 - t4}}))
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     return json.loads(result.stdout)
 
 
@@ -146,47 +218,110 @@ def timed(args: list[str], runs: int) -> tuple[float, float, list[float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000, 100_000])
-    parser.add_argument("--naive-runs", type=int, default=1, help="runs of the naive baseline (it is slow)")
+    parser.add_argument(
+        "--naive-runs", type=int, default=1, help="runs of the naive baseline (it is slow)"
+    )
     parser.add_argument("--no-baselines", action="store_true", help="time kq only")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-stages", action="store_true",
-                        help="whole processes only: no in-process stages, no KQ_PLAN (e.g. --sizes 1048575)")
+    parser.add_argument(
+        "--no-stages",
+        action="store_true",
+        help="whole processes only: no in-process stages, no KQ_PLAN (e.g. --sizes 1048575)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
-    parser.add_argument("--report", type=int, nargs=2, metavar=("LEDGERS", "ROWS"), default=None,
-                        help="also time `kq report --jobs 2` on LEDGERS ledgers of ROWS customers (e.g. 300 300)")
+    parser.add_argument(
+        "--report",
+        type=int,
+        nargs=2,
+        metavar=("LEDGERS", "ROWS"),
+        default=None,
+        help="also time `kq report --jobs 2` on LEDGERS ledgers of ROWS customers (e.g. 300 300)",
+    )
     options = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     kq = [sys.executable, "-m", "kqexcel"]
     results = []
     wall, rss = zip(*(run_process([*kq, "--help"]) for _ in range(options.runs)), strict=True)
-    results.append({"case": "kq --help", "rows": 0, "wall_s": statistics.median(wall), "peak_mb": max(rss) / 2**20})
+    results.append(
+        {
+            "case": "kq --help",
+            "rows": 0,
+            "wall_s": statistics.median(wall),
+            "peak_mb": max(rss) / 2**20,
+        }
+    )
     for size in options.sizes:
         ledger = OUT / f"ledger_{size}.xlsx"
         if not ledger.exists():
             make_ledger(size, ledger)
         out = OUT / f"plan_{size}.xlsx"
-        median, peak, walls = timed([*kq, "plan", str(ledger), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"],
-                                    options.runs)
-        stage = {"read": 0.0, "classify": float("nan"), "texts": 0.0, "write": 0.0} if options.no_stages \
+        median, peak, walls = timed(
+            [*kq, "plan", str(ledger), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"],
+            options.runs,
+        )
+        stage = (
+            {"read": 0.0, "classify": float("nan"), "texts": 0.0, "write": 0.0}
+            if options.no_stages
             else stages(ledger, out)
-        row = {"case": f"kq plan {size:,} rows", "rows": size, "wall_s": median, "rows_per_s": size / median,
-               "peak_mb": peak, "runs_s": walls, **{f"{k}_s": v for k, v in stage.items()},
-               "classify_rows_per_s": size / stage["classify"]}
+        )
+        row = {
+            "case": f"kq plan {size:,} rows",
+            "rows": size,
+            "wall_s": median,
+            "rows_per_s": size / median,
+            "peak_mb": peak,
+            "runs_s": walls,
+            **{f"{k}_s": v for k, v in stage.items()},
+            "classify_rows_per_s": size / stage["classify"],
+        }
         results.append(row)
         if options.no_baselines:
             continue
-        naive, naive_peak, naive_walls = timed([sys.executable, str(HERE / "naive_baseline.py"), str(ledger),
-                                                str(OUT / f"naive_{size}.xlsx")], options.naive_runs)
-        results.append({"case": f"naive {size:,} rows", "rows": size, "wall_s": naive, "rows_per_s": size / naive,
-                        "peak_mb": naive_peak, "runs_s": naive_walls})
+        naive, naive_peak, naive_walls = timed(
+            [
+                sys.executable,
+                str(HERE / "naive_baseline.py"),
+                str(ledger),
+                str(OUT / f"naive_{size}.xlsx"),
+            ],
+            options.naive_runs,
+        )
+        results.append(
+            {
+                "case": f"naive {size:,} rows",
+                "rows": size,
+                "wall_s": naive,
+                "rows_per_s": size / naive,
+                "peak_mb": naive_peak,
+                "runs_s": naive_walls,
+            }
+        )
         table = OUT / f"plan_table_{size}.pkl"
         plan_table(ledger, table)
-        floor, floor_peak, floor_walls = timed([sys.executable, str(HERE / "floor.py"), str(ledger), str(table),
-                                                str(OUT / f"floor_{size}.xlsx")], options.runs)
-        results.append({"case": f"floor {size:,} rows", "rows": size, "wall_s": floor, "rows_per_s": size / floor,
-                        "peak_mb": floor_peak, "runs_s": floor_walls})
+        floor, floor_peak, floor_walls = timed(
+            [
+                sys.executable,
+                str(HERE / "floor.py"),
+                str(ledger),
+                str(table),
+                str(OUT / f"floor_{size}.xlsx"),
+            ],
+            options.runs,
+        )
+        results.append(
+            {
+                "case": f"floor {size:,} rows",
+                "rows": size,
+                "wall_s": floor,
+                "rows_per_s": size / floor,
+                "peak_mb": floor_peak,
+                "runs_s": floor_walls,
+            }
+        )
         row["kq_vs_naive"] = median / naive
         row["kq_vs_floor"] = median / floor
     if options.report:
@@ -197,13 +332,36 @@ def main() -> None:
             for k in range(count):
                 make_ledger(rows, folder / f"ledger_{k:03d}.xlsx", seed=k)
         report = OUT / "report.xlsx"
-        runs = [run_process([*kq, "report", str(folder), "--month", "2026-11", "--jobs", "2", "-q", "--force",
-                             "-o", str(report)]) for _ in range(options.runs)]
+        runs = [
+            run_process(
+                [
+                    *kq,
+                    "report",
+                    str(folder),
+                    "--month",
+                    "2026-11",
+                    "--jobs",
+                    "2",
+                    "-q",
+                    "--force",
+                    "-o",
+                    str(report),
+                ]
+            )
+            for _ in range(options.runs)
+        ]
         walls = [w for w, _ in runs]
         median = statistics.median(walls)
-        results.append({"case": f"kq report {count}x{rows} j2", "rows": count * rows, "wall_s": median,
-                        "rows_per_s": count * rows / median, "peak_mb": max(r for _, r in runs) / 2**20,
-                        "runs_s": walls})
+        results.append(
+            {
+                "case": f"kq report {count}x{rows} j2",
+                "rows": count * rows,
+                "wall_s": median,
+                "rows_per_s": count * rows / median,
+                "peak_mb": max(r for _, r in runs) / 2**20,
+                "runs_s": walls,
+            }
+        )
     for size in options.sizes:
         if size < 10_000 or options.no_stages:
             continue
@@ -218,16 +376,33 @@ for _ in range({options.runs}):
 assert len(out) > 1, out
 print(statistics.median(times))
 """
-        wall = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-        results.append({"case": f"KQ_PLAN {size:,} rows", "rows": size, "wall_s": wall, "rows_per_s": size / wall,
-                        "peak_mb": 0})
-    print(f"{'case':<26}{'wall s':>8}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}"
-          f"{'class. rows/s':>14}{'texts s':>8}{'write s':>8}{'kq/naive':>9}{'kq/floor':>9}")
+        wall = float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        results.append(
+            {
+                "case": f"KQ_PLAN {size:,} rows",
+                "rows": size,
+                "wall_s": wall,
+                "rows_per_s": size / wall,
+                "peak_mb": 0,
+            }
+        )
+    print(
+        f"{'case':<26}{'wall s':>8}{'rows/s':>10}{'peak MB':>9}{'read s':>8}{'classify s':>11}"
+        f"{'class. rows/s':>14}{'texts s':>8}{'write s':>8}{'kq/naive':>9}{'kq/floor':>9}"
+    )
     for r in results:
-        ratios = "".join(f"{r[k]:>9.2f}" if k in r else f"{'':>9}" for k in ("kq_vs_naive", "kq_vs_floor"))
-        print(f"{r['case']:<26}{r['wall_s']:>8.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
-              f"{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}{r.get('classify_rows_per_s', 0):>14,.0f}"
-              f"{r.get('texts_s', 0):>8.2f}{r.get('write_s', 0):>8.2f}{ratios}")
+        ratios = "".join(
+            f"{r[k]:>9.2f}" if k in r else f"{'':>9}" for k in ("kq_vs_naive", "kq_vs_floor")
+        )
+        print(
+            f"{r['case']:<26}{r['wall_s']:>8.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
+            f"{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}{r.get('classify_rows_per_s', 0):>14,.0f}"
+            f"{r.get('texts_s', 0):>8.2f}{r.get('write_s', 0):>8.2f}{ratios}"
+        )
     if options.json:
         options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 

@@ -21,8 +21,14 @@ def main(ledger: str, table: str, out: str) -> None:
     assert rows
     with open(table, "rb") as handle:
         header, body = pickle.load(handle)
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                   "default_date_format": "yyyy-mm-dd"})
+    wb = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
     ws = wb.add_worksheet("跟进计划")
     ws.write_row(0, 0, header)
     for i, row in enumerate(body, start=1):

@@ -41,9 +41,34 @@ def main(ledger: str, out: str) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "跟进计划"
-    plan_headers = ["价值层级", "累计占比", "利润", "盈利象限", "期望价值", "签约动机", "动机置信度", "性格类型",
-                    "决策所需接触", "还需接触", "生命周期", "续约底线", "满意线", "续约风险", "购买意向", "合作阶段",
-                    "优先级", "优先分", "下次联系日期", "逾期天数", "联系方式", "跟进目标", "话术要点", "建议提问", "预警", "依据"]
+    plan_headers = [
+        "价值层级",
+        "累计占比",
+        "利润",
+        "盈利象限",
+        "期望价值",
+        "签约动机",
+        "动机置信度",
+        "性格类型",
+        "决策所需接触",
+        "还需接触",
+        "生命周期",
+        "续约底线",
+        "满意线",
+        "续约风险",
+        "购买意向",
+        "合作阶段",
+        "优先级",
+        "优先分",
+        "下次联系日期",
+        "逾期天数",
+        "联系方式",
+        "跟进目标",
+        "话术要点",
+        "建议提问",
+        "预警",
+        "依据",
+    ]
     ws.append(list(frame.columns[:4]) + plan_headers + list(frame.columns[4:]))
     texts = rules["texts"]
     for i, row in enumerate(rows):
@@ -59,10 +84,38 @@ def main(ledger: str, out: str) -> None:
         style = "力量型" if row.get("决策风格") == "率直" else "和平型"
         talking = texts["style"]["eagle"]["approach_zh"] + "\n" + texts["stage"]["stable"]["zh"]
         why = f"价值层级 {tier[i]}：年销售额 {revenue[i]:,.0f}；利润 {profit:,.2f}；间隔 {days} 天"
-        values = [row.get(c) for c in frame.columns[:4]] + [
-            tier[i], None, profit, "次赚钱", profit, "未知", 0, style, 2, 1, "续签", None, None, None,
-            row.get("购买意向"), row.get("合作阶段"), priority, score, nxt, overdue, "电话", "常规跟进", talking,
-            None, "逾期未联系" if overdue else None, why] + [row.get(c) for c in frame.columns[4:]]
+        values = (
+            [row.get(c) for c in frame.columns[:4]]
+            + [
+                tier[i],
+                None,
+                profit,
+                "次赚钱",
+                profit,
+                "未知",
+                0,
+                style,
+                2,
+                1,
+                "续签",
+                None,
+                None,
+                None,
+                row.get("购买意向"),
+                row.get("合作阶段"),
+                priority,
+                score,
+                nxt,
+                overdue,
+                "电话",
+                "常规跟进",
+                talking,
+                None,
+                "逾期未联系" if overdue else None,
+                why,
+            ]
+            + [row.get(c) for c in frame.columns[4:]]
+        )
         for j, value in enumerate(values, start=1):  # cell by cell
             if isinstance(value, float) and value != value:
                 value = None

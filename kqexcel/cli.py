@@ -51,13 +51,20 @@ class KqGroup(click.Group):
             if ctx.params.get("debug"):
                 raise
             raise click.ClickException(_one_line(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
+        except (
+            click.ClickException,
+            click.exceptions.Exit,
+            click.Abort,
+            KeyboardInterrupt,
+            BrokenPipeError,
+        ):
             raise  # click ends quietly when the reader of our output goes away (kq … | head)
         except Exception as exc:  # an unexpected failure: one line, details with --debug
             if ctx.params.get("debug"):
                 raise
             raise click.ClickException(
-                f"unexpected failure: {type(exc).__name__}: {_one_line(exc)} (run `kq --debug …` for details)") from None
+                f"unexpected failure: {type(exc).__name__}: {_one_line(exc)} (run `kq --debug …` for details)"
+            ) from None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -81,12 +88,25 @@ def _in_range(day: dt.date, value: str) -> dt.date:
     return day
 
 
-LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                    help="输出语言 Language of the output: zh 中文 / en English.")
-RULES = click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="公司规则文件（TOML），覆盖默认阈值和话术 Company rules file overlaying the defaults.")
-AS_OF = click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
-                     help="基准日（默认今天）The date the plan is made for (default: today).")
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="输出语言 Language of the output: zh 中文 / en English.",
+)
+RULES = click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="公司规则文件（TOML），覆盖默认阈值和话术 Company rules file overlaying the defaults.",
+)
+AS_OF = click.option(
+    "--as-of",
+    callback=_as_of,
+    metavar="YYYY-MM-DD",
+    help="基准日（默认今天）The date the plan is made for (default: today).",
+)
 
 
 @click.group(cls=KqGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,23 +127,46 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("ledgers", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="输出文件（默认：台账旁边的 <台账名>_plan.xlsx）；多个台账时为文件夹。 Output file (default: <ledger>_plan.xlsx beside the ledger); a folder for several ledgers.")
+@click.argument(
+    "ledgers", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="输出文件（默认：台账旁边的 <台账名>_plan.xlsx）；多个台账时为文件夹。 Output file (default: <ledger>_plan.xlsx beside the ledger); a folder for several ledgers.",
+)
 @AS_OF
 @LANG
 @RULES
 @click.option("--sheet", help="台账所在的工作表（默认：第一个能识别表头的工作表） Sheet to read.")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "csv"]), default="xlsx", show_default=True,
-              help="xlsx 工作簿 / json 每行一位客户（输出到屏幕）/ csv.")
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="自定义的计划模板 Customised plan template (.xlsx).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "json", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="xlsx 工作簿 / json 每行一位客户（输出到屏幕）/ csv.",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="自定义的计划模板 Customised plan template (.xlsx).",
+)
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite an existing output.")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度和汇总 No progress bar or summary.")
-def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, lang: str,
-         rules_path: Path | None, sheet: str | None, fmt: str, template: Path | None, force: bool,
-         quiet: bool) -> None:
+def plan(
+    ledgers: tuple[Path, ...],
+    output: Path | None,
+    as_of: dt.date | None,
+    lang: str,
+    rules_path: Path | None,
+    sheet: str | None,
+    fmt: str,
+    template: Path | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """为台账里的每位客户做跟进计划 Plan the next contact for every customer of a ledger.
 
     输入的台账不会被修改。表头可以是中文或英文，放在标题行下面也能识别；
@@ -145,8 +188,13 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
     from kqexcel.rules import load_rules
 
     msg = MESSAGES[lang]
-    targets = _plan_targets(ledgers, output, fmt, force,
-                            [rules_path, template or (None if fmt != "xlsx" else _bundled("plan.xlsx"))])
+    targets = _plan_targets(
+        ledgers,
+        output,
+        fmt,
+        force,
+        [rules_path, template or (None if fmt != "xlsx" else _bundled("plan.xlsx"))],
+    )
     rules = load_rules(rules_path)
     dirty = False
     text = io.StringIO()  # json/csv for one -o file: every ledger's rows, written once at the end
@@ -159,15 +207,31 @@ def plan(ledgers: tuple[Path, ...], output: Path | None, as_of: dt.date | None, 
         if fmt == "json":
             write_json(result, sys.stdout if out is None else text)
         elif fmt == "csv":
-            write_csv(result, sys.stdout if out is None else text, header=k == 0 or _output_is_folder(output))
+            write_csv(
+                result,
+                sys.stdout if out is None else text,
+                header=k == 0 or _output_is_folder(output),
+            )
         else:
             with _bar(len(result.table), msg["writing"], quiet or len(result.table) < 5000) as bar:
                 write_plan(result, rules, out, template, force, progress=bar.update)
             if not quiet:
                 table = result.table
-                click.echo(msg["written"].format(out=out, n=len(table), ns=_s(len(table)), p1=int((table["priority"] == "P1").sum()),
-                                                 overdue=int((table["days_overdue"] > 0).sum())), err=True)
-        if fmt != "xlsx" and out is not None and (_output_is_folder(output) or k == len(ledgers) - 1):
+                click.echo(
+                    msg["written"].format(
+                        out=out,
+                        n=len(table),
+                        ns=_s(len(table)),
+                        p1=int((table["priority"] == "P1").sum()),
+                        overdue=int((table["days_overdue"] > 0).sum()),
+                    ),
+                    err=True,
+                )
+        if (
+            fmt != "xlsx"
+            and out is not None
+            and (_output_is_folder(output) or k == len(ledgers) - 1)
+        ):
             write_text(out, text.getvalue(), force, "utf-8-sig" if fmt == "csv" else "utf-8")
             text = io.StringIO()
         if not quiet and (problems or gaps):
@@ -184,8 +248,9 @@ def _output_is_folder(output: Path | None) -> bool:
         return False
 
 
-def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool,
-                  others: list[Path | None]) -> list[Path | None]:
+def _plan_targets(
+    ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool, others: list[Path | None]
+) -> list[Path | None]:
     """Where each ledger's plan goes (None: standard output), checked before anything is read:
     no output may replace an input, two ledgers never share an output, and existing outputs need
     --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
@@ -197,7 +262,9 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
     suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
     if _output_is_folder(output):
         assert output is not None
-        targets: list[Path | None] = [output / fit_name(name, f"_plan{suffix}") for name in _distinct_names(ledgers)]
+        targets: list[Path | None] = [
+            output / fit_name(name, f"_plan{suffix}") for name in _distinct_names(ledgers)
+        ]
     elif fmt == "xlsx":
         if len(ledgers) > 1 and output is not None:
             raise click.UsageError("with several ledgers, -o must be an existing folder")
@@ -211,7 +278,9 @@ def _plan_targets(ledgers: tuple[Path, ...], output: Path | None, fmt: str, forc
             continue
         where = out.resolve()
         if where in seen and (fmt == "xlsx" or _output_is_folder(output)):
-            raise click.UsageError(f"{seen[where]} and {ledger} would both be written to {out}; rename one")
+            raise click.UsageError(
+                f"{seen[where]} and {ledger} would both be written to {out}; rename one"
+            )
         seen[where] = ledger
     refuse_existing([t for t in targets if t is not None], force)
     return targets
@@ -229,15 +298,31 @@ def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: i
     n_problems = sum(p.kind == "problem" for p in problems)
     n_gaps = len(problems) - n_problems
     if in_workbook:
-        click.echo(msg["problems"].format(problems=n_problems, gaps=n_gaps, ps=_s(n_problems), gs=_s(n_gaps)),
-                   err=True)
+        click.echo(
+            msg["problems"].format(
+                problems=n_problems, gaps=n_gaps, ps=_s(n_problems), gs=_s(n_gaps)
+            ),
+            err=True,
+        )
     else:
-        click.echo(msg["problems_plain"].format(problems=n_problems, gaps=n_gaps, ps=_s(n_problems),
-                                                gs=_s(n_gaps)), err=True)
+        click.echo(
+            msg["problems_plain"].format(
+                problems=n_problems, gaps=n_gaps, ps=_s(n_problems), gs=_s(n_gaps)
+            ),
+            err=True,
+        )
     for p in problems[:limit]:
-        click.echo(msg["problem_line"].format(file=p.file, sheet=p.sheet, row=p.row, column=p.column,
-                                              value="" if p.value is None else _shown(p.value),
-                                              reason=reason_text(p, lang)), err=True)
+        click.echo(
+            msg["problem_line"].format(
+                file=p.file,
+                sheet=p.sheet,
+                row=p.row,
+                column=p.column,
+                value="" if p.value is None else _shown(p.value),
+                reason=reason_text(p, lang),
+            ),
+            err=True,
+        )
     if len(problems) > limit:
         click.echo(msg["more"].format(more=len(problems) - limit), err=True)
 
@@ -246,7 +331,7 @@ def _shown(value: object, most: int = 200) -> str:
     """A raw value as a problem line shows it: quoted, at most ``most`` characters (a
     32,767-character cell would fill the screen; the 问题 sheet keeps it whole)."""
     text = repr(value)
-    return text if len(text) <= most else text[:most - 1] + "…"
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -260,27 +345,70 @@ def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="报告月份 The month of the report.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="报告文件（默认 kq_report_<月份>.xlsx） Report file (default: kq_report_<month>.xlsx).")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="上个月的报告，用来比较层级变动 Last month's report, for the tier moves.")
+@click.option(
+    "--month",
+    required=True,
+    callback=_month,
+    metavar="YYYY-MM",
+    help="报告月份 The month of the report.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="报告文件（默认 kq_report_<月份>.xlsx） Report file (default: kq_report_<month>.xlsx).",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="上个月的报告，用来比较层级变动 Last month's report, for the tier moves.",
+)
 @AS_OF
 @LANG
 @RULES
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="自定义的报告模板 Customised report template.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="并行读取台账的进程数 Processes reading ledgers in parallel.")
-@click.option("--tier-scope", type=click.Choice(["company", "ledger"]), default="company", show_default=True,
-              help="按全公司还是按每个台账分层 Tiers across the company or per ledger.")
-@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
-              help="把总览数字另存为 JSON Write the overview figures as JSON.")
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="自定义的报告模板 Customised report template.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="并行读取台账的进程数 Processes reading ledgers in parallel.",
+)
+@click.option(
+    "--tier-scope",
+    type=click.Choice(["company", "ledger"]),
+    default="company",
+    show_default=True,
+    help="按全公司还是按每个台账分层 Tiers across the company or per ledger.",
+)
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="把总览数字另存为 JSON Write the overview figures as JSON.",
+)
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite existing outputs.")
-@click.option("-q", "--quiet", is_flag=True, help="不显示进度（定时任务用） No progress bar (scheduled runs).")
-def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: Path | None,
-           as_of: dt.date | None, lang: str, rules_path: Path | None, template: Path | None, jobs: int,
-           tier_scope: str, summary_json: Path | None, force: bool, quiet: bool) -> None:
+@click.option(
+    "-q", "--quiet", is_flag=True, help="不显示进度（定时任务用） No progress bar (scheduled runs)."
+)
+def report(
+    paths: tuple[Path, ...],
+    month: str,
+    output: Path | None,
+    previous: Path | None,
+    as_of: dt.date | None,
+    lang: str,
+    rules_path: Path | None,
+    template: Path | None,
+    jobs: int,
+    tier_scope: str,
+    summary_json: Path | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """月度管理报告：汇总所有客户经理的台账 The monthly report over every rep's ledger.
 
     PATHS 可以是文件或文件夹（递归查找 .xlsx .xlsm .xls .ods .csv；跳过 Excel 锁文件 ~$*
@@ -316,7 +444,9 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
     files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
     refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
     if not files:
-        raise click.UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
+        raise click.UsageError(
+            "no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths"
+        )
     previous_table = read_previous(previous, rules) if previous else None
     label = {"zh": "读取台账", "en": "Reading ledgers"}[lang]
     with _bar(len(files), label, quiet) as bar:
@@ -329,10 +459,20 @@ def report(paths: tuple[Path, ...], month: str, output: Path | None, previous: P
     for status in failed:
         click.echo(f"{'无法读取' if lang == 'zh' else 'Failed'}: {status.error}", err=True)
     if not quiet:
-        done = {"zh": "已写入 {out}：{n} 个台账（{bad} 个无法读取），{c} 位客户，{p} 个数据问题",
-                "en": "Wrote {out}: {n} ledgers ({bad} failed), {c} customers, {p} data problems"}[lang]
-        click.echo(done.format(out=out, n=len(result.ledgers), bad=len(failed), c=len(result.plan.table),
-                               p=sum(p.kind == "problem" for p in result.problems)), err=True)
+        done = {
+            "zh": "已写入 {out}：{n} 个台账（{bad} 个无法读取），{c} 位客户，{p} 个数据问题",
+            "en": "Wrote {out}: {n} ledgers ({bad} failed), {c} customers, {p} data problems",
+        }[lang]
+        click.echo(
+            done.format(
+                out=out,
+                n=len(result.ledgers),
+                bad=len(failed),
+                c=len(result.plan.table),
+                p=sum(p.kind == "problem" for p in result.problems),
+            ),
+            err=True,
+        )
     if not result.clean:
         sys.exit(1)
 
@@ -341,8 +481,10 @@ def _distinct_names(ledgers: tuple[Path, ...]) -> list[str]:
     """Each ledger's name for its plan: the file name without extension; where two ledgers share it,
     their folder's name goes in front (华东_台账), and their extension after (台账_csv) if need be."""
     names = [p.stem for p in ledgers]
-    for longer in (lambda p: f"{p.resolve().parent.name}_{p.stem}",
-                   lambda p: f"{p.resolve().parent.name}_{p.stem}_{p.suffix.lstrip('.').lower()}"):
+    for longer in (
+        lambda p: f"{p.resolve().parent.name}_{p.stem}",
+        lambda p: f"{p.resolve().parent.name}_{p.stem}_{p.suffix.lstrip('.').lower()}",
+    ):
         shared = {n for n in names if names.count(n) > 1}
         names = [longer(p) if n in shared else n for p, n in zip(ledgers, names, strict=True)]
     return names
@@ -597,10 +739,12 @@ def addin_status() -> None:
     for key, value in info.items():
         click.echo(f"{key}: {value}")
     if not info["ready"]:
-        why = ("这台电脑上没有桌面版 Excel（需要 Windows 或 macOS）；可以用 kq plan 或 xlwings Lite（kq addin lite）"
-               " / no desktop Excel here (Windows or macOS needed): use kq plan, or xlwings Lite (kq addin lite)"
-               if not info["desktop_excel"] else
-               "还没有启用 kqexcel 公式：请运行 kq addin install / the kqexcel formulas are not set up: run kq addin install")
+        why = (
+            "这台电脑上没有桌面版 Excel（需要 Windows 或 macOS）；可以用 kq plan 或 xlwings Lite（kq addin lite）"
+            " / no desktop Excel here (Windows or macOS needed): use kq plan, or xlwings Lite (kq addin lite)"
+            if not info["desktop_excel"]
+            else "还没有启用 kqexcel 公式：请运行 kq addin install / the kqexcel formulas are not set up: run kq addin install"
+        )
         click.echo(why, err=True)
         sys.exit(1)
 

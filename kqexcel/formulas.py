@@ -59,6 +59,7 @@ def excel_errors(func: F) -> F:
 
 # ----------------------------------------------------------------------------- conversions
 
+
 def _lang(lang: Any) -> str:
     text = str(lang or "zh").strip().lower()
     if text not in ("zh", "en"):
@@ -124,10 +125,13 @@ def _one_row(**fields: Any) -> Ledger:
 
 def _problem(ledger: Ledger) -> None:
     for p in ledger.problems:
-        raise FormulaError(f"{p.column.split(' (')[0] if p.column else ''} 无法读取 / cannot read: {p.value!r}")
+        raise FormulaError(
+            f"{p.column.split(' (')[0] if p.column else ''} 无法读取 / cannot read: {p.value!r}"
+        )
 
 
 # ----------------------------------------------------------------------------- the plan
+
 
 def plan_table(ledger: Any, as_of: Any = None, lang: Any = "zh") -> list[list[Any]]:
     """The whole plan of a ledger range (header row included) as rows, header first — the same
@@ -136,21 +140,27 @@ def plan_table(ledger: Any, as_of: Any = None, lang: Any = "zh") -> list[list[An
     return plan_rows(rows, as_of, lang, "Excel", "range")[0]
 
 
-def plan_rows(rows: list[list[Any]], as_of: Any, lang: Any, file: str, sheet: str) -> tuple[list[list[Any]], Plan]:
+def plan_rows(
+    rows: list[list[Any]], as_of: Any, lang: Any, file: str, sheet: str
+) -> tuple[list[list[Any]], Plan]:
     """The plan of ledger ``rows`` (the first being Excel row 1 when a button reads a sheet) as
     rows, header first, and the Plan itself (for its problems)."""
     language = _lang(lang)
     header = find_header(rows, rules())
     if header is None:
-        raise FormulaError("没有找到表头（至少要有 2 个能识别的列名，如 客户名称、年销售额）"
-                           " / no header row with 2 known column names")
+        raise FormulaError(
+            "没有找到表头（至少要有 2 个能识别的列名，如 客户名称、年销售额）"
+            " / no header row with 2 known column names"
+        )
     parsed = normalise(rows, header, rules(), file, sheet)
     if "name" not in parsed.mapped:
         raise FormulaError("没有客户名称列 / no customer name column")
     plan = make_plan(parsed, rules(), _as_of(as_of), language)
     columns = display_columns(plan, rules())
     out = [[header for header, _ in columns]]
-    out.extend([_cell(v) for v in row] for row in zip(*(values for _, values in columns), strict=True))
+    out.extend(
+        [_cell(v) for v in row] for row in zip(*(values for _, values in columns), strict=True)
+    )
     return out, plan
 
 
@@ -178,8 +188,12 @@ def tiers(values: Any, status: Any = None) -> list[list[Any]]:
         vocab = vocabulary(rules())
         lookup = rules().code_lookup["contract_status"]
         lifecycle = [parse_code(s, vocab, lookup)[0] or "unknown" for s in statuses]
-    result = C.tiers(series, pd.Series([None] * len(numbers), dtype=object),
-                     pd.Series(lifecycle, dtype=object), rules())
+    result = C.tiers(
+        series,
+        pd.Series([None] * len(numbers), dtype=object),
+        pd.Series(lifecycle, dtype=object),
+        rules(),
+    )
     return [[_cell(t)] for t in result["tier"]]
 
 
@@ -210,19 +224,31 @@ def quadrants(revenue: Any, margin: Any, cost: Any = None, lang: Any = "zh") -> 
     n = len(rev)
     if len(margins) != n or (costs and len(costs) != n):
         raise FormulaError("各列行数必须相同 / the columns must have the same number of rows")
-    table = pd.DataFrame({"revenue": pd.Series(rev, dtype=float), "gross_margin": pd.Series(margins, dtype=float),
-                          "service_cost": pd.Series(costs or [None] * n, dtype=float),
-                          "profit": pd.Series([None] * n, dtype=float)})
+    table = pd.DataFrame(
+        {
+            "revenue": pd.Series(rev, dtype=float),
+            "gross_margin": pd.Series(margins, dtype=float),
+            "service_cost": pd.Series(costs or [None] * n, dtype=float),
+            "profit": pd.Series([None] * n, dtype=float),
+        }
+    )
     profit, _ = C.profit(table)
     quad = C.quadrants(profit, table["revenue"], pd.Series([None] * n, dtype=object), rules())
-    return [[_cell(rules().label("profit_quadrant", q, language) if isinstance(q, str) else None)] for q in quad["profit_quadrant"]]
+    return [
+        [_cell(rules().label("profit_quadrant", q, language) if isinstance(q, str) else None)]
+        for q in quad["profit_quadrant"]
+    ]
 
 
 def expected_value(cb: Any, av: Any = None, p: Any = None) -> float:
     """EV = CB + AV × P (seed 004); a blank AV or P counts 0."""
     vocab = vocabulary(rules())
     values = []
-    for name, value, parse in (("cb", cb, parse_money), ("av", av, parse_money), ("p", p, parse_ratio)):
+    for name, value, parse in (
+        ("cb", cb, parse_money),
+        ("av", av, parse_money),
+        ("p", p, parse_ratio),
+    ):
         value = _scalar(value, name)
         number, reason = parse(value, vocab)
         if reason:
@@ -231,8 +257,15 @@ def expected_value(cb: Any, av: Any = None, p: Any = None) -> float:
     return round(values[0] + values[1] * values[2], 2)
 
 
-MOTIVATION_FIELDS = ("company_stage", "competition", "ecommerce_skill", "ecommerce_staff", "outlook",
-                     "expectation", "buyer_base")
+MOTIVATION_FIELDS = (
+    "company_stage",
+    "competition",
+    "ecommerce_skill",
+    "ecommerce_staff",
+    "outlook",
+    "expectation",
+    "buyer_base",
+)
 
 
 def _motivation_row(*indicators: Any) -> Ledger:
@@ -242,17 +275,35 @@ def _motivation_row(*indicators: Any) -> Ledger:
     return ledger
 
 
-def motivation(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
-               outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
+def motivation(
+    stage: Any = None,
+    competition: Any = None,
+    skill: Any = None,
+    staff: Any = None,
+    outlook: Any = None,
+    expectation: Any = None,
+    buyers: Any = None,
+    lang: Any = "zh",
+) -> str:
     """The signing motivation the seven indicators vote for."""
     language = _lang(lang)
     ledger = _motivation_row(stage, competition, skill, staff, outlook, expectation, buyers)
-    code = C.motivation(ledger.table, rules())["motivation"].iat[0]  # the vote alone, not the whole plan
+    code = C.motivation(ledger.table, rules())["motivation"].iat[
+        0
+    ]  # the vote alone, not the whole plan
     return str(rules().label("motivation", code, language))
 
 
-def motivation_why(stage: Any = None, competition: Any = None, skill: Any = None, staff: Any = None,
-                   outlook: Any = None, expectation: Any = None, buyers: Any = None, lang: Any = "zh") -> str:
+def motivation_why(
+    stage: Any = None,
+    competition: Any = None,
+    skill: Any = None,
+    staff: Any = None,
+    outlook: Any = None,
+    expectation: Any = None,
+    buyers: Any = None,
+    lang: Any = "zh",
+) -> str:
     """The evidence: each indicator's vote and the points (the plan's own rationale sentence)."""
     ledger = _motivation_row(stage, competition, skill, staff, outlook, expectation, buyers)
     return str(make_plan(ledger, rules(), dt.date.today(), _lang(lang)).notes["motivation"].iat[0])
@@ -277,12 +328,21 @@ def style_tips(style_name: Any, lang: Any = "zh") -> str:
         raise FormulaError(f"不是性格类型 / not a style: {style_name!r}")
     r = rules()
     decide = r["style"]["decides_after"][code]
-    contacts = {"zh": f"通常接触 {decide} 次后决策", "en": f"usually decides after {decide} contacts"}[language]
-    parts = [r.text("style", code, language, "approach"), r.text("style", code, language, "words"), contacts]
+    contacts = {
+        "zh": f"通常接触 {decide} 次后决策",
+        "en": f"usually decides after {decide} contacts",
+    }[language]
+    parts = [
+        r.text("style", code, language, "approach"),
+        r.text("style", code, language, "words"),
+        contacts,
+    ]
     return " ".join(p for p in parts if p)
 
 
-def renewal(current: Any, past: Any, motivation_name: Any = None, lang: Any = "zh") -> list[list[Any]]:
+def renewal(
+    current: Any, past: Any, motivation_name: Any = None, lang: Any = "zh"
+) -> list[list[Any]]:
     """Renewal floor, satisfaction line and risk (a herd customer's high risk is medium)."""
     language = _lang(lang)
     vocab = vocabulary(rules())
@@ -304,16 +364,34 @@ def renewal(current: Any, past: Any, motivation_name: Any = None, lang: Any = "z
         code = found
     result = C.renewal(ledger.table, pd.Series(["renewal"]), pd.Series([code]), rules())
     risk = result["renewal_risk"].iat[0]
-    return [[_cell(result["renewal_floor"].iat[0]), _cell(result["satisfaction_line"].iat[0]),
-             rules().label("renewal_risk", risk, language) if risk else None]]
+    return [
+        [
+            _cell(result["renewal_floor"].iat[0]),
+            _cell(result["satisfaction_line"].iat[0]),
+            rules().label("renewal_risk", risk, language) if risk else None,
+        ]
+    ]
 
 
-def next_contact(last_contact: Any, tier_name: Any = None, intent: Any = None, risk: Any = None,
-                 as_of: Any = None, lifecycle: Any = None, stage: Any = None, complaint: Any = None) -> Any:
+def next_contact(
+    last_contact: Any,
+    tier_name: Any = None,
+    intent: Any = None,
+    risk: Any = None,
+    as_of: Any = None,
+    lifecycle: Any = None,
+    stage: Any = None,
+    complaint: Any = None,
+) -> Any:
     """The next contact date (DOMAIN.md §8): last contact + the interval, never before as_of."""
     r = rules()
-    ledger = _one_row(last_contact=last_contact, intent=intent, contract_status=lifecycle, stage=stage,
-                      open_complaint=complaint)
+    ledger = _one_row(
+        last_contact=last_contact,
+        intent=intent,
+        contract_status=lifecycle,
+        stage=stage,
+        open_complaint=complaint,
+    )
     _problem(ledger)
     t = ledger.table
     tier_code = None if tier_name in (None, "") else str(tier_name).strip().upper()
@@ -325,8 +403,14 @@ def next_contact(last_contact: Any, tier_name: Any = None, intent: Any = None, r
         if risk_code is None:
             raise FormulaError(f"不是续约风险 / not a renewal risk: {risk!r}")
     candidates = C.interval_candidates(
-        pd.Series([tier_code], dtype=object), t["intent"], pd.Series([risk_code], dtype=object),
-        t["contract_status"].fillna("unknown"), t["stage"], t["open_complaint"].notna(), r)
+        pd.Series([tier_code], dtype=object),
+        t["intent"],
+        pd.Series([risk_code], dtype=object),
+        t["contract_status"].fillna("unknown"),
+        t["stage"],
+        t["open_complaint"].notna(),
+        r,
+    )
     interval = candidates.min(axis=1).astype(int)
     _, _, nxt = C.next_contact(t["last_contact"], interval, pd.Timestamp(_as_of(as_of)))
     return _cell(nxt.iat[0])
@@ -340,8 +424,16 @@ def rules_version() -> str:
 
 # the formula name in Excel → the function behind it (kqexcel.udfs and xlwings Lite call these)
 UDFS: dict[str, Callable[..., Any]] = {
-    "KQ_PLAN": plan_table, "KQ_TIERS": tiers, "KQ_TIER": tier, "KQ_QUADRANTS": quadrants,
-    "KQ_EV": expected_value, "KQ_MOTIVATION": motivation, "KQ_MOTIVATION_WHY": motivation_why,
-    "KQ_STYLE": style, "KQ_STYLE_TIPS": style_tips, "KQ_RENEWAL": renewal,
-    "KQ_NEXT_CONTACT": next_contact, "KQ_RULES_VERSION": rules_version,
+    "KQ_PLAN": plan_table,
+    "KQ_TIERS": tiers,
+    "KQ_TIER": tier,
+    "KQ_QUADRANTS": quadrants,
+    "KQ_EV": expected_value,
+    "KQ_MOTIVATION": motivation,
+    "KQ_MOTIVATION_WHY": motivation_why,
+    "KQ_STYLE": style,
+    "KQ_STYLE_TIPS": style_tips,
+    "KQ_RENEWAL": renewal,
+    "KQ_NEXT_CONTACT": next_contact,
+    "KQ_RULES_VERSION": rules_version,
 }

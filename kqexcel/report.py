@@ -59,9 +59,15 @@ def month_end(month: str) -> dt.date:
     return dt.date(year, number, calendar.monthrange(year, number)[1])
 
 
-def build_report(ledgers: list[tuple[str, Ledger | str]], rules: Rules, month: str,
-                 as_of: dt.date | None = None, lang: str = "zh", scope: str = "company",
-                 previous: pd.DataFrame | None = None) -> Report:
+def build_report(
+    ledgers: list[tuple[str, Ledger | str]],
+    rules: Rules,
+    month: str,
+    as_of: dt.date | None = None,
+    lang: str = "zh",
+    scope: str = "company",
+    previous: pd.DataFrame | None = None,
+) -> Report:
     """Plan every customer of the readable ledgers (tiers across the company, or per ledger)
     and compare tiers with last month's report."""
     as_of = as_of or month_end(month)
@@ -71,18 +77,25 @@ def build_report(ledgers: list[tuple[str, Ledger | str]], rules: Rules, month: s
     for name, item in ledgers:
         if isinstance(item, Ledger):
             owners = sorted({str(o) for o in item.table["owner"].dropna()})
-            statuses.append(LedgerStatus(name, len(item.table), owners,
-                                         sum(p.kind == "problem" for p in item.problems)))
+            statuses.append(
+                LedgerStatus(
+                    name, len(item.table), owners, sum(p.kind == "problem" for p in item.problems)
+                )
+            )
         else:
             statuses.append(LedgerStatus(name, error=item))
             failed.append(Problem(name, "", None, None, None, "ledger_failed", detail=item))
     if scope == "ledger" and len(read) > 1:
         plans = [make_plan(ledger, rules, as_of, lang) for _, ledger in read]
-        plan = Plan(pd.concat([p.table for p in plans], ignore_index=True),
-                    pd.concat([p.notes for p in plans], ignore_index=True),
-                    list(dict.fromkeys(c for p in plans for c in p.carried)),
-                    [x for p in plans for x in p.problems], as_of, lang,
-                    [s for p in plans for s in p.sources])
+        plan = Plan(
+            pd.concat([p.table for p in plans], ignore_index=True),
+            pd.concat([p.notes for p in plans], ignore_index=True),
+            list(dict.fromkeys(c for p in plans for c in p.carried)),
+            [x for p in plans for x in p.problems],
+            as_of,
+            lang,
+            [s for p in plans for s in p.sources],
+        )
         revenue = pd.concat([ledger.table["revenue"] for _, ledger in read], ignore_index=True)
     else:
         ledger = combine([ledger for _, ledger in read]) if read else _empty_ledger(rules)
@@ -112,7 +125,9 @@ def tier_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """Customers whose tier went up or down, new customers and customers gone, by customer_id."""
     now = current[current["customer_id"].notna()][["customer_id", "name", "owner", "tier"]]
     before = previous[previous["customer_id"].notna()][["customer_id", "name", "owner", "tier"]]
-    merged = now.merge(before, on="customer_id", how="outer", suffixes=("", "_prev"), indicator="state")
+    merged = now.merge(
+        before, on="customer_id", how="outer", suffixes=("", "_prev"), indicator="state"
+    )
     rows = []
     for r in merged.itertuples(index=False):
         if r.state == "left_only":
@@ -124,14 +139,26 @@ def tier_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
             if a == b:
                 continue
             move = "up" if b > a else "down"
-        rows.append({"customer_id": r.customer_id, "name": r.name if r.state != "right_only" else r.name_prev,
-                     "owner": r.owner if r.state != "right_only" else r.owner_prev,
-                     "tier_prev": None if r.state == "left_only" else r.tier_prev,
-                     "tier": None if r.state == "right_only" else r.tier, "move": move})
+        rows.append(
+            {
+                "customer_id": r.customer_id,
+                "name": r.name if r.state != "right_only" else r.name_prev,
+                "owner": r.owner if r.state != "right_only" else r.owner_prev,
+                "tier_prev": None if r.state == "left_only" else r.tier_prev,
+                "tier": None if r.state == "right_only" else r.tier,
+                "move": move,
+            }
+        )
     order = {"up": 0, "down": 1, "new": 2, "gone": 3}
-    frame = pd.DataFrame(rows, columns=["customer_id", "name", "owner", "tier_prev", "tier", "move"])
+    frame = pd.DataFrame(
+        rows, columns=["customer_id", "name", "owner", "tier_prev", "tier", "move"]
+    )
     if len(frame):
-        frame = frame.assign(_o=frame["move"].map(order)).sort_values(["_o", "customer_id"]).drop(columns="_o")
+        frame = (
+            frame.assign(_o=frame["move"].map(order))
+            .sort_values(["_o", "customer_id"])
+            .drop(columns="_o")
+        )
     return frame.reset_index(drop=True)
 
 
@@ -163,13 +190,21 @@ def overview(report: Report) -> dict[str, Any]:
 
 
 OVERVIEW_LABELS = {
-    "month": ("月份", "Month"), "as_of": ("基准日", "As of"), "ledgers_read": ("已读取台账", "Ledgers read"),
-    "ledgers_failed": ("无法读取的台账", "Ledgers failed"), "customers": ("客户数", "Customers"),
-    "revenue": ("年销售额合计", "Revenue"), "tier_a_customers": ("A 类客户", "Tier A customers"),
-    "tier_a_revenue_share": ("A 类销售额占比", "Tier A share of revenue"), "p1": ("P1 客户", "P1 customers"),
-    "overdue_followups": ("逾期未联系", "Overdue follow-ups"), "renewal_risk_high": ("续约风险高", "High renewal risk"),
-    "lapsed": ("断签客户", "Lapsed customers"), "promises_overdue": ("承诺逾期", "Promises overdue"),
-    "open_complaints": ("未结投诉", "Open complaints"), "data_problems": ("数据问题", "Data problems"),
+    "month": ("月份", "Month"),
+    "as_of": ("基准日", "As of"),
+    "ledgers_read": ("已读取台账", "Ledgers read"),
+    "ledgers_failed": ("无法读取的台账", "Ledgers failed"),
+    "customers": ("客户数", "Customers"),
+    "revenue": ("年销售额合计", "Revenue"),
+    "tier_a_customers": ("A 类客户", "Tier A customers"),
+    "tier_a_revenue_share": ("A 类销售额占比", "Tier A share of revenue"),
+    "p1": ("P1 客户", "P1 customers"),
+    "overdue_followups": ("逾期未联系", "Overdue follow-ups"),
+    "renewal_risk_high": ("续约风险高", "High renewal risk"),
+    "lapsed": ("断签客户", "Lapsed customers"),
+    "promises_overdue": ("承诺逾期", "Promises overdue"),
+    "open_complaints": ("未结投诉", "Open complaints"),
+    "data_problems": ("数据问题", "Data problems"),
 }
 
 
@@ -177,13 +212,19 @@ def owners_table(report: Report) -> pd.DataFrame:
     """Per owner: customers, A/B/C, revenue, P1, overdue, warnings."""
     t = report.plan.table.assign(_revenue=report.revenue.fillna(0.0).to_numpy())
     owner = t["owner"].fillna("—")
-    frame = pd.DataFrame({
-        "owner": owner,
-        "customers": 1,
-        "A": (t["tier"] == "A").astype(int), "B": (t["tier"] == "B").astype(int), "C": (t["tier"] == "C").astype(int),
-        "revenue": t["_revenue"], "p1": (t["priority"] == "P1").astype(int),
-        "overdue": (t["days_overdue"] > 0).astype(int), "warnings": t["warnings"].map(len),
-    })
+    frame = pd.DataFrame(
+        {
+            "owner": owner,
+            "customers": 1,
+            "A": (t["tier"] == "A").astype(int),
+            "B": (t["tier"] == "B").astype(int),
+            "C": (t["tier"] == "C").astype(int),
+            "revenue": t["_revenue"],
+            "p1": (t["priority"] == "P1").astype(int),
+            "overdue": (t["days_overdue"] > 0).astype(int),
+            "warnings": t["warnings"].map(len),
+        }
+    )
     return frame.groupby("owner", sort=True).sum().reset_index()
 
 
@@ -198,7 +239,9 @@ def tiers_table(report: Report) -> pd.DataFrame:
     out["none"] = out["region"].map(region[t["tier"].isna()].value_counts()).fillna(0).astype(int)
     for tier in TIERS:
         mask = t["tier"] == tier
-        out[f"revenue_{tier}"] = out["region"].map(t["_revenue"][mask].groupby(region[mask]).sum()).fillna(0.0)
+        out[f"revenue_{tier}"] = (
+            out["region"].map(t["_revenue"][mask].groupby(region[mask]).sum()).fillna(0.0)
+        )
     return out
 
 
@@ -207,15 +250,35 @@ def distribution(report: Report, field_name: str, codes: list[str]) -> pd.DataFr
     t = report.plan.table
     counts = t[field_name].value_counts()
     total = max(len(t), 1)
-    return pd.DataFrame({"code": codes, "count": [int(counts.get(c, 0)) for c in codes],
-                         "share": [counts.get(c, 0) / total for c in codes]})
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "count": [int(counts.get(c, 0)) for c in codes],
+            "share": [counts.get(c, 0) / total for c in codes],
+        }
+    )
 
 
 def warning_rows(report: Report) -> pd.DataFrame:
     """One row per customer and warning, highest priority first."""
     t = report.plan.table
-    exploded = t[["priority", "priority_score", "customer_id", "name", "owner", "region", "warnings",
-                  "next_contact", "days_overdue", "objective_text"]].explode("warnings")
+    exploded = t[
+        [
+            "priority",
+            "priority_score",
+            "customer_id",
+            "name",
+            "owner",
+            "region",
+            "warnings",
+            "next_contact",
+            "days_overdue",
+            "objective_text",
+        ]
+    ].explode("warnings")
     exploded = exploded[exploded["warnings"].notna()]
-    return exploded.sort_values(["priority_score", "days_overdue", "customer_id"],
-                                ascending=[False, False, True], kind="mergesort").reset_index(drop=True)
+    return exploded.sort_values(
+        ["priority_score", "days_overdue", "customer_id"],
+        ascending=[False, False, True],
+        kind="mergesort",
+    ).reset_index(drop=True)

@@ -28,7 +28,11 @@ def KQ_PLAN(ledger, as_of=None, lang="zh"):
 
 @xw.func(category=CATEGORY)
 @xw.arg("values", ndim=1, doc="一列价值（年销售额）/ a column of values (revenue)")
-@xw.arg("status", ndim=1, doc="签约状态列，可省略（潜在客户无销售额按 0 计）/ contract status column, optional")
+@xw.arg(
+    "status",
+    ndim=1,
+    doc="签约状态列，可省略（潜在客户无销售额按 0 计）/ contract status column, optional",
+)
 @F.excel_errors
 def KQ_TIERS(values, status=None):
     """ABC 分层（20/80 法则），每个值一个层级。ABC tier (20/80 rule) of every value of a column."""
@@ -66,9 +70,14 @@ def KQ_EV(cb, av=None, p=None):
 
 
 _MOTIVATION_DOCS = {
-    "stage": "发展阶段 上升期/初期/艰难期", "competition": "同业竞争 少/多", "skill": "电商经验 熟练/一般/初级",
-    "staff": "操作人数", "outlook": "经营视野 长期/短期/盲目", "expectation": "主要期望 品牌形象/成交/跟随同行",
-    "buyers": "国内客户 稳定/发展中/寻找中", "lang": "zh 或 en / zh or en",
+    "stage": "发展阶段 上升期/初期/艰难期",
+    "competition": "同业竞争 少/多",
+    "skill": "电商经验 熟练/一般/初级",
+    "staff": "操作人数",
+    "outlook": "经营视野 长期/短期/盲目",
+    "expectation": "主要期望 品牌形象/成交/跟随同行",
+    "buyers": "国内客户 稳定/发展中/寻找中",
+    "lang": "zh 或 en / zh or en",
 }
 
 
@@ -81,8 +90,16 @@ def _motivation_args(func):
 @xw.func(category=CATEGORY)
 @_motivation_args
 @F.excel_errors
-def KQ_MOTIVATION(stage=None, competition=None, skill=None, staff=None,
-                  outlook=None, expectation=None, buyers=None, lang="zh"):
+def KQ_MOTIVATION(
+    stage=None,
+    competition=None,
+    skill=None,
+    staff=None,
+    outlook=None,
+    expectation=None,
+    buyers=None,
+    lang="zh",
+):
     """签约动机：建立形象型/盈利主导型/从众跟风型/混合/未知。Signing motivation voted by the seven indicators."""
     return F.motivation(stage, competition, skill, staff, outlook, expectation, buyers, lang)
 
@@ -90,8 +107,16 @@ def KQ_MOTIVATION(stage=None, competition=None, skill=None, staff=None,
 @xw.func(category=CATEGORY)
 @_motivation_args
 @F.excel_errors
-def KQ_MOTIVATION_WHY(stage=None, competition=None, skill=None, staff=None,
-                      outlook=None, expectation=None, buyers=None, lang="zh"):
+def KQ_MOTIVATION_WHY(
+    stage=None,
+    competition=None,
+    skill=None,
+    staff=None,
+    outlook=None,
+    expectation=None,
+    buyers=None,
+    lang="zh",
+):
     """签约动机的依据：每个指标投给谁、得几分。The evidence behind the motivation: each indicator's vote and the points."""
     return F.motivation_why(stage, competition, skill, staff, outlook, expectation, buyers, lang)
 
@@ -136,8 +161,16 @@ def KQ_RENEWAL(current, past, motivation=None, lang="zh"):
 @xw.arg("stage", doc="合作阶段，可省略 / stage, optional")
 @xw.arg("complaint", doc="未结投诉，可省略 / open complaint, optional")
 @F.excel_errors
-def KQ_NEXT_CONTACT(last_contact, tier=None, intent=None, risk=None,
-                    as_of=None, lifecycle=None, stage=None, complaint=None):
+def KQ_NEXT_CONTACT(
+    last_contact,
+    tier=None,
+    intent=None,
+    risk=None,
+    as_of=None,
+    lifecycle=None,
+    stage=None,
+    complaint=None,
+):
     """下次联系日期（不早于基准日）。The next contact date: last contact + interval, never before as-of."""
     return F.next_contact(last_contact, tier, intent, risk, as_of, lifecycle, stage, complaint)
 

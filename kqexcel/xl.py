@@ -55,14 +55,28 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
     source = book.sheets.active
     last = source.used_range.last_cell
     rows = source.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
-    table, plan = F.plan_rows([list(r) for r in rows], as_of or dt.date.today(), lang, book.name, source.name)
+    table, plan = F.plan_rows(
+        [list(r) for r in rows], as_of or dt.date.today(), lang, book.name, source.name
+    )
     target = _sheet(book, PLAN_SHEET[lang], source)
     target.range("A1").value = [[literal(v) for v in row] for row in table]
     _dress(target, table[0], len(table), lang)
     issues = _sheet(book, ISSUES_SHEET[lang], target)
     issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
-        [literal(v) for v in (p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind])]
-        for p in plan.problems]
+        [
+            literal(v)
+            for v in (
+                p.file,
+                p.sheet,
+                p.row,
+                p.column,
+                p.value,
+                reason_text(p, lang),
+                KINDS[lang][p.kind],
+            )
+        ]
+        for p in plan.problems
+    ]
     return len(plan.table)
 
 
@@ -81,17 +95,30 @@ def _dress(sheet: Any, headers: list[Any], n_rows: int, lang: str) -> None:
         if existing:
             existing[0].resize(sheet.range((1, 1), last))
         else:
-            sheet.tables.add(source=sheet.range((1, 1), last), name=f"kq_plan_{lang}",
-                             table_style_name="TableStyleMedium2")
+            sheet.tables.add(
+                source=sheet.range((1, 1), last),
+                name=f"kq_plan_{lang}",
+                table_style_name="TableStyleMedium2",
+            )
 
     formats, widths = [], []  # number formats before the fit; long texts capped after it
     for j, header in enumerate(headers, start=1):
         key = keys.get(str(header), "")
         if FORMATS.get(key) and n_rows > 1:
-            formats.append(lambda j=j, fmt=FORMATS[key]: setattr(sheet.range((2, j), (n_rows, j)), "number_format", fmt))
+            formats.append(
+                lambda j=j, fmt=FORMATS[key]: setattr(
+                    sheet.range((2, j), (n_rows, j)), "number_format", fmt
+                )
+            )
         if key in ("objective", "talking_points", "questions", "warnings", "rationale"):
             widths.append(lambda j=j: setattr(sheet.range((1, j), (n_rows, j)), "column_width", 50))
-    steps = [table, *formats, lambda: sheet.freeze_panes.freeze_at("1:1"), lambda: sheet.autofit("c"), *widths]
+    steps = [
+        table,
+        *formats,
+        lambda: sheet.freeze_panes.freeze_at("1:1"),
+        lambda: sheet.autofit("c"),
+        *widths,
+    ]
     for step in steps:
         with contextlib.suppress(Exception):
             step()

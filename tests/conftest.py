@@ -43,7 +43,9 @@ def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
         if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs libreoffice-calc-nogui")
+            pytest.fail(
+                "LibreOffice (soffice) is required in CI: .ci/run installs libreoffice-calc-nogui"
+            )
         pytest.skip("LibreOffice (soffice) is not installed")
     return found
 
@@ -53,12 +55,22 @@ def libreoffice_csv(path: Path, outdir: Path) -> dict[str, Path]:
     binary = soffice()
     profile = outdir / "lo-profile"
     result = subprocess.run(
-        [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-         "--outdir", str(outdir), str(path)],
-        capture_output=True, text=True, timeout=180)
+        [
+            binary,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
-    sheets = {p.stem[len(path.stem) + 1:]: p for p in outdir.glob(f"{path.stem}-*.csv")}
+    sheets = {p.stem[len(path.stem) + 1 :]: p for p in outdir.glob(f"{path.stem}-*.csv")}
     assert sheets, f"LibreOffice wrote no CSV: {result.stdout} {result.stderr}"
     return sheets
 
@@ -68,9 +80,20 @@ def libreoffice_convert(path: Path, filter_name: str, suffix: str, outdir: Path)
     binary = soffice()
     outdir.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [binary, f"-env:UserInstallation=file://{outdir / 'lo-profile'}", "--headless", "--convert-to",
-         f"{suffix.lstrip('.')}:{filter_name}", "--outdir", str(outdir), str(path)],
-        capture_output=True, text=True, timeout=180)
+        [
+            binary,
+            f"-env:UserInstallation=file://{outdir / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            f"{suffix.lstrip('.')}:{filter_name}",
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     target = outdir / f"{path.stem}{suffix}"
     assert result.returncode == 0 and target.exists(), result.stderr or result.stdout
     return target

@@ -15,7 +15,10 @@ from pathlib import Path
 from openpyxl import Workbook
 
 HEADER = ["客户编号", "客户名称", "年销售额", "最近联系日期", "备注"]
-ROWS = [["K1", "甲公司", 1000, dt.date(2026, 11, 1), "正常"], ["K2", "乙公司", 500, dt.date(2026, 10, 1), None]]
+ROWS = [
+    ["K1", "甲公司", 1000, dt.date(2026, 11, 1), "正常"],
+    ["K2", "乙公司", 500, dt.date(2026, 10, 1), None],
+]
 
 
 def workbook_bytes(build: Callable[[Workbook], None] | None = None) -> bytes:
@@ -35,21 +38,32 @@ def workbook_bytes(build: Callable[[Workbook], None] | None = None) -> bytes:
 def rewrite(data: bytes, edit: Callable[[str, bytes], bytes], level: int = 6) -> bytes:
     """Copy an .xlsx package, passing every member through ``edit``."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as dst,
+    ):
         for name in src.namelist():
             dst.writestr(name, edit(name, src.read(name)))
     return out.getvalue()
 
 
 def entity_bomb() -> bytes:
-    lol = '<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)) + "]>"
+    lol = (
+        '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+            for i in range(1, 10)
+        )
+        + "]>"
+    )
 
     def edit(name: str, body: bytes) -> bytes:
         if name == "xl/worksheets/sheet1.xml":
             text = body.decode()
             head, rest = text.split("?>", 1) if text.startswith("<?xml") else ("", text)
-            text = (head + "?>" if head else "") + lol + rest.replace("<t>甲公司</t>", "<t>&lol9;</t>")
+            text = (
+                (head + "?>" if head else "") + lol + rest.replace("<t>甲公司</t>", "<t>&lol9;</t>")
+            )
             return text.encode()
         return body
 
@@ -82,7 +96,9 @@ def zip_bomb() -> bytes:
 
 
 def huge_used_range() -> bytes:
-    blank = "".join(f'<row r="{r}"><c r="A{r}" s="0"/><c r="Z{r}" s="0"/></row>' for r in range(4, 300_001))
+    blank = "".join(
+        f'<row r="{r}"><c r="A{r}" s="0"/><c r="Z{r}" s="0"/></row>' for r in range(4, 300_001)
+    )
 
     def edit(name: str, body: bytes) -> bytes:
         if name == "xl/worksheets/sheet1.xml":
@@ -99,8 +115,12 @@ def formulas_and_errors() -> bytes:
         if name != "xl/worksheets/sheet1.xml":
             return body
         text = body.decode()
-        text = text.replace('<c r="C2" t="n"><v>1000</v></c>', '<c r="C2"><f>SUM(600,400)</f><v>1000</v></c>')
-        text = text.replace('<c r="C3" t="n"><v>500</v></c>', '<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+        text = text.replace(
+            '<c r="C2" t="n"><v>1000</v></c>', '<c r="C2"><f>SUM(600,400)</f><v>1000</v></c>'
+        )
+        text = text.replace(
+            '<c r="C3" t="n"><v>500</v></c>', '<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        )
         import re
 
         text = re.sub(r'<c r="D2"[^>]*>.*?</c>', '<c r="D2"><f>TODAY()-20</f></c>', text, count=1)
@@ -189,8 +209,10 @@ FAR_SPELLINGS = {
     "lower_case": '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>',
     "leading_zeros": '<row r="1048576"><c r="XFD001048576"><v>1</v></c></row>',
     "tabs": '<row\tr="1048576"><c\tr="XFD1048576"><v>1</v></c></row>',
-    "prefixed": ('<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="1048576">'
-                 '<x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'),
+    "prefixed": (
+        '<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="1048576">'
+        '<x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'
+    ),
 }
 FAR_TWICE = '<row r="4"><c r="A4" r="XFD1048576"><v>1</v></c></row>'  # calamine takes the last r
 FAR_COUNTED = '<row r="1048576">' + "<c/>" * 16_383 + "<c><v>1</v></c></row>"
@@ -208,7 +230,10 @@ CORPUS: dict[str, tuple[Callable[[], bytes], tuple]] = {
     "old_xls_renamed.xlsx": (lambda: OLE, ("error", "rename it to .xls")),
     "xlsx_renamed.xls": (workbook_bytes, ("error", "rename it to .xlsx")),
     "truncated.xlsx": (lambda: workbook_bytes()[:1500], ("error", "damaged")),
-    "notes.xlsx": (lambda: "这不是工作簿，只是改了扩展名的文本".encode(), ("error", "not a zip package")),
+    "notes.xlsx": (
+        lambda: "这不是工作簿，只是改了扩展名的文本".encode(),
+        ("error", "not a zip package"),
+    ),
     "picture.xlsx": (lambda: PNG, ("error", "not a zip package")),
     "empty.xlsx": (empty_workbook, ("error", "no sheet has a recognisable header row")),
     "headerless.xlsx": (headerless, ("error", "no sheet has a recognisable header row")),
@@ -217,19 +242,35 @@ CORPUS: dict[str, tuple[Callable[[], bytes], tuple]] = {
     "formulas_and_errors.xlsx": (formulas_and_errors, ("plan", 1)),
     "merged_hidden.xlsx": (merged_hidden, ("plan", 0)),
     "text_in_numbers.xlsx": (text_in_numbers, ("plan", 1)),
-    "gbk.csv": (lambda: ("客户名称,年销售额,备注\n甲公司,1.2万,=1+1\n乙公司,￥500,@SUM(1)\n").encode("gbk"), ("plan", 0)),
+    "gbk.csv": (
+        lambda: ("客户名称,年销售额,备注\n甲公司,1.2万,=1+1\n乙公司,￥500,@SUM(1)\n").encode("gbk"),
+        ("plan", 0),
+    ),
     "binary.csv": (lambda: b"\x00\x01\x02" * 100, ("error", "not a text CSV file")),
     "far_cell_XFD1048576.xlsx": (lambda: _sheet_edit(FAR_CELL), ("plan", 0)),
     "far_text_cell.xlsx": (lambda: _sheet_edit(FAR_TEXT), ("plan", 0)),
     "far_customer_row.xlsx": (lambda: _sheet_edit(FAR_CUSTOMER), ("plan", 1)),
-    **{f"far_cell_{name}.xlsx": ((lambda xml=xml: _sheet_edit(xml)), ("plan", 0)) for name, xml in FAR_SPELLINGS.items()},
+    **{
+        f"far_cell_{name}.xlsx": ((lambda xml=xml: _sheet_edit(xml)), ("plan", 0))
+        for name, xml in FAR_SPELLINGS.items()
+    },
     "far_cell_two_r.xlsx": (lambda: _sheet_edit(FAR_TWICE), ("error", "duplicate attribute")),
     "far_cell_counted.xlsx": (lambda: _sheet_edit(FAR_COUNTED), ("plan", 0)),
-    "counted_outside_grid.xlsx": (lambda: _sheet_edit(COUNTED_OUTSIDE), ("error", "outside Excel's grid")),
+    "counted_outside_grid.xlsx": (
+        lambda: _sheet_edit(COUNTED_OUTSIDE),
+        ("error", "outside Excel's grid"),
+    ),
     "row_99999999.xlsx": (lambda: _sheet_edit(FAR_ROW), ("error", "outside Excel's grid")),
-    "missing_sheet_part.xlsx": (lambda: _sheet_edit(drop=True), ("error", "its data is missing from the file")),
-    "zero_width_names.csv": (lambda: "客户名称,年销售额\n\u200b,100\n\ufeff\u200d,200\n\u200b丙公司\u200b,300\n".encode(),
-                             ("plan", 1)),
+    "missing_sheet_part.xlsx": (
+        lambda: _sheet_edit(drop=True),
+        ("error", "its data is missing from the file"),
+    ),
+    "zero_width_names.csv": (
+        lambda: (
+            "客户名称,年销售额\n\u200b,100\n\ufeff\u200d,200\n\u200b丙公司\u200b,300\n".encode()
+        ),
+        ("plan", 1),
+    ),
 }
 
 

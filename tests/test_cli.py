@@ -53,7 +53,10 @@ def test_existing_output_needs_force(runner, sample):
 
 def test_no_temporary_files_are_left(runner, sample):
     runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
-    assert sorted(p.name for p in sample.parent.iterdir()) == ["sample_ledger.xlsx", "sample_ledger_plan.xlsx"]
+    assert sorted(p.name for p in sample.parent.iterdir()) == [
+        "sample_ledger.xlsx",
+        "sample_ledger_plan.xlsx",
+    ]
 
 
 def test_json_goes_to_stdout(runner, sample):
@@ -69,29 +72,49 @@ def test_several_ledgers_into_a_folder(runner, sample, messy, tmp_path):
     out.mkdir()
     result = runner.invoke(cli, ["plan", str(sample), str(messy), "--as-of", AS_OF, "-o", str(out)])
     assert result.exit_code == 1  # the messy one has problems
-    assert sorted(p.name for p in out.iterdir()) == ["messy_ledger_plan.xlsx", "sample_ledger_plan.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "messy_ledger_plan.xlsx",
+        "sample_ledger_plan.xlsx",
+    ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["plan", "--as-of", "2026-13-01", "{sample}"], "'2026-13-01' is not a date like 2026-11-30"),
-    (["plan", "--format", "pdf", "{sample}"], "'pdf' is not one of"),
-    (["plan", "{missing}"], "does not exist"),
-    (["plan"], "Missing argument 'LEDGERS...'"),
-    (["plan", "{sample}", "{sample}", "-o", "{file}"], "-o must be an existing folder"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["plan", "--as-of", "2026-13-01", "{sample}"],
+            "'2026-13-01' is not a date like 2026-11-30",
+        ),
+        (["plan", "--format", "pdf", "{sample}"], "'pdf' is not one of"),
+        (["plan", "{missing}"], "does not exist"),
+        (["plan"], "Missing argument 'LEDGERS...'"),
+        (["plan", "{sample}", "{sample}", "-o", "{file}"], "-o must be an existing folder"),
+    ],
+)
 def test_usage_errors_exit_2(runner, sample, tmp_path, args, message):
-    values = {"sample": str(sample), "missing": str(tmp_path / "nope.xlsx"), "file": str(tmp_path / "x.xlsx")}
+    values = {
+        "sample": str(sample),
+        "missing": str(tmp_path / "nope.xlsx"),
+        "file": str(tmp_path / "x.xlsx"),
+    }
     result = runner.invoke(cli, [a.format(**values) for a in args])
     assert result.exit_code == 2
     assert message in result.stderr
 
 
-@pytest.mark.parametrize(("content", "name", "message"), [
-    (b"hello, this is not a workbook", "fake.xlsx", "not a valid .xlsx workbook (the file is not a zip package)"),
-    (b"", "empty.xlsx", "the file is empty"),
-    (b"a,b\n1,2\n", "nohead.csv", "no sheet has a recognisable header row"),
-    (b"x", "ledger.txt", "unsupported file type '.txt'"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (
+            b"hello, this is not a workbook",
+            "fake.xlsx",
+            "not a valid .xlsx workbook (the file is not a zip package)",
+        ),
+        (b"", "empty.xlsx", "the file is empty"),
+        (b"a,b\n1,2\n", "nohead.csv", "no sheet has a recognisable header row"),
+        (b"x", "ledger.txt", "unsupported file type '.txt'"),
+    ],
+)
 def test_bad_files_are_one_line_errors(runner, tmp_path, content, name, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -114,14 +137,18 @@ def test_sheet_option(runner, sample):
     result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--format", "json"])
     assert result.exit_code == 1
     assert "no sheet named 'Nope' (sheets: 客户台账)" in result.stderr
-    ok = runner.invoke(cli, ["plan", str(sample), "--sheet", "客户台账", "--format", "json", "--as-of", AS_OF])
+    ok = runner.invoke(
+        cli, ["plan", str(sample), "--sheet", "客户台账", "--format", "json", "--as-of", AS_OF]
+    )
     assert ok.exit_code == 0 and len(ok.stdout.splitlines()) == 40
 
 
 def test_rules_overlay_changes_the_plan(runner, sample, tmp_path):
     rules = tmp_path / "company.toml"
     rules.write_text("[tier]\na_share = 0.5\n\n[priority]\np1 = 90\n", encoding="utf-8")
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json", "--rules", str(rules)])
+    result = runner.invoke(
+        cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json", "--rules", str(rules)]
+    )
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]
     # shares before: 0, .2197, .3638, .4668 (< 0.5 → A), .5492 → B
@@ -129,18 +156,30 @@ def test_rules_overlay_changes_the_plan(runner, sample, tmp_path):
     assert not any(r["priority"] == "P1" and r["priority_score"] < 90 for r in records)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[tier]\na_shar = 0.5\n", "unknown key 'tier.a_shar'"),
-    ("[tier]\na_share = 'high'\n", "'tier.a_share' must be a number"),
-    ("[tier]\na_share = 1.5\n", "'tier.a_share' must be between 0 and 1"),
-    ("[priority]\np1 = 10\n", "'priority.p1' must not be smaller than 'priority.p2'"),
-    ("[cadence]\ntier_days = { A = 7.5 }\n", "'cadence.tier_days.A' must be a whole number"),
-    ("[tier\n", "not valid TOML"),
-    ("[motivation.points]\ncompetition = -1\n", "'motivation.points.competition' must not be negative"),
-    ('[rationale]\ntier = { zh = "层级 {tier} {lever}" }\n', "'rationale.tier.zh' uses an unknown placeholder {lever}"),
-    ('[rationale]\ntier = { zh = "层级 {tier" }\n', "'rationale.tier.zh' has an unmatched"),
-    ('[rationale]\ntier = { en = "Tier {tier:>5}" }\n', "'rationale.tier.en' has a bad placeholder {tier:>5}"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[tier]\na_shar = 0.5\n", "unknown key 'tier.a_shar'"),
+        ("[tier]\na_share = 'high'\n", "'tier.a_share' must be a number"),
+        ("[tier]\na_share = 1.5\n", "'tier.a_share' must be between 0 and 1"),
+        ("[priority]\np1 = 10\n", "'priority.p1' must not be smaller than 'priority.p2'"),
+        ("[cadence]\ntier_days = { A = 7.5 }\n", "'cadence.tier_days.A' must be a whole number"),
+        ("[tier\n", "not valid TOML"),
+        (
+            "[motivation.points]\ncompetition = -1\n",
+            "'motivation.points.competition' must not be negative",
+        ),
+        (
+            '[rationale]\ntier = { zh = "层级 {tier} {lever}" }\n',
+            "'rationale.tier.zh' uses an unknown placeholder {lever}",
+        ),
+        ('[rationale]\ntier = { zh = "层级 {tier" }\n', "'rationale.tier.zh' has an unmatched"),
+        (
+            '[rationale]\ntier = { en = "Tier {tier:>5}" }\n',
+            "'rationale.tier.en' has a bad placeholder {tier:>5}",
+        ),
+    ],
+)
 def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
@@ -149,11 +188,14 @@ def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
     assert result.stderr.startswith(f"Error: {path}: ") and message in result.stderr
 
 
-@pytest.mark.parametrize("text", [
-    '[rationale]\ntier = { zh = "{tier} 类（前面的客户占 {before}）{{注}}" }\n',
-    '[rationale]\nstyle_explicit = { zh = "性格 {style}（台账写“{raw}”）" }\n',  # a placeholder of earlier versions
-    '[texts.objective.follow_up]\nzh = "常规跟进 {重要}"\n',  # texts are shown as written, never formatted
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[rationale]\ntier = { zh = "{tier} 类（前面的客户占 {before}）{{注}}" }\n',
+        '[rationale]\nstyle_explicit = { zh = "性格 {style}（台账写“{raw}”）" }\n',  # a placeholder of earlier versions
+        '[texts.objective.follow_up]\nzh = "常规跟进 {重要}"\n',  # texts are shown as written, never formatted
+    ],
+)
 def test_rules_with_allowed_placeholders_pass(runner, tmp_path, text):
     path = tmp_path / "ok.toml"
     path.write_text(text, encoding="utf-8")
@@ -218,7 +260,9 @@ def test_module_entry_point_runs():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "kqexcel", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kqexcel", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "kq plan" in result.stdout
     assert shutil.which("kq") is None or Path(shutil.which("kq")).exists()
 
@@ -240,16 +284,22 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     wb.save(big)
     result = subprocess.run(
         f'"{sys.executable}" -m kqexcel plan "{big}" --format json --as-of {AS_OF} | head -c 10 > /dev/null',
-        shell=True, capture_output=True, text=True)
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
     assert "unexpected failure" not in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("args", "existing"), [
-    (["template", "build"], "plan.xlsx"),
-    (["template", "init"], "rules.toml"),
-    (["addin", "vba"], "kqexcel_macros.bas"),
-    (["addin", "lite"], "main.py"),
-])
+@pytest.mark.parametrize(
+    ("args", "existing"),
+    [
+        (["template", "build"], "plan.xlsx"),
+        (["template", "init"], "rules.toml"),
+        (["addin", "vba"], "kqexcel_macros.bas"),
+        (["addin", "lite"], "main.py"),
+    ],
+)
 def test_file_writers_keep_existing_files_without_force(runner, tmp_path, args, existing):
     (tmp_path / existing).write_text("mine", encoding="utf-8")
     result = runner.invoke(cli, [*args, str(tmp_path)])
@@ -270,10 +320,16 @@ def test_a_large_plan_shows_a_progress_bar_on_a_terminal(tmp_path):
     import sys
 
     ledger = tmp_path / "big.csv"
-    ledger.write_text("客户名称,年销售额\n" + "".join(f"客户{i},{i + 1}\n" for i in range(6000)), encoding="utf-8")
+    ledger.write_text(
+        "客户名称,年销售额\n" + "".join(f"客户{i},{i + 1}\n" for i in range(6000)), encoding="utf-8"
+    )
     primary, secondary = pty.openpty()
-    result = subprocess.run([sys.executable, "-m", "kqexcel", "plan", str(ledger), "--as-of", "2026-11-22"],
-                            stdout=subprocess.DEVNULL, stderr=secondary, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "kqexcel", "plan", str(ledger), "--as-of", "2026-11-22"],
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+        timeout=120,
+    )
     os.close(secondary)
     shown = b""
     while True:
@@ -298,9 +354,19 @@ def test_the_sample_ledger_shows_every_code(runner, sample):
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]
     codes = load_rules()["codes"]
-    for domain, key in [("tier", "tier"), ("profit_quadrant", "profit_quadrant"), ("motivation", "motivation"),
-                        ("style", "style"), ("lifecycle", "lifecycle"), ("renewal_risk", "renewal_risk"),
-                        ("intent", "intent"), ("stage", "stage"), ("priority", "priority"), ("channel", "channel"),
-                        ("objective", "objective"), ("warning", "warnings")]:
+    for domain, key in [
+        ("tier", "tier"),
+        ("profit_quadrant", "profit_quadrant"),
+        ("motivation", "motivation"),
+        ("style", "style"),
+        ("lifecycle", "lifecycle"),
+        ("renewal_risk", "renewal_risk"),
+        ("intent", "intent"),
+        ("stage", "stage"),
+        ("priority", "priority"),
+        ("channel", "channel"),
+        ("objective", "objective"),
+        ("warning", "warnings"),
+    ]:
         seen = {c for r in records for c in (r[key] if isinstance(r[key], list) else [r[key]])}
         assert set(codes[domain]) <= seen, (domain, set(codes[domain]) - seen)

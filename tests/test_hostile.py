@@ -25,8 +25,6 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     return build_corpus(tmp_path_factory.mktemp("hostile"))
 
 
-
-
 @pytest.mark.parametrize("name", list(CORPUS))
 def test_every_hostile_file_gets_a_plan_or_one_clear_line(corpus, tmp_path, name):
     path = corpus[name]
@@ -34,8 +32,11 @@ def test_every_hostile_file_gets_a_plan_or_one_clear_line(corpus, tmp_path, name
     out = tmp_path / "plan.xlsx"
     start = time.perf_counter()
     with (tmp_path / "stderr.txt").open("wb") as err_file:
-        proc = subprocess.Popen([sys.executable, "-m", "kqexcel", "plan", str(path), "--as-of", AS_OF, "-o", str(out)],
-                                stdout=subprocess.DEVNULL, stderr=err_file)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kqexcel", "plan", str(path), "--as-of", AS_OF, "-o", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+        )
         timer = threading.Timer(30, proc.kill)  # a hang is killed, and fails below
         timer.start()
         try:
@@ -61,17 +62,23 @@ def test_every_hostile_file_gets_a_plan_or_one_clear_line(corpus, tmp_path, name
         assert out.exists()
     else:  # either is fine, as long as it is one of them
         assert code in (0, 1)
-        assert out.exists() or (len(stderr.strip().splitlines()) == 1 and stderr.startswith("Error: "))
+        assert out.exists() or (
+            len(stderr.strip().splitlines()) == 1 and stderr.startswith("Error: ")
+        )
     if out.exists():
         wb = openpyxl.load_workbook(out)
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    assert cell.data_type != "f", f"{name}: a formula in {ws.title}!{cell.coordinate}"
+                    assert cell.data_type != "f", (
+                        f"{name}: a formula in {ws.title}!{cell.coordinate}"
+                    )
 
 
 def test_formula_cells_are_reported_by_place(runner, corpus):
-    result = runner.invoke(cli, ["plan", str(corpus["formulas_and_errors.xlsx"]), "--as-of", AS_OF, "--format", "json"])
+    result = runner.invoke(
+        cli, ["plan", str(corpus["formulas_and_errors.xlsx"]), "--as-of", AS_OF, "--format", "json"]
+    )
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["tier"] == "A"  # C2 =SUM(600,400) was read from its cached value 1000
     err = result.stderr
@@ -80,14 +87,18 @@ def test_formula_cells_are_reported_by_place(runner, corpus):
 
 
 def test_hidden_decoy_sheet_and_merged_title_are_handled(runner, corpus):
-    result = runner.invoke(cli, ["plan", str(corpus["merged_hidden.xlsx"]), "--as-of", AS_OF, "--format", "json"])
+    result = runner.invoke(
+        cli, ["plan", str(corpus["merged_hidden.xlsx"]), "--as-of", AS_OF, "--format", "json"]
+    )
     assert result.exit_code == 0
     assert [json.loads(line)["name"] for line in result.stdout.splitlines()] == ["甲公司", "乙公司"]
 
 
 def test_csv_output_neutralises_formula_text(runner, corpus, tmp_path):
     out = tmp_path / "plan.csv"
-    result = runner.invoke(cli, ["plan", str(corpus["gbk.csv"]), "--format", "csv", "-o", str(out), "--as-of", AS_OF])
+    result = runner.invoke(
+        cli, ["plan", str(corpus["gbk.csv"]), "--format", "csv", "-o", str(out), "--as-of", AS_OF]
+    )
     assert result.exit_code == 0
     text = out.read_text(encoding="utf-8-sig")
     assert "\n甲公司" not in text and ",甲公司," in text
@@ -113,7 +124,7 @@ def test_a_crash_mid_write_leaves_the_previous_output(runner, sample, monkeypatc
     before = sha256(out)
 
     def boom(self, progress=None, block=2000):
-        yield "<row r=\"2\"></row>"
+        yield '<row r="2"></row>'
         raise OSError("disk full")
 
     monkeypatch.setattr(workbook.StreamedTable, "rows_xml", boom)
@@ -121,7 +132,10 @@ def test_a_crash_mid_write_leaves_the_previous_output(runner, sample, monkeypatc
     assert result.exit_code == 1
     assert "disk full" in result.stderr
     assert sha256(out) == before
-    assert sorted(p.name for p in sample.parent.iterdir()) == ["sample_ledger.xlsx", "sample_ledger_plan.xlsx"]
+    assert sorted(p.name for p in sample.parent.iterdir()) == [
+        "sample_ledger.xlsx",
+        "sample_ledger_plan.xlsx",
+    ]
     with zipfile.ZipFile(out) as archive:
         assert archive.testzip() is None
 
@@ -134,7 +148,10 @@ def test_an_output_open_in_excel_is_named(runner, sample, monkeypatch):
     result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
     assert result.exit_code == 1
     out = sample.with_name("sample_ledger_plan.xlsx")
-    assert result.stderr.strip() == f"Error: cannot write {out}: permission denied (is it open in Excel?)"
+    assert (
+        result.stderr.strip()
+        == f"Error: cannot write {out}: permission denied (is it open in Excel?)"
+    )
     assert sorted(p.name for p in sample.parent.iterdir()) == ["sample_ledger.xlsx"]
 
 
@@ -144,7 +161,9 @@ def test_report_lists_every_hostile_file_and_reports_the_rest(runner, corpus, tm
     folder = corpus["gbk.csv"].parent
     out = tmp_path / "report.xlsx"
     hashes = {p: sha256(p) for p in folder.iterdir()}
-    result = runner.invoke(cli, ["report", str(folder), "--month", "2026-11", "-o", str(out), "-q", "--jobs", jobs])
+    result = runner.invoke(
+        cli, ["report", str(folder), "--month", "2026-11", "-o", str(out), "-q", "--jobs", jobs]
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     issues = list(openpyxl.load_workbook(out)["问题"].iter_rows(values_only=True))[1:]

@@ -72,7 +72,9 @@ def test_no_output_replaces_an_input_whatever_force_says(runner, folder, monkeyp
     assert result.stderr.strip().startswith("Error: ")
     assert "would replace the input" in result.stderr or "two outputs" in result.stderr
     assert {p: sha256(p) for p in files} == before
-    assert sorted(p.name for p in folder.rglob("*")) == sorted([p.name for p in files if p != PLAN_TEMPLATE] + ["L"])
+    assert sorted(p.name for p in folder.rglob("*")) == sorted(
+        [p.name for p in files if p != PLAN_TEMPLATE] + ["L"]
+    )
 
 
 def test_a_report_kq_wrote_in_the_folder_is_replaced_not_read(runner, folder, monkeypatch):
@@ -81,7 +83,9 @@ def test_a_report_kq_wrote_in_the_folder_is_replaced_not_read(runner, folder, mo
     first = runner.invoke(cli, args)
     again = runner.invoke(cli, args)
     assert first.exit_code == again.exit_code == 0
-    customers = list(openpyxl.load_workbook(folder / "L" / "report.xlsx")["全部客户"].iter_rows(values_only=True))
+    customers = list(
+        openpyxl.load_workbook(folder / "L" / "report.xlsx")["全部客户"].iter_rows(values_only=True)
+    )
     assert len(customers) == 1 + 40 + 1  # a.xlsx and b.csv, not the report itself
 
 
@@ -90,7 +94,9 @@ def _hostile_rules(tmp_path: Path) -> Path:
     tree = default_rules().tree
     over: dict = {"texts": {}, "codes": {}, "output_fields": {}}
     for domain, codes in tree["codes"].items():
-        over["codes"][domain] = {c: {lang: f"{FORMULA}{e[lang]}" for lang in ("zh", "en")} for c, e in codes.items()}
+        over["codes"][domain] = {
+            c: {lang: f"{FORMULA}{e[lang]}" for lang in ("zh", "en")} for c, e in codes.items()
+        }
     for key, entry in tree["output_fields"].items():
         over["output_fields"][key] = {lang: f"{FORMULA}{entry[lang]}" for lang in ("zh", "en")}
 
@@ -107,16 +113,29 @@ def _hostile_rules(tmp_path: Path) -> Path:
 
 def _formulas(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as archive:
-        return [f"{name}: {m.group(0)[:60]}" for name in archive.namelist() if name.startswith("xl/worksheets/")
-                for m in re.finditer(rb"<f[ >].*?</f>", archive.read(name))]
+        return [
+            f"{name}: {m.group(0)[:60]}"
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/")
+            for m in re.finditer(rb"<f[ >].*?</f>", archive.read(name))
+        ]
 
 
 def test_rules_text_never_becomes_a_formula(runner, tmp_path):
     rules = _hostile_rules(tmp_path)
     outputs = {
-        "plan": (["plan", str(SAMPLE), "--as-of", AS_OF, "-o", str(tmp_path / "p.xlsx")], tmp_path / "p.xlsx"),
-        "plan_en": (["plan", str(SAMPLE), "--lang", "en", "-o", str(tmp_path / "e.xlsx")], tmp_path / "e.xlsx"),
-        "report": (["report", str(SAMPLE), "--month", "2026-11", "-o", str(tmp_path / "r.xlsx")], tmp_path / "r.xlsx"),
+        "plan": (
+            ["plan", str(SAMPLE), "--as-of", AS_OF, "-o", str(tmp_path / "p.xlsx")],
+            tmp_path / "p.xlsx",
+        ),
+        "plan_en": (
+            ["plan", str(SAMPLE), "--lang", "en", "-o", str(tmp_path / "e.xlsx")],
+            tmp_path / "e.xlsx",
+        ),
+        "report": (
+            ["report", str(SAMPLE), "--month", "2026-11", "-o", str(tmp_path / "r.xlsx")],
+            tmp_path / "r.xlsx",
+        ),
         "ledger": (["template", "ledger", str(tmp_path / "l.xlsx")], tmp_path / "l.xlsx"),
     }
     for name, (args, out) in outputs.items():
@@ -124,7 +143,12 @@ def test_rules_text_never_becomes_a_formula(runner, tmp_path):
         assert result.exit_code in (0, 1) and out.exists(), (name, result.output)
         assert _formulas(out) == [], name
     legend = openpyxl.load_workbook(tmp_path / "p.xlsx")["说明"]
-    texts = [c for row in legend.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    texts = [
+        c
+        for row in legend.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    ]
     assert len(texts) > 50 and all(c.data_type == "s" and c.quotePrefix for c in texts)
 
 
@@ -136,13 +160,18 @@ def _with_member(tmp_path: Path, member: str, data: bytes = b"<x/>") -> Path:
     return path
 
 
-@pytest.mark.parametrize("member, words", [
-    ("xl/externalLinks/externalLink1.xml", "links to other workbooks"),
-    ("xl/connections.xml", "data connections"),
-    ("xl/vbaProject.bin", "macros"),
-])
+@pytest.mark.parametrize(
+    "member, words",
+    [
+        ("xl/externalLinks/externalLink1.xml", "links to other workbooks"),
+        ("xl/connections.xml", "data connections"),
+        ("xl/vbaProject.bin", "macros"),
+    ],
+)
 def test_templates_with_active_content_are_refused(runner, tmp_path, member, words):
-    template = _with_member(tmp_path, member, b'<externalLink><externalBook r:id="file:///C:/x.xlsx"/></externalLink>')
+    template = _with_member(
+        tmp_path, member, b'<externalLink><externalBook r:id="file:///C:/x.xlsx"/></externalLink>'
+    )
     out = tmp_path / "plan.xlsx"
     result = runner.invoke(cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(out)])
     assert result.exit_code == 1
@@ -160,6 +189,7 @@ def test_a_plan_never_carries_external_links(runner, tmp_path):
 
 
 # --------------------------------------------------------------------------- the dense-grid bomb
+
 
 @given(st.integers(1, 10**9), st.integers(0, 10**10))
 def test_at_most_matches_exactly_the_numbers_up_to_the_limit(limit, number):
@@ -189,8 +219,17 @@ SPELLINGS = {
     "prefix": '<x:c r="{ref}"><x:v>1</x:v></x:c>',
     "quote in a value": '<c t="s>" r="{ref}"><v>1</v></c>',
 }
-cells = st.lists(st.tuples(st.integers(1, 1_048_576), st.integers(0, 16_383), st.sampled_from(sorted(SPELLINGS)),
-                           st.integers(0, 3), st.booleans()), min_size=1, max_size=30)
+cells = st.lists(
+    st.tuples(
+        st.integers(1, 1_048_576),
+        st.integers(0, 16_383),
+        st.sampled_from(sorted(SPELLINGS)),
+        st.integers(0, 3),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 @given(cells, st.integers(1, 10**8))
@@ -201,8 +240,12 @@ def test_grid_size_finds_every_sheet_that_spans_too_much(refs, budget):
     xml, rows, columns, counter = [], 1, 1, 0
     for r, c, spelling, bare, own in refs:
         letters = column_letter(c)
-        cell = SPELLINGS[spelling].format(ref=f"{letters}{r}", lower=f"{letters.lower()}{r}", letters=letters, row=r)
-        counter = r if own else (counter + 1 if r > 3 else min(r, 3))  # a row without r follows the one before
+        cell = SPELLINGS[spelling].format(
+            ref=f"{letters}{r}", lower=f"{letters.lower()}{r}", letters=letters, row=r
+        )
+        counter = (
+            r if own else (counter + 1 if r > 3 else min(r, 3))
+        )  # a row without r follows the one before
         row = f'<row r="{counter}">' if own or r <= 3 else "<row>"
         xml.append(f"{row}{cell}{'<c><v>2</v></c>' * bare}</row>")
         rows, columns = max(rows, r, counter if bare else 1), max(columns, c + 1 + bare)
@@ -213,10 +256,19 @@ def test_grid_size_finds_every_sheet_that_spans_too_much(refs, budget):
 
 def test_an_ordinary_sheet_passes_the_quick_check(monkeypatch):
     """An ordinary sheet costs three searches: the exact reading of every reference is not run."""
-    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{column_letter(c)}{r}"><v>{r}</v></c>' for c in range(37))
-                   + "</row>" for r in range(1, 20_001))
+    rows = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{column_letter(c)}{r}"><v>{r}</v></c>' for c in range(37))
+        + "</row>"
+        for r in range(1, 20_001)
+    )
     monkeypatch.setattr(ledger_io, "_exact_grid", lambda *a: pytest.fail("the exact scan ran"))
-    assert ledger_io.grid_size(f"<sheetData>{rows}</sheetData>".encode(), default_rules()["safety"]["max_sheet_cells"]) is None
+    assert (
+        ledger_io.grid_size(
+            f"<sheetData>{rows}</sheetData>".encode(), default_rules()["safety"]["max_sheet_cells"]
+        )
+        is None
+    )
 
 
 def _killer(item):  # a reader that dies as a Rust abort would: no exception, no clean-up
@@ -243,6 +295,7 @@ def test_a_worker_that_dies_costs_only_its_ledger(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- writing
 
+
 def test_a_sheet_part_past_the_zip_limit_is_written_with_zip64(tmp_path, monkeypatch):
     """Over 2 GiB of sheet XML (about 440,000 realistic rows) needs ZIP64; here the limit is
     lowered so the same path runs on a small plan: first judged too small, then written again."""
@@ -268,12 +321,16 @@ def test_a_small_plan_has_no_zip64_records(tmp_path, runner):
     out = tmp_path / "plan.xlsx"
     runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(out)])
     data = out.read_bytes()
-    assert b"PK\x06\x06" not in data and b"PK\x06\x07" not in data  # Excel refuses them in a small file
+    assert (
+        b"PK\x06\x06" not in data and b"PK\x06\x07" not in data
+    )  # Excel refuses them in a small file
 
 
 def _big_csv(path: Path, rows: int = 20_000) -> Path:
     lines = ["客户编号,客户名称,客户经理,年销售额,最近联系日期,备注"]
-    lines += [f"K{i},公司{i},张三,{i % 500 + 1}万,2026-10-{i % 28 + 1:02d},备注{i}" for i in range(rows)]
+    lines += [
+        f"K{i},公司{i},张三,{i % 500 + 1}万,2026-10-{i % 28 + 1:02d},备注{i}" for i in range(rows)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -282,10 +339,15 @@ def test_sigterm_mid_write_leaves_no_temporary_file(tmp_path):
     ledger = _big_csv(tmp_path / "big.csv")
     out = tmp_path / "out" / "plan.xlsx"
     out.parent.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "kqexcel", "plan", str(ledger), "-o", str(out), "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kqexcel", "plan", str(ledger), "-o", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
-    while not list(out.parent.glob(".~kq-*")) and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        not list(out.parent.glob(".~kq-*")) and proc.poll() is None and time.monotonic() < deadline
+    ):
         time.sleep(0.005)
     assert proc.poll() is None, "the plan was written before the signal could be sent"
     proc.send_signal(signal.SIGTERM)
@@ -300,9 +362,24 @@ def test_ctrl_c_during_a_parallel_report_prints_no_traceback(tmp_path):
         shutil.copy(SAMPLE, tmp_path / f"ledger{i:03d}.xlsx")
     (tmp_path / "out").mkdir()
     for attempt in range(3):
-        proc = subprocess.Popen([sys.executable, "-m", "kqexcel", "report", str(tmp_path), "--month", "2026-11",
-                                 "-o", str(tmp_path / "out" / "r.xlsx"), "--jobs", "2"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kqexcel",
+                "report",
+                str(tmp_path),
+                "--month",
+                "2026-11",
+                "-o",
+                str(tmp_path / "out" / "r.xlsx"),
+                "--jobs",
+                "2",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         time.sleep(1.0 + attempt * 0.5)
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
         _, err = proc.communicate(timeout=60)
@@ -321,10 +398,14 @@ def test_long_names_and_files_used_as_folders_give_one_line(runner, tmp_path):
     result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(too_long)])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: cannot write {too_long}: the file name is too long (275 bytes, at most 255); choose a shorter -o"]
+        f"Error: cannot write {too_long}: the file name is too long (275 bytes, at most 255); choose a shorter -o"
+    ]
     result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(long_ledger / "x.xlsx")])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: cannot write {long_ledger / 'x.xlsx'}: {long_ledger} is a file, not a folder"
+    assert (
+        result.stderr.strip()
+        == f"Error: cannot write {long_ledger / 'x.xlsx'}: {long_ledger} is a file, not a folder"
+    )
 
 
 def _broken_part(source: Path, out: Path, part: str) -> Path:
@@ -342,12 +423,27 @@ def test_damaged_previous_report_and_template_give_one_line(runner, tmp_path):
         parts = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
     for part in parts:
         broken = _broken_part(report, tmp_path / f"prev_{part.rsplit('/', 1)[-1]}.xlsx", part)
-        result = runner.invoke(cli, ["report", str(SAMPLE), "--month", "2026-11", "--previous", str(broken),
-                                     "-o", str(tmp_path / "r.xlsx"), "--force", "-q"])
+        result = runner.invoke(
+            cli,
+            [
+                "report",
+                str(SAMPLE),
+                "--month",
+                "2026-11",
+                "--previous",
+                str(broken),
+                "-o",
+                str(tmp_path / "r.xlsx"),
+                "--force",
+                "-q",
+            ],
+        )
         assert "Traceback" not in result.output and "unexpected failure" not in result.output
         assert len(result.stderr.strip().splitlines()) <= 1
     template = _broken_part(PLAN_TEMPLATE, tmp_path / "t.xlsx", "xl/worksheets/sheet1.xml")
-    result = runner.invoke(cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(tmp_path / "p.xlsx")])
+    result = runner.invoke(
+        cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(tmp_path / "p.xlsx")]
+    )
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {template}: cannot open the template")
@@ -355,7 +451,10 @@ def test_damaged_previous_report_and_template_give_one_line(runner, tmp_path):
 
 def test_zero_width_names_are_empty(runner, tmp_path):
     ledger = tmp_path / "zw.csv"
-    ledger.write_text("客户名称,年销售额\n\u200b,100\n\ufeff\u200d,200\n\u200b丙公司\u200b,300\n", encoding="utf-8")
+    ledger.write_text(
+        "客户名称,年销售额\n\u200b,100\n\ufeff\u200d,200\n\u200b丙公司\u200b,300\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(cli, ["plan", str(ledger), "--format", "json"])
     assert result.exit_code == 1
     assert [line for line in result.stdout.splitlines()] and '"name": "丙公司"' in result.stdout

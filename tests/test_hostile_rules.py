@@ -24,8 +24,11 @@ from tests.conftest import AS_OF
 @functools.cache
 def numeric_leaves() -> dict[str, int | float]:
     """Every number of default.toml, by its dotted key."""
-    return {key: value for key, value in _leaves(_default_tree(), "")
-            if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    return {
+        key: value
+        for key, value in _leaves(_default_tree(), "")
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
 
 
 def toml_number(key: str, value: float) -> str:
@@ -59,15 +62,20 @@ def assert_one_line(runner, path: Path, fragment: str) -> str:
 
 # ----------------------------------------------------------------------------- the range table
 
+
 def matches(pattern: str, key: str) -> bool:
     wanted, parts = pattern.split("."), key.split(".")
-    return len(wanted) == len(parts) and all(w in ("*", k) for w, k in zip(wanted, parts, strict=True))
+    return len(wanted) == len(parts) and all(
+        w in ("*", k) for w, k in zip(wanted, parts, strict=True)
+    )
 
 
 def test_every_number_of_the_defaults_has_exactly_one_range():
     for key in numeric_leaves():
         matching = [pattern for pattern in RANGES if matches(pattern, key)]
-        assert len(matching) == 1, f"'{key}' needs exactly one entry in kqexcel.rules.RANGES, has {matching}"
+        assert len(matching) == 1, (
+            f"'{key}' needs exactly one entry in kqexcel.rules.RANGES, has {matching}"
+        )
 
 
 def test_every_range_is_used_and_holds_its_default():
@@ -121,7 +129,9 @@ def test_every_number_out_of_its_range_is_refused(tmp_path, key, side):
     with pytest.raises(RulesError) as error:
         load_rules(path)
     message = str(error.value)
-    assert message.startswith(f"{path}: '{key}' must ") and message.endswith(f", not {toml_number(key, value)}")
+    assert message.startswith(f"{path}: '{key}' must ") and message.endswith(
+        f", not {toml_number(key, value)}"
+    )
     allowed = bounds(key)
     assert allowed is not None and f"between {allowed.low:g} and {int(allowed.high)}" in message
 
@@ -139,55 +149,143 @@ def test_a_file_of_edge_values_loads(tmp_path, edge):
 
 # ----------------------------------------------------------------------------- `kq rules check`
 
-@pytest.mark.parametrize(("text", "message"), [
-    # the issue's case: the plan failed later with OutOfBoundsTimedelta
-    ("[cadence]\ntier_days = { A = 1e8 }\n", "'cadence.tier_days.A' must be between 1 and 3650, not 100000000"),
-    ("[cadence]\ntier_days = { B = 0 }\n", "'cadence.tier_days.B' must be between 1 and 3650, not 0"),
-    ("[cadence]\nintent_days = { quoted = -5 }\n",
-     "'cadence.intent_days.quoted' must not be negative (between 0 and 3650), not -5"),
-    ("[cadence]\nlapsed_days = 3651\n", "'cadence.lapsed_days' must be between 0 and 3650, not 3651"),
-    ("[cadence]\nhigh_risk_days = nan\n", "'cadence.high_risk_days' must be between 0 and 3650, not nan"),
-    ("[cadence]\nhigh_risk_days = inf\n", "'cadence.high_risk_days' must be between 0 and 3650, not inf"),
-    ("[cadence]\nhigh_risk_days = -inf\n", "'cadence.high_risk_days' must not be negative (between 0 and 3650), not -inf"),
-    ("[cadence]\nhigh_risk_days = 1e300\n", "'cadence.high_risk_days' must be between 0 and 3650, not 1e+300"),
-    ("[tier]\na_share = 0\n", "'tier.a_share' must be between 0 and 1 (more than 0), not 0.0"),
-    ("[tier]\nb_share = nan\n", "'tier.b_share' must be between 0 and 1 (more than 0), not nan"),
-    ("[profit]\ntop_share = inf\n", "'profit.top_share' must be between 0 and 1 (more than 0), not inf"),
-    ("[renewal]\nfloor_factor = 1e400\n", "'renewal.floor_factor' must be between 0 and 10, not inf"),  # 1e400 is inf
-    ("[renewal]\nsatisfaction_factor = nan\n", "'renewal.satisfaction_factor' must be between 0 and 10, not nan"),
-    ("[priority]\np1 = 1001\n", "'priority.p1' must be between 0 and 1000, not 1001"),
-    ("[priority]\ntier = { A = 100000 }\n", "'priority.tier.A' must be between 0 and 1000, not 100000"),
-    ("[priority]\noverdue_days_per_point = 0\n", "'priority.overdue_days_per_point' must be between 1 and 3650, not 0"),
-    ("[motivation.points]\nexpectation = 5000\n", "'motivation.points.expectation' must be between 0 and 1000, not 5000"),
-    ("[style.decides_after]\nowl = 1000\n", "'style.decides_after.owl' must be between 0 and 100, not 1000"),
-    ("[reader]\nheader_scan_rows = 0\n", "'reader.header_scan_rows' must be between 1 and 1000, not 0"),
-    ("[reader]\nheader_scan_rows = 1001\n", "'reader.header_scan_rows' must be between 1 and 1000, not 1001"),
-    ("[output]\nnotes_max_rows = 1048576\n", "'output.notes_max_rows' must be between 0 and 1048575, not 1048576"),
-    ("[safety]\nmax_rows = 0\n", "'safety.max_rows' must be between 1 and 1048575, not 0"),
-    ("[safety]\nmax_rows = 99999999\n", "'safety.max_rows' must be between 1 and 1048575, not 99999999"),
-    ("[safety]\nmax_columns = 16385\n", "'safety.max_columns' must be between 1 and 16384, not 16385"),
-    ("[safety]\nmax_sheet_cells = 17179869185\n",
-     "'safety.max_sheet_cells' must be between 1000 and 17179869184, not 17179869185"),
-    ("[safety]\nmax_unpacked_mb = 0\n", "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not 0.0"),
-    ("[safety]\nmax_unpacked_mb = inf\n",
-     "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not inf"),
-    ("[safety]\nmax_unpacked_mb = 1" + "0" * 400 + "\n",  # an integer no float can hold
-     "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not a number of 401 digits"),
-    ("[safety]\nmax_csv_mb = -1\n", "'safety.max_csv_mb' must be between 0 and 1000000 (more than 0), not -1.0"),
-    ("[safety]\nmax_compression_ratio = 0\n", "'safety.max_compression_ratio' must be between 1 and 100000, not 0"),
-    ("[safety]\nmax_compression_ratio = 0.5\n", "'safety.max_compression_ratio' must be a whole number, not 0.5"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # the issue's case: the plan failed later with OutOfBoundsTimedelta
+        (
+            "[cadence]\ntier_days = { A = 1e8 }\n",
+            "'cadence.tier_days.A' must be between 1 and 3650, not 100000000",
+        ),
+        (
+            "[cadence]\ntier_days = { B = 0 }\n",
+            "'cadence.tier_days.B' must be between 1 and 3650, not 0",
+        ),
+        (
+            "[cadence]\nintent_days = { quoted = -5 }\n",
+            "'cadence.intent_days.quoted' must not be negative (between 0 and 3650), not -5",
+        ),
+        (
+            "[cadence]\nlapsed_days = 3651\n",
+            "'cadence.lapsed_days' must be between 0 and 3650, not 3651",
+        ),
+        (
+            "[cadence]\nhigh_risk_days = nan\n",
+            "'cadence.high_risk_days' must be between 0 and 3650, not nan",
+        ),
+        (
+            "[cadence]\nhigh_risk_days = inf\n",
+            "'cadence.high_risk_days' must be between 0 and 3650, not inf",
+        ),
+        (
+            "[cadence]\nhigh_risk_days = -inf\n",
+            "'cadence.high_risk_days' must not be negative (between 0 and 3650), not -inf",
+        ),
+        (
+            "[cadence]\nhigh_risk_days = 1e300\n",
+            "'cadence.high_risk_days' must be between 0 and 3650, not 1e+300",
+        ),
+        ("[tier]\na_share = 0\n", "'tier.a_share' must be between 0 and 1 (more than 0), not 0.0"),
+        (
+            "[tier]\nb_share = nan\n",
+            "'tier.b_share' must be between 0 and 1 (more than 0), not nan",
+        ),
+        (
+            "[profit]\ntop_share = inf\n",
+            "'profit.top_share' must be between 0 and 1 (more than 0), not inf",
+        ),
+        (
+            "[renewal]\nfloor_factor = 1e400\n",
+            "'renewal.floor_factor' must be between 0 and 10, not inf",
+        ),  # 1e400 is inf
+        (
+            "[renewal]\nsatisfaction_factor = nan\n",
+            "'renewal.satisfaction_factor' must be between 0 and 10, not nan",
+        ),
+        ("[priority]\np1 = 1001\n", "'priority.p1' must be between 0 and 1000, not 1001"),
+        (
+            "[priority]\ntier = { A = 100000 }\n",
+            "'priority.tier.A' must be between 0 and 1000, not 100000",
+        ),
+        (
+            "[priority]\noverdue_days_per_point = 0\n",
+            "'priority.overdue_days_per_point' must be between 1 and 3650, not 0",
+        ),
+        (
+            "[motivation.points]\nexpectation = 5000\n",
+            "'motivation.points.expectation' must be between 0 and 1000, not 5000",
+        ),
+        (
+            "[style.decides_after]\nowl = 1000\n",
+            "'style.decides_after.owl' must be between 0 and 100, not 1000",
+        ),
+        (
+            "[reader]\nheader_scan_rows = 0\n",
+            "'reader.header_scan_rows' must be between 1 and 1000, not 0",
+        ),
+        (
+            "[reader]\nheader_scan_rows = 1001\n",
+            "'reader.header_scan_rows' must be between 1 and 1000, not 1001",
+        ),
+        (
+            "[output]\nnotes_max_rows = 1048576\n",
+            "'output.notes_max_rows' must be between 0 and 1048575, not 1048576",
+        ),
+        ("[safety]\nmax_rows = 0\n", "'safety.max_rows' must be between 1 and 1048575, not 0"),
+        (
+            "[safety]\nmax_rows = 99999999\n",
+            "'safety.max_rows' must be between 1 and 1048575, not 99999999",
+        ),
+        (
+            "[safety]\nmax_columns = 16385\n",
+            "'safety.max_columns' must be between 1 and 16384, not 16385",
+        ),
+        (
+            "[safety]\nmax_sheet_cells = 17179869185\n",
+            "'safety.max_sheet_cells' must be between 1000 and 17179869184, not 17179869185",
+        ),
+        (
+            "[safety]\nmax_unpacked_mb = 0\n",
+            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not 0.0",
+        ),
+        (
+            "[safety]\nmax_unpacked_mb = inf\n",
+            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not inf",
+        ),
+        (
+            "[safety]\nmax_unpacked_mb = 1" + "0" * 400 + "\n",  # an integer no float can hold
+            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not a number of 401 digits",
+        ),
+        (
+            "[safety]\nmax_csv_mb = -1\n",
+            "'safety.max_csv_mb' must be between 0 and 1000000 (more than 0), not -1.0",
+        ),
+        (
+            "[safety]\nmax_compression_ratio = 0\n",
+            "'safety.max_compression_ratio' must be between 1 and 100000, not 0",
+        ),
+        (
+            "[safety]\nmax_compression_ratio = 0.5\n",
+            "'safety.max_compression_ratio' must be a whole number, not 0.5",
+        ),
+    ],
+)
 def test_a_number_out_of_range_is_one_line(runner, tmp_path, text, message):
     path = tmp_path / "公司规则.toml"
     path.write_text(text, encoding="utf-8")
     assert assert_one_line(runner, path, message) == f"Error: {path}: {message}"
 
 
-@pytest.mark.parametrize("text", [
-    "x = " + "[" * 50_000 + "]" * 50_000 + "\n",
-    "x = " + "{a = " * 50_000 + "1" + "}" * 50_000 + "\n",
-    "[texts.objective]\nx = " + "{a = " * 5_000 + '"t"' + "}" * 5_000 + "\n",
-], ids=["arrays", "inline-tables", "inline-tables-in-an-open-table"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 50_000 + "]" * 50_000 + "\n",
+        "x = " + "{a = " * 50_000 + "1" + "}" * 50_000 + "\n",
+        "[texts.objective]\nx = " + "{a = " * 5_000 + '"t"' + "}" * 5_000 + "\n",
+    ],
+    ids=["arrays", "inline-tables", "inline-tables-in-an-open-table"],
+)
 def test_a_deeply_nested_file_is_one_line(runner, tmp_path, text):
     path = tmp_path / "deep.toml"
     path.write_text(text, encoding="utf-8")
@@ -202,7 +300,11 @@ def test_deep_table_headers_in_an_open_table_are_refused(runner, tmp_path):
     path = tmp_path / "deep.toml"
     path.write_text("[texts.objective." + ".".join(["a"] * 50_000) + "]\nb = 1\n", encoding="utf-8")
     start = time.perf_counter()
-    assert_one_line(runner, path, "'texts.objective.a' must be a table of texts like 'texts.objective.keep_promise'")
+    assert_one_line(
+        runner,
+        path,
+        "'texts.objective.a' must be a table of texts like 'texts.objective.keep_promise'",
+    )
     assert time.perf_counter() - start < 30
 
 
@@ -219,59 +321,126 @@ def test_an_endless_file_is_read_only_up_to_the_limit(tmp_path):
     link = tmp_path / "zero.toml"
     link.symlink_to("/dev/zero")
     start = time.perf_counter()
-    with pytest.raises(RulesError, match=r"zero\.toml: is larger than 10 MB, too large for a rules file"):
+    with pytest.raises(
+        RulesError, match=r"zero\.toml: is larger than 10 MB, too large for a rules file"
+    ):
         load_rules(link)
     assert time.perf_counter() - start < 30
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (bytes(range(256)) * 8, "is not a text file (it holds NUL bytes)"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not a text file (it holds NUL bytes)"),
-    (b"[tier]\x00\n", "is not a text file (it holds NUL bytes)"),
-    ("[tier]\na_share = 0.7\n".encode("utf-16"), "is saved as UTF-16; save it as UTF-8"),  # with a BOM
-    ("[tier]\na_share = 0.7\n".encode("utf-16-le"), "is saved as UTF-16; save it as UTF-8"),
-    ("[tier]\na_share = 0.7\n".encode("utf-16-be"), "is saved as UTF-16; save it as UTF-8"),
-    ('[meta]\nname = "公司规则"\n'.encode("gbk"), "is not UTF-8 text (byte 0xb9 at position 15); save it as UTF-8"),
-    (b"\xff\xd8\xff\xe0 JFIF", "is not UTF-8 text (byte 0xff at position 0); save it as UTF-8"),
-    (b"[tier\n", "not valid TOML (Expected ']' at the end of a table declaration"),
-    (b"[priority]\np1 = " + b"9" * 5000 + b"\n", "not valid TOML (Exceeds the limit (4300 digits)"),
-], ids=["random-bytes", "png", "nul", "utf16-bom", "utf16le", "utf16be", "gbk", "jpeg", "toml-syntax", "4300-digits"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 8, "is not a text file (it holds NUL bytes)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not a text file (it holds NUL bytes)"),
+        (b"[tier]\x00\n", "is not a text file (it holds NUL bytes)"),
+        (
+            "[tier]\na_share = 0.7\n".encode("utf-16"),
+            "is saved as UTF-16; save it as UTF-8",
+        ),  # with a BOM
+        ("[tier]\na_share = 0.7\n".encode("utf-16-le"), "is saved as UTF-16; save it as UTF-8"),
+        ("[tier]\na_share = 0.7\n".encode("utf-16-be"), "is saved as UTF-16; save it as UTF-8"),
+        (
+            '[meta]\nname = "公司规则"\n'.encode("gbk"),
+            "is not UTF-8 text (byte 0xb9 at position 15); save it as UTF-8",
+        ),
+        (b"\xff\xd8\xff\xe0 JFIF", "is not UTF-8 text (byte 0xff at position 0); save it as UTF-8"),
+        (b"[tier\n", "not valid TOML (Expected ']' at the end of a table declaration"),
+        (
+            b"[priority]\np1 = " + b"9" * 5000 + b"\n",
+            "not valid TOML (Exceeds the limit (4300 digits)",
+        ),
+    ],
+    ids=[
+        "random-bytes",
+        "png",
+        "nul",
+        "utf16-bom",
+        "utf16le",
+        "utf16be",
+        "gbk",
+        "jpeg",
+        "toml-syntax",
+        "4300-digits",
+    ],
+)
 def test_a_file_that_is_not_toml_text_is_one_line(runner, tmp_path, content, message):
     path = tmp_path / "rules.toml"
     path.write_bytes(content)
     assert_one_line(runner, path, message)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[cadence.tier_days.A]\nx = 1\n", "'cadence.tier_days.A' must be a number, not a table"),
-    ("[cadence]\ntier_days = 5\n", "'cadence.tier_days' must be a table, not int"),
-    ("[[tier]]\na_share = 0.5\n", "'tier' must be a table, not list"),
-    ("[tier]\na_share = 1979-05-27\n", "'tier.a_share' must be a number, not a date or time (1979-05-27)"),
-    ("[tier]\na_share = true\n", "'tier.a_share' has a bad value True"),
-    ("[tier]\na_share = [0.5]\n", "'tier.a_share' must be a number, not a list"),
-    ('[tier]\na_share = "' + "v" * 100_000 + '"\n', "'tier.a_share' must be a number, not 'vvvv"),
-    ("[meta]\nversion = 5\n", "'meta.version' must be a text, not 5"),
-    ("[reader]\nyes = [[[1]]]\n", "'reader.yes' must be a list of texts"),
-    ("[texts.objective]\nextra = 5\n", "'texts.objective.extra' must be a table of texts like 'texts.objective.keep_promise', not 5"),
-    ("[texts.objective]\nextra = { zh = 5 }\n", "'texts.objective.extra' must be a table of texts"),
-    ("[texts.objective.keep_promise]\nfr = { a = 'b' }\n", "'texts.objective.keep_promise.fr' must be a text, not a table"),
-    ("[texts]\nobjective = 5\n", "'texts.objective' must be a table, not int"),
-    ("[fields.revenue]\ntype = \"text\"\n", "'fields.revenue.type' cannot be changed (kq reads this column as money)"),
-    ("[fields.name]\ntype = \"foo\"\n", "'fields.name.type' cannot be changed (kq reads this column as text)"),
-    ("[fields.name]\nzh = \" \"\n", "'fields.name.zh' must not be empty"),
-    ("[output_fields.tier]\nen = \"\"\n", "'output_fields.tier.en' must not be empty"),
-    ("[codes.tier.A]\nzh = \"" + "长" * 101 + "\"\n", "'codes.tier.A.zh' must be at most 100 characters long, not 101"),
-    ("[codes.intent.interested]\nsynonyms = [\"" + "x" * 101 + "\"]\n",
-     "'codes.intent.interested.synonyms' item 2 must be at most 100 characters long, not 101"),
-    ("[texts.legend.intro]\nzh = \"" + "x" * 10_001 + "\"\n", "'texts.legend.intro.zh' must be at most 10,000 characters long, not 10,001"),
-    ("[rationale.tier]\nzh = \"" + "{tier}" * 21 + "\"\n", "'rationale.tier.zh' uses more than 20 placeholders"),
-    ("[rationale.tier]\nzh = \"" + "x" * 1001 + "\"\n", "'rationale.tier.zh' must be at most 1,000 characters long, not 1,001"),
-    # hostile keys and texts: on one short line
-    ('[tier]\n"a\\nb" = 1\n', "unknown key 'tier.a\\nb'"),
-    ('[tier]\n"a\\u2028b" = 1\n', "unknown key 'tier.a\\u2028b'"),
-    ('[tier]\n"' + "k" * 100_000 + '" = 1\n', "unknown key 'tier.kkkk"),
-    ('[rationale.tier]\nzh = "{' + "x" * 100_000 + '}"\n', "'rationale.tier.zh' uses an unknown placeholder {xxxx"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[cadence.tier_days.A]\nx = 1\n", "'cadence.tier_days.A' must be a number, not a table"),
+        ("[cadence]\ntier_days = 5\n", "'cadence.tier_days' must be a table, not int"),
+        ("[[tier]]\na_share = 0.5\n", "'tier' must be a table, not list"),
+        (
+            "[tier]\na_share = 1979-05-27\n",
+            "'tier.a_share' must be a number, not a date or time (1979-05-27)",
+        ),
+        ("[tier]\na_share = true\n", "'tier.a_share' has a bad value True"),
+        ("[tier]\na_share = [0.5]\n", "'tier.a_share' must be a number, not a list"),
+        (
+            '[tier]\na_share = "' + "v" * 100_000 + '"\n',
+            "'tier.a_share' must be a number, not 'vvvv",
+        ),
+        ("[meta]\nversion = 5\n", "'meta.version' must be a text, not 5"),
+        ("[reader]\nyes = [[[1]]]\n", "'reader.yes' must be a list of texts"),
+        (
+            "[texts.objective]\nextra = 5\n",
+            "'texts.objective.extra' must be a table of texts like 'texts.objective.keep_promise', not 5",
+        ),
+        (
+            "[texts.objective]\nextra = { zh = 5 }\n",
+            "'texts.objective.extra' must be a table of texts",
+        ),
+        (
+            "[texts.objective.keep_promise]\nfr = { a = 'b' }\n",
+            "'texts.objective.keep_promise.fr' must be a text, not a table",
+        ),
+        ("[texts]\nobjective = 5\n", "'texts.objective' must be a table, not int"),
+        (
+            '[fields.revenue]\ntype = "text"\n',
+            "'fields.revenue.type' cannot be changed (kq reads this column as money)",
+        ),
+        (
+            '[fields.name]\ntype = "foo"\n',
+            "'fields.name.type' cannot be changed (kq reads this column as text)",
+        ),
+        ('[fields.name]\nzh = " "\n', "'fields.name.zh' must not be empty"),
+        ('[output_fields.tier]\nen = ""\n', "'output_fields.tier.en' must not be empty"),
+        (
+            '[codes.tier.A]\nzh = "' + "长" * 101 + '"\n',
+            "'codes.tier.A.zh' must be at most 100 characters long, not 101",
+        ),
+        (
+            '[codes.intent.interested]\nsynonyms = ["' + "x" * 101 + '"]\n',
+            "'codes.intent.interested.synonyms' item 2 must be at most 100 characters long, not 101",
+        ),
+        (
+            '[texts.legend.intro]\nzh = "' + "x" * 10_001 + '"\n',
+            "'texts.legend.intro.zh' must be at most 10,000 characters long, not 10,001",
+        ),
+        (
+            '[rationale.tier]\nzh = "' + "{tier}" * 21 + '"\n',
+            "'rationale.tier.zh' uses more than 20 placeholders",
+        ),
+        (
+            '[rationale.tier]\nzh = "' + "x" * 1001 + '"\n',
+            "'rationale.tier.zh' must be at most 1,000 characters long, not 1,001",
+        ),
+        # hostile keys and texts: on one short line
+        ('[tier]\n"a\\nb" = 1\n', "unknown key 'tier.a\\nb'"),
+        ('[tier]\n"a\\u2028b" = 1\n', "unknown key 'tier.a\\u2028b'"),
+        ('[tier]\n"' + "k" * 100_000 + '" = 1\n', "unknown key 'tier.kkkk"),
+        (
+            '[rationale.tier]\nzh = "{' + "x" * 100_000 + '}"\n',
+            "'rationale.tier.zh' uses an unknown placeholder {xxxx",
+        ),
+    ],
+)
 def test_a_value_of_the_wrong_kind_is_one_line(runner, tmp_path, text, message):
     path = tmp_path / "公司规则.toml"
     path.write_text(text, encoding="utf-8")
@@ -298,11 +467,14 @@ def test_an_empty_file_is_the_defaults(tmp_path):
 
 # ----------------------------------------------------------------------------- plans at the edges
 
+
 def test_a_plan_at_the_longest_intervals_works_end_to_end(runner, sample, tmp_path):
     path = tmp_path / "公司规则.toml"
     days = {key: 3650 for key in numeric_leaves() if key.startswith("cadence.")}
     path.write_text(overlay(days), encoding="utf-8")
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(path), "--format", "json"])
+    result = runner.invoke(
+        cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(path), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 40
@@ -319,10 +491,16 @@ def highest(key: str) -> float:
 def test_a_plan_with_every_number_at_its_highest_works(runner, sample, tmp_path):
     path = tmp_path / "highest.toml"
     # all but the header matches: no ledger has 100 known columns
-    path.write_text(overlay({key: highest(key) for key in numeric_leaves() if key != "reader.header_min_matches"}),
-                    encoding="utf-8")
+    path.write_text(
+        overlay(
+            {key: highest(key) for key in numeric_leaves() if key != "reader.header_min_matches"}
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "plan.xlsx"
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(path), "-o", str(out)])
+    result = runner.invoke(
+        cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(path), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.exists()
 
@@ -331,15 +509,21 @@ def test_a_plan_with_a_boundary_tier_interval_writes_a_workbook(runner, sample, 
     path = tmp_path / "公司规则.toml"
     path.write_text("[cadence]\ntier_days = { A = 3650, B = 1 }\n", encoding="utf-8")
     out = tmp_path / "plan.xlsx"
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(path), "-o", str(out)])
+    result = runner.invoke(
+        cli, ["plan", str(sample), "--as-of", AS_OF, "--rules", str(path), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "40 位客户" in result.stderr
 
 
-_toml_scalars = (st.text() | st.integers(-(2**63), 2**63 - 1) | st.booleans()
-                 | st.floats(allow_nan=False))
-_toml_trees = st.recursive(st.dictionaries(st.text(), _toml_scalars | st.lists(_toml_scalars), max_size=4),
-                           lambda inner: st.dictionaries(st.text(), inner, max_size=4), max_leaves=20)
+_toml_scalars = (
+    st.text() | st.integers(-(2**63), 2**63 - 1) | st.booleans() | st.floats(allow_nan=False)
+)
+_toml_trees = st.recursive(
+    st.dictionaries(st.text(), _toml_scalars | st.lists(_toml_scalars), max_size=4),
+    lambda inner: st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @given(_toml_trees)

@@ -47,9 +47,26 @@ def kq_plan(ledger: Path, *args: str) -> tuple[int, str, float, int]:
     """`kq plan` in a child process: exit code, stderr, wall seconds and peak memory (bytes)."""
     err = ledger.parent / f"{ledger.name}.stderr"
     launcher = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, str(err), str(2 * SECONDS),
-         sys.executable, "-m", "kqexcel", "plan", str(ledger), "--as-of", AS_OF, "--force", *args],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            LAUNCHER,
+            str(err),
+            str(2 * SECONDS),
+            sys.executable,
+            "-m",
+            "kqexcel",
+            "plan",
+            str(ledger),
+            "--as-of",
+            AS_OF,
+            "--force",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     code, seconds, peak = json.loads(launcher.stdout)
     return code, err.read_text(encoding="utf-8"), seconds, peak
 
@@ -82,8 +99,12 @@ ENDINGS = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_every_line_ending_delimiter_and_encoding_is_read(tmp_path, ending, delimiter, encoding):
     end = ENDINGS[ending]
-    rows = [["客户编号", "客户名称", "年销售额", "备注"], ["K1", "甲公司", "1.2万", f'"第一行{end}第二行"'],
-            ["K2", "乙公司", "500", "正常"], ["K3", "丙公司", "7", ""]]
+    rows = [
+        ["客户编号", "客户名称", "年销售额", "备注"],
+        ["K1", "甲公司", "1.2万", f'"第一行{end}第二行"'],
+        ["K2", "乙公司", "500", "正常"],
+        ["K3", "丙公司", "7", ""],
+    ]
     path = tmp_path / "l.csv"
     path.write_bytes("".join(delimiter.join(r) + end for r in rows).encode(encoding))
     ledger = read_ledger(path)
@@ -95,7 +116,9 @@ def test_every_line_ending_delimiter_and_encoding_is_read(tmp_path, ending, deli
 
 def test_mixed_line_endings_and_quoted_line_breaks_are_read_row_by_row(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_bytes(f'{HEADER}\r\nK1,甲,1,"a\r\nb\rc\nd"\nK2,乙,2,x\rK3,丙,3,y\r\n\rK4,丁,4,z'.encode())
+    path.write_bytes(
+        f'{HEADER}\r\nK1,甲,1,"a\r\nb\rc\nd"\nK2,乙,2,x\rK3,丙,3,y\r\n\rK4,丁,4,z'.encode()
+    )
     ledger = read_ledger(path)
     assert ledger.table["customer_id"].tolist() == ["K1", "K2", "K3", "K4"]
     assert ledger.table["_row"].tolist() == [2, 3, 4, 6]  # the blank line is row 5
@@ -105,12 +128,19 @@ def test_mixed_line_endings_and_quoted_line_breaks_are_read_row_by_row(tmp_path)
 def test_a_cr_only_csv_counts_its_rows(tmp_path):
     """The row guard counts rows as the CSV reader makes them: a CR-only file is not one line."""
     path = tmp_path / "mac.csv"
-    path.write_bytes(("客户名称,年销售额\r" + "".join(f"客户{i},{i}\r" for i in range(200))).encode())
+    path.write_bytes(
+        ("客户名称,年销售额\r" + "".join(f"客户{i},{i}\r" for i in range(200))).encode()
+    )
     rules = load_rules(rules_file(tmp_path, "[safety]\nmax_rows = 40\n"))  # 4 × 40 + 100 = 260 rows
     with pytest.raises(LedgerError, match=r"'mac' has 200 rows under its header, more than the 40"):
         read_ledger(path, rules)
-    path.write_bytes(("客户名称,年销售额\r" + "".join(f"客户{i},{i}\r" for i in range(300))).encode())
-    with pytest.raises(LedgerError, match=r"has more than 260 rows, far more than the 40 customers .*safety\.max_rows"):
+    path.write_bytes(
+        ("客户名称,年销售额\r" + "".join(f"客户{i},{i}\r" for i in range(300))).encode()
+    )
+    with pytest.raises(
+        LedgerError,
+        match=r"has more than 260 rows, far more than the 40 customers .*safety\.max_rows",
+    ):
         read_ledger(path, rules)
 
 
@@ -135,19 +165,28 @@ def test_rows_past_the_limit_are_not_read(tmp_path, monkeypatch):
 
 def test_blank_rows_between_customers_are_read_past_the_customer_count(tmp_path):
     path = tmp_path / "gaps.csv"  # 50 customers, 200 blank rows: more rows than customers, all read
-    path.write_text("客户名称,年销售额\n" + "".join(f"客户{i},{i}\n\n\n\n\n" for i in range(50)), encoding="utf-8")
+    path.write_text(
+        "客户名称,年销售额\n" + "".join(f"客户{i},{i}\n\n\n\n\n" for i in range(50)),
+        encoding="utf-8",
+    )
     ledger = read_ledger(path, load_rules(rules_file(tmp_path, "[safety]\nmax_rows = 50\n")))
     assert len(ledger.table) == 50 and ledger.table["_row"].iloc[-1] == 2 + 49 * 5
 
 
 # --------------------------------------------------------------------------- refused in one line
 
+
 def test_a_giant_field_or_row_and_late_binary_content_are_refused_in_one_line(runner, tmp_path):
     cases = {
-        "field.csv": (b"a,b\n\xe7\x94\xb2," + b"9" * 1_500_000 + b"\n",
-                      "row 2 has a field longer than 1,000,000 characters (an Excel cell holds 32,767)"),
+        "field.csv": (
+            b"a,b\n\xe7\x94\xb2," + b"9" * 1_500_000 + b"\n",
+            "row 2 has a field longer than 1,000,000 characters (an Excel cell holds 32,767)",
+        ),
         "row.csv": (b"a,b\n" + b"1," * 9_000_000, "row 2 is longer than 16,000,000 characters"),
-        "nul.csv": (b"a,b\n" + b"x,1\n" * 50_000 + b"x\x00,1\n", "not a text CSV file (binary content)"),
+        "nul.csv": (
+            b"a,b\n" + b"x,1\n" * 50_000 + b"x\x00,1\n",
+            "not a text CSV file (binary content)",
+        ),
     }
     for name, (data, message) in cases.items():
         path = tmp_path / name
@@ -159,7 +198,9 @@ def test_a_giant_field_or_row_and_late_binary_content_are_refused_in_one_line(ru
 
 def test_a_gbk_file_whose_first_bytes_are_ascii_is_read_as_gbk(tmp_path):
     path = tmp_path / "late.csv"  # the sample says UTF-8; the first GBK byte starts it again
-    path.write_bytes("客户名称,年销售额\n".encode("gbk") + b"a,1\n" * 30_000 + "丙公司,3\n".encode("gbk"))
+    path.write_bytes(
+        "客户名称,年销售额\n".encode("gbk") + b"a,1\n" * 30_000 + "丙公司,3\n".encode("gbk")
+    )
     ledger = read_ledger(path)
     assert ledger.table["name"].iloc[-1] == "丙公司" and len(ledger.table) == 30_001
 
@@ -172,8 +213,10 @@ def test_a_sparse_1_gb_one_line_csv_is_refused_by_its_size(tmp_path):
     code, stderr, seconds, peak = kq_plan(path, "-o", str(tmp_path / "p.xlsx"))
     assert code == 1
     line = refused(stderr, path)
-    assert line == (f"Error: {path}: refused: the CSV file is 1,073.7 MB "
-                    "(limit 500 MB, rules key safety.max_csv_mb)")
+    assert line == (
+        f"Error: {path}: refused: the CSV file is 1,073.7 MB "
+        "(limit 500 MB, rules key safety.max_csv_mb)"
+    )
     assert seconds < 10 and peak < 300 * 2**20
     assert not (tmp_path / "p.xlsx").exists()
 
@@ -181,8 +224,14 @@ def test_a_sparse_1_gb_one_line_csv_is_refused_by_its_size(tmp_path):
 def test_a_60_mb_one_line_csv_is_refused_by_the_cap_or_as_a_giant_row(tmp_path):
     path = tmp_path / "one_line.csv"
     path.write_bytes(f"{HEADER},".encode() + b"x" * 60_000_000)
-    code, stderr, seconds, peak = kq_plan(path, "--rules", str(rules_file(tmp_path, "[safety]\nmax_csv_mb = 50\n")))
-    assert code == 1 and "refused: the CSV file is 60.0 MB (limit 50 MB, rules key safety.max_csv_mb)" in refused(stderr, path)
+    code, stderr, seconds, peak = kq_plan(
+        path, "--rules", str(rules_file(tmp_path, "[safety]\nmax_csv_mb = 50\n"))
+    )
+    assert (
+        code == 1
+        and "refused: the CSV file is 60.0 MB (limit 50 MB, rules key safety.max_csv_mb)"
+        in refused(stderr, path)
+    )
     assert seconds < 10 and peak < 300 * 2**20
     code, stderr, seconds, peak = kq_plan(path)  # under the default cap: read as a stream, refused
     assert code == 1 and "row 1 is longer than 16,000,000 characters" in refused(stderr, path)
@@ -195,7 +244,9 @@ def test_millions_of_short_lines_are_refused_early(tmp_path):
     path.write_bytes("客户名称,年销售额\r".encode() + b"a,1\r" * 5_000_000)
     code, stderr, seconds, peak = kq_plan(path)
     assert code == 1
-    assert "has more than 4,194,400 rows, far more than the 1,048,575 customers" in refused(stderr, path)
+    assert "has more than 4,194,400 rows, far more than the 1,048,575 customers" in refused(
+        stderr, path
+    )
     within_budget(seconds, peak, stderr)
     assert peak < 500 * 2**20  # rows past the customer limit are counted, not kept
 
@@ -209,8 +260,10 @@ def test_a_big_legit_csv_with_mixed_endings_streams(tmp_path):
         handle.write(f"{HEADER},最近联系日期\r\n")
         for i in range(10_000):
             s = rnd.randrange(0, 18_000)
-            note = pool[s:s + 1000] + ends[i % 3] + pool[s + 1000:s + 2000]
-            handle.write(f'K{i},客户{i},{i + 1},"{note}",2026-10-{1 + i % 28:02d}' + ends[(i + 1) % 3])
+            note = pool[s : s + 1000] + ends[i % 3] + pool[s + 1000 : s + 2000]
+            handle.write(
+                f'K{i},客户{i},{i + 1},"{note}",2026-10-{1 + i % 28:02d}' + ends[(i + 1) % 3]
+            )
     code, stderr, seconds, peak = kq_plan(path, "-o", str(tmp_path / "p.xlsx"))
     assert code == 0, stderr[:2000]
     assert "10000 位客户" in stderr
@@ -218,6 +271,7 @@ def test_a_big_legit_csv_with_mixed_endings_streams(tmp_path):
 
 
 # --------------------------------------------------------------------------- wide sheets
+
 
 def test_columns_past_the_cap_are_one_problem_and_fields_within_it_are_read():
     rules = load_rules()
@@ -228,7 +282,12 @@ def test_columns_past_the_cap_are_one_problem_and_fields_within_it_are_read():
     assert ledger.table["owner"].tolist() == [None]  # columns 1,001 and 1,002: left out
     assert "owner" not in ledger.mapped and len(ledger.carried) == 998
     [problem] = ledger.problems
-    assert (problem.row, problem.column, problem.reason, problem.detail) == (1, "ALM–ALN", "too_many_columns", "2")
+    assert (problem.row, problem.column, problem.reason, problem.detail) == (
+        1,
+        "ALM–ALN",
+        "too_many_columns",
+        "2",
+    )
 
 
 def test_a_mapped_field_past_the_cap_is_not_found(tmp_path):
@@ -268,8 +327,11 @@ def _plan_columns(path: Path) -> list[object]:
 def test_a_200000_column_csv_is_planned_fast_with_the_drop_reported(tmp_path):
     path = tmp_path / "wide.csv"  # 1.2 MB; every extra header the same (worst case for naming)
     width = 200_000
-    lines = [["客户名称", "年销售额", *["c"] * (width - 2)], ["甲", "1", *["1"] * (width - 2)],
-             ["乙", "2", *["2"] * (width - 2)]]
+    lines = [
+        ["客户名称", "年销售额", *["c"] * (width - 2)],
+        ["甲", "1", *["1"] * (width - 2)],
+        ["乙", "2", *["2"] * (width - 2)],
+    ]
     path.write_text("".join(",".join(r) + "\n" for r in lines), encoding="utf-8")
     code, stderr, seconds, peak = kq_plan(path, "-o", str(tmp_path / "p.xlsx"))
     assert code == 1  # the columns left out are a data problem
@@ -278,11 +340,15 @@ def test_a_200000_column_csv_is_planned_fast_with_the_drop_reported(tmp_path):
     assert len(_plan_columns(tmp_path / "p.xlsx")) == 30 + 998
 
     rules = rules_file(tmp_path, "[safety]\nmax_columns = 16384\n")  # as many as Excel holds
-    code, stderr, seconds, peak = kq_plan(path, "--rules", str(rules), "-o", str(tmp_path / "x.xlsx"))
+    code, stderr, seconds, peak = kq_plan(
+        path, "--rules", str(rules), "-o", str(tmp_path / "x.xlsx")
+    )
     assert code == 1 and "XCS–" in stderr
     within_budget(seconds, peak, stderr)
     headers = _plan_columns(tmp_path / "x.xlsx")
-    assert len(headers) <= EXCEL_COLUMNS and len({str(h).casefold() for h in headers}) == len(headers)
+    assert len(headers) <= EXCEL_COLUMNS and len({str(h).casefold() for h in headers}) == len(
+        headers
+    )
 
 
 def test_a_16384_column_workbook_is_planned_fast(tmp_path):
@@ -301,16 +367,30 @@ def test_a_16384_column_workbook_is_planned_fast(tmp_path):
 
 # --------------------------------------------------------------------------- long cells
 
+
 def _long_cell_workbook(path: Path, rows: int = 300, columns: int = 20) -> None:
     """rows × columns cells of 32,767 characters (196 MB of sheet XML), stored uncompressed so
     that it is quick to make and no zip-bomb ratio applies."""
     rnd = random.Random(5)
     pool = "".join(rnd.choices(string.ascii_letters + string.digits + "    ", k=200_000))
-    header = ["客户编号", "客户名称", "年销售额", "最近联系日期", "备注", *[f"列{i}" for i in range(columns - 5)]]
+    header = [
+        "客户编号",
+        "客户名称",
+        "年销售额",
+        "最近联系日期",
+        "备注",
+        *[f"列{i}" for i in range(columns - 5)],
+    ]
 
     def row(r: int, cells: list[str]) -> str:
-        return f'<row r="{r}">' + "".join(f'<c r="{column_letter(j)}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
-                                          for j, v in enumerate(cells)) + "</row>"
+        return (
+            f'<row r="{r}">'
+            + "".join(
+                f'<c r="{column_letter(j)}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+                for j, v in enumerate(cells)
+            )
+            + "</row>"
+        )
 
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
@@ -322,11 +402,13 @@ def _long_cell_workbook(path: Path, rows: int = 300, columns: int = 20) -> None:
         for name, text in parts.items():
             package.writestr(name, text)
         with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=False) as sheet:
-            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
             sheet.write(row(1, header).encode())
             for r in range(2, rows + 2):
                 starts = [rnd.randrange(0, len(pool) - 32_767) for _ in range(columns)]
-                sheet.write(row(r, [f"K{r}", *(pool[s:s + 32_767] for s in starts[1:])]).encode())
+                sheet.write(row(r, [f"K{r}", *(pool[s : s + 32_767] for s in starts[1:])]).encode())
             sheet.write(b"</sheetData></worksheet>")
 
 

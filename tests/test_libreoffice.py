@@ -22,8 +22,12 @@ def test_libreoffice_reads_the_sample_plan(runner, sample, tmp_path):
     out = tmp_path / "plan.xlsx"
     result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in runner.invoke(
-        cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json"]).stdout.splitlines()]
+    records = [
+        json.loads(line)
+        for line in runner.invoke(
+            cli, ["plan", str(sample), "--as-of", AS_OF, "--format", "json"]
+        ).stdout.splitlines()
+    ]
     sheets = libreoffice_csv(out, tmp_path / "lo")
     assert set(sheets) == {"跟进计划", "问题", "说明"}
     rows = _rows(sheets["跟进计划"])
@@ -63,9 +67,21 @@ def test_ods_and_xls_ledgers_plan_like_xlsx(runner, messy, tmp_path, fmt):
 
     binary = soffice()
     outdir = tmp_path / fmt
-    subprocess.run([binary, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-                    "--convert-to", fmt, "--outdir", str(outdir), str(messy)],
-                   capture_output=True, check=True, timeout=180)
+    subprocess.run(
+        [
+            binary,
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(messy),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
     converted = outdir / f"messy_ledger.{fmt}"
     assert converted.exists()
 
@@ -83,12 +99,36 @@ def test_libreoffice_reads_the_report(runner, sample, messy, tmp_path):
     sample.rename(folder / sample.name)
     messy.rename(folder / messy.name)
     out, summary = tmp_path / "report.xlsx", tmp_path / "s.json"
-    result = runner.invoke(cli, ["report", str(folder), "--month", "2026-11", "--as-of", AS_OF, "-o", str(out),
-                                 "--summary-json", str(summary), "-q"])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(folder),
+            "--month",
+            "2026-11",
+            "--as-of",
+            AS_OF,
+            "-o",
+            str(out),
+            "--summary-json",
+            str(summary),
+            "-q",
+        ],
+    )
     assert result.exit_code == 1  # the messy ledger has data problems
     figures = json.loads(summary.read_text(encoding="utf-8"))
     sheets = libreoffice_csv(out, tmp_path / "lo")
-    assert set(sheets) == {"总览", "客户经理", "层级分布", "动机与性格", "预警清单", "层级变动", "全部客户", "问题", "说明"}
+    assert set(sheets) == {
+        "总览",
+        "客户经理",
+        "层级分布",
+        "动机与性格",
+        "预警清单",
+        "层级变动",
+        "全部客户",
+        "问题",
+        "说明",
+    }
     customers = _rows(sheets["全部客户"])
     assert len(customers) - 1 == figures["customers"] == 46
     owners = _rows(sheets["客户经理"])
@@ -98,7 +138,9 @@ def test_libreoffice_reads_the_report(runner, sample, messy, tmp_path):
 
 
 @pytest.mark.parametrize(("filter_name", "suffix"), [("MS Excel 97", ".xls"), ("calc8", ".ods")])
-def test_old_xls_and_ods_ledgers_plan_like_the_xlsx(runner, sample, messy, tmp_path, filter_name, suffix):
+def test_old_xls_and_ods_ledgers_plan_like_the_xlsx(
+    runner, sample, messy, tmp_path, filter_name, suffix
+):
     from tests.conftest import libreoffice_convert
 
     for ledger in (sample, messy):
@@ -106,6 +148,12 @@ def test_old_xls_and_ods_ledgers_plan_like_the_xlsx(runner, sample, messy, tmp_p
         want = runner.invoke(cli, ["plan", str(ledger), "--as-of", AS_OF, "--format", "json"])
         got = runner.invoke(cli, ["plan", str(converted), "--as-of", AS_OF, "--format", "json"])
         assert got.exit_code == want.exit_code, got.output
-        assert [json.loads(x) for x in got.stdout.splitlines()] == [json.loads(x) for x in want.stdout.splitlines()]
-        problems = [line.split("/", 1)[1] for line in want.stderr.splitlines() if ledger.name in line]
-        assert problems == [line.split("/", 1)[1] for line in got.stderr.splitlines() if converted.name in line]
+        assert [json.loads(x) for x in got.stdout.splitlines()] == [
+            json.loads(x) for x in want.stdout.splitlines()
+        ]
+        problems = [
+            line.split("/", 1)[1] for line in want.stderr.splitlines() if ledger.name in line
+        ]
+        assert problems == [
+            line.split("/", 1)[1] for line in got.stderr.splitlines() if converted.name in line
+        ]

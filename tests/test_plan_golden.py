@@ -19,39 +19,222 @@ import pytest
 from kqexcel.cli import cli
 from tests.conftest import AS_OF, sha256
 
-FIELDS = ["customer_id", "name", "tier", "cumulative_share", "profit", "profit_quadrant",
-          "expected_value", "motivation", "style", "contacts_to_decide", "contacts_remaining",
-          "lifecycle", "renewal_floor", "satisfaction_line", "renewal_risk", "intent", "stage",
-          "priority", "priority_score", "next_contact", "days_overdue", "channel", "objective",
-          "warnings"]
+FIELDS = [
+    "customer_id",
+    "name",
+    "tier",
+    "cumulative_share",
+    "profit",
+    "profit_quadrant",
+    "expected_value",
+    "motivation",
+    "style",
+    "contacts_to_decide",
+    "contacts_remaining",
+    "lifecycle",
+    "renewal_floor",
+    "satisfaction_line",
+    "renewal_risk",
+    "intent",
+    "stage",
+    "priority",
+    "priority_score",
+    "next_contact",
+    "days_overdue",
+    "channel",
+    "objective",
+    "warnings",
+]
 EXPECTED = [
-    ["C01", "东方贸易", "A", 0.4902, 1450000.0, "top", 1450000.0, "image", "eagle", 2, 1,
-     "renewal", 72.0, 110.0, "high", "interested", "stable", "P1", 81, "2026-11-22", 18, "visit",
-     "retain", ["overdue_contact", "renewal_risk_high", "no_decision_maker"]],
-    ["C02", "ＡＢＣ 公司", "A", 0.7843, 730000.0, "top", 730000.0, "profit", "dove", 5, 2,
-     "new", None, None, None, "hesitating", "initial", "P1", 68, "2026-11-22", 50, "visit",
-     "resolve_complaint", ["overdue_contact", "open_complaint"]],
-    ["C03", "=1+1", "A", 0.9314, 360000.0, "profitable", 360000.0, "herd", "unknown", None, None,
-     "renewal", 9.0, 12.1, "medium", "not_now", None, "P1", 61, "2026-11-22", 26, "visit",
-     "follow_up", ["overdue_contact"]],
-    ["C04", "西部商行", None, None, None, None, 0.0, "unknown", "peacock", 3, None,
-     "lapsed", None, None, None, None, "regressing", "P3", 25, "2026-11-22", 75, "phone",
-     "win_back", ["overdue_contact", "relationship_regressing", "data_missing"]],
-    ["C05", "南方电子", "B", 0.9804, 5000.0, "marginal", 5000.0, "profit", "owl", 7, 2,
-     "prospect", None, None, None, "quoted", "development", "P2", 47, "2026-11-25", 0, "phone",
-     "keep_promise", ["promise_overdue"]],
-    ["C06", "北方建材", "C", 1.0, 69000.0, "profitable", 69000.0, "unknown", "unknown", None, None,
-     "renewal", 4.5, 6.6, "low", None, "strategic", "P3", 10, "2026-11-22", 0, "visit",
-     "strategic", ["no_contact", "data_missing"]],
+    [
+        "C01",
+        "东方贸易",
+        "A",
+        0.4902,
+        1450000.0,
+        "top",
+        1450000.0,
+        "image",
+        "eagle",
+        2,
+        1,
+        "renewal",
+        72.0,
+        110.0,
+        "high",
+        "interested",
+        "stable",
+        "P1",
+        81,
+        "2026-11-22",
+        18,
+        "visit",
+        "retain",
+        ["overdue_contact", "renewal_risk_high", "no_decision_maker"],
+    ],
+    [
+        "C02",
+        "ＡＢＣ 公司",
+        "A",
+        0.7843,
+        730000.0,
+        "top",
+        730000.0,
+        "profit",
+        "dove",
+        5,
+        2,
+        "new",
+        None,
+        None,
+        None,
+        "hesitating",
+        "initial",
+        "P1",
+        68,
+        "2026-11-22",
+        50,
+        "visit",
+        "resolve_complaint",
+        ["overdue_contact", "open_complaint"],
+    ],
+    [
+        "C03",
+        "=1+1",
+        "A",
+        0.9314,
+        360000.0,
+        "profitable",
+        360000.0,
+        "herd",
+        "unknown",
+        None,
+        None,
+        "renewal",
+        9.0,
+        12.1,
+        "medium",
+        "not_now",
+        None,
+        "P1",
+        61,
+        "2026-11-22",
+        26,
+        "visit",
+        "follow_up",
+        ["overdue_contact"],
+    ],
+    [
+        "C04",
+        "西部商行",
+        None,
+        None,
+        None,
+        None,
+        0.0,
+        "unknown",
+        "peacock",
+        3,
+        None,
+        "lapsed",
+        None,
+        None,
+        None,
+        None,
+        "regressing",
+        "P3",
+        25,
+        "2026-11-22",
+        75,
+        "phone",
+        "win_back",
+        ["overdue_contact", "relationship_regressing", "data_missing"],
+    ],
+    [
+        "C05",
+        "南方电子",
+        "B",
+        0.9804,
+        5000.0,
+        "marginal",
+        5000.0,
+        "profit",
+        "owl",
+        7,
+        2,
+        "prospect",
+        None,
+        None,
+        None,
+        "quoted",
+        "development",
+        "P2",
+        47,
+        "2026-11-25",
+        0,
+        "phone",
+        "keep_promise",
+        ["promise_overdue"],
+    ],
+    [
+        "C06",
+        "北方建材",
+        "C",
+        1.0,
+        69000.0,
+        "profitable",
+        69000.0,
+        "unknown",
+        "unknown",
+        None,
+        None,
+        "renewal",
+        4.5,
+        6.6,
+        "low",
+        None,
+        "strategic",
+        "P3",
+        10,
+        "2026-11-22",
+        0,
+        "visit",
+        "strategic",
+        ["no_contact", "data_missing"],
+    ],
 ]
 # zh labels the workbook shows for the same codes
-ZH = {"top": "最赚钱", "profitable": "次赚钱", "marginal": "不赚钱", "image": "建立形象型",
-      "profit": "盈利主导型", "herd": "从众跟风型", "unknown": "未知", "eagle": "力量型",
-      "dove": "和平型", "peacock": "活泼型", "owl": "完美型", "renewal": "续签", "new": "新签",
-      "lapsed": "断签", "prospect": "潜在", "high": "高", "medium": "中", "low": "低",
-      "interested": "有兴趣", "hesitating": "犹豫", "not_now": "暂不购买", "quoted": "已报价未回复",
-      "stable": "稳定合作", "initial": "初期合作", "regressing": "关系倒退", "development": "客户开发",
-      "strategic": "战略合作", "visit": "拜访", "phone": "电话"}
+ZH = {
+    "top": "最赚钱",
+    "profitable": "次赚钱",
+    "marginal": "不赚钱",
+    "image": "建立形象型",
+    "profit": "盈利主导型",
+    "herd": "从众跟风型",
+    "unknown": "未知",
+    "eagle": "力量型",
+    "dove": "和平型",
+    "peacock": "活泼型",
+    "owl": "完美型",
+    "renewal": "续签",
+    "new": "新签",
+    "lapsed": "断签",
+    "prospect": "潜在",
+    "high": "高",
+    "medium": "中",
+    "low": "低",
+    "interested": "有兴趣",
+    "hesitating": "犹豫",
+    "not_now": "暂不购买",
+    "quoted": "已报价未回复",
+    "stable": "稳定合作",
+    "initial": "初期合作",
+    "regressing": "关系倒退",
+    "development": "客户开发",
+    "strategic": "战略合作",
+    "visit": "拜访",
+    "phone": "电话",
+}
 
 
 def run_json(runner, ledger: Path, *extra: str) -> list[dict]:
@@ -81,7 +264,9 @@ def test_problems_are_reported_with_place_and_reason(runner, messy):
     assert "第 8 行，客户代码 (A)：'C01'（客户编号重复（首次出现在第 4 行），该行未计入）" in err
     assert "第 11 行，最近联系日期 (O)：'2026-13-01'（不是日期）" in err
     assert "第 11 行，联系次数 (V)：'x'（不是数字）" in err
-    assert "发现 4 个数据问题" in err  # row 7 once: its unreadable revenue (no second "no tier" line)
+    assert (
+        "发现 4 个数据问题" in err
+    )  # row 7 once: its unreadable revenue (no second "no tier" line)
 
 
 def _sheet_rows(ws) -> list[dict]:
@@ -105,13 +290,30 @@ def test_workbook_cells_match_the_plan(workbook):
     assert workbook.sheetnames == ["跟进计划", "问题", "说明"]
     rows = _sheet_rows(workbook["跟进计划"])
     assert len(rows) == len(EXPECTED)
-    labels = {"customer_id": "客户编号", "name": "客户名称", "tier": "价值层级", "cumulative_share": "累计占比",
-              "profit": "利润", "profit_quadrant": "盈利象限", "expected_value": "期望价值",
-              "motivation": "签约动机", "style": "性格类型", "contacts_to_decide": "决策所需接触",
-              "contacts_remaining": "还需接触", "lifecycle": "生命周期", "renewal_floor": "续约底线",
-              "satisfaction_line": "满意线", "renewal_risk": "续约风险", "intent": "购买意向",
-              "stage": "合作阶段", "priority": "优先级", "priority_score": "优先分",
-              "next_contact": "下次联系日期", "days_overdue": "逾期天数", "channel": "联系方式"}
+    labels = {
+        "customer_id": "客户编号",
+        "name": "客户名称",
+        "tier": "价值层级",
+        "cumulative_share": "累计占比",
+        "profit": "利润",
+        "profit_quadrant": "盈利象限",
+        "expected_value": "期望价值",
+        "motivation": "签约动机",
+        "style": "性格类型",
+        "contacts_to_decide": "决策所需接触",
+        "contacts_remaining": "还需接触",
+        "lifecycle": "生命周期",
+        "renewal_floor": "续约底线",
+        "satisfaction_line": "满意线",
+        "renewal_risk": "续约风险",
+        "intent": "购买意向",
+        "stage": "合作阶段",
+        "priority": "优先级",
+        "priority_score": "优先分",
+        "next_contact": "下次联系日期",
+        "days_overdue": "逾期天数",
+        "channel": "联系方式",
+    }
     for row, expected in zip(rows, EXPECTED, strict=True):
         for key, value in zip(FIELDS, expected, strict=True):
             if key not in labels:
@@ -153,7 +355,9 @@ def test_workbook_has_table_filters_notes_and_formats(workbook):
     assert ws["F2"].number_format == "0.00%"
     assert ws["W2"].number_format == "yyyy-mm-dd"
     warnings = _sheet_rows(ws)[0]["预警"]
-    assert warnings == "逾期未联系 18 天、续约风险高、未接触决策层"  # DOMAIN §8: overdue_contact with days
+    assert (
+        warnings == "逾期未联系 18 天、续约风险高、未接触决策层"
+    )  # DOMAIN §8: overdue_contact with days
 
 
 def test_issues_sheet_lists_every_problem(workbook):
@@ -161,8 +365,11 @@ def test_issues_sheet_lists_every_problem(workbook):
     assert rows[0] == ("文件", "工作表", "行号", "列", "原始值", "问题", "类型")
     body = rows[1:]
     assert [(r[2], r[3], r[4]) for r in body] == [
-        (7, "年贡献（万元） (E)", "abc"), (8, "客户代码 (A)", "C01"),
-        (11, "最近联系日期 (O)", "2026-13-01"), (11, "联系次数 (V)", "x")]
+        (7, "年贡献（万元） (E)", "abc"),
+        (8, "客户代码 (A)", "C01"),
+        (11, "最近联系日期 (O)", "2026-13-01"),
+        (11, "联系次数 (V)", "x"),
+    ]
     assert all(r[0] == "messy_ledger.xlsx" and r[1] == "台账" for r in body)
     assert body[0][5] == "不是金额"
 
@@ -185,7 +392,9 @@ def test_legend_explains_every_field(workbook):
 
 def test_english_plan(runner, messy, tmp_path):
     out = tmp_path / "plan_en.xlsx"
-    result = runner.invoke(cli, ["plan", str(messy), "--as-of", AS_OF, "--lang", "en", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["plan", str(messy), "--as-of", AS_OF, "--lang", "en", "-o", str(out)]
+    )
     assert result.exit_code == 1
     assert "Wrote" in result.stderr and "4 data problems and 0 data gaps" in result.stderr
     wb = openpyxl.load_workbook(out)
@@ -200,7 +409,9 @@ def test_english_plan(runner, messy, tmp_path):
 
 def test_csv_output_escapes_formula_text(runner, messy, tmp_path):
     out = tmp_path / "plan.csv"
-    result = runner.invoke(cli, ["plan", str(messy), "--as-of", AS_OF, "--format", "csv", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["plan", str(messy), "--as-of", AS_OF, "--format", "csv", "-o", str(out)]
+    )
     assert result.exit_code == 1
     text = out.read_text(encoding="utf-8-sig")
     assert "'=1+1" in text

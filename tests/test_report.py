@@ -55,7 +55,7 @@ def block(ws, first_header: str) -> list[tuple]:
     rows = list(ws.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r and r[0] == first_header)
     out = []
-    for r in rows[start + 1:]:
+    for r in rows[start + 1 :]:
         if r[0] is None:
             break
         out.append(r)
@@ -65,8 +65,21 @@ def block(ws, first_header: str) -> list[tuple]:
 def run_report(runner, folder, tmp_path, *extra, month="2026-11", name="report.xlsx"):
     out = tmp_path / name
     summary = tmp_path / f"{name}.json"
-    result = runner.invoke(cli, ["report", str(folder), "--month", month, "-o", str(out),
-                                 "--summary-json", str(summary), "-q", *extra])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(folder),
+            "--month",
+            month,
+            "-o",
+            str(out),
+            "--summary-json",
+            str(summary),
+            "-q",
+            *extra,
+        ],
+    )
     return result, out, summary
 
 
@@ -77,15 +90,31 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     assert "坏文件.xlsx" in result.stderr and "not a valid .xlsx workbook" in result.stderr
     assert {p: sha256(p) for p in folder.rglob("*.xlsx")} == hashes
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["总览", "客户经理", "层级分布", "动机与性格", "预警清单", "层级变动", "全部客户", "问题", "说明"]
+    assert wb.sheetnames == [
+        "总览",
+        "客户经理",
+        "层级分布",
+        "动机与性格",
+        "预警清单",
+        "层级变动",
+        "全部客户",
+        "问题",
+        "说明",
+    ]
     customers = rows_of(wb["全部客户"])
     assert len(customers) == 40
     overview = dict(r[:2] for r in block(wb["总览"], "指标"))
     revenue = sum(r[REVENUE] or 0 for r in ROWS)
     tiers = Counter(c["价值层级"] for c in customers)
-    a_revenue = sum(r[REVENUE] or 0 for r, c in zip(sorted(ROWS, key=lambda r: r[0]),
-                                                  sorted(customers, key=lambda c: c["客户编号"]), strict=True)
-                    if c["价值层级"] == "A")
+    a_revenue = sum(
+        r[REVENUE] or 0
+        for r, c in zip(
+            sorted(ROWS, key=lambda r: r[0]),
+            sorted(customers, key=lambda c: c["客户编号"]),
+            strict=True,
+        )
+        if c["价值层级"] == "A"
+    )
     assert overview["月份"] == "2026-11" and overview["基准日"] == "2026-11-30"
     assert overview["已读取台账"] == 4 and overview["无法读取的台账"] == 1
     assert overview["客户数"] == 40
@@ -102,11 +131,21 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     assert overview["未结投诉"] == sum("未结投诉" in (c["预警"] or "") for c in customers)
     assert overview["数据问题"] == 1
     figures = json.loads(summary.read_text(encoding="utf-8"))
-    assert figures["customers"] == 40 and figures["revenue"] == revenue and figures["ledgers_failed"] == 1
+    assert (
+        figures["customers"] == 40
+        and figures["revenue"] == revenue
+        and figures["ledgers_failed"] == 1
+    )
     assert [s["status"] for s in figures["ledgers"]].count("failed") == 1
 
     ledgers = block(wb["总览"], "台账文件")
-    assert sorted(r[0] for r in ledgers) == ["坏文件.xlsx", "张伟.xlsx", "李娜.xlsx", "王强.xlsx", "赵敏.xlsx"]
+    assert sorted(r[0] for r in ledgers) == [
+        "坏文件.xlsx",
+        "张伟.xlsx",
+        "李娜.xlsx",
+        "王强.xlsx",
+        "赵敏.xlsx",
+    ]
     assert sum(r[2] for r in ledgers) == 40
 
     owners = {r[0]: r for r in block(wb["客户经理"], "客户经理")}
@@ -137,15 +176,23 @@ def test_tier_moves_against_last_month(runner, folder, tmp_path):
     assert last_month.exists()
     (folder / "坏文件.xlsx").unlink()
     changed = [list(r) for r in ROWS if r[OWNER] == "赵敏"]
-    next(r for r in changed if r[0] == "KH028")[REVENUE] = 9_000_000  # 益康保健品店 becomes the biggest
+    next(r for r in changed if r[0] == "KH028")[REVENUE] = (
+        9_000_000  # 益康保健品店 becomes the biggest
+    )
     changed = [r for r in changed if r[0] != "KH040"]  # 阳光教育咨询 gone
     changed.append(["KH041", "新客户有限公司", "赵敏", "西南"] + [None] * (len(HEADERS) - 4))
     write_ledger(folder / "赵敏.xlsx", changed)
-    result, out, _ = run_report(runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx")
+    result, out, _ = run_report(
+        runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx"
+    )
     moves = {r[0]: r for r in block(openpyxl.load_workbook(out)["层级变动"], "客户编号")}
     assert moves["KH028"][3:] == ("C", "A", "上升")
     assert moves["KH040"][3:] == ("C", None, "流失")
-    assert moves["KH041"][3:] == (None, None, "新增")  # no revenue yet: no tier (and a data problem)
+    assert moves["KH041"][3:] == (
+        None,
+        None,
+        "新增",
+    )  # no revenue yet: no tier (and a data problem)
     assert any(r[5] == "下降" for r in moves.values())  # someone was pushed down
     assert result.exit_code == 1  # KH041 has no revenue: a data problem
 
@@ -153,19 +200,36 @@ def test_tier_moves_against_last_month(runner, folder, tmp_path):
 def test_tier_moves_with_company_tier_labels(runner, folder, tmp_path):
     (folder / "坏文件.xlsx").unlink()
     rules = tmp_path / "rules.toml"
-    rules.write_text('[codes.tier.A]\nzh = "A类重点"\n[codes.tier.C]\nzh = "C类一般"\n'
-                     '[output_fields.tier]\nzh = "客户等级"\n', encoding="utf-8")
-    _, last_month, _ = run_report(runner, folder, tmp_path, "--rules", str(rules), month="2026-10", name="oct.xlsx")
-    assert "A类重点" in [r["客户等级"] for r in rows_of(openpyxl.load_workbook(last_month)["全部客户"])]
+    rules.write_text(
+        '[codes.tier.A]\nzh = "A类重点"\n[codes.tier.C]\nzh = "C类一般"\n'
+        '[output_fields.tier]\nzh = "客户等级"\n',
+        encoding="utf-8",
+    )
+    _, last_month, _ = run_report(
+        runner, folder, tmp_path, "--rules", str(rules), month="2026-10", name="oct.xlsx"
+    )
+    assert "A类重点" in [
+        r["客户等级"] for r in rows_of(openpyxl.load_workbook(last_month)["全部客户"])
+    ]
     changed = [list(r) for r in ROWS if r[OWNER] == "赵敏"]
     next(r for r in changed if r[0] == "KH028")[REVENUE] = 9_000_000
     write_ledger(folder / "赵敏.xlsx", changed)
-    result, out, _ = run_report(runner, folder, tmp_path, "--rules", str(rules), "--previous", str(last_month),
-                                name="nov.xlsx")
+    result, out, _ = run_report(
+        runner,
+        folder,
+        tmp_path,
+        "--rules",
+        str(rules),
+        "--previous",
+        str(last_month),
+        name="nov.xlsx",
+    )
     assert result.exit_code == 0, result.output
     moves = {r[0]: r for r in block(openpyxl.load_workbook(out)["层级变动"], "客户编号")}
     assert moves["KH028"][3:] == ("C类一般", "A类重点", "上升")
-    assert all(r[5] in ("上升", "下降") for r in moves.values())  # nobody "new" or "gone" by a label
+    assert all(
+        r[5] in ("上升", "下降") for r in moves.values()
+    )  # nobody "new" or "gone" by a label
 
 
 def test_clean_batch_exits_0_and_jobs_give_the_same_report(runner, folder, tmp_path):
@@ -184,7 +248,9 @@ def test_tier_scope_ledger_ranks_each_ledger_alone(runner, folder, tmp_path):
     _, out, _ = run_report(runner, folder, tmp_path, "--tier-scope", "ledger")
     customers = rows_of(openpyxl.load_workbook(out)["全部客户"])
     for owner in {c["客户经理"] for c in customers}:
-        mine = sorted((c for c in customers if c["客户经理"] == owner), key=lambda c: -(c["累计占比"] or 2))
+        mine = sorted(
+            (c for c in customers if c["客户经理"] == owner), key=lambda c: -(c["累计占比"] or 2)
+        )
         assert any(c["价值层级"] == "A" for c in mine), owner  # every ledger has its own A tier
 
 
@@ -192,16 +258,33 @@ def test_english_report(runner, folder, tmp_path):
     result, out, _ = run_report(runner, folder, tmp_path, "--lang", "en")
     assert result.exit_code == 1
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Overview", "Owners", "Tiers", "Mix", "Warnings", "Tier changes", "Customers", "Issues", "Legend"]
+    assert wb.sheetnames == [
+        "Overview",
+        "Owners",
+        "Tiers",
+        "Mix",
+        "Warnings",
+        "Tier changes",
+        "Customers",
+        "Issues",
+        "Legend",
+    ]
     assert dict(r[:2] for r in block(wb["Overview"], "Measure"))["Customers"] == 40
 
 
-@pytest.mark.parametrize(("args", "message", "code"), [
-    (["report", "{folder}"], "Missing option '--month'", 2),
-    (["report", "{folder}", "--month", "2026-13"], "'2026-13' is not a month like 2026-11", 2),
-    (["report", "{empty}", "--month", "2026-11"], "no ledger files", 2),
-    (["report", "{folder}", "--month", "2026-11", "--previous", "{bad_previous}"], "not a kq report", 1),
-])
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (["report", "{folder}"], "Missing option '--month'", 2),
+        (["report", "{folder}", "--month", "2026-13"], "'2026-13' is not a month like 2026-11", 2),
+        (["report", "{empty}", "--month", "2026-11"], "no ledger files", 2),
+        (
+            ["report", "{folder}", "--month", "2026-11", "--previous", "{bad_previous}"],
+            "not a kq report",
+            1,
+        ),
+    ],
+)
 def test_report_errors(runner, folder, tmp_path, args, message, code):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -224,7 +307,9 @@ def test_libreoffice_opens_the_report(runner, folder, tmp_path):
 def test_previous_report_found_by_its_defined_name(runner, folder, tmp_path):
     (folder / "坏文件.xlsx").unlink()
     _, last_month, _ = run_report(runner, folder, tmp_path, month="2026-10", name="oct.xlsx")
-    wb = openpyxl.load_workbook(last_month)  # a manager renamed the sheet and moved the table in Excel
+    wb = openpyxl.load_workbook(
+        last_month
+    )  # a manager renamed the sheet and moved the table in Excel
     ws = wb["全部客户"]
     ws.title = "十月客户"
     ws.insert_rows(1, 2)
@@ -234,7 +319,9 @@ def test_previous_report_found_by_its_defined_name(runner, folder, tmp_path):
     for table in list(ws.tables):
         del ws.tables[table]
     wb.save(last_month)
-    result, out, _ = run_report(runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx")
+    result, out, _ = run_report(
+        runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx"
+    )
     assert result.exit_code == 0, result.output
     moves = block(openpyxl.load_workbook(out)["层级变动"], "客户编号")
     assert moves == []  # the same ledgers: nobody moved, nobody new or gone
@@ -248,26 +335,39 @@ def test_report_has_conditional_formats_and_a_legend(runner, folder, tmp_path):
     n_warnings = len(block(wb["预警清单"], "优先级"))
 
     def formats(title):
-        return {str(cf.sqref): [f for rule in cf.rules for f in rule.formula] for cf in wb[title].conditional_formatting}
+        return {
+            str(cf.sqref): [f for rule in cf.rules for f in rule.formula]
+            for cf in wb[title].conditional_formatting
+        }
 
-    assert formats("预警清单")[f"A2:J{1 + n_warnings}"] == ['OR($A2="P1",$A2="P1")']  # P1 rows shaded
+    assert formats("预警清单")[f"A2:J{1 + n_warnings}"] == [
+        'OR($A2="P1",$A2="P1")'
+    ]  # P1 rows shaded
     assert formats("预警清单")[f"I2:I{1 + n_warnings}"] == ["I2>0"]  # days overdue red
     customers = formats("全部客户")
-    assert any(f == "$U2=\"P1\"" for fs in customers.values() for f in fs)  # as in the plan
+    assert any(f == '$U2="P1"' for fs in customers.values() for f in fs)  # as in the plan
     from openpyxl.utils import get_column_letter
 
     width = wb["全部客户"].max_column  # the plan's columns, the rep's notes and 来源台账
     p1 = next(r for r, fs in customers.items() if fs == ['$U2="P1"'])
     assert p1 == f"A2:{get_column_letter(width)}41"  # every column of all 40 customers
-    assert 'OR($F2="下降",$F2="Down",$F2="流失",$F2="Gone")' in [f for fs in formats("层级变动").values() for f in fs]
+    assert 'OR($F2="下降",$F2="Down",$F2="流失",$F2="Gone")' in [
+        f for fs in formats("层级变动").values() for f in fs
+    ]
     legend = "\n".join(str(v) for row in wb["说明"].iter_rows(values_only=True) for v in row if v)
-    assert legend.startswith("客情月报说明 2026-11") and "最优先：优先分 ≥ 60" in legend and "20/80" in legend
+    assert (
+        legend.startswith("客情月报说明 2026-11")
+        and "最优先：优先分 ≥ 60" in legend
+        and "20/80" in legend
+    )
 
 
 def test_previous_report_without_the_name_found_by_its_header(runner, folder, tmp_path):
     (folder / "坏文件.xlsx").unlink()
     _, last_month, _ = run_report(runner, folder, tmp_path, month="2026-10", name="oct.xlsx")
-    wb = openpyxl.load_workbook(last_month)  # an older report: no defined name, the table moved to C4
+    wb = openpyxl.load_workbook(
+        last_month
+    )  # an older report: no defined name, the table moved to C4
     ws = wb["全部客户"]
     for table in list(ws.tables):
         del ws.tables[table]
@@ -275,6 +375,8 @@ def test_previous_report_without_the_name_found_by_its_header(runner, folder, tm
     ws.insert_cols(1, 2)
     del wb.defined_names["kq_report_customers"]
     wb.save(last_month)
-    result, out, _ = run_report(runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx")
+    result, out, _ = run_report(
+        runner, folder, tmp_path, "--previous", str(last_month), name="nov.xlsx"
+    )
     assert result.exit_code == 0, result.output
     assert block(openpyxl.load_workbook(out)["层级变动"], "客户编号") == []

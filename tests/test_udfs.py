@@ -16,8 +16,20 @@ from kqexcel.addin import MACROS, MACROS_FILE, UDF_FILE, real_udf_decorators, ud
 from kqexcel.cli import cli
 from tests.conftest import AS_OF, ROOT
 
-FUNCTIONS = ["KQ_PLAN", "KQ_TIERS", "KQ_TIER", "KQ_QUADRANTS", "KQ_EV", "KQ_MOTIVATION", "KQ_MOTIVATION_WHY",
-             "KQ_STYLE", "KQ_STYLE_TIPS", "KQ_RENEWAL", "KQ_NEXT_CONTACT", "KQ_RULES_VERSION"]
+FUNCTIONS = [
+    "KQ_PLAN",
+    "KQ_TIERS",
+    "KQ_TIER",
+    "KQ_QUADRANTS",
+    "KQ_EV",
+    "KQ_MOTIVATION",
+    "KQ_MOTIVATION_WHY",
+    "KQ_STYLE",
+    "KQ_STYLE_TIPS",
+    "KQ_RENEWAL",
+    "KQ_NEXT_CONTACT",
+    "KQ_RULES_VERSION",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +42,17 @@ def sample_rows():
 def plan_records(tmp_path_factory):
     from click.testing import CliRunner
 
-    result = CliRunner().invoke(cli, ["plan", str(ROOT / "templates" / "sample_ledger.xlsx"), "--as-of", AS_OF,
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(ROOT / "templates" / "sample_ledger.xlsx"),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -41,11 +62,15 @@ def plan_sheet(tmp_path_factory):
     from click.testing import CliRunner
 
     out = tmp_path_factory.mktemp("plan") / "plan.xlsx"
-    result = CliRunner().invoke(cli, ["plan", str(ROOT / "templates" / "sample_ledger.xlsx"), "--as-of", AS_OF,
-                                      "-o", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        ["plan", str(ROOT / "templates" / "sample_ledger.xlsx"), "--as-of", AS_OF, "-o", str(out)],
+    )
     assert result.exit_code == 0
     rows = [list(r) for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)]
-    width = max(i for i, h in enumerate(rows[0]) if h is not None) + 1  # the template's spare styled column
+    width = (
+        max(i for i, h in enumerate(rows[0]) if h is not None) + 1
+    )  # the template's spare styled column
     return [r[:width] for r in rows]
 
 
@@ -71,7 +96,9 @@ def test_every_formula_answers_each_sample_row_like_kq_plan(sample_rows, plan_re
     rows = [dict(zip(header, r, strict=True)) for r in sample_rows[2:]]
     revenue = [r["年销售额"] for r in rows]
     tiers = udfs.KQ_TIERS(revenue, [r["签约状态"] for r in rows])
-    quadrants = udfs.KQ_QUADRANTS(revenue, [r["毛利率"] for r in rows], [r["服务成本"] for r in rows])
+    quadrants = udfs.KQ_QUADRANTS(
+        revenue, [r["毛利率"] for r in rows], [r["服务成本"] for r in rows]
+    )
     zh = {"top": "最赚钱", "profitable": "次赚钱", "marginal": "不赚钱", "loss": "赔钱", None: None}
     for i, (row, rec) in enumerate(zip(rows, plan_records, strict=True)):
         assert tiers[i][0] == rec["tier"], row["客户编号"]
@@ -80,23 +107,50 @@ def test_every_formula_answers_each_sample_row_like_kq_plan(sample_rows, plan_re
         assert quadrants[i][0] == zh[rec["profit_quadrant"]]
         cb = rec["profit"] if rec["profit"] is not None else row["年销售额"]
         assert udfs.KQ_EV(cb, row["潜在增量"], row["成交概率"]) == rec["expected_value"]
-        args = [row[h] for h in ("发展阶段", "同业竞争", "电商经验", "操作人数", "经营视野", "主要期望", "国内客户")]
+        args = [
+            row[h]
+            for h in (
+                "发展阶段",
+                "同业竞争",
+                "电商经验",
+                "操作人数",
+                "经营视野",
+                "主要期望",
+                "国内客户",
+            )
+        ]
         assert udfs.KQ_MOTIVATION(*args, "en").lower() == rec["motivation"]
         assert "得分" in udfs.KQ_MOTIVATION_WHY(*args) or rec["motivation"] == "unknown"
         if row["性格类型"] is None:
             style = udfs.KQ_STYLE(row["决策风格"], row["沟通倾向"], "en").lower()
             assert style == rec["style"]
         if rec["lifecycle"] == "renewal" and row["历史效果"] and row["本期效果"] is not None:
-            floor, line, risk = udfs.KQ_RENEWAL(row["本期效果"], row["历史效果"], rec["motivation"], "en")[0]
-            assert (floor, line, risk.lower()) == (rec["renewal_floor"], rec["satisfaction_line"], rec["renewal_risk"])
-        nxt = udfs.KQ_NEXT_CONTACT(row["最近联系日期"], rec["tier"], row["购买意向"], rec["renewal_risk"], AS_OF,
-                                   row["签约状态"], row["合作阶段"], row["未结投诉"])
+            floor, line, risk = udfs.KQ_RENEWAL(
+                row["本期效果"], row["历史效果"], rec["motivation"], "en"
+            )[0]
+            assert (floor, line, risk.lower()) == (
+                rec["renewal_floor"],
+                rec["satisfaction_line"],
+                rec["renewal_risk"],
+            )
+        nxt = udfs.KQ_NEXT_CONTACT(
+            row["最近联系日期"],
+            rec["tier"],
+            row["购买意向"],
+            rec["renewal_risk"],
+            AS_OF,
+            row["签约状态"],
+            row["合作阶段"],
+            row["未结投诉"],
+        )
         assert nxt.date().isoformat() == rec["next_contact"], row["客户编号"]
 
 
 def test_formulas_take_what_excel_gives():
     serial = (dt.date(2026, 11, 1) - dt.date(1899, 12, 30)).days  # a date as an Excel serial number
-    assert udfs.KQ_NEXT_CONTACT(float(serial), "A", None, None, dt.datetime(2026, 11, 2)) == dt.datetime(2026, 11, 8)
+    assert udfs.KQ_NEXT_CONTACT(
+        float(serial), "A", None, None, dt.datetime(2026, 11, 2)
+    ) == dt.datetime(2026, 11, 8)
     assert udfs.KQ_EV("¥1,000", "1万", "50%") == 6000.0
     # 12,000 holds 99.2% of the total before 100 is reached: 100 is C
     assert udfs.KQ_TIERS([[100], [None], ["1.2万"]]) == [["C"], [None], ["A"]]
@@ -114,19 +168,25 @@ def test_formulas_take_what_excel_gives():
     assert udfs.KQ_RENEWAL(1e20, [[1e20], [2e20]]) == [[9e19, 1.65e20, "中"]]
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: udfs.KQ_EV("abc"), "#KQ! 无法读取 / cannot read: 'abc'"),
-    (lambda: udfs.KQ_TIERS(["x"]), "#KQ! 不是金额 / not money: 'x'"),
-    (lambda: udfs.KQ_PLAN([["a", "b"], [1, 2]]), "#KQ! 没有找到表头"),
-    (lambda: udfs.KQ_PLAN([["客户名称", "年销售额"]], "someday"), "#KQ! as_of 不是日期"),
-    (lambda: udfs.KQ_NEXT_CONTACT("2026-11-01", "Z"), "#KQ! 层级只能是 A/B/C"),
-    (lambda: udfs.KQ_STYLE_TIPS("大象"), "#KQ! 性格类型 无法读取"),
-    (lambda: udfs.KQ_STYLE("率直", "理性", "fr"), "#KQ! lang 只能是 zh 或 en"),
-    (lambda: udfs.KQ_QUADRANTS([1, 2], [0.1]), "#KQ! 各列行数必须相同"),
-    (lambda: udfs.KQ_TIER([[100], [200]], [100, 200]), "#KQ! value 只能是一个单元格"),
-    (lambda: udfs.KQ_EV([[1, 2]], 3, 0.5), "#KQ! cb 只能是一个单元格"),
-    (lambda: udfs.KQ_NEXT_CONTACT([["2026-11-01", "2026-11-02"]], "A"), "#KQ! last_contact 只能是一个单元格"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: udfs.KQ_EV("abc"), "#KQ! 无法读取 / cannot read: 'abc'"),
+        (lambda: udfs.KQ_TIERS(["x"]), "#KQ! 不是金额 / not money: 'x'"),
+        (lambda: udfs.KQ_PLAN([["a", "b"], [1, 2]]), "#KQ! 没有找到表头"),
+        (lambda: udfs.KQ_PLAN([["客户名称", "年销售额"]], "someday"), "#KQ! as_of 不是日期"),
+        (lambda: udfs.KQ_NEXT_CONTACT("2026-11-01", "Z"), "#KQ! 层级只能是 A/B/C"),
+        (lambda: udfs.KQ_STYLE_TIPS("大象"), "#KQ! 性格类型 无法读取"),
+        (lambda: udfs.KQ_STYLE("率直", "理性", "fr"), "#KQ! lang 只能是 zh 或 en"),
+        (lambda: udfs.KQ_QUADRANTS([1, 2], [0.1]), "#KQ! 各列行数必须相同"),
+        (lambda: udfs.KQ_TIER([[100], [200]], [100, 200]), "#KQ! value 只能是一个单元格"),
+        (lambda: udfs.KQ_EV([[1, 2]], 3, 0.5), "#KQ! cb 只能是一个单元格"),
+        (
+            lambda: udfs.KQ_NEXT_CONTACT([["2026-11-01", "2026-11-02"]], "A"),
+            "#KQ! last_contact 只能是一个单元格",
+        ),
+    ],
+)
 def test_bad_input_is_a_short_text_in_the_cell(call, message):
     answer = call()
     assert isinstance(answer, str) and answer.startswith(message)
@@ -156,7 +216,10 @@ def test_every_function_has_wizard_help(registered):
         assert meta["ret"]["options"] == {}, name
         assert meta["async_mode"] is None and meta["volatile"] is False, name
         for arg in meta["args"]:
-            assert arg["doc"] and not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert arg["doc"] and not arg["doc"].startswith("Positional argument"), (
+                name,
+                arg["name"],
+            )
             assert len(arg["doc"]) <= 255
             assert len(arg["name"]) <= 15, "short argument names for the wizard"
     assert registered["KQ_PLAN"]["args"][0]["options"] == {"ndim": 2}
@@ -174,7 +237,9 @@ def test_registration_leaves_no_stubs_behind():
 
 
 def test_committed_vba_is_current():
-    assert (ROOT / "macros" / UDF_FILE).read_text(encoding="utf-8") == udfs_vba(), "run `kq addin vba macros --force`"
+    assert (ROOT / "macros" / UDF_FILE).read_text(encoding="utf-8") == udfs_vba(), (
+        "run `kq addin vba macros --force`"
+    )
     assert (ROOT / "macros" / MACROS_FILE).read_text(encoding="utf-8") == MACROS
 
 
@@ -206,19 +271,26 @@ def test_addin_install_writes_the_conf_xlwings_reads(monkeypatch, tmp_path, plat
 
     conf = tmp_path / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "xlwings.conf"
     monkeypatch.setattr(sys, "platform", platform)
-    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(conf))  # where xlwings looks on this platform
+    monkeypatch.setattr(
+        xlwings, "USER_CONFIG_FILE", str(conf)
+    )  # where xlwings looks on this platform
     calls = []
 
     def fake_run(args, **kwargs):  # xlwings' own `addin install` needs Excel; its call is checked
         calls.append(args)
-        return subprocess.CompletedProcess(args, 0, "Successfully installed the xlwings add-in!", "")
+        return subprocess.CompletedProcess(
+            args, 0, "Successfully installed the xlwings add-in!", ""
+        )
 
     monkeypatch.setattr(subprocess, "run", fake_run)
     lines = addin.install()
     assert calls and calls[0][-2:] == ["addin", "install"]
     key = "INTERPRETER_WIN" if platform == "win32" else "INTERPRETER_MAC"
-    assert addin.read_conf(conf) == {"UDF MODULES": "kqexcel.udfs", key: sys.executable, **{
-        k: v for k, v in addin.CONF_KEYS.items() if k != "UDF MODULES"}}
+    assert addin.read_conf(conf) == {
+        "UDF MODULES": "kqexcel.udfs",
+        key: sys.executable,
+        **{k: v for k, v in addin.CONF_KEYS.items() if k != "UDF MODULES"},
+    }
     assert lines[0] == "Successfully installed the xlwings add-in!"
     assert addin.status()["ready"] and addin.status()["conf"] == str(conf)
 
@@ -228,19 +300,28 @@ def test_conf_keeps_other_settings(tmp_path):
 
     conf = tmp_path / ".xlwings" / "xlwings.conf"
     conf.parent.mkdir()
-    conf.write_text('"INTERPRETER_WIN","C:\\\\py\\\\python.exe"\n"SHOW CONSOLE","False"\n', encoding="utf-8")
+    conf.write_text(
+        '"INTERPRETER_WIN","C:\\\\py\\\\python.exe"\n"SHOW CONSOLE","False"\n', encoding="utf-8"
+    )
     write_conf(conf, {"UDF MODULES": "kqexcel.udfs"})
-    assert read_conf(conf) == {"INTERPRETER_WIN": "C:\\\\py\\\\python.exe", "SHOW CONSOLE": "False",
-                               "UDF MODULES": "kqexcel.udfs"}
+    assert read_conf(conf) == {
+        "INTERPRETER_WIN": "C:\\\\py\\\\python.exe",
+        "SHOW CONSOLE": "False",
+        "UDF MODULES": "kqexcel.udfs",
+    }
 
 
 def test_xlwings_lite_main_answers_like_the_udfs(runner, tmp_path, monkeypatch, sample_rows):
     result = runner.invoke(cli, ["addin", "lite", str(tmp_path)])
     assert result.exit_code == 0
-    assert (tmp_path / "requirements.txt").read_text().splitlines()[-3:] == ["kqexcel", "pandas", "numpy"]
+    assert (tmp_path / "requirements.txt").read_text().splitlines()[-3:] == [
+        "kqexcel",
+        "pandas",
+        "numpy",
+    ]
     lite = types.ModuleType("xlwings")  # Lite's decorators, as no-ops
     lite.func = lambda f=None, **k: f if f else (lambda g: g)
-    lite.arg = lambda *a, **k: (lambda g: g)
+    lite.arg = lambda *a, **k: lambda g: g
     monkeypatch.setitem(sys.modules, "xlwings", lite)
     spec = importlib.util.spec_from_file_location("lite_main", tmp_path / "main.py")
     main = importlib.util.module_from_spec(spec)

@@ -83,7 +83,12 @@ class FreezePanes:
 class Sheet:
     def __init__(self, name, cells=None):
         self.name, self.cells = name, cells or []
-        self.tables, self.formats, self.freeze_panes, self.fitted = Tables(), {}, FreezePanes(), None
+        self.tables, self.formats, self.freeze_panes, self.fitted = (
+            Tables(),
+            {},
+            FreezePanes(),
+            None,
+        )
         self.widths = {}
 
     def autofit(self, axis=None):
@@ -100,7 +105,7 @@ class Sheet:
             return Range(self)
         if first != (1, 1):
             return Range(self, address=(first, last))
-        rows = [list(r) + [None] * (last[1] - len(r)) for r in self.cells[:last[0]]]
+        rows = [list(r) + [None] * (last[1] - len(r)) for r in self.cells[: last[0]]]
         return Range(self, rows or None, address=(first, last))
 
     def clear(self):
@@ -153,7 +158,8 @@ def test_plan_button_lays_the_sheet_out_like_kq_plan():
     plan = book.sheets["跟进计划"]
     header = plan.cells[0]
     assert [(t.name, t.style, t.range.address) for t in plan.tables] == [
-        ("kq_plan_zh", "TableStyleMedium2", ((1, 1), (41, len(header))))]
+        ("kq_plan_zh", "TableStyleMedium2", ((1, 1), (41, len(header))))
+    ]
     nxt = header.index("下次联系日期") + 1
     assert plan.formats[((2, nxt), (41, nxt))] == "yyyy-mm-dd"
     assert plan.formats[((2, 6), (41, 6))] == "0.00%"  # cumulative share
@@ -181,15 +187,19 @@ def test_plan_button_keeps_formula_text_as_text():
     plan = book.sheets["Plan"].cells
     names = [r[1] for r in plan[1:]]
     assert "'=1+1" in names  # an apostrophe keeps it text in Excel
-    assert any(r[-1] == "'=HYPERLINK(\"http://x\")" for r in plan[1:])
+    assert any(r[-1] == '\'=HYPERLINK("http://x")' for r in plan[1:])
     assert book.sheets["Issues"].cells[1][5] == "not an amount of money"
 
 
 def test_plan_button_gives_excel_rows_and_letters_wherever_the_ledger_starts():
-    rows = [[None] * 6, [None, None, "客户台账 2026"], [None] * 6,
-            [None, None, "客户编号", "客户名称", "年销售额", "=x"],
-            [None, None, "C1", "甲", "abc", "=1+1"],
-            [None, None, "C2", "乙", 100, None]]
+    rows = [
+        [None] * 6,
+        [None, None, "客户台账 2026"],
+        [None] * 6,
+        [None, None, "客户编号", "客户名称", "年销售额", "=x"],
+        [None, None, "C1", "甲", "abc", "=1+1"],
+        [None, None, "C2", "乙", 100, None],
+    ]
     book = Book(rows)
     assert xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22)) == 2
     issue = book.sheets["问题"].cells[1]

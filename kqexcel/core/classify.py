@@ -25,8 +25,12 @@ INDICATORS: dict[str, dict[str, str]] = {
     "expectation": {"image": "image", "deals": "profit", "follow_peers": "herd"},
 }
 # [§4] the two axes → style
-AXES = {("direct", "rational"): "eagle", ("direct", "emotional"): "peacock",
-        ("indecisive", "emotional"): "dove", ("indecisive", "rational"): "owl"}
+AXES = {
+    ("direct", "rational"): "eagle",
+    ("direct", "emotional"): "peacock",
+    ("indecisive", "emotional"): "dove",
+    ("indecisive", "rational"): "owl",
+}
 
 
 def eq(codes: pd.Series, code: str) -> pd.Series:
@@ -48,7 +52,9 @@ def id_ranks(ids: pd.Series) -> np.ndarray:
     tie-break of DOMAIN §2 and §3."""
     values = ids.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values)
-    if not all(isinstance(u, str) for u in uniques):  # numbers from a formula range: compared as text
+    if not all(
+        isinstance(u, str) for u in uniques
+    ):  # numbers from a formula range: compared as text
         values = np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
         codes, uniques = pd.factorize(values)
     order = np.argsort(np.asarray(uniques, dtype=object))  # the distinct ids sorted, once
@@ -122,12 +128,22 @@ def tiers(value: pd.Series, ids: pd.Series, lifecycle: pd.Series, rules: Rules) 
         sb = np.full(len(v), np.nan)
         tier = np.full(len(v), "C")
         cumulative = np.full(len(v), np.nan)
-    tier_col = pd.Series(np.where(has, tier, None), index  # type: ignore[call-overload]
-=value.index, dtype=object)
-    return pd.DataFrame({"tier": tier_col,
-                         "cumulative_share": np.where(has, cumulative, np.nan),
-                         "tier_value": v, "tier_share_before": sb, "tier_total": total},
-                        index=value.index)
+    tier_col = pd.Series(
+        np.where(has, tier, None),
+        # type: ignore[call-overload]
+        index=value.index,
+        dtype=object,
+    )
+    return pd.DataFrame(
+        {
+            "tier": tier_col,
+            "cumulative_share": np.where(has, cumulative, np.nan),
+            "tier_value": v,
+            "tier_share_before": sb,
+            "tier_total": total,
+        },
+        index=value.index,
+    )
 
 
 def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules) -> pd.DataFrame:
@@ -142,10 +158,21 @@ def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules)
     before, total = share_before(rest_values, ids)
     sb = before / total if total > 0 else before * 0.0
     top = rest & (sb < rules["profit"]["top_share"])
-    quadrant = np.select([loss.to_numpy(), marginal.to_numpy(), top.to_numpy(), rest.to_numpy()],
-                         ["loss", "marginal", "top", "profitable"], default="")
-    return pd.DataFrame({"profit_quadrant": pd.Series(quadrant, index=prof.index, dtype=object).replace("", None),
-                         "profit_ratio": ratio, "quadrant_share_before": sb}, index=prof.index)
+    quadrant = np.select(
+        [loss.to_numpy(), marginal.to_numpy(), top.to_numpy(), rest.to_numpy()],
+        ["loss", "marginal", "top", "profitable"],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "profit_quadrant": pd.Series(quadrant, index=prof.index, dtype=object).replace(
+                "", None
+            ),
+            "profit_ratio": ratio,
+            "quadrant_share_before": sb,
+        },
+        index=prof.index,
+    )
 
 
 def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -155,7 +182,9 @@ def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     rows = np.arange(len(t))
     for fld, mapping in INDICATORS.items():
         # each code → the row of the motivation it votes for (-1: no vote)
-        votes = lookup(t[fld], {code: MOTIVATIONS.index(m) for code, m in mapping.items()}, -1).to_numpy(dtype=int)
+        votes = lookup(
+            t[fld], {code: MOTIVATIONS.index(m) for code, m in mapping.items()}, -1
+        ).to_numpy(dtype=int)
         voted = votes >= 0
         matrix[votes[voted], rows[voted]] += points[fld]
     staff = (t["ecommerce_staff"] >= rules["motivation"]["ecommerce_staff_profit_min"]).to_numpy()
@@ -167,22 +196,37 @@ def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     winner = np.array(MOTIVATIONS, dtype=object)[matrix.argmax(axis=0)]
     code = np.where(total == 0, "unknown", np.where(at_top > 1, "mixed", winner))
     confidence = np.where(total == 0, 0.0, np.round(best / np.where(total == 0, 1, total), 2))
-    return pd.DataFrame({"motivation": code, "motivation_confidence": confidence,
-                         **{f"score_{m}": scores[m] for m in MOTIVATIONS}}, index=t.index)
+    return pd.DataFrame(
+        {
+            "motivation": code,
+            "motivation_confidence": confidence,
+            **{f"score_{m}": scores[m] for m in MOTIVATIONS},
+        },
+        index=t.index,
+    )
 
 
 def style(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """[§4] explicit style wins over the two axes; contacts to decide and remaining."""
     explicit = t["style"].where(t["style"] != "unknown")
     d, o = t["decisiveness"].to_numpy(dtype=object), t["orientation"].to_numpy(dtype=object)
-    axes = pd.Series(np.select([(d == a) & (o == b) for a, b in AXES], list(AXES.values()), None),  # type: ignore[call-overload]
-                     index=t.index, dtype=object)
+    axes = pd.Series(
+        np.select([(d == a) & (o == b) for a, b in AXES], list(AXES.values()), None),  # type: ignore[call-overload]
+        index=t.index,
+        dtype=object,
+    )
     code = explicit.fillna(axes).fillna("unknown")
     decide = lookup(code, rules["style"]["decides_after"])
     remaining = (decide - t["contacts"]).clip(lower=0)
-    return pd.DataFrame({"style": code, "style_explicit": explicit.notna(),
-                         "contacts_to_decide": decide, "contacts_remaining": remaining},
-                        index=t.index)
+    return pd.DataFrame(
+        {
+            "style": code,
+            "style_explicit": explicit.notna(),
+            "contacts_to_decide": decide,
+            "contacts_remaining": remaining,
+        },
+        index=t.index,
+    )
 
 
 def _past_stats(past: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +240,9 @@ def _past_stats(past: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return mins, means
 
 
-def renewal(t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, rules: Rules) -> pd.DataFrame:
+def renewal(
+    t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, rules: Rules
+) -> pd.DataFrame:
     """[§5] renewal floor, satisfaction line and risk (herd: high → medium)."""
     is_renewal = eq(lifecycle, "renewal").to_numpy()
     mins, means = _past_stats(t["past_results"], is_renewal)
@@ -207,31 +253,56 @@ def renewal(t: pd.DataFrame, lifecycle: pd.Series, motivation_code: pd.Series, r
     risk = np.where(current < floor, "high", np.where(current < line, "medium", "low"))
     lowered = (risk == "high") & (motivation_code.to_numpy() == "herd")
     risk = np.where(lowered, "medium", risk)
-    return pd.DataFrame({"renewal_floor": floor, "satisfaction_line": line,
-                         "renewal_risk": pd.Series(np.where(known, risk, None), index  # type: ignore[call-overload]
-=t.index, dtype=object),
-                         "risk_lowered": known & lowered, "past_min": mins, "past_mean": means},
-                        index=t.index)
+    return pd.DataFrame(
+        {
+            "renewal_floor": floor,
+            "satisfaction_line": line,
+            "renewal_risk": pd.Series(
+                np.where(known, risk, None),
+                # type: ignore[call-overload]
+                index=t.index,
+                dtype=object,
+            ),
+            "risk_lowered": known & lowered,
+            "past_min": mins,
+            "past_mean": means,
+        },
+        index=t.index,
+    )
 
 
-def interval_candidates(tier: pd.Series, intent: pd.Series, risk: pd.Series, lifecycle: pd.Series,
-                        stage: pd.Series, complaint: pd.Series, rules: Rules) -> pd.DataFrame:
+def interval_candidates(
+    tier: pd.Series,
+    intent: pd.Series,
+    risk: pd.Series,
+    lifecycle: pd.Series,
+    stage: pd.Series,
+    complaint: pd.Series,
+    rules: Rules,
+) -> pd.DataFrame:
     """[§8] the days each rule allows until the next contact; the interval is the row minimum.
     ``complaint`` is True where a complaint is open."""
     cad = rules["cadence"]
     base = lookup(tier.fillna("none"), cad["tier_days"])
     declined_prospect = eq(lifecycle, "prospect") & eq(intent, "declined")
-    return pd.DataFrame({
-        "base": base.where(~declined_prospect, float(cad["declined_prospect_days"])),
-        "intent": lookup(intent, cad["intent_days"]),
-        "risk": np.where(eq(risk, "high"), cad["high_risk_days"], np.nan),
-        "lapsed": np.where(eq(lifecycle, "lapsed"), cad["lapsed_days"], np.nan),
-        "regressing": np.where(eq(stage, "regressing"), cad["regressing_days"], np.nan),
-        "complaint": np.where(complaint.fillna(False).astype(bool), cad["complaint_days"], np.nan),
-    }, index=tier.index)
+    return pd.DataFrame(
+        {
+            "base": base.where(~declined_prospect, float(cad["declined_prospect_days"])),
+            "intent": lookup(intent, cad["intent_days"]),
+            "risk": np.where(eq(risk, "high"), cad["high_risk_days"], np.nan),
+            "lapsed": np.where(eq(lifecycle, "lapsed"), cad["lapsed_days"], np.nan),
+            "regressing": np.where(eq(stage, "regressing"), cad["regressing_days"], np.nan),
+            "complaint": np.where(
+                complaint.fillna(False).astype(bool), cad["complaint_days"], np.nan
+            ),
+        },
+        index=tier.index,
+    )
 
 
-def next_contact(last: pd.Series, interval: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.Series, pd.Series]:
+def next_contact(
+    last: pd.Series, interval: pd.Series, today: pd.Timestamp
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """[§8] due date, days overdue and the plan's date (never before ``today``; no last
     contact: today)."""
     due = last + pd.to_timedelta(interval, unit="D")

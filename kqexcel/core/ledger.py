@@ -23,14 +23,26 @@ from kqexcel.rules import EXCEL_COLUMNS, Rules, norm_key
 _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
 )
-HEADER_UNITS = {**V.UNITS, "rmb": 1.0, "cny": 1.0}  # the units a value may carry, and currency codes
+HEADER_UNITS = {
+    **V.UNITS,
+    "rmb": 1.0,
+    "cny": 1.0,
+}  # the units a value may carry, and currency codes
 _REPEAT = re.compile("′+$|′\\d+$")  # the mark repeat_name gives a carried-through column
 CARRIED = "carried:"  # prefix of carried-through columns in Ledger.table (see carried_key)
 PLAN_ROOM = 64  # columns kept free for the plan's own (about 31) beside the carried-through ones
 HEADER_MAX = 256  # a header cell longer than this names no field (headers are a few words)
-FIELD_DTYPES = {"text": object, "code": object, "yesno": object, "numbers": object,
-                "money": float, "ratio": float, "number": float, "integer": float,
-                "date": "datetime64[ns]"}
+FIELD_DTYPES = {
+    "text": object,
+    "code": object,
+    "yesno": object,
+    "numbers": object,
+    "money": float,
+    "ratio": float,
+    "number": float,
+    "integer": float,
+    "date": "datetime64[ns]",
+}
 
 
 @dataclass(frozen=True)
@@ -145,8 +157,12 @@ def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
 
 def _row_empty(row: Sequence[object]) -> bool:
     """Nothing but blanks, or formulas never calculated (a template filled down with formulas)."""
-    return all(c is None or (isinstance(c, str) and not c.strip())
-               or (isinstance(c, V.CellError) and c.reason == "formula_no_value") for c in row)
+    return all(
+        c is None
+        or (isinstance(c, str) and not c.strip())
+        or (isinstance(c, V.CellError) and c.reason == "formula_no_value")
+        for c in row
+    )
 
 
 def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
@@ -195,8 +211,14 @@ def vocabulary(rules: Rules) -> V.Vocabulary:
     return V.Vocabulary(reader["placeholders"], reader["yes"], reader["no"])
 
 
-def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules, file: str,
-              sheet: str, row_offset: int = 1) -> Ledger:
+def normalise(
+    rows: Sequence[Sequence[object]],
+    header_index: int,
+    rules: Rules,
+    file: str,
+    sheet: str,
+    row_offset: int = 1,
+) -> Ledger:
     """Type the customer rows under ``rows[header_index]``. ``row_offset`` is the Excel row
     number of ``rows[0]``."""
     vocab = vocabulary(rules)
@@ -206,8 +228,17 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     dropped = _dropped_columns(rows[header_index], cap)
     if dropped:
         first, last = column_letter(cap), column_letter(cap + dropped - 1)
-        problems.append(Problem(file, sheet, row_offset + header_index, f"{first}–{last}", None,
-                                "too_many_columns", detail=f"{dropped:,}"))
+        problems.append(
+            Problem(
+                file,
+                sheet,
+                row_offset + header_index,
+                f"{first}–{last}",
+                None,
+                "too_many_columns",
+                detail=f"{dropped:,}",
+            )
+        )
     columns: list[Column] = []
     used: set[str] = set()
     for index, cell in enumerate(header):
@@ -250,7 +281,7 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
 
     body: list[Sequence[object]] = []
     row_numbers: list[int] = []
-    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 1):
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
         if len(row) != width:
             row = list(row[:width]) + [None] * (width - len(row))
         if _row_empty(row) or is_total(row):
@@ -259,9 +290,11 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         row_numbers.append(offset + row_offset)
     by_column = list(zip(*body, strict=True)) if body else []
 
-    data: dict[str, Any] = {"_row": np.array(row_numbers, dtype=np.int64),
-                            "_file": pd.Series([file] * len(body), dtype=object),
-                            "_sheet": pd.Series([sheet] * len(body), dtype=object)}
+    data: dict[str, Any] = {
+        "_row": np.array(row_numbers, dtype=np.int64),
+        "_file": pd.Series([file] * len(body), dtype=object),
+        "_sheet": pd.Series([sheet] * len(body), dtype=object),
+    }
     for fld, spec in rules["fields"].items():
         column = mapped.get(fld)
         dtype = FIELD_DTYPES[spec["type"]]
@@ -273,14 +306,30 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         if V.CellError in kinds:
             for i, value in enumerate(raw):
                 if isinstance(value, V.CellError):  # an error value or a formula without a result
-                    problems.append(Problem(file, sheet, row_numbers[i], f"{column.header} ({column.letter})",
-                                            repr(value), value.reason))
+                    problems.append(
+                        Problem(
+                            file,
+                            sheet,
+                            row_numbers[i],
+                            f"{column.header} ({column.letter})",
+                            repr(value),
+                            value.reason,
+                        )
+                    )
                     raw[i] = None
         parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column), bool in kinds)
         for i, reason in enumerate(reasons):
             if reason:
-                problems.append(Problem(file, sheet, row_numbers[i],
-                                        f"{column.header} ({column.letter})", raw[i], reason))
+                problems.append(
+                    Problem(
+                        file,
+                        sheet,
+                        row_numbers[i],
+                        f"{column.header} ({column.letter})",
+                        raw[i],
+                        reason,
+                    )
+                )
         if dtype == "datetime64[ns]":
             data[fld] = pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[ns]")
         else:
@@ -299,8 +348,13 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
             taken.add(name)
             carried.append(name)
             values = by_column[column.index] if body else ()
-            data[carried_key(name)] = pd.Series([(v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
-                                   for v in values], dtype=object)
+            data[carried_key(name)] = pd.Series(
+                [
+                    (v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
+                    for v in values
+                ],
+                dtype=object,
+            )
     table = pd.DataFrame(data)
 
     keep = np.ones(len(table), dtype=bool)
@@ -309,8 +363,16 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
     else:
         missing = table["name"].isna().to_numpy()
         for i in map(int, np.flatnonzero(missing)):
-            problems.append(Problem(file, sheet, int(row_numbers[i]),
-                                    f"{name_col.header} ({name_col.letter})", None, "missing_name"))
+            problems.append(
+                Problem(
+                    file,
+                    sheet,
+                    int(row_numbers[i]),
+                    f"{name_col.header} ({name_col.letter})",
+                    None,
+                    "missing_name",
+                )
+            )
         keep &= ~missing
     if id_col is not None:
         ids = table["customer_id"].where(keep)  # a row left out for its missing name claims no id
@@ -318,9 +380,17 @@ def normalise(rows: Sequence[Sequence[object]], header_index: int, rules: Rules,
         dup = ids.notna() & ~first
         first_row = dict(zip(ids[first], table["_row"][first], strict=True))
         for i in map(int, np.flatnonzero(dup.to_numpy())):
-            problems.append(Problem(file, sheet, int(row_numbers[i]),
-                                    f"{id_col.header} ({id_col.letter})", ids.iloc[i],
-                                    "duplicate_id", detail=str(first_row[ids.iloc[i]])))
+            problems.append(
+                Problem(
+                    file,
+                    sheet,
+                    int(row_numbers[i]),
+                    f"{id_col.header} ({id_col.letter})",
+                    ids.iloc[i],
+                    "duplicate_id",
+                    detail=str(first_row[ids.iloc[i]]),
+                )
+            )
         keep &= ~dup.to_numpy()
     table = table[keep].reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
@@ -377,8 +447,21 @@ def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:
                 seen[i] = (f, r)
             elif dup[k]:
                 where = seen[i]
-                problems.append(Problem(f, str(table["_sheet"].iat[k]), int(r), None, i, "duplicate_id_across",
-                                        detail=f"{where[0]}:{where[1]}"))
+                problems.append(
+                    Problem(
+                        f,
+                        str(table["_sheet"].iat[k]),
+                        int(r),
+                        None,
+                        i,
+                        "duplicate_id_across",
+                        detail=f"{where[0]}:{where[1]}",
+                    )
+                )
         table = table[~dup].reset_index(drop=True)
-    sources = {f: cols for ledger in ledgers for f, cols in (ledger.sources or {ledger.file: ledger.columns}).items()}
+    sources = {
+        f: cols
+        for ledger in ledgers
+        for f, cols in (ledger.sources or {ledger.file: ledger.columns}).items()
+    }
     return Ledger(name, "", 0, [], table, carried, problems, sources)

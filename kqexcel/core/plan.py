@@ -27,23 +27,74 @@ from kqexcel.rules import Rules
 
 IDENTITY = ("customer_id", "name", "owner", "region")
 PLAN_FIELDS = (
-    "tier", "cumulative_share", "profit", "profit_quadrant", "expected_value", "motivation",
-    "motivation_confidence", "style", "contacts_to_decide", "contacts_remaining", "lifecycle",
-    "renewal_floor", "satisfaction_line", "renewal_risk", "intent", "stage", "priority",
-    "priority_score", "next_contact", "days_overdue", "channel", "objective", "talking_points",
-    "questions", "warnings", "rationale",
+    "tier",
+    "cumulative_share",
+    "profit",
+    "profit_quadrant",
+    "expected_value",
+    "motivation",
+    "motivation_confidence",
+    "style",
+    "contacts_to_decide",
+    "contacts_remaining",
+    "lifecycle",
+    "renewal_floor",
+    "satisfaction_line",
+    "renewal_risk",
+    "intent",
+    "stage",
+    "priority",
+    "priority_score",
+    "next_contact",
+    "days_overdue",
+    "channel",
+    "objective",
+    "talking_points",
+    "questions",
+    "warnings",
+    "rationale",
 )
-WARNINGS = ("overdue_contact", "no_contact", "promise_overdue", "open_complaint",
-            "renewal_risk_high", "contract_ending", "contract_expired", "no_decision_maker",
-            "loss_customer", "relationship_regressing", "data_missing")
+WARNINGS = (
+    "overdue_contact",
+    "no_contact",
+    "promise_overdue",
+    "open_complaint",
+    "renewal_risk_high",
+    "contract_ending",
+    "contract_expired",
+    "no_decision_maker",
+    "loss_customer",
+    "relationship_regressing",
+    "data_missing",
+)
 # classification cells that carry the rationale as a cell note
-NOTE_FIELDS = ("tier", "profit_quadrant", "expected_value", "motivation", "style",
-               "renewal_risk", "next_contact", "channel", "priority", "objective")
+NOTE_FIELDS = (
+    "tier",
+    "profit_quadrant",
+    "expected_value",
+    "motivation",
+    "style",
+    "renewal_risk",
+    "next_contact",
+    "channel",
+    "priority",
+    "objective",
+)
 
 
 # plan fields shown as zh/en labels of their codes
-LABELLED = ("tier", "profit_quadrant", "motivation", "style", "lifecycle", "renewal_risk", "intent",
-            "stage", "priority", "channel")
+LABELLED = (
+    "tier",
+    "profit_quadrant",
+    "motivation",
+    "style",
+    "lifecycle",
+    "renewal_risk",
+    "intent",
+    "stage",
+    "priority",
+    "channel",
+)
 
 
 def is_missing(value: Any) -> bool:
@@ -132,8 +183,9 @@ def _days_between(later: pd.Series, earlier: pd.Series | pd.Timestamp) -> pd.Ser
     return (later - earlier).dt.days
 
 
-def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: str = "zh",
-              texts: bool = True) -> Plan:
+def make_plan(
+    ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: str = "zh", texts: bool = True
+) -> Plan:
     """Classify every customer of ``ledger`` and plan the next contact (DOMAIN.md §2–§8).
     ``texts=False`` computes the codes only (no talking points, questions or rationale)."""
     as_of = as_of or dt.date.today()
@@ -177,8 +229,16 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     for k in np.flatnonzero(tier["tier"].isna().to_numpy()).tolist():
         if (files[k], rows_[k]) in unreadable:
             continue  # the unreadable value is reported already; its rationale says "no tier"
-        problems.append(Problem(files[k], sheets_[k], rows_[k], column_name(value_field, files[k]), None,
-                                "no_value_no_tier"))
+        problems.append(
+            Problem(
+                files[k],
+                sheets_[k],
+                rows_[k],
+                column_name(value_field, files[k]),
+                None,
+                "no_value_no_tier",
+            )
+        )
     renewal_rows = renewal.to_numpy()
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
@@ -188,18 +248,27 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     def gap_texts(past: bool, current: bool, file: str) -> tuple[str, str]:
         """(the missing fields' names, the ledger's own columns) for a renewal row's data gap."""
         missing = [f for f, miss in (("past_results", past), ("current_result", current)) if miss]
-        return (W.list_sep.join(rules.field_label(f, lang) for f in missing),
-                W.list_sep.join(column_name(f, file) for f in missing))
+        return (
+            W.list_sep.join(rules.field_label(f, lang) for f in missing),
+            W.list_sep.join(column_name(f, file) for f in missing),
+        )
 
     gap_rows = np.flatnonzero(renewal_rows & (past_missing | current_missing)).tolist()
-    for i, past, current in zip(gap_rows, past_missing[gap_rows].tolist(), current_missing[gap_rows].tolist(),
-                                strict=True):
+    for i, past, current in zip(
+        gap_rows, past_missing[gap_rows].tolist(), current_missing[gap_rows].tolist(), strict=True
+    ):
         gap_missing[i], columns = gap_texts(past, current, files[i])
-        problems.append(Problem(files[i], sheets_[i], rows_[i], columns, None, "renewal_without_results", kind="gap"))
+        problems.append(
+            Problem(
+                files[i], sheets_[i], rows_[i], columns, None, "renewal_without_results", kind="gap"
+            )
+        )
     problem_rows = {(p.file, p.row) for p in problems}
 
     # --- cadence (§8) ----------------------------------------------------------------------
-    candidates = C.interval_candidates(tier["tier"], intent, risk, lifecycle, stage, complaint, rules)
+    candidates = C.interval_candidates(
+        tier["tier"], intent, risk, lifecycle, stage, complaint, rules
+    )
     interval = candidates.min(axis=1).astype(int)
     declined_prospect = prospect & C.eq(intent, "declined")
     last = t["last_contact"]
@@ -209,9 +278,16 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     is_a = C.eq(tier["tier"], "A")
     visit = is_a | high_risk | C.eq(stage, "strategic")
     email = ~visit & intent.isin(["not_now", "declined"])
-    phone = ~visit & ~email & (C.eq(tier["tier"], "B") | lapsed | intent.isin(["interested", "quoted", "hesitating"]))
-    channel = pd.Series(np.select([visit, email, phone], ["visit", "email", "phone"], "message"), index=t.index,
-                        dtype=object)
+    phone = (
+        ~visit
+        & ~email
+        & (C.eq(tier["tier"], "B") | lapsed | intent.isin(["interested", "quoted", "hesitating"]))
+    )
+    channel = pd.Series(
+        np.select([visit, email, phone], ["visit", "email", "phone"], "message"),
+        index=t.index,
+        dtype=object,
+    )
 
     # --- priority --------------------------------------------------------------------------
     pr = rules["priority"]
@@ -220,15 +296,26 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
     p_risk = C.lookup(risk, pr["risk"], 0)
     p_intent = C.lookup(intent, pr["intent"], 0)
     p_overdue = np.minimum(overdue, pr["overdue_cap_days"]) // pr["overdue_days_per_point"]
-    parts = pd.DataFrame({
-        "tier": p_tier, "risk": p_risk, "intent": p_intent, "overdue": p_overdue,
-        "complaint": complaint * pr["open_complaint"], "promise": promise_overdue * pr["promise_overdue"],
-        "regressing": regressing * pr["regressing"], "lapsed": lapsed * pr["lapsed"],
-    }, index=t.index).astype(int)
+    parts = pd.DataFrame(
+        {
+            "tier": p_tier,
+            "risk": p_risk,
+            "intent": p_intent,
+            "overdue": p_overdue,
+            "complaint": complaint * pr["open_complaint"],
+            "promise": promise_overdue * pr["promise_overdue"],
+            "regressing": regressing * pr["regressing"],
+            "lapsed": lapsed * pr["lapsed"],
+        },
+        index=t.index,
+    ).astype(int)
     raw_score = parts.sum(axis=1)
     score = raw_score.clip(upper=pr["max_score"]).astype(int)
-    priority = pd.Series(np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")), index=t.index,
-                         dtype=object)
+    priority = pd.Series(
+        np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")),
+        index=t.index,
+        dtype=object,
+    )
 
     # --- warnings (in this order) ------------------------------------------------------------
     days_to_end = _days_between(t["contract_end"], today)
@@ -240,7 +327,8 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         "promise_overdue": promise_overdue,
         "open_complaint": complaint,
         "renewal_risk_high": high_risk,
-        "contract_ending": lifecycle.isin(["new", "renewal"]) & days_to_end.between(0, wc["contract_ending_days"])
+        "contract_ending": lifecycle.isin(["new", "renewal"])
+        & days_to_end.between(0, wc["contract_ending_days"])
         & (last.isna() | (since_contact > wc["contract_ending_contact_days"])),
         "contract_expired": renewal & (days_to_end < 0),
         "no_decision_maker": is_a & (t["decision_maker_reached"] == False),  # noqa: E712 - None stays unknown
@@ -248,65 +336,120 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         "relationship_regressing": regressing,
         "data_missing": _rows_in(t, problem_rows),
     }
-    flag_matrix = np.column_stack([flags[w].fillna(False).to_numpy(dtype=bool) for w in WARNINGS]) if n else np.zeros((0, len(WARNINGS)), bool)
+    flag_matrix = (
+        np.column_stack([flags[w].fillna(False).to_numpy(dtype=bool) for w in WARNINGS])
+        if n
+        else np.zeros((0, len(WARNINGS)), bool)
+    )
     # each row's warnings as one bit pattern; the few patterns that occur become lists once
     masks = flag_matrix.astype(np.int64) @ (1 << np.arange(len(WARNINGS), dtype=np.int64))
-    patterns = {int(m): [w for k, w in enumerate(WARNINGS) if int(m) >> k & 1] for m in np.unique(masks)}
+    patterns = {
+        int(m): [w for k, w in enumerate(WARNINGS) if int(m) >> k & 1] for m in np.unique(masks)
+    }
     warnings = [patterns[m] for m in masks.tolist()]  # rows with the same warnings share one list
 
     # --- objective (first that applies) -----------------------------------------------------
-    objective = pd.Series(np.select(
-        [promise_overdue, complaint, high_risk, lapsed, intent.isin(["interested", "quoted"]),
-         C.eq(intent, "hesitating"), stage.notna()],
-        ["keep_promise", "resolve_complaint", "retain", "win_back", "close", "learn_needs",
-         stage.fillna("").astype(str)],
-        "follow_up"), index=t.index, dtype=object)
+    objective = pd.Series(
+        np.select(
+            [
+                promise_overdue,
+                complaint,
+                high_risk,
+                lapsed,
+                intent.isin(["interested", "quoted"]),
+                C.eq(intent, "hesitating"),
+                stage.notna(),
+            ],
+            [
+                "keep_promise",
+                "resolve_complaint",
+                "retain",
+                "win_back",
+                "close",
+                "learn_needs",
+                stage.fillna("").astype(str),
+            ],
+            "follow_up",
+        ),
+        index=t.index,
+        dtype=object,
+    )
 
-    table = pd.DataFrame({
-        "_row": t["_row"],
-        "_file": t["_file"],
-        "_notes": t["notes"],  # the rep's own 备注, shown after the plan fields
-        "_contract_end": t["contract_end"],  # named in the contract warnings
-        **{f: t[f] for f in IDENTITY},
-        "tier": tier["tier"],
-        "cumulative_share": tier["cumulative_share"],
-        "profit": prof.round(2),
-        "profit_quadrant": quad["profit_quadrant"],
-        "expected_value": ev,
-        "motivation": mot["motivation"],
-        "motivation_confidence": mot["motivation_confidence"],
-        "style": sty["style"],
-        "contacts_to_decide": sty["contacts_to_decide"],
-        "contacts_remaining": sty["contacts_remaining"],
-        "lifecycle": lifecycle,
-        "renewal_floor": ren["renewal_floor"],
-        "satisfaction_line": ren["satisfaction_line"],
-        "renewal_risk": risk,
-        "intent": intent,
-        "stage": stage,
-        "priority": priority,
-        "priority_score": score,
-        "next_contact": next_contact,
-        "days_overdue": overdue,
-        "channel": channel,
-        "objective": objective,
-    }, index=t.index)
+    table = pd.DataFrame(
+        {
+            "_row": t["_row"],
+            "_file": t["_file"],
+            "_notes": t["notes"],  # the rep's own 备注, shown after the plan fields
+            "_contract_end": t["contract_end"],  # named in the contract warnings
+            **{f: t[f] for f in IDENTITY},
+            "tier": tier["tier"],
+            "cumulative_share": tier["cumulative_share"],
+            "profit": prof.round(2),
+            "profit_quadrant": quad["profit_quadrant"],
+            "expected_value": ev,
+            "motivation": mot["motivation"],
+            "motivation_confidence": mot["motivation_confidence"],
+            "style": sty["style"],
+            "contacts_to_decide": sty["contacts_to_decide"],
+            "contacts_remaining": sty["contacts_remaining"],
+            "lifecycle": lifecycle,
+            "renewal_floor": ren["renewal_floor"],
+            "satisfaction_line": ren["satisfaction_line"],
+            "renewal_risk": risk,
+            "intent": intent,
+            "stage": stage,
+            "priority": priority,
+            "priority_score": score,
+            "next_contact": next_contact,
+            "days_overdue": overdue,
+            "channel": channel,
+            "objective": objective,
+        },
+        index=t.index,
+    )
     table["warnings"] = pd.Series(warnings, index=t.index, dtype=object)
 
-    ctx = dict(t=t, tier=tier, quad=quad, prof=prof, computed=computed, ev=ev, mot=mot, sty=sty,
-               ren=ren, gap_missing=gap_missing, candidates=candidates, interval=interval,
-               last=last, due=due, overdue=overdue, next_contact=next_contact, parts=parts,
-               raw_score=raw_score, score=score, priority=priority, channel=channel,
-               objective=objective, value_label=value_label,
-               declined_prospect=declined_prospect, lifecycle=lifecycle)
+    ctx = dict(
+        t=t,
+        tier=tier,
+        quad=quad,
+        prof=prof,
+        computed=computed,
+        ev=ev,
+        mot=mot,
+        sty=sty,
+        ren=ren,
+        gap_missing=gap_missing,
+        candidates=candidates,
+        interval=interval,
+        last=last,
+        due=due,
+        overdue=overdue,
+        next_contact=next_contact,
+        parts=parts,
+        raw_score=raw_score,
+        score=score,
+        priority=priority,
+        channel=channel,
+        objective=objective,
+        value_label=value_label,
+        declined_prospect=declined_prospect,
+        lifecycle=lifecycle,
+    )
     if texts:
         notes = _notes(ctx, rules, W)
         table["talking_points"] = _talking_points(table, t, W)
         questions = {c: W.text("need_type", c) for c in set(t["need_type"]) - {None}}
         table["questions"] = [questions.get(c) for c in t["need_type"].tolist()]
         table["objective_text"] = _objective_texts(objective, t, W)
-        table["rationale"] = ["\n".join(x for x in row if x) for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS),
-                                                                            strict=True)] if n else []
+        table["rationale"] = (
+            [
+                "\n".join(x for x in row if x)
+                for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS), strict=True)
+            ]
+            if n
+            else []
+        )
     else:
         notes = pd.DataFrame(index=t.index, columns=list(NOTE_FIELDS), dtype=object)
         for key in ("talking_points", "questions", "objective_text", "rationale"):
@@ -315,8 +458,15 @@ def make_plan(ledger: Ledger, rules: Rules, as_of: dt.date | None = None, lang: 
         table = pd.concat([table, t[[carried_key(name) for name in ledger.carried]]], axis=1)
     order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
     problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0, p.kind, p.column or ""))
-    return Plan(table.reset_index(drop=True), notes.reset_index(drop=True), list(ledger.carried),
-                problems, as_of, lang, [(ledger.file, ledger.sheet)])
+    return Plan(
+        table.reset_index(drop=True),
+        notes.reset_index(drop=True),
+        list(ledger.carried),
+        problems,
+        as_of,
+        lang,
+        [(ledger.file, ledger.sheet)],
+    )
 
 
 def _rows_in(t: pd.DataFrame, places: set[tuple[str, int | None]]) -> pd.Series:
@@ -346,8 +496,14 @@ def _talking_points(table: pd.DataFrame, t: pd.DataFrame, W: _Words) -> list[str
     up once per code."""
     general = W.text("complaint", "general") or ""
 
-    def lines(domain: str, template: str, slot: str, codes: Any, text_domain: str | None = None,
-              **extra: Any) -> dict[Any, str]:
+    def lines(
+        domain: str,
+        template: str,
+        slot: str,
+        codes: Any,
+        text_domain: str | None = None,
+        **extra: Any,
+    ) -> dict[Any, str]:
         out = {}
         for code in set(codes) - {None}:
             text = W.text(text_domain or domain, code)
@@ -355,20 +511,46 @@ def _talking_points(table: pd.DataFrame, t: pd.DataFrame, W: _Words) -> list[str
                 out[code] = W(template, **{slot: W.label(domain, code)}, text=text, **extra).strip()
         return out
 
-    styles = {s: W("tp_style", style=W.label("style", s), approach=W.text("style", s, "approach") or "",
-                   words=W.text("style", s, "words") or "").strip()
-              for s in set(table["style"]) if s != "unknown"}
-    motivation = lines("motivation", "tp_motivation", "motivation", set(table["motivation"]) - {"unknown"})
+    styles = {
+        s: W(
+            "tp_style",
+            style=W.label("style", s),
+            approach=W.text("style", s, "approach") or "",
+            words=W.text("style", s, "words") or "",
+        ).strip()
+        for s in set(table["style"])
+        if s != "unknown"
+    }
+    motivation = lines(
+        "motivation", "tp_motivation", "motivation", set(table["motivation"]) - {"unknown"}
+    )
     stage = lines("stage", "tp_stage", "stage", table["stage"])
     intent = lines("intent", "tp_intent", "intent", table["intent"])
     business = lines("business_type", "tp_business", "business", t["business_type"])
-    complaint = {c: W("tp_complaint", complaint=W.label("open_complaint", c), general=general,
-                      text=W.text("complaint", c) or "").strip() for c in set(t["open_complaint"]) - {None}}
+    complaint = {
+        c: W(
+            "tp_complaint",
+            complaint=W.label("open_complaint", c),
+            general=general,
+            text=W.text("complaint", c) or "",
+        ).strip()
+        for c in set(t["open_complaint"]) - {None}
+    }
     party = lines("party_type", "tp_party", "party", t["party_type"])
-    lifecycle = lines("lifecycle", "tp_lifecycle", "lifecycle", {"new", "lapsed"} & set(table["lifecycle"]))
+    lifecycle = lines(
+        "lifecycle", "tp_lifecycle", "lifecycle", {"new", "lapsed"} & set(table["lifecycle"])
+    )
     parts = (styles, motivation, stage, intent, business, complaint, party, lifecycle)
-    columns = (table["style"], table["motivation"], table["stage"], table["intent"], t["business_type"],
-               t["open_complaint"], t["party_type"], table["lifecycle"])
+    columns = (
+        table["style"],
+        table["motivation"],
+        table["stage"],
+        table["intent"],
+        t["business_type"],
+        t["open_complaint"],
+        t["party_type"],
+        table["lifecycle"],
+    )
     cache: dict[tuple[Any, ...], str | None] = {}
     out: list[str | None] = []
     for key in zip(*(c.tolist() for c in columns), strict=True):
@@ -415,11 +597,26 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     a, b = _pct(rules["tier"]["a_share"]), _pct(rules["tier"]["b_share"])
     total = float(tiers["tier_total"].iat[0])
     vl = c["value_label"]
-    t_tier, t_missing, t_zero, t_nonpos = tpl("tier"), tpl("tier_missing"), tpl("tier_zero_total"), tpl("tier_nonpositive")
-    prospect_note = sep + tpl("tier_prospect").format(value_label=vl) if rules["tier"]["value"] == "revenue" else ""
+    t_tier, t_missing, t_zero, t_nonpos = (
+        tpl("tier"),
+        tpl("tier_missing"),
+        tpl("tier_zero_total"),
+        tpl("tier_nonpositive"),
+    )
+    prospect_note = (
+        sep + tpl("tier_prospect").format(value_label=vl)
+        if rules["tier"]["value"] == "revenue"
+        else ""
+    )
     notes = []
-    for tr, v, sb, rev, life in zip(col(tiers, "tier"), col(tiers, "tier_value"), col(tiers, "tier_share_before"),
-                                    col(t, "revenue"), c["lifecycle"].tolist(), strict=True):
+    for tr, v, sb, rev, life in zip(
+        col(tiers, "tier"),
+        col(tiers, "tier_value"),
+        col(tiers, "tier_share_before"),
+        col(t, "revenue"),
+        c["lifecycle"].tolist(),
+        strict=True,
+    ):
         if tr is None:
             note = t_missing.format(value_label=vl)
         elif total <= 0:
@@ -436,24 +633,50 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     # profit and quadrant ------------------------------------------------------------------
     q_labels = labels("profit_quadrant")
     q_texts = {q: W.text("quadrant", q) for q in q_labels if q}
-    marginal_limit, top_limit = _pct(rules["profit"]["marginal_ratio"]), _pct(rules["profit"]["top_share"])
+    marginal_limit, top_limit = (
+        _pct(rules["profit"]["marginal_ratio"]),
+        _pct(rules["profit"]["top_share"]),
+    )
     t_computed, t_given, t_none = tpl("profit_computed"), tpl("profit_given"), tpl("profit_missing")
-    t_loss, t_marginal, t_marginal_rev, t_rank = (tpl("quadrant_loss"), tpl("quadrant_marginal"),
-                                                  tpl("quadrant_marginal_revenue"), tpl("quadrant_rank"))
+    t_loss, t_marginal, t_marginal_rev, t_rank = (
+        tpl("quadrant_loss"),
+        tpl("quadrant_marginal"),
+        tpl("quadrant_marginal_revenue"),
+        tpl("quadrant_rank"),
+    )
     notes = []
     for p, computed, rev, margin, cost, q, ratio, qsb in zip(
-            c["prof"].tolist(), c["computed"].tolist(), col(t, "revenue"), col(t, "gross_margin"),
-            col(t, "service_cost"), col(quad, "profit_quadrant"), col(quad, "profit_ratio"),
-            col(quad, "quadrant_share_before"), strict=True):
+        c["prof"].tolist(),
+        c["computed"].tolist(),
+        col(t, "revenue"),
+        col(t, "gross_margin"),
+        col(t, "service_cost"),
+        col(quad, "profit_quadrant"),
+        col(quad, "profit_ratio"),
+        col(quad, "quadrant_share_before"),
+        strict=True,
+    ):
         if not num(p):
             notes.append(t_none)
             continue
-        note = (t_computed.format(profit=_fmt(p), revenue=_fmt(rev), margin=_pct(margin), cost=_fmt(cost if num(cost) else 0))
-                if computed else t_given.format(profit=_fmt(p)))
+        note = (
+            t_computed.format(
+                profit=_fmt(p),
+                revenue=_fmt(rev),
+                margin=_pct(margin),
+                cost=_fmt(cost if num(cost) else 0),
+            )
+            if computed
+            else t_given.format(profit=_fmt(p))
+        )
         if q == "loss":
             why = t_loss
         elif q == "marginal":
-            why = t_marginal_rev if not num(ratio) else t_marginal.format(ratio=_pct(ratio), limit=marginal_limit)
+            why = (
+                t_marginal_rev
+                if not num(ratio)
+                else t_marginal.format(ratio=_pct(ratio), limit=marginal_limit)
+            )
         else:
             why = t_rank.format(quadrant=q_labels.get(q, "—"), before=_pct(qsb), limit=top_limit)
         text = q_texts.get(q)
@@ -463,10 +686,21 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     # expected value -----------------------------------------------------------------------
     t_ev = tpl("expected_value")
     out["expected_value"] = [
-        t_ev.format(ev=_fmt(ev), cb=_fmt(p if num(p) else (rev if num(rev) else 0.0)),
-                    av=_fmt(av if num(av) else 0), p=_pct(prob if num(prob) else 0))
-        for ev, p, rev, av, prob in zip(c["ev"].tolist(), c["prof"].tolist(), col(t, "revenue"),
-                                        col(t, "potential"), col(t, "win_probability"), strict=True)]
+        t_ev.format(
+            ev=_fmt(ev),
+            cb=_fmt(p if num(p) else (rev if num(rev) else 0.0)),
+            av=_fmt(av if num(av) else 0),
+            p=_pct(prob if num(prob) else 0),
+        )
+        for ev, p, rev, av, prob in zip(
+            c["ev"].tolist(),
+            c["prof"].tolist(),
+            col(t, "revenue"),
+            col(t, "potential"),
+            col(t, "win_probability"),
+            strict=True,
+        )
+    ]
 
     # motivation ---------------------------------------------------------------------------
     m_labels = labels("motivation")
@@ -477,40 +711,76 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     cache: dict[tuple[Any, ...], str] = {}
     notes = []
     indicator_cols = [col(t, f) for f in C.INDICATORS]
-    for m, si, sp, sh, staff, *codes in zip(col(mot, "motivation"), col(mot, "score_image"), col(mot, "score_profit"),
-                                            col(mot, "score_herd"), col(t, "ecommerce_staff"), *indicator_cols, strict=True):
+    for m, si, sp, sh, staff, *codes in zip(
+        col(mot, "motivation"),
+        col(mot, "score_image"),
+        col(mot, "score_profit"),
+        col(mot, "score_herd"),
+        col(t, "ecommerce_staff"),
+        *indicator_cols,
+        strict=True,
+    ):
         key = (m, staff, *codes)
         note = cache.get(key)
         if note is None:
             if m == "unknown":
                 note = t_mot_none
             else:
-                evidence = [f"{field_labels[f]}={indicator_labels[f].get(code, code)}→{m_labels[C.INDICATORS[f][code]]}"
-                            for f, code in zip(C.INDICATORS, codes, strict=True) if code in C.INDICATORS[f]]
+                evidence = [
+                    f"{field_labels[f]}={indicator_labels[f].get(code, code)}→{m_labels[C.INDICATORS[f][code]]}"
+                    for f, code in zip(C.INDICATORS, codes, strict=True)
+                    if code in C.INDICATORS[f]
+                ]
                 if num(staff) and staff >= staff_min:
-                    evidence.append(f"{field_labels['ecommerce_staff']}={_fmt(staff)}→{m_labels['profit']}")
-                note = t_mot.format(motivation=m_labels.get(m, m), image=_fmt(si), profit=_fmt(sp), herd=_fmt(sh),
-                                    evidence=list_sep.join(evidence))
+                    evidence.append(
+                        f"{field_labels['ecommerce_staff']}={_fmt(staff)}→{m_labels['profit']}"
+                    )
+                note = t_mot.format(
+                    motivation=m_labels.get(m, m),
+                    image=_fmt(si),
+                    profit=_fmt(sp),
+                    herd=_fmt(sh),
+                    evidence=list_sep.join(evidence),
+                )
             cache[key] = note
         notes.append(note)
     out["motivation"] = notes
 
     # style --------------------------------------------------------------------------------
     s_labels, d_labels, o_labels = labels("style"), labels("decisiveness"), labels("orientation")
-    t_unknown, t_explicit, t_axes, t_contacts = tpl("style_unknown"), tpl("style_explicit"), tpl("style_axes"), tpl("contacts")
+    t_unknown, t_explicit, t_axes, t_contacts = (
+        tpl("style_unknown"),
+        tpl("style_explicit"),
+        tpl("style_axes"),
+        tpl("contacts"),
+    )
     cache = {}
     notes = []
     for st, explicit, raw, d, o, decide, contacts in zip(
-            col(sty, "style"), col(sty, "style_explicit"), col(t, "style"), col(t, "decisiveness"),
-            col(t, "orientation"), col(sty, "contacts_to_decide"), col(t, "contacts"), strict=True):
+        col(sty, "style"),
+        col(sty, "style_explicit"),
+        col(t, "style"),
+        col(t, "decisiveness"),
+        col(t, "orientation"),
+        col(sty, "contacts_to_decide"),
+        col(t, "contacts"),
+        strict=True,
+    ):
         key = (st, explicit, raw, d, o, contacts)
         note = cache.get(key)
         if note is None:
             if st == "unknown":
                 note = t_unknown
             else:
-                note = (t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw)) if explicit
-                        else t_axes.format(style=s_labels[st], decisiveness=d_labels.get(d, d), orientation=o_labels.get(o, o)))
+                note = (
+                    t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw))
+                    if explicit
+                    else t_axes.format(
+                        style=s_labels[st],
+                        decisiveness=d_labels.get(d, d),
+                        orientation=o_labels.get(o, o),
+                    )
+                )
                 note += sep + t_contacts.format(decide=_fmt(decide), contacts=_fmt(contacts))
             cache[key] = note
         notes.append(note)
@@ -522,12 +792,29 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     ff, lf = _fmt(rules["renewal"]["floor_factor"]), _fmt(rules["renewal"]["satisfaction_factor"])
     gaps = c["gap_missing"]
     notes = []
-    for i, (rk, cur, floor, low, line, mean, lowered) in enumerate(zip(
-            col(ren, "renewal_risk"), col(t, "current_result"), col(ren, "renewal_floor"), col(ren, "past_min"),
-            col(ren, "satisfaction_line"), col(ren, "past_mean"), col(ren, "risk_lowered"), strict=True)):
+    for i, (rk, cur, floor, low, line, mean, lowered) in enumerate(
+        zip(
+            col(ren, "renewal_risk"),
+            col(t, "current_result"),
+            col(ren, "renewal_floor"),
+            col(ren, "past_min"),
+            col(ren, "satisfaction_line"),
+            col(ren, "past_mean"),
+            col(ren, "risk_lowered"),
+            strict=True,
+        )
+    ):
         if rk is not None:
-            note = t_ren.format(risk=r_labels[rk], current=_fmt(cur), floor=_fmt(floor), floor_factor=ff, min=_fmt(low),
-                                line=_fmt(line), line_factor=lf, mean=_fmt(mean))
+            note = t_ren.format(
+                risk=r_labels[rk],
+                current=_fmt(cur),
+                floor=_fmt(floor),
+                floor_factor=ff,
+                min=_fmt(low),
+                line=_fmt(line),
+                line_factor=lf,
+                mean=_fmt(mean),
+            )
             if lowered:
                 note += sep + t_herd
         elif i in gaps:
@@ -541,33 +828,67 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     cad = rules["cadence"]
     i_labels = labels("intent")
     t_interval = tpl("interval")
-    t_next, t_over, t_none_next = tpl("next_contact"), tpl("next_contact_overdue"), tpl("next_contact_none")
-    rule_tpl = {"risk": tpl("high_risk"), "lapsed": tpl("lapsed"), "regressing": tpl("regressing"),
-                "complaint": tpl("complaint")}
+    t_next, t_over, t_none_next = (
+        tpl("next_contact"),
+        tpl("next_contact_overdue"),
+        tpl("next_contact_none"),
+    )
+    rule_tpl = {
+        "risk": tpl("high_risk"),
+        "lapsed": tpl("lapsed"),
+        "regressing": tpl("regressing"),
+        "complaint": tpl("complaint"),
+    }
     cand = c["candidates"]
     cache = {}
     notes = []
     for tr, declined, intent, ci, cr, cl, cg, cc, days, last, nxt, due, overdue in zip(
-            col(tiers, "tier"), c["declined_prospect"].tolist(), col(t, "intent"), col(cand, "intent"),
-            col(cand, "risk"), col(cand, "lapsed"), col(cand, "regressing"), col(cand, "complaint"),
-            c["interval"].tolist(), c["last"].tolist(), c["next_contact"].tolist(), c["due"].tolist(),
-            c["overdue"].tolist(), strict=True):
+        col(tiers, "tier"),
+        c["declined_prospect"].tolist(),
+        col(t, "intent"),
+        col(cand, "intent"),
+        col(cand, "risk"),
+        col(cand, "lapsed"),
+        col(cand, "regressing"),
+        col(cand, "complaint"),
+        c["interval"].tolist(),
+        c["last"].tolist(),
+        c["next_contact"].tolist(),
+        c["due"].tolist(),
+        c["overdue"].tolist(),
+        strict=True,
+    ):
         key = (tr, declined, intent, ci, cr, cl, cg, cc, days)
         head = cache.get(key)
         if head is None:
-            reasons = [tpl("declined_prospect").format(days=cad["declined_prospect_days"]) if declined
-                       else (tpl("tier_days").format(tier=tr, days=cad["tier_days"][tr]) if tr
-                             else tpl("tier_none_days").format(days=cad["tier_days"]["none"]))]
+            reasons = [
+                tpl("declined_prospect").format(days=cad["declined_prospect_days"])
+                if declined
+                else (
+                    tpl("tier_days").format(tier=tr, days=cad["tier_days"][tr])
+                    if tr
+                    else tpl("tier_none_days").format(days=cad["tier_days"]["none"])
+                )
+            ]
             if num(ci):
-                reasons.append(tpl("intent_days").format(intent=i_labels.get(intent, intent), days=int(ci)))
-            for rule, value in (("risk", cr), ("lapsed", cl), ("regressing", cg), ("complaint", cc)):
+                reasons.append(
+                    tpl("intent_days").format(intent=i_labels.get(intent, intent), days=int(ci))
+                )
+            for rule, value in (
+                ("risk", cr),
+                ("lapsed", cl),
+                ("regressing", cg),
+                ("complaint", cc),
+            ):
                 if num(value):
                     reasons.append(rule_tpl[rule].format(days=int(value)))
             head = cache[key] = t_interval.format(days=days, reasons=list_sep.join(reasons))
         if last is None or last is pd.NaT:
             tail = t_none_next.format(next=_date(nxt))
         elif overdue > 0:
-            tail = t_over.format(next=_date(nxt), due=_date(due), last=_date(last), days=days, overdue=int(overdue))
+            tail = t_over.format(
+                next=_date(nxt), due=_date(due), last=_date(last), days=days, overdue=int(overdue)
+            )
         else:
             tail = t_next.format(next=_date(nxt), last=_date(last), days=days)
         notes.append(head + sep + tail)
@@ -579,23 +900,42 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     t_channel = tpl("channel")
     cache = {}
     notes = []
-    for ch, tr, rk, life, intent in zip(c["channel"].tolist(), col(tiers, "tier"), col(ren, "renewal_risk"),
-                                        c["lifecycle"].tolist(), col(t, "intent"), strict=True):
+    for ch, tr, rk, life, intent in zip(
+        c["channel"].tolist(),
+        col(tiers, "tier"),
+        col(ren, "renewal_risk"),
+        c["lifecycle"].tolist(),
+        col(t, "intent"),
+        strict=True,
+    ):
         key = (ch, tr, rk, life, intent)
         note = cache.get(key)
         if note is None:
             intent_label = i_labels.get(intent, intent)
             if ch == "visit":
-                reason = tpl("visit_tier") if tr == "A" else tpl("visit_risk") if rk == "high" else tpl("visit_strategic")
+                reason = (
+                    tpl("visit_tier")
+                    if tr == "A"
+                    else tpl("visit_risk")
+                    if rk == "high"
+                    else tpl("visit_strategic")
+                )
             elif ch == "email":
                 reason = tpl("email_intent").format(intent=intent_label)
             elif ch == "phone":
-                reason = (tpl("phone_tier") if tr == "B" else tpl("phone_lapsed") if life == "lapsed"
-                          else tpl("phone_intent").format(intent=intent_label))
+                reason = (
+                    tpl("phone_tier")
+                    if tr == "B"
+                    else tpl("phone_lapsed")
+                    if life == "lapsed"
+                    else tpl("phone_intent").format(intent=intent_label)
+                )
             else:
                 reason = tpl("message_default")
             extra = ch_texts.get(ch)
-            note = cache[key] = t_channel.format(channel=ch_labels[ch], reason=reason) + (sep + extra if extra else "")
+            note = cache[key] = t_channel.format(channel=ch_labels[ch], reason=reason) + (
+                sep + extra if extra else ""
+            )
         notes.append(note)
     out["channel"] = notes
 
@@ -607,8 +947,14 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     cache = {}
     notes = []
     for tr, rk, raw, score, prio, *values in zip(
-            col(tiers, "tier"), col(ren, "renewal_risk"), c["raw_score"].tolist(), c["score"].tolist(),
-            c["priority"].tolist(), *(col(parts, k) for k in ("tier", "risk", *part_names)), strict=True):
+        col(tiers, "tier"),
+        col(ren, "renewal_risk"),
+        c["raw_score"].tolist(),
+        c["score"].tolist(),
+        c["priority"].tolist(),
+        *(col(parts, k) for k in ("tier", "risk", *part_names)),
+        strict=True,
+    ):
         key = (tr, rk, raw, *values)
         note = cache.get(key)
         if note is None:
@@ -622,8 +968,13 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
                     bits.append(tpl(f"points_{name}").format(points=value))
             if raw > pr["max_score"]:
                 bits.append(tpl("points_capped").format(cap=pr["max_score"]))
-            note = cache[key] = t_priority.format(score=int(score), parts=" + ".join(bits) or "0", priority=prio,
-                                                  p1=pr["p1"], p2=pr["p2"])
+            note = cache[key] = t_priority.format(
+                score=int(score),
+                parts=" + ".join(bits) or "0",
+                priority=prio,
+                p1=pr["p1"],
+                p2=pr["p2"],
+            )
         notes.append(note)
     out["priority"] = notes
 
@@ -632,15 +983,22 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     complaint_labels, stage_labels = labels("open_complaint"), labels("stage")
     cache = {}
     notes = []
-    for ob, due, complaint, intent in zip(c["objective"].tolist(), col(t, "promise_due"), col(t, "open_complaint"),
-                                          col(t, "intent"), strict=True):
+    for ob, due, complaint, intent in zip(
+        c["objective"].tolist(),
+        col(t, "promise_due"),
+        col(t, "open_complaint"),
+        col(t, "intent"),
+        strict=True,
+    ):
         key = (ob, due if ob == "keep_promise" else None, complaint, intent)
         note = cache.get(key)
         if note is None:
             if ob == "keep_promise":
                 reason = tpl("objective_promise").format(due=_date(due))
             elif ob == "resolve_complaint":
-                reason = tpl("objective_complaint").format(type=complaint_labels.get(complaint, complaint))
+                reason = tpl("objective_complaint").format(
+                    type=complaint_labels.get(complaint, complaint)
+                )
             elif ob == "retain":
                 reason = tpl("objective_retain")
             elif ob == "win_back":
@@ -659,7 +1017,9 @@ def _notes(c: dict[str, Any], rules: Rules, W: _Words) -> pd.DataFrame:
     return pd.DataFrame({f: out[f] for f in NOTE_FIELDS}, index=t.index, dtype=object)
 
 
-def _warning_texts(warnings: list[list[str]], t: pd.DataFrame, rules: Rules, lang: str, sep: str) -> list[Any]:
+def _warning_texts(
+    warnings: list[list[str]], t: pd.DataFrame, rules: Rules, lang: str, sep: str
+) -> list[Any]:
     """Each row's warnings as labels, overdue contact with its days and the contract warnings with
     the end date (DOMAIN §8)."""
     names = {w: str(rules.label("warning", w, lang)) for w in {w for ws in warnings for w in ws}}
@@ -673,8 +1033,12 @@ def _warning_texts(warnings: list[list[str]], t: pd.DataFrame, rules: Rules, lan
             return contract.format(label=names[w], date=pd.Timestamp(end).date().isoformat())
         return names[w]
 
-    return [sep.join(shown(w, d, e) for w in ws) or None for ws, d, e in
-            zip(warnings, t["days_overdue"].tolist(), t["_contract_end"].tolist(), strict=True)]
+    return [
+        sep.join(shown(w, d, e) for w in ws) or None
+        for ws, d, e in zip(
+            warnings, t["days_overdue"].tolist(), t["_contract_end"].tolist(), strict=True
+        )
+    ]
 
 
 def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
@@ -686,7 +1050,9 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         values = t[key].tolist()
         if key in LABELLED:
             domain = key
-            labels = {c: rules.label(domain, c, lang) for c in set(v for v in values if not is_missing(v))}
+            labels = {
+                c: rules.label(domain, c, lang) for c in set(v for v in values if not is_missing(v))
+            }
             values = [None if is_missing(v) else labels[v] for v in values]
         elif key == "objective":
             values = t["objective_text"].tolist()
@@ -697,7 +1063,7 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         out.append((rules.field_label("notes", lang), t["_notes"].tolist()))
     headers = {h.casefold() for h, _ in out}  # Excel table headers are unique regardless of case
     stars: dict[str, int] = {}  # header → stars its next repeat starts from (no rescans)
-    for name in plan.carried[:EXCEL_COLUMNS - len(out)]:  # never beyond XFD
+    for name in plan.carried[: EXCEL_COLUMNS - len(out)]:  # never beyond XFD
         base = carried_header(name)
         count = stars.get(base.casefold(), 0)
         while (header := repeat_name(base, count, "*")).casefold() in headers:

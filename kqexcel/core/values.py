@@ -19,16 +19,30 @@ from typing import Any
 Parsed = tuple[Any, str | None]
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-UNITS = {"元": 1.0, "千元": 1e3, "千": 1e3, "万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8,
-         "k": 1e3, "m": 1e6, "w": 1e4}
+UNITS = {
+    "元": 1.0,
+    "千元": 1e3,
+    "千": 1e3,
+    "万元": 1e4,
+    "万": 1e4,
+    "亿元": 1e8,
+    "亿": 1e8,
+    "k": 1e3,
+    "m": 1e6,
+    "w": 1e4,
+}
 _MONEY = re.compile(
     r"^(?P<neg>[-−]|\()?\s*(?:[¥$]|rmb|cny)?\s*(?P<neg2>[-−])?\s*"
     r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*"
     r"(?P<unit>千元|万元|亿元|元|千|万|亿|k|m|w)?\s*(?:元|rmb|cny)?\s*\)?$"
 )
-_NUMBER = re.compile(r"^(?P<num>[-+−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+))\s*(?P<unit>[年次人个名家]?)$")
+_NUMBER = re.compile(
+    r"^(?P<num>[-+−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+))\s*(?P<unit>[年次人个名家]?)$"
+)
 _PERCENT = re.compile(r"^(?P<num>[-+−]?(?:\d+(?:\.\d+)?|\.\d+))\s*%$")
-_DATE_SEP = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_SEP = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _LIST_SEPS = re.compile(r"[;；、/\s]+")
 _LIST_COMMAS = re.compile(r"[,，]+")
@@ -50,7 +64,10 @@ class CellError:
         return self.text or "=…"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CellError) and (self.text, self.reason) == (other.text, other.reason)
+        return isinstance(other, CellError) and (self.text, self.reason) == (
+            other.text,
+            other.reason,
+        )
 
     def __hash__(self) -> int:
         return hash((self.text, self.reason))
@@ -58,10 +75,14 @@ class CellError:
 
 # characters that show nothing (zero-width spaces and joiners, the BOM, direction marks, a soft
 # hyphen): a cell of only these and spaces is empty, and they are trimmed from the ends of text
-INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u200e\u200f"
-                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 # what str.strip() takes away, and the invisible characters: strip(_EDGE_CHARS) trims both, mixed
-_EDGE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "".join(sorted(INVISIBLE))
+_EDGE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "".join(
+    sorted(INVISIBLE)
+)
 
 
 def trim(text: str) -> str:
@@ -308,8 +329,9 @@ def parse_text(value: object, vocab: Vocabulary) -> Parsed:
     return clean_text(value) if not isinstance(value, str) else trim(value), None
 
 
-def parse_column(values: Sequence[object], parse: Callable[[object], Parsed],
-                 has_bool: bool | None = None) -> tuple[list[Any], list[str | None]]:
+def parse_column(
+    values: Sequence[object], parse: Callable[[object], Parsed], has_bool: bool | None = None
+) -> tuple[list[Any], list[str | None]]:
     """Parse a column, calling ``parse`` once per distinct value (hashing in pandas, not Python)."""
     import numpy as np
     import pandas as pd

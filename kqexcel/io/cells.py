@@ -20,7 +20,7 @@ def cell_text(text: str) -> str:
     """Text a cell can hold: characters XML cannot carry dropped (a ledger's stray control
     characters), cut to Excel's 32,767 characters with an ellipsis."""
     if len(text) > MAX_CELL:
-        text = text[:MAX_CELL - 1] + "…"
+        text = text[: MAX_CELL - 1] + "…"
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
     return text

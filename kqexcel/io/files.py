@@ -33,8 +33,10 @@ def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None])
             continue
         key = _identity(out)
         if key in read:
-            raise UsageError(f"the output {out} would replace the input {read[key]}, which this "
-                             "command reads; choose another output name (--force does not change this)")
+            raise UsageError(
+                f"the output {out} would replace the input {read[key]}, which this "
+                "command reads; choose another output name (--force does not change this)"
+            )
         if key in written:
             raise UsageError(f"two outputs would be the same file: {written[key]} and {out}")
         written[key] = out

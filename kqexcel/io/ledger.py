@@ -28,7 +28,7 @@ EXCEL_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 FORMATS = EXCEL_FORMATS | {".csv"}
 
 Rows = list[list[object]]
-_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
@@ -67,7 +67,9 @@ def _flagged_cells(data: bytes | None) -> dict[tuple[int, int], CellError]:
         where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
         if b't="e"' in attrs:
             value = re.search(rb"<v>(.*?)</v>", inner, re.S)
-            flagged[where] = CellError(value.group(1).decode("utf-8", "replace") if value else "#ERROR", "error_value")
+            flagged[where] = CellError(
+                value.group(1).decode("utf-8", "replace") if value else "#ERROR", "error_value"
+            )
         elif b"<f" in inner and not re.search(rb"<v[\s>/]", inner):  # <v></v>: a saved empty text
             flagged[where] = CellError("", "formula_no_value")
     return flagged
@@ -78,7 +80,7 @@ EXCEL_ROWS = 1_048_576  # rows of an Excel sheet
 # first, upper-case letters, no leading zero, double quotes, no prefix. A sheet spelled otherwise
 # (r = 'ab012', a tab, a prefix, $, a cell without r, which calamine places after the one before)
 # is not refused: all its references are read, which is slower.
-_R_ATTRIBUTE = "r[\t\n\r ]*=(?!\"{columns}{rows}\")"  # every r attribute, duplicates too
+_R_ATTRIBUTE = 'r[\t\n\r ]*=(?!"{columns}{rows}")'  # every r attribute, duplicates too
 _BARE_CELL = re.compile(rb'<c(?![\t\n\r ]+r=")')
 _BARE_ROW = re.compile(rb'<row(?![\t\n\r ]+r=")')
 _LAST_ROW = re.compile(rb' r="(\d+)"')
@@ -92,7 +94,10 @@ def _up_to(top: str, lows: str, any_symbol: str, shorter: str | None) -> str:
     for i, symbol in enumerate(top):
         low, rest = lows[min(i, 1)], len(top) - i - 1
         if symbol > low:
-            options.append(f"{top[:i]}[{low}-{chr(ord(symbol) - 1)}]" + (f"{any_symbol}{{{rest}}}" if rest else ""))
+            options.append(
+                f"{top[:i]}[{low}-{chr(ord(symbol) - 1)}]"
+                + (f"{any_symbol}{{{rest}}}" if rest else "")
+            )
     options.append(top)
     if shorter is not None:
         options.append(shorter)
@@ -102,7 +107,9 @@ def _up_to(top: str, lows: str, any_symbol: str, shorter: str | None) -> str:
 def _at_most(number: int) -> str:
     """A regex matching the decimal numbers 1…``number`` (no leading zero)."""
     digits = str(number)
-    return _up_to(digits, "10", r"\d", rf"[1-9]\d{{0,{len(digits) - 2}}}" if len(digits) > 1 else None)
+    return _up_to(
+        digits, "10", r"\d", rf"[1-9]\d{{0,{len(digits) - 2}}}" if len(digits) > 1 else None
+    )
 
 
 def _columns_at_most(number: int) -> str:
@@ -132,11 +139,18 @@ def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
 
 def _plain(data: bytes, start: int, end: int, rows: int, columns: int) -> bool:
     """Every reference spelled the ordinary way, within rows × columns; every cell and row has one."""
-    if data.find(b":", start, end) >= 0 and (data.find(b":c", start, end) >= 0 or data.find(b":r", start, end) >= 0):
+    if data.find(b":", start, end) >= 0 and (
+        data.find(b":c", start, end) >= 0 or data.find(b":r", start, end) >= 0
+    ):
         return False  # prefixed elements or attributes
-    ref = re.compile(_R_ATTRIBUTE.format(columns=_columns_at_most(columns), rows=_at_most(rows)).encode())
-    return not (ref.search(data, start, end) or _BARE_CELL.search(data, start, end)
-                or _BARE_ROW.search(data, start, end))
+    ref = re.compile(
+        _R_ATTRIBUTE.format(columns=_columns_at_most(columns), rows=_at_most(rows)).encode()
+    )
+    return not (
+        ref.search(data, start, end)
+        or _BARE_CELL.search(data, start, end)
+        or _BARE_ROW.search(data, start, end)
+    )
 
 
 def _last_row(data: bytes, start: int, end: int) -> int | None:
@@ -201,7 +215,9 @@ def _open_openpyxl(path: Path, why: str) -> Any:
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise LedgerError(f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})") from None
+        raise LedgerError(
+            f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})"
+        ) from None
 
 
 def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
@@ -214,9 +230,14 @@ def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
     rows: Rows = []
     try:
         with ws._get_source() as src:
-            parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
-                                     date_formats=book._date_formats,
-                                     timedelta_formats=book._timedelta_formats)
+            parser = WorkSheetParser(
+                src,
+                ws._shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
             for number, cells in parser.parse():
                 if number > EXCEL_ROWS:
                     raise LedgerError(_outside(path, title))
@@ -238,7 +259,9 @@ def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
     except LedgerError:
         raise
     except Exception as exc:
-        raise LedgerError(f"{path}: sheet '{title}' cannot be read ({type(exc).__name__}: {exc})") from None
+        raise LedgerError(
+            f"{path}: sheet '{title}' cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     return rows
 
 
@@ -246,14 +269,18 @@ def _unreadable(path: Path, sheet: str, exc: Exception, part_missing: bool) -> s
     """Why a sheet cannot be read, in one line."""
     text = " ".join(str(exc).split())[:200]
     if part_missing or text == sheet:  # calamine names only the sheet when its part is missing
-        return (f"{path}: sheet '{sheet}' is listed in the workbook but its data is missing from "
-                "the file (damaged?); open it in Excel or WPS and save it again")
+        return (
+            f"{path}: sheet '{sheet}' is listed in the workbook but its data is missing from "
+            "the file (damaged?); open it in Excel or WPS and save it again"
+        )
     return f"{path}: sheet '{sheet}' cannot be read ({text})"
 
 
 def _outside(path: Path, sheet: str) -> str:
-    return (f"{path}: sheet '{sheet}' has a cell outside Excel's grid (1,048,576 rows × 16,384 "
-            "columns, XFD1048576); Excel cannot open such a sheet either: save it again in Excel or WPS")
+    return (
+        f"{path}: sheet '{sheet}' has a cell outside Excel's grid (1,048,576 rows × 16,384 "
+        "columns, XFD1048576); Excel cannot open such a sheet either: save it again in Excel or WPS"
+    )
 
 
 def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
@@ -265,16 +292,22 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
-        raise LedgerError(f"{path}: the workbook is password-protected; save it without a password") from None
+        raise LedgerError(
+            f"{path}: the workbook is password-protected; save it without a password"
+        ) from None
     except Exception as exc:  # calamine raises several types for damaged files
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             yield from _openpyxl_sheets(path, f"{type(exc).__name__}: {exc}")
             return
-        raise LedgerError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+        raise LedgerError(
+            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
+        ) from None
     scan = path.suffix.lower() in (".xlsx", ".xlsm")
     try:
         worksheets = [m for m in book.sheets_metadata if str(m.typ) == "SheetTypeEnum.WorkSheet"]
-        worksheets.sort(key=lambda m: str(m.visible) != "SheetVisibleEnum.Visible")  # visible sheets first
+        worksheets.sort(
+            key=lambda m: str(m.visible) != "SheetVisibleEnum.Visible"
+        )  # visible sheets first
         for meta in worksheets:
             data = _sheet_xml(path, meta.name) if scan else None
             if data is not None:
@@ -292,7 +325,9 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
             try:
                 rows: Rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)  # type: ignore[assignment]
             except Exception as exc:
-                raise LedgerError(_unreadable(path, meta.name, exc, scan and data is None)) from None
+                raise LedgerError(
+                    _unreadable(path, meta.name, exc, scan and data is None)
+                ) from None
             # '' (calamine's empty cell) is read as empty downstream: no copy of 100,000 rows here
             yield meta.name, _apply_flags(rows, _flagged_cells(data)) if scan else rows
     finally:
@@ -309,8 +344,10 @@ def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows
     any line endings (CRLF, LF, CR, mixed); refused by its size, row count or a giant row."""
     size, cap = path.stat().st_size, limits["max_csv_mb"]
     if size > cap * 1_000_000:
-        raise LedgerError(f"{path}: refused: the CSV file is {size / 1_000_000:,.1f} MB "
-                          f"(limit {cap:g} MB, rules key safety.max_csv_mb)")
+        raise LedgerError(
+            f"{path}: refused: the CSV file is {size / 1_000_000:,.1f} MB "
+            f"(limit {cap:g} MB, rules key safety.max_csv_mb)"
+        )
     with path.open("rb") as handle:
         head = handle.read(CSV_SAMPLE)
     if b"\x00" in head:
@@ -356,13 +393,16 @@ class _CsvLines:
                 raise LedgerError(f"{self.path}: not a text CSV file (binary content)")
             self.pending += len(line)
             if self.pending >= CSV_ROW_LIMIT:
-                raise LedgerError(f"{self.path}: row {self.row:,} is longer than {CSV_ROW_LIMIT:,} "
-                                  "characters; not a ledger CSV")
+                raise LedgerError(
+                    f"{self.path}: row {self.row:,} is longer than {CSV_ROW_LIMIT:,} "
+                    "characters; not a ledger CSV"
+                )
             yield line
 
 
-def _csv_records(path: Path, encoding: str, dialect: type[csv.Dialect] | csv.Dialect,
-                 max_rows: int, keep: int) -> tuple[Rows, int]:
+def _csv_records(
+    path: Path, encoding: str, dialect: type[csv.Dialect] | csv.Dialect, max_rows: int, keep: int
+) -> tuple[Rows, int]:
     """The first ``keep`` rows of the CSV, cut at Excel's last column (LeftOut counts the rest),
     and how many rows there are; refused as soon as there are far more than a ledger holds."""
     most = 4 * max_rows + 100  # blank and total rows are allowed for; read_ledger counts customers
@@ -381,34 +421,45 @@ def _csv_records(path: Path, encoding: str, dialect: type[csv.Dialect] | csv.Dia
                         raise LedgerError(
                             f"{path}: sheet '{path.stem}' has more than {most:,} rows, far more than "
                             f"the {max_rows:,} customers kq reads (rules key safety.max_rows; an Excel "
-                            "sheet holds 1,048,575 under a header); split the ledger")
+                            "sheet holds 1,048,575 under a header); split the ledger"
+                        )
                     continue
                 cells: list[object] = [c or None for c in row[:EXCEL_COLUMNS]]
                 if len(row) > EXCEL_COLUMNS:
-                    last = next((i for i in range(len(row) - 1, EXCEL_COLUMNS - 1, -1) if row[i]), None)
+                    last = next(
+                        (i for i in range(len(row) - 1, EXCEL_COLUMNS - 1, -1) if row[i]), None
+                    )
                     if last is not None:
                         cells.append(LeftOut(last - EXCEL_COLUMNS + 1))
                 rows.append(cells)
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise LedgerError(f"{path}: row {lines.row:,} has a field longer than {CSV_FIELD_LIMIT:,} "
-                              "characters (an Excel cell holds 32,767); not a ledger CSV") from None
+            raise LedgerError(
+                f"{path}: row {lines.row:,} has a field longer than {CSV_FIELD_LIMIT:,} "
+                "characters (an Excel cell holds 32,767); not a ledger CSV"
+            ) from None
         raise LedgerError(f"{path}: not a readable CSV file (row {lines.row:,}: {exc})") from None
     finally:
         csv.field_size_limit(limit)
     return rows, count
 
 
-def _too_many(path: Path, sheet: str, rows: int, limit: int, what: str = "rows under its header") -> str:
-    return (f"{path}: sheet '{sheet}' has {rows:,} {what}, more than the {limit:,} customers kq reads "
-            "(rules key safety.max_rows; an Excel sheet holds 1,048,575 under a header); split the ledger")
+def _too_many(
+    path: Path, sheet: str, rows: int, limit: int, what: str = "rows under its header"
+) -> str:
+    return (
+        f"{path}: sheet '{sheet}' has {rows:,} {what}, more than the {limit:,} customers kq reads "
+        "(rules key safety.max_rows; an Excel sheet holds 1,048,575 under a header); split the ledger"
+    )
 
 
 def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
     """Every worksheet of the file as raw rows (row 0 is Excel row 1), visible sheets first."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise LedgerError(f"{path}: unsupported file type '{suffix}' (use .xlsx, .xlsm, .xls, .ods or .csv)")
+        raise LedgerError(
+            f"{path}: unsupported file type '{suffix}' (use .xlsx, .xlsm, .xls, .ods or .csv)"
+        )
     limits = (rules or load_rules())["safety"]
     check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
@@ -421,7 +472,9 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
-    nameless: str | None = None  # the first sheet with a header but no name column (a summary sheet?)
+    nameless: str | None = (
+        None  # the first sheet with a header but no name column (a summary sheet?)
+    )
     for name, rows in sheets(path, rules):
         names.append(name)
         if sheet is not None and name != sheet:
@@ -429,27 +482,38 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
         header = find_header(rows, rules)
         if header is None:
             if sheet is not None:
-                raise LedgerError(f"{path}: sheet '{name}' has no recognisable header row "
-                                  "(need at least 2 known column names such as 客户名称, 年销售额)")
+                raise LedgerError(
+                    f"{path}: sheet '{name}' has no recognisable header row "
+                    "(need at least 2 known column names such as 客户名称, 年销售额)"
+                )
             continue
         limit = rules["safety"]["max_rows"]
         if len(rows) - header - 1 > limit:
-            filled = sum(1 for row in rows[header + 1:] if any(c is not None and c != "" for c in row))
+            filled = sum(
+                1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row)
+            )
             if filled > limit:
                 raise LedgerError(_too_many(path, name, filled, limit))
         ledger = normalise(rows, header, rules, path.name, name)
         if "name" not in ledger.mapped:
             if sheet is not None:
-                raise LedgerError(f"{path}: sheet '{name}' has no customer name column (客户名称 / Customer)")
+                raise LedgerError(
+                    f"{path}: sheet '{name}' has no customer name column (客户名称 / Customer)"
+                )
             nameless = nameless or name
             continue
         return ledger
     if nameless is not None:
-        raise LedgerError(f"{path}: sheet '{nameless}' has no customer name column (客户名称 / Customer)")
+        raise LedgerError(
+            f"{path}: sheet '{nameless}' has no customer name column (客户名称 / Customer)"
+        )
     if sheet is not None:
-        raise LedgerError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names) or 'none'})")
+        raise LedgerError(
+            f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names) or 'none'})"
+        )
     if not names:
         raise LedgerError(f"{path}: the workbook has no worksheets")
-    raise LedgerError(f"{path}: no sheet has a recognisable header row "
-                      "(need at least 2 known column names such as 客户名称, 年销售额)")
-
+    raise LedgerError(
+        f"{path}: no sheet has a recognisable header row "
+        "(need at least 2 known column names such as 客户名称, 年销售额)"
+    )

@@ -46,11 +46,16 @@ from kqexcel.report import (
 )
 from kqexcel.rules import Rules, default_rules, norm_key
 
-STATUS = {"ok": ("正常", "OK"), "problems": ("有数据问题", "Data problems"), "failed": ("无法读取", "Failed")}
+STATUS = {
+    "ok": ("正常", "OK"),
+    "problems": ("有数据问题", "Data problems"),
+    "failed": ("无法读取", "Failed"),
+}
 
 
-def find_ledgers(paths: list[Path], skip: set[Path] | None = None,
-                 reports: set[Path] | None = None) -> list[Path]:
+def find_ledgers(
+    paths: list[Path], skip: set[Path] | None = None, reports: set[Path] | None = None
+) -> list[Path]:
     """Files and folders (searched recursively) → ledger files, sorted; Excel lock files, hidden
     temporaries and kq's own outputs are skipped. ``reports`` are this run's outputs: found in
     a folder, one is skipped when it is a report kq wrote (it is replaced), and kept otherwise,
@@ -108,8 +113,9 @@ def _read_one(args: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
         return str(path), f"{path}: cannot read ({type(exc).__name__}: {exc})"
 
 
-def read_all(paths: list[Path], rules: Rules, jobs: int = 1,
-             progress: Callable[[int], None] | None = None) -> list[tuple[str, Ledger | str]]:
+def read_all(
+    paths: list[Path], rules: Rules, jobs: int = 1, progress: Callable[[int], None] | None = None
+) -> list[tuple[str, Ledger | str]]:
     """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text.
 
     A worker process that dies (out of memory, a crash inside a reader) costs only the ledger
@@ -140,8 +146,11 @@ def read_all(paths: list[Path], rules: Rules, jobs: int = 1,
         pool.shutdown()
         if broken:
             with ThreadPoolExecutor(max_workers=jobs) as threads:
-                for i, result in zip(sorted(broken), threads.map(_read_alone, [work[i] for i in sorted(broken)]),
-                                     strict=True):
+                for i, result in zip(
+                    sorted(broken),
+                    threads.map(_read_alone, [work[i] for i in sorted(broken)]),
+                    strict=True,
+                ):
                     done[i] = result
                     if progress:
                         progress(1)
@@ -172,8 +181,10 @@ def _read_alone(item: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
         try:
             return solo.submit(_read_one, item).result()
         except BrokenProcessPool:
-            return str(path), (f"{path}: reading it ended the reading process (out of memory, or a "
-                               "crash inside the spreadsheet library); the other ledgers were read")
+            return str(path), (
+                f"{path}: reading it ended the reading process (out of memory, or a "
+                "crash inside the spreadsheet library); the other ledgers were read"
+            )
 
 
 def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
@@ -184,8 +195,10 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     except KqError:
         raise
     except Exception as exc:  # a damaged package: one line that names the file
-        raise LedgerError(f"{path}: cannot read last month's report ({type(exc).__name__}: "
-                          f"{' '.join(str(exc).split())[:200]})") from None
+        raise LedgerError(
+            f"{path}: cannot read last month's report ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]})"
+        ) from None
 
 
 def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
@@ -199,15 +212,30 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         raise LedgerError(f"{path}: cannot read last month's report ({exc})") from None
     sheet, first_row, first_col = _customers_block(path)
     names = {v for titles in (REPORT_SHEETS["customers"],) for v in titles.values()}
-    sheet = sheet if sheet in book.sheet_names else next((n for n in book.sheet_names if n in names), None)
+    sheet = (
+        sheet
+        if sheet in book.sheet_names
+        else next((n for n in book.sheet_names if n in names), None)
+    )
     if sheet is None:
-        raise LedgerError(f"{path}: not a kq report (no defined name kq_report_customers, "
-                          f"no sheet {' / '.join(sorted(names))})")
-    rows = [list(r[first_col:]) for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[first_row:]]
+        raise LedgerError(
+            f"{path}: not a kq report (no defined name kq_report_customers, "
+            f"no sheet {' / '.join(sorted(names))})"
+        )
+    rows = [
+        list(r[first_col:])
+        for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[first_row:]
+    ]
     keys = ("customer_id", "name", "owner", "tier")
     default = default_rules()  # a report written before the company renamed a header still reads
-    labels = {key: list(dict.fromkeys(r.field_label(key, lang) for r in (rules, default) for lang in ("zh", "en")))
-              for key in keys}
+    labels = {
+        key: list(
+            dict.fromkeys(
+                r.field_label(key, lang) for r in (rules, default) for lang in ("zh", "en")
+            )
+        )
+        for key in keys
+    }
     ids = {norm_key(label) for label in labels["customer_id"]}
     # the header row: the named cell's row, or (an older report, a moved table) the first with an id header
     start = next((i for i, row in enumerate(rows[:30]) if ids & {norm_key(str(c)) for c in row}), 0)
@@ -246,13 +274,17 @@ def _customers_block(path: Path) -> tuple[str | None, int, int]:
         return None, 0, 0
 
 
-def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: list[str] | None = None) -> StreamedTable:
+def _write_block(
+    wb: Any, name: str, rows: list[list[Any]], lang: str, headers: list[str] | None = None
+) -> StreamedTable:
     """A small block written cell by cell with the template's prototype styles."""
     from copy import copy
 
     sheet_key, zh, en, _ = BLOCKS[name]
     labels = headers or list(zh if lang == "zh" else en)
-    columns = [(label, [r[j] if j < len(r) else None for r in rows]) for j, label in enumerate(labels)]
+    columns = [
+        (label, [r[j] if j < len(r) else None for r in rows]) for j, label in enumerate(labels)
+    ]
     table = prepare_table(wb, name, columns)
     ws = wb[table.title]
     for i, row in enumerate(rows):
@@ -265,8 +297,15 @@ def _write_block(wb: Any, name: str, rows: list[list[Any]], lang: str, headers: 
     return table
 
 
-def _chart(wb: Any, anchor_name: str, kind: str, title: str, table: StreamedTable, value_cols: list[int],
-           n: int) -> None:
+def _chart(
+    wb: Any,
+    anchor_name: str,
+    kind: str,
+    title: str,
+    table: StreamedTable,
+    value_cols: list[int],
+    n: int,
+) -> None:
     from openpyxl.chart import BarChart, PieChart, Reference
 
     if n == 0:
@@ -276,23 +315,43 @@ def _chart(wb: Any, anchor_name: str, kind: str, title: str, table: StreamedTabl
     chart = PieChart() if kind == "pie" else BarChart()
     chart.title = title
     for value_col in value_cols:
-        data = Reference(data_ws, min_col=table.head_col + value_col, min_row=table.head_row,
-                         max_row=table.head_row + n)
+        data = Reference(
+            data_ws,
+            min_col=table.head_col + value_col,
+            min_row=table.head_row,
+            max_row=table.head_row + n,
+        )
         chart.add_data(data, titles_from_data=True)
-    cats = Reference(data_ws, min_col=table.head_col, min_row=table.head_row + 1, max_row=table.head_row + n)
+    cats = Reference(
+        data_ws, min_col=table.head_col, min_row=table.head_row + 1, max_row=table.head_row + n
+    )
     chart.set_categories(cats)
     chart.width, chart.height = 16, 8
     ws.add_chart(chart, ws.cell(row, col).coordinate)
 
 
-def write_report(report: Report, rules: Rules, out: Path, template: Path | None = None, lang: str = "zh",
-                 force: bool = False, progress: Callable[[int], None] | None = None) -> Path:
+def write_report(
+    report: Report,
+    rules: Rules,
+    out: Path,
+    template: Path | None = None,
+    lang: str = "zh",
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
     """The report workbook from the report template (atomically)."""
     wb, _ = open_template(template, "report.xlsx")
     li = 0 if lang == "zh" else 1
     retitle(wb, lang, REPORT_SHEETS)
     title_ws, r, c = _name_target(wb, "kq_report_title")
-    put(title_ws, r, c, {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[lang])
+    put(
+        title_ws,
+        r,
+        c,
+        {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[
+            lang
+        ],
+    )
     figures = overview(report)
     rows = []
     for key, value in figures.items():
@@ -300,70 +359,175 @@ def write_report(report: Report, rules: Rules, out: Path, template: Path | None 
     block = _write_block(wb, "kq_report_overview", rows, lang)
     share_row = list(figures).index("tier_a_revenue_share")
     wb[block.title].cell(block.head_row + 1 + share_row, block.head_col + 1).number_format = "0.0%"
-    _write_block(wb, "kq_report_ledgers", [
-        [Path(s.file).name, "、".join(s.owners) if lang == "zh" else ", ".join(s.owners), s.customers,
-         s.problems, STATUS[s.status][li] + (f"：{s.error}" if s.error and lang == "zh" else f": {s.error}" if s.error else "")]
-        for s in report.ledgers], lang)
+    _write_block(
+        wb,
+        "kq_report_ledgers",
+        [
+            [
+                Path(s.file).name,
+                "、".join(s.owners) if lang == "zh" else ", ".join(s.owners),
+                s.customers,
+                s.problems,
+                STATUS[s.status][li]
+                + (
+                    f"：{s.error}"
+                    if s.error and lang == "zh"
+                    else f": {s.error}"
+                    if s.error
+                    else ""
+                ),
+            ]
+            for s in report.ledgers
+        ],
+        lang,
+    )
     owners = owners_table(report)
     _write_block(wb, "kq_report_owners", owners.values.tolist(), lang)
     tiers = tiers_table(report)
     tiers_block = _write_block(wb, "kq_report_tiers", tiers.values.tolist(), lang)
-    _chart(wb, "kq_report_tiers_chart", "bar", {"zh": "各区域层级分布", "en": "Tiers by region"}[lang],
-           tiers_block, [1, 2, 3], len(tiers))
+    _chart(
+        wb,
+        "kq_report_tiers_chart",
+        "bar",
+        {"zh": "各区域层级分布", "en": "Tiers by region"}[lang],
+        tiers_block,
+        [1, 2, 3],
+        len(tiers),
+    )
     motivation_codes = list(rules["codes"]["motivation"])
     style_codes = list(rules["codes"]["style"])
     mot = distribution(report, "motivation", motivation_codes)
-    mot_block = _write_block(wb, "kq_report_motivation", [
-        [rules.label("motivation", c, lang), n, s] for c, n, s in mot.itertuples(index=False)], lang)
-    _chart(wb, "kq_report_motivation_chart", "pie", {"zh": "签约动机", "en": "Motivation"}[lang], mot_block, [1], len(mot))
+    mot_block = _write_block(
+        wb,
+        "kq_report_motivation",
+        [[rules.label("motivation", c, lang), n, s] for c, n, s in mot.itertuples(index=False)],
+        lang,
+    )
+    _chart(
+        wb,
+        "kq_report_motivation_chart",
+        "pie",
+        {"zh": "签约动机", "en": "Motivation"}[lang],
+        mot_block,
+        [1],
+        len(mot),
+    )
     sty = distribution(report, "style", style_codes)
-    sty_block = _write_block(wb, "kq_report_style", [
-        [rules.label("style", c, lang), n, s] for c, n, s in sty.itertuples(index=False)], lang)
-    _chart(wb, "kq_report_style_chart", "bar", {"zh": "性格类型", "en": "Style"}[lang], sty_block, [1], len(sty))
+    sty_block = _write_block(
+        wb,
+        "kq_report_style",
+        [[rules.label("style", c, lang), n, s] for c, n, s in sty.itertuples(index=False)],
+        lang,
+    )
+    _chart(
+        wb,
+        "kq_report_style_chart",
+        "bar",
+        {"zh": "性格类型", "en": "Style"}[lang],
+        sty_block,
+        [1],
+        len(sty),
+    )
     t = report.plan.table
     owner = t["owner"].fillna("—")
-    mix_headers = [BLOCKS["kq_report_owner_mix"][1 + li][0]] + [
-        f"{rules.field_label('motivation', lang)}:{rules.label('motivation', c, lang)}" for c in motivation_codes] + [
-        f"{rules.field_label('style', lang)}:{rules.label('style', c, lang)}" for c in style_codes]
+    mix_headers = (
+        [BLOCKS["kq_report_owner_mix"][1 + li][0]]
+        + [
+            f"{rules.field_label('motivation', lang)}:{rules.label('motivation', c, lang)}"
+            for c in motivation_codes
+        ]
+        + [
+            f"{rules.field_label('style', lang)}:{rules.label('style', c, lang)}"
+            for c in style_codes
+        ]
+    )
     mix_rows = []
     for name in sorted(owner.unique()):
         mask = owner == name
-        mix_rows.append([name] + [int((t["motivation"][mask] == c).sum()) for c in motivation_codes]
-                        + [int((t["style"][mask] == c).sum()) for c in style_codes])
+        mix_rows.append(
+            [name]
+            + [int((t["motivation"][mask] == c).sum()) for c in motivation_codes]
+            + [int((t["style"][mask] == c).sum()) for c in style_codes]
+        )
     _write_block(wb, "kq_report_owner_mix", mix_rows, lang, mix_headers)
     fill_issues(wb, report.problems, lang, "kq_report_issues")
 
     warn = warning_rows(report)
     labels = {w: rules.label("warning", w, lang) for w in rules["codes"]["warning"]}
     warn_columns = [
-        (h, v) for h, v in zip(BLOCKS["kq_report_warnings"][1 + li], [
-            warn["priority"].tolist(), warn["priority_score"].tolist(), warn["customer_id"].tolist(),
-            warn["name"].tolist(), warn["owner"].tolist(), warn["region"].tolist(),
-            [labels[w] for w in warn["warnings"]], warn["next_contact"].tolist(), warn["days_overdue"].tolist(),
-            warn["objective_text"].tolist()], strict=True)]
+        (h, v)
+        for h, v in zip(
+            BLOCKS["kq_report_warnings"][1 + li],
+            [
+                warn["priority"].tolist(),
+                warn["priority_score"].tolist(),
+                warn["customer_id"].tolist(),
+                warn["name"].tolist(),
+                warn["owner"].tolist(),
+                warn["region"].tolist(),
+                [labels[w] for w in warn["warnings"]],
+                warn["next_contact"].tolist(),
+                warn["days_overdue"].tolist(),
+                warn["objective_text"].tolist(),
+            ],
+            strict=True,
+        )
+    ]
     tables = [prepare_table(wb, "kq_report_warnings", warn_columns)]
     changes = report.changes
     if changes is None:
         change_rows: list[list[Any]] = []
         ws, r, c = _name_target(wb, "kq_report_changes")
-        note = {"zh": "未提供上月报告（--previous），无法比较层级变动。", "en": "No previous report (--previous): no tier moves to show."}[lang]
+        note = {
+            "zh": "未提供上月报告（--previous），无法比较层级变动。",
+            "en": "No previous report (--previous): no tier moves to show.",
+        }[lang]
         put(ws, max(r - 1, 1), c + 7 if r == 1 else c, note)
     else:
+
         def tier(code: Any) -> Any:
             return None if is_missing(code) else rules.label("tier", code, lang)
 
-        change_rows = [[row.customer_id, row.name, row.owner, tier(row.tier_prev), tier(row.tier),
-                        MOVE_LABELS[row.move][li]] for row in changes.itertuples(index=False)]
-    tables.append(prepare_table(wb, "kq_report_changes", [
-        (h, [row[j] for row in change_rows]) for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])]))
+        change_rows = [
+            [
+                row.customer_id,
+                row.name,
+                row.owner,
+                tier(row.tier_prev),
+                tier(row.tier),
+                MOVE_LABELS[row.move][li],
+            ]
+            for row in changes.itertuples(index=False)
+        ]
+    tables.append(
+        prepare_table(
+            wb,
+            "kq_report_changes",
+            [
+                (h, [row[j] for row in change_rows])
+                for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])
+            ],
+        )
+    )
     customers = display_columns(report.plan, rules)
-    customers.append(({"zh": "来源台账", "en": "Source ledger"}[lang],
-                      [Path(f).name for f in report.plan.table["_file"]]))
+    customers.append(
+        (
+            {"zh": "来源台账", "en": "Source ledger"}[lang],
+            [Path(f).name for f in report.plan.table["_file"]],
+        )
+    )
     tables.append(prepare_table(wb, "kq_report_customers", customers))
     _relabel_formats(wb.worksheets, rules, lang)
     if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
-        _fill_legend(wb, rules, lang, report.plan, {"zh": f"客情月报说明 {report.month}",
-                                                     "en": f"About this report, {report.month}"}[lang])
+        _fill_legend(
+            wb,
+            rules,
+            lang,
+            report.plan,
+            {"zh": f"客情月报说明 {report.month}", "en": f"About this report, {report.month}"}[
+                lang
+            ],
+        )
     return save_streamed(wb, out, tables, force, progress)
 
 
@@ -372,8 +536,17 @@ def write_summary(report: Report, path: Path, force: bool) -> None:
     import json
 
     figures = overview(report)
-    figures["ledgers"] = [{"file": s.file, "status": s.status, "customers": s.customers, "owners": s.owners,
-                           "data_problems": s.problems, "error": s.error} for s in report.ledgers]
+    figures["ledgers"] = [
+        {
+            "file": s.file,
+            "status": s.status,
+            "customers": s.customers,
+            "owners": s.owners,
+            "data_problems": s.problems,
+            "error": s.error,
+        }
+        for s in report.ledgers
+    ]
     text = json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
     write_text(path, text, force)
 

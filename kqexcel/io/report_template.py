@@ -42,32 +42,128 @@ REPORT_SHEETS = {
 }
 # block → (sheet, header labels zh, header labels en, number formats)
 BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "kq_report_overview": ("overview", ("指标", "数值"), ("Measure", "Value"), ("General", "#,##0.####")),
-    "kq_report_ledgers": ("overview", ("台账文件", "客户经理", "客户数", "数据问题", "状态"),
-                          ("Ledger file", "Owners", "Customers", "Data problems", "Status"),
-                          ("@", "@", "0", "0", "@")),
-    "kq_report_owners": ("owners", ("客户经理", "客户数", "A 类", "B 类", "C 类", "年销售额", "P1", "逾期未联系", "预警数"),
-                         ("Owner", "Customers", "Tier A", "Tier B", "Tier C", "Revenue", "P1", "Overdue", "Warnings"),
-                         ("@", "0", "0", "0", "0", "#,##0", "0", "0", "0")),
-    "kq_report_tiers": ("tiers", ("区域", "A 类客户", "B 类客户", "C 类客户", "无层级", "A 类销售额", "B 类销售额", "C 类销售额"),
-                        ("Region", "Tier A", "Tier B", "Tier C", "No tier", "Revenue A", "Revenue B", "Revenue C"),
-                        ("@", "0", "0", "0", "0", "#,##0", "#,##0", "#,##0")),
-    "kq_report_motivation": ("mix", ("签约动机", "客户数", "占比"), ("Motivation", "Customers", "Share"), ("@", "0", "0.0%")),
-    "kq_report_style": ("mix", ("性格类型", "客户数", "占比"), ("Style", "Customers", "Share"), ("@", "0", "0.0%")),
+    "kq_report_overview": (
+        "overview",
+        ("指标", "数值"),
+        ("Measure", "Value"),
+        ("General", "#,##0.####"),
+    ),
+    "kq_report_ledgers": (
+        "overview",
+        ("台账文件", "客户经理", "客户数", "数据问题", "状态"),
+        ("Ledger file", "Owners", "Customers", "Data problems", "Status"),
+        ("@", "@", "0", "0", "@"),
+    ),
+    "kq_report_owners": (
+        "owners",
+        ("客户经理", "客户数", "A 类", "B 类", "C 类", "年销售额", "P1", "逾期未联系", "预警数"),
+        (
+            "Owner",
+            "Customers",
+            "Tier A",
+            "Tier B",
+            "Tier C",
+            "Revenue",
+            "P1",
+            "Overdue",
+            "Warnings",
+        ),
+        ("@", "0", "0", "0", "0", "#,##0", "0", "0", "0"),
+    ),
+    "kq_report_tiers": (
+        "tiers",
+        (
+            "区域",
+            "A 类客户",
+            "B 类客户",
+            "C 类客户",
+            "无层级",
+            "A 类销售额",
+            "B 类销售额",
+            "C 类销售额",
+        ),
+        ("Region", "Tier A", "Tier B", "Tier C", "No tier", "Revenue A", "Revenue B", "Revenue C"),
+        ("@", "0", "0", "0", "0", "#,##0", "#,##0", "#,##0"),
+    ),
+    "kq_report_motivation": (
+        "mix",
+        ("签约动机", "客户数", "占比"),
+        ("Motivation", "Customers", "Share"),
+        ("@", "0", "0.0%"),
+    ),
+    "kq_report_style": (
+        "mix",
+        ("性格类型", "客户数", "占比"),
+        ("Style", "Customers", "Share"),
+        ("@", "0", "0.0%"),
+    ),
     "kq_report_owner_mix": ("mix", ("客户经理",), ("Owner",), ("@", "0")),
-    "kq_report_warnings": ("warnings", ("优先级", "优先分", "客户编号", "客户名称", "客户经理", "区域", "预警", "下次联系日期", "逾期天数", "跟进目标"),
-                           ("Priority", "Score", "Customer ID", "Customer", "Owner", "Region", "Warning", "Next contact", "Days overdue", "Objective"),
-                           ("@", "0", "@", "@", "@", "@", "@", "yyyy-mm-dd", "0", "@")),
-    "kq_report_changes": ("changes", ("客户编号", "客户名称", "客户经理", "上月层级", "本月层级", "变动"),
-                          ("Customer ID", "Customer", "Owner", "Last month", "This month", "Move"),
-                          ("@", "@", "@", "@", "@", "@")),
-    "kq_report_issues": ("issues", ISSUE_HEADERS["zh"], ISSUE_HEADERS["en"], ("@", "@", "0", "@", "@", "@", "@")),
+    "kq_report_warnings": (
+        "warnings",
+        (
+            "优先级",
+            "优先分",
+            "客户编号",
+            "客户名称",
+            "客户经理",
+            "区域",
+            "预警",
+            "下次联系日期",
+            "逾期天数",
+            "跟进目标",
+        ),
+        (
+            "Priority",
+            "Score",
+            "Customer ID",
+            "Customer",
+            "Owner",
+            "Region",
+            "Warning",
+            "Next contact",
+            "Days overdue",
+            "Objective",
+        ),
+        ("@", "0", "@", "@", "@", "@", "@", "yyyy-mm-dd", "0", "@"),
+    ),
+    "kq_report_changes": (
+        "changes",
+        ("客户编号", "客户名称", "客户经理", "上月层级", "本月层级", "变动"),
+        ("Customer ID", "Customer", "Owner", "Last month", "This month", "Move"),
+        ("@", "@", "@", "@", "@", "@"),
+    ),
+    "kq_report_issues": (
+        "issues",
+        ISSUE_HEADERS["zh"],
+        ISSUE_HEADERS["en"],
+        ("@", "@", "0", "@", "@", "@", "@"),
+    ),
 }
 # the tier-move labels of the changes block, zh and en (the writer's and the formats')
-MOVE_LABELS = {"up": ("上升", "Up"), "down": ("下降", "Down"), "new": ("新增", "New"), "gone": ("流失", "Gone")}
-CHARTS = {"kq_report_tiers_chart": "tiers", "kq_report_motivation_chart": "mix", "kq_report_style_chart": "mix"}
+MOVE_LABELS = {
+    "up": ("上升", "Up"),
+    "down": ("下降", "Down"),
+    "new": ("新增", "New"),
+    "gone": ("流失", "Gone"),
+}
+CHARTS = {
+    "kq_report_tiers_chart": "tiers",
+    "kq_report_motivation_chart": "mix",
+    "kq_report_style_chart": "mix",
+}
 REPORT_NAMES = ("kq_report_title", *BLOCKS, "kq_report_customers", *CHARTS)
-WIDE = {"客户名称", "Customer", "台账文件", "Ledger file", "跟进目标", "Objective", "预警", "Warning", "状态", "Status"}
+WIDE = {
+    "客户名称",
+    "Customer",
+    "台账文件",
+    "Ledger file",
+    "跟进目标",
+    "Objective",
+    "预警",
+    "Warning",
+    "状态",
+    "Status",
+}
 
 
 def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
@@ -83,10 +179,18 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     overview["A1"].font = Font(bold=True, size=16)
     overview["A1"] = {"zh": "客情月报", "en": "Monthly relationship report"}[lang]
     _define(wb, "kq_report_title", overview.title, "$A$1")
-    anchors = {"kq_report_overview": (3, 1), "kq_report_ledgers": (24, 1), "kq_report_owners": (1, 1),
-               "kq_report_tiers": (1, 1), "kq_report_motivation": (1, 1), "kq_report_style": (12, 1),
-               "kq_report_owner_mix": (24, 1), "kq_report_warnings": (1, 1), "kq_report_changes": (1, 1),
-               "kq_report_issues": (1, 1)}
+    anchors = {
+        "kq_report_overview": (3, 1),
+        "kq_report_ledgers": (24, 1),
+        "kq_report_owners": (1, 1),
+        "kq_report_tiers": (1, 1),
+        "kq_report_motivation": (1, 1),
+        "kq_report_style": (12, 1),
+        "kq_report_owner_mix": (24, 1),
+        "kq_report_warnings": (1, 1),
+        "kq_report_changes": (1, 1),
+        "kq_report_issues": (1, 1),
+    }
     for name, (sheet_key, zh, en, formats) in BLOCKS.items():
         ws = sheets[sheet_key]
         row, col = anchors[name]
@@ -99,12 +203,20 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             proto.border = BORDER
             proto.number_format = formats[min(j, len(formats) - 1)]
             letter = get_column_letter(col + j)
-            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0,
-                                                     30 if label in WIDE else 14)
+            ws.column_dimensions[letter].width = max(
+                ws.column_dimensions[letter].width or 0, 30 if label in WIDE else 14
+            )
         _define(wb, name, ws.title, f"${get_column_letter(col)}${row}")
-        if name in ("kq_report_warnings", "kq_report_changes", "kq_report_issues", "kq_report_owners"):
+        if name in (
+            "kq_report_warnings",
+            "kq_report_changes",
+            "kq_report_issues",
+            "kq_report_owners",
+        ):
             last = get_column_letter(col + len(labels) - 1)
-            table = Table(displayName=f"{name}_table", ref=f"{get_column_letter(col)}{row}:{last}{row + 1}")
+            table = Table(
+                displayName=f"{name}_table", ref=f"{get_column_letter(col)}{row}:{last}{row + 1}"
+            )
             table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
             ws.add_table(table)
             ws.freeze_panes = ws.cell(row + 1, col).coordinate
@@ -128,10 +240,13 @@ def _block_formats(sheets: dict[str, Any], rules: Rules) -> None:
     shade = PatternFill("solid", bgColor="FCE4D6")
     p1 = [rules.label("priority", "P1", lg) for lg in ("zh", "en")]
     sheets["warnings"].conditional_formatting.add(
-        "A2:J2", FormulaRule(formula=[f'OR($A2="{p1[0]}",$A2="{p1[1]}")'], fill=shade))
+        "A2:J2", FormulaRule(formula=[f'OR($A2="{p1[0]}",$A2="{p1[1]}")'], fill=shade)
+    )
     sheets["warnings"].conditional_formatting.add("I2", FormulaRule(formula=["I2>0"], font=RED))
     sheets["owners"].conditional_formatting.add("H2", FormulaRule(formula=["H2>0"], font=RED))
     for moves, colour in ((("down", "gone"), "FFC7CE"), (("up",), "C6EFCE")):
         tests = ",".join(f'$F2="{label}"' for move in moves for label in MOVE_LABELS[move])
         sheets["changes"].conditional_formatting.add(
-            "A2:F2", FormulaRule(formula=[f"OR({tests})"], fill=PatternFill("solid", bgColor=colour)))
+            "A2:F2",
+            FormulaRule(formula=[f"OR({tests})"], fill=PatternFill("solid", bgColor=colour)),
+        )

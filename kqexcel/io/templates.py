@@ -24,11 +24,15 @@ from kqexcel.io.cells import put
 from kqexcel.rules import Rules, load_rules
 
 PLAN_NAME, ISSUES_NAME, LEGEND_NAME = "kq_plan", "kq_issues", "kq_legend"
-SHEET_TITLES = {"plan": {"zh": "跟进计划", "en": "Plan"},
-                "issues": {"zh": "问题", "en": "Issues"},
-                "legend": {"zh": "说明", "en": "Legend"}}
-ISSUE_HEADERS = {"zh": ("文件", "工作表", "行号", "列", "原始值", "问题", "类型"),
-                 "en": ("File", "Sheet", "Row", "Column", "Raw value", "Problem", "Kind")}
+SHEET_TITLES = {
+    "plan": {"zh": "跟进计划", "en": "Plan"},
+    "issues": {"zh": "问题", "en": "Issues"},
+    "legend": {"zh": "说明", "en": "Legend"},
+}
+ISSUE_HEADERS = {
+    "zh": ("文件", "工作表", "行号", "列", "原始值", "问题", "类型"),
+    "en": ("File", "Sheet", "Row", "Column", "Raw value", "Problem", "Kind"),
+}
 
 TEMPLATE_MAX_MB = 50  # a template is a few styled sheets; anything bigger is refused before opening
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -38,16 +42,47 @@ THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 # number formats and widths of the plan's columns
-FORMATS = {"cumulative_share": "0.00%", "profit": "#,##0.00", "expected_value": "#,##0.00",
-           "motivation_confidence": "0%", "contacts_to_decide": "0", "contacts_remaining": "0",
-           "renewal_floor": "#,##0.00", "satisfaction_line": "#,##0.00", "priority_score": "0",
-           "next_contact": "yyyy-mm-dd", "days_overdue": "0"}
-WIDTHS = {"customer_id": 12, "name": 22, "owner": 10, "region": 10, "tier": 8,
-          "cumulative_share": 10, "profit": 14, "profit_quadrant": 10, "expected_value": 14,
-          "motivation": 12, "motivation_confidence": 10, "style": 10, "lifecycle": 8,
-          "renewal_risk": 8, "intent": 12, "stage": 10, "priority": 8, "priority_score": 8,
-          "next_contact": 12, "days_overdue": 8, "channel": 10, "objective": 28,
-          "talking_points": 60, "questions": 48, "warnings": 28, "rationale": 70}
+FORMATS = {
+    "cumulative_share": "0.00%",
+    "profit": "#,##0.00",
+    "expected_value": "#,##0.00",
+    "motivation_confidence": "0%",
+    "contacts_to_decide": "0",
+    "contacts_remaining": "0",
+    "renewal_floor": "#,##0.00",
+    "satisfaction_line": "#,##0.00",
+    "priority_score": "0",
+    "next_contact": "yyyy-mm-dd",
+    "days_overdue": "0",
+}
+WIDTHS = {
+    "customer_id": 12,
+    "name": 22,
+    "owner": 10,
+    "region": 10,
+    "tier": 8,
+    "cumulative_share": 10,
+    "profit": 14,
+    "profit_quadrant": 10,
+    "expected_value": 14,
+    "motivation": 12,
+    "motivation_confidence": 10,
+    "style": 10,
+    "lifecycle": 8,
+    "renewal_risk": 8,
+    "intent": 12,
+    "stage": 10,
+    "priority": 8,
+    "priority_score": 8,
+    "next_contact": 12,
+    "days_overdue": 8,
+    "channel": 10,
+    "objective": 28,
+    "talking_points": 60,
+    "questions": 48,
+    "warnings": 28,
+    "rationale": 70,
+}
 WRAP_FIELDS = {"objective", "talking_points", "questions", "warnings", "rationale"}
 
 
@@ -111,17 +146,28 @@ def plan_formats(ws: Any, rules: Rules) -> None:
     last = get_column_letter(len(columns) + 1)
     col = {f: get_column_letter(j) for j, f in enumerate(columns, start=1)}
     ws.conditional_formatting.add(
-        f"A2:{last}2", FormulaRule(formula=[f'${col["priority"]}2="P1"'],
-                                   fill=PatternFill("solid", bgColor="FCE4D6"), stopIfTrue=False))
+        f"A2:{last}2",
+        FormulaRule(
+            formula=[f'${col["priority"]}2="P1"'],
+            fill=PatternFill("solid", bgColor="FCE4D6"),
+            stopIfTrue=False,
+        ),
+    )
     ws.conditional_formatting.add(
-        f"{col['days_overdue']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED))
+        f"{col['days_overdue']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED)
+    )
     ws.conditional_formatting.add(
-        f"{col['next_contact']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED))
+        f"{col['next_contact']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED)
+    )
     high = [rules.label("renewal_risk", "high", lg) for lg in ("zh", "en")]
     ws.conditional_formatting.add(
-        f"{col['renewal_risk']}2", FormulaRule(
+        f"{col['renewal_risk']}2",
+        FormulaRule(
             formula=[f'OR({col["renewal_risk"]}2="{high[0]}",{col["renewal_risk"]}2="{high[1]}")'],
-            fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006", bold=True)))
+            fill=PatternFill("solid", bgColor="FFC7CE"),
+            font=Font(color="9C0006", bold=True),
+        ),
+    )
 
 
 def legend_sheet(wb: Workbook, title: str) -> None:
@@ -136,21 +182,44 @@ def legend_sheet(wb: Workbook, title: str) -> None:
 
 LEDGER_NAME = "kq_ledger"
 LEDGER_ROWS = 2000  # rows of the ledger template that carry dropdowns, formats and input messages
-LEDGER_TITLES = {"ledger": {"zh": "客户台账", "en": "Ledger"}, "guide": {"zh": "填写说明", "en": "Guide"},
-                 "lists": {"zh": "选项", "en": "Lists"}}
-LEDGER_FORMATS = {"money": "#,##0.00", "ratio": "0%", "integer": "0", "number": "0.##",
-                  "date": "yyyy-mm-dd", "text": "@"}
+LEDGER_TITLES = {
+    "ledger": {"zh": "客户台账", "en": "Ledger"},
+    "guide": {"zh": "填写说明", "en": "Guide"},
+    "lists": {"zh": "选项", "en": "Lists"},
+}
+LEDGER_FORMATS = {
+    "money": "#,##0.00",
+    "ratio": "0%",
+    "integer": "0",
+    "number": "0.##",
+    "date": "yyyy-mm-dd",
+    "text": "@",
+}
 YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
 GUIDE_HEADERS = {"zh": ("字段", "填写内容", "说明"), "en": ("Field", "What to enter", "Meaning")}
 TYPE_HINTS = {
-    "zh": {"text": "文字", "money": "金额（元），可写 1,234 / ¥1,234.50 / 1.2万", "ratio": "比例，可写 0.35 / 35%",
-           "number": "数字", "integer": "整数", "date": "日期，如 2026-11-03",
-           "numbers": "一组数字，用 ; 分隔，如 12;8;15", "yesno": "是 / 否",
-           "code": "从下拉列表中选择"},
-    "en": {"text": "text", "money": "amount, e.g. 1,234 / ¥1,234.50 / 1.2万", "ratio": "ratio, e.g. 0.35 / 35%",
-           "number": "number", "integer": "whole number", "date": "date, e.g. 2026-11-03",
-           "numbers": "numbers separated by ;, e.g. 12;8;15", "yesno": "Yes / No",
-           "code": "choose from the list"},
+    "zh": {
+        "text": "文字",
+        "money": "金额（元），可写 1,234 / ¥1,234.50 / 1.2万",
+        "ratio": "比例，可写 0.35 / 35%",
+        "number": "数字",
+        "integer": "整数",
+        "date": "日期，如 2026-11-03",
+        "numbers": "一组数字，用 ; 分隔，如 12;8;15",
+        "yesno": "是 / 否",
+        "code": "从下拉列表中选择",
+    },
+    "en": {
+        "text": "text",
+        "money": "amount, e.g. 1,234 / ¥1,234.50 / 1.2万",
+        "ratio": "ratio, e.g. 0.35 / 35%",
+        "number": "number",
+        "integer": "whole number",
+        "date": "date, e.g. 2026-11-03",
+        "numbers": "numbers separated by ;, e.g. 12;8;15",
+        "yesno": "Yes / No",
+        "code": "choose from the list",
+    },
 }
 
 
@@ -201,20 +270,44 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
                 put(lists, i, list_col, option)
             source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
             _define(wb, f"kq_list_{fld}", lists.title, source)
-            dv = DataValidation(type="list", formula1=f"kq_list_{fld}", allow_blank=True,
-                                showErrorMessage=True, errorStyle="stop",
-                                errorTitle=title, error={"zh": "请从下拉列表中选择", "en": "Choose from the list"}[lang],
-                                showInputMessage=True, promptTitle=title, prompt=prompt)
+            dv = DataValidation(
+                type="list",
+                formula1=f"kq_list_{fld}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="stop",
+                errorTitle=title,
+                error={"zh": "请从下拉列表中选择", "en": "Choose from the list"}[lang],
+                showInputMessage=True,
+                promptTitle=title,
+                prompt=prompt,
+            )
         elif spec["type"] == "date":
-            dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73051",
-                                allow_blank=True, showErrorMessage=True, errorStyle="warning",
-                                errorTitle=title, error={"zh": "请填写日期，如 2026-11-03", "en": "Enter a date, e.g. 2026-11-03"}[lang],
-                                showInputMessage=True, promptTitle=title, prompt=prompt)
+            dv = DataValidation(
+                type="date",
+                operator="between",
+                formula1="36526",
+                formula2="73051",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",
+                errorTitle=title,
+                error={"zh": "请填写日期，如 2026-11-03", "en": "Enter a date, e.g. 2026-11-03"}[
+                    lang
+                ],
+                showInputMessage=True,
+                promptTitle=title,
+                prompt=prompt,
+            )
         else:
-            dv = DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+            dv = DataValidation(
+                showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True
+            )
         dv.add(f"{letter}2:{letter}{last_row}")
         ws.add_data_validation(dv)
-        header_dv = DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+        header_dv = DataValidation(
+            showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True
+        )
         header_dv.add(f"{letter}1")
         ws.add_data_validation(header_dv)
     last = get_column_letter(len(fields))
@@ -230,7 +323,9 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     guide.column_dimensions["B"].width = 40
     guide.column_dimensions["C"].width = 90
     intro = guide_texts.get("intro", {}).get(lang)
-    put(guide, 1, 1, {"zh": "客户台账填写说明", "en": "How to fill in the ledger"}[lang]).font = Font(bold=True, size=14)
+    put(
+        guide, 1, 1, {"zh": "客户台账填写说明", "en": "How to fill in the ledger"}[lang]
+    ).font = Font(bold=True, size=14)
     if intro:
         put(guide, 2, 1, intro)
     for j, text in enumerate(GUIDE_HEADERS[lang], start=1):
@@ -255,8 +350,11 @@ def build_all(directory: str | Path, rules: Rules | None = None, force: bool = F
     from kqexcel.io.workbook import atomic_write, refuse_existing
 
     directory = Path(directory)
-    builders = {"plan.xlsx": build_plan_template, "ledger.xlsx": build_ledger_template,
-                "report.xlsx": build_report_template}
+    builders = {
+        "plan.xlsx": build_plan_template,
+        "ledger.xlsx": build_ledger_template,
+        "report.xlsx": build_report_template,
+    }
     refuse_existing([directory / name for name in [*builders, "sample_ledger.xlsx"]], force)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -279,14 +377,22 @@ def bundled(name: str) -> Path:
 # --------------------------------------------------------------------------- catalogue and checks
 
 CATALOGUE = {
-    "plan.xlsx": {"zh": "跟进计划模板：kq plan 写出的工作簿（跟进计划、问题、说明三张表）",
-                  "en": "Plan template: the workbook kq plan writes (plan, issues, legend)"},
-    "ledger.xlsx": {"zh": "客户台账模板：带下拉选项、格式和填写提示，发给客户经理填写",
-                    "en": "Ledger template: dropdowns, formats and input hints, for reps to fill in"},
-    "report.xlsx": {"zh": "月度报告模板：kq report 写出的管理报告",
-                    "en": "Report template: the monthly report kq report writes"},
-    "sample_ledger.xlsx": {"zh": "示例台账：40 位虚构客户，覆盖每一条规则",
-                           "en": "Sample ledger: 40 fictional customers covering every rule"},
+    "plan.xlsx": {
+        "zh": "跟进计划模板：kq plan 写出的工作簿（跟进计划、问题、说明三张表）",
+        "en": "Plan template: the workbook kq plan writes (plan, issues, legend)",
+    },
+    "ledger.xlsx": {
+        "zh": "客户台账模板：带下拉选项、格式和填写提示，发给客户经理填写",
+        "en": "Ledger template: dropdowns, formats and input hints, for reps to fill in",
+    },
+    "report.xlsx": {
+        "zh": "月度报告模板：kq report 写出的管理报告",
+        "en": "Report template: the monthly report kq report writes",
+    },
+    "sample_ledger.xlsx": {
+        "zh": "示例台账：40 位虚构客户，覆盖每一条规则",
+        "en": "Sample ledger: 40 fictional customers covering every rule",
+    },
 }
 
 
@@ -341,7 +447,10 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
         check_file(Path(path), max_unpacked_mb=TEMPLATE_MAX_MB)
     except LedgerError as exc:
         return "unknown", [str(exc).split(": ", 1)[-1]]
-    active = [f"the template holds {what}; remove them and save it again" for what in active_content(Path(path))]
+    active = [
+        f"the template holds {what}; remove them and save it again"
+        for what in active_content(Path(path))
+    ]
     try:
         wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a damaged file is not left open
     except Exception as exc:
@@ -355,17 +464,23 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
             problems.append(f"defined name '{name}' is missing")
             return None
         if found[0] not in wb.sheetnames:
-            problems.append(f"defined name '{name}' points at sheet '{found[0]}', which does not exist")
+            problems.append(
+                f"defined name '{name}' points at sheet '{found[0]}', which does not exist"
+            )
             return None
         return found
 
     if PLAN_NAME in names:
         kind = "plan"
-        sheets = {n: (t[0] if (t := target(n)) else None) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)}
+        sheets = {
+            n: (t[0] if (t := target(n)) else None) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)
+        }
         plan_sheet = sheets[PLAN_NAME]
         for other in (ISSUES_NAME, LEGEND_NAME):
             if plan_sheet and sheets[other] == plan_sheet:
-                problems.append(f"'{other}' must be on another sheet than the plan ('{plan_sheet}')")
+                problems.append(
+                    f"'{other}' must be on another sheet than the plan ('{plan_sheet}')"
+                )
     elif LEDGER_NAME in names:
         kind = "ledger"
         found_ledger = target(LEDGER_NAME)
@@ -388,7 +503,11 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
             for dv in ws.data_validations.dataValidation:
                 if dv.type != "list":
                     continue
-                letters = {get_column_letter(c) for rng in dv.sqref.ranges for c in range(rng.min_col, rng.max_col + 1)}
+                letters = {
+                    get_column_letter(c)
+                    for rng in dv.sqref.ranges
+                    for c in range(rng.min_col, rng.max_col + 1)
+                }
                 formula = str(dv.formula1 or "")
                 if formula.startswith('"'):
                     items: list[object] | None = [x for x in formula.strip('"').split(",") if x]
@@ -401,19 +520,28 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
                         continue
                     with_list.add(fld)
                     if items is None:
-                        problems.append(f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): source '{formula}' cannot be found")
+                        problems.append(
+                            f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): source '{formula}' cannot be found"
+                        )
                         continue
                     kind_of = rules["fields"][fld]["type"]
                     for item in items:
                         if kind_of == "yesno":
-                            ok = parse_yesno(item, vocab) [0] is not None
+                            ok = parse_yesno(item, vocab)[0] is not None
                         else:
-                            ok = parse_code(item, vocab, rules.code_lookup.get(fld, {}))[0] is not None
+                            ok = (
+                                parse_code(item, vocab, rules.code_lookup.get(fld, {}))[0]
+                                is not None
+                            )
                         if not ok:
-                            problems.append(f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): '{item}' is not a value the rules know")
+                            problems.append(
+                                f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): '{item}' is not a value the rules know"
+                            )
             for letter, fld in columns.items():
                 if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
-                    problems.append(f"column {letter} ({rules['fields'][fld]['zh']}) has no dropdown")
+                    problems.append(
+                        f"column {letter} ({rules['fields'][fld]['zh']}) has no dropdown"
+                    )
     elif any(n.startswith("kq_report") for n in names):
         kind = "report"
         from kqexcel.io.report_template import REPORT_NAMES
@@ -421,5 +549,7 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
         for name in REPORT_NAMES:
             target(name)
     else:
-        return "unknown", ["not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"]
+        return "unknown", [
+            "not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"
+        ]
     return kind, problems

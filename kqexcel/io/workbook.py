@@ -47,35 +47,53 @@ from kqexcel.rules import Rules
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 REASONS = {
-    "zh": {"not_money": "不是金额", "not_a_number": "不是数字", "not_a_whole_number": "不是非负整数",
-           "not_a_ratio": "不是比例（如 0.35、35%）", "ratio_out_of_range": "比例超过 100%",
-           "not_a_date": "不是日期",
-           "date_out_of_range": "日期不在 1900–2199 年之间（占位日期如 9999-12-31？），按空值处理", "not_yes_no": "不是 是/否", "not_a_number_list": "不是数字列表（如 12;8;15）",
-           "unknown_value": "不是可识别的选项", "missing_name": "客户名称为空，该行未计入",
-           "duplicate_id": "客户编号重复（首次出现在第 {detail} 行），该行未计入",
-           "no_value_no_tier": "缺少价值数据，无法分层",
-           "renewal_without_results": "续签客户缺少历史/本期效果，无法评估续约风险",
-           "duplicate_id_across": "客户编号与 {detail} 重复，该行未计入",
-           "error_value": "单元格是错误值（如 #N/A、#DIV/0!），按空值处理",
-           "formula_no_value": "公式没有保存计算结果（请在 Excel 中打开并保存后再试），按空值处理",
-           "ledger_failed": "整个台账无法读取：{detail}",
-           "too_many_columns": "列太多，这 {detail} 列没有读入；上限见规则 safety.max_columns"},
-    "en": {"not_money": "not an amount of money", "not_a_number": "not a number",
-           "not_a_whole_number": "not a whole number ≥ 0", "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
-           "ratio_out_of_range": "ratio above 100%", "not_a_date": "not a date",
-           "date_out_of_range": "date outside 1900–2199 (a placeholder like 9999-12-31?); counted as empty", "not_yes_no": "not yes/no",
-           "not_a_number_list": "not a list of numbers (e.g. 12;8;15)", "unknown_value": "not a known option",
-           "missing_name": "customer name is empty; row left out",
-           "duplicate_id": "duplicate customer ID (first at row {detail}); row left out",
-           "no_value_no_tier": "no value: no tier", "renewal_without_results":
-           "renewal customer without past/current results: renewal risk not assessed",
-           "duplicate_id_across": "customer ID already in {detail}; row left out",
-           "error_value": "the cell holds an error value (e.g. #N/A, #DIV/0!); counted as empty",
-           "formula_no_value": "a formula without a saved result (open and save the file in Excel); counted as empty",
-           "ledger_failed": "the whole ledger could not be read: {detail}",
-           "too_many_columns": "too many columns: these {detail} columns were not read; limit: rules key safety.max_columns"},
+    "zh": {
+        "not_money": "不是金额",
+        "not_a_number": "不是数字",
+        "not_a_whole_number": "不是非负整数",
+        "not_a_ratio": "不是比例（如 0.35、35%）",
+        "ratio_out_of_range": "比例超过 100%",
+        "not_a_date": "不是日期",
+        "date_out_of_range": "日期不在 1900–2199 年之间（占位日期如 9999-12-31？），按空值处理",
+        "not_yes_no": "不是 是/否",
+        "not_a_number_list": "不是数字列表（如 12;8;15）",
+        "unknown_value": "不是可识别的选项",
+        "missing_name": "客户名称为空，该行未计入",
+        "duplicate_id": "客户编号重复（首次出现在第 {detail} 行），该行未计入",
+        "no_value_no_tier": "缺少价值数据，无法分层",
+        "renewal_without_results": "续签客户缺少历史/本期效果，无法评估续约风险",
+        "duplicate_id_across": "客户编号与 {detail} 重复，该行未计入",
+        "error_value": "单元格是错误值（如 #N/A、#DIV/0!），按空值处理",
+        "formula_no_value": "公式没有保存计算结果（请在 Excel 中打开并保存后再试），按空值处理",
+        "ledger_failed": "整个台账无法读取：{detail}",
+        "too_many_columns": "列太多，这 {detail} 列没有读入；上限见规则 safety.max_columns",
+    },
+    "en": {
+        "not_money": "not an amount of money",
+        "not_a_number": "not a number",
+        "not_a_whole_number": "not a whole number ≥ 0",
+        "not_a_ratio": "not a ratio (e.g. 0.35, 35%)",
+        "ratio_out_of_range": "ratio above 100%",
+        "not_a_date": "not a date",
+        "date_out_of_range": "date outside 1900–2199 (a placeholder like 9999-12-31?); counted as empty",
+        "not_yes_no": "not yes/no",
+        "not_a_number_list": "not a list of numbers (e.g. 12;8;15)",
+        "unknown_value": "not a known option",
+        "missing_name": "customer name is empty; row left out",
+        "duplicate_id": "duplicate customer ID (first at row {detail}); row left out",
+        "no_value_no_tier": "no value: no tier",
+        "renewal_without_results": "renewal customer without past/current results: renewal risk not assessed",
+        "duplicate_id_across": "customer ID already in {detail}; row left out",
+        "error_value": "the cell holds an error value (e.g. #N/A, #DIV/0!); counted as empty",
+        "formula_no_value": "a formula without a saved result (open and save the file in Excel); counted as empty",
+        "ledger_failed": "the whole ledger could not be read: {detail}",
+        "too_many_columns": "too many columns: these {detail} columns were not read; limit: rules key safety.max_columns",
+    },
 }
-KINDS = {"zh": {"problem": "数据问题", "gap": "数据缺口"}, "en": {"problem": "problem", "gap": "gap"}}
+KINDS = {
+    "zh": {"problem": "数据问题", "gap": "数据缺口"},
+    "en": {"problem": "problem", "gap": "gap"},
+}
 
 
 def reason_text(problem: Problem, lang: str) -> str:
@@ -91,8 +109,10 @@ def refuse_existing(paths: Iterable[Path], force: bool) -> None:
     """Before writing several files: none of them may exist already unless ``force``."""
     for path in paths:
         if len(path.name.encode("utf-8")) > NAME_MAX:
-            raise OutputError(f"cannot write {path}: the file name is too long "
-                              f"({len(path.name.encode('utf-8'))} bytes, at most {NAME_MAX}); choose a shorter -o")
+            raise OutputError(
+                f"cannot write {path}: the file name is too long "
+                f"({len(path.name.encode('utf-8'))} bytes, at most {NAME_MAX}); choose a shorter -o"
+            )
         if not force and exists(path):
             raise OutputError(f"{path} already exists (use --force to overwrite it)")
 
@@ -114,7 +134,9 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -
     except FileNotFoundError:
         raise OutputError(f"cannot write {out}: folder {folder} does not exist") from None
     except NotADirectoryError:
-        raise OutputError(f"cannot write {out}: {_not_folder(folder)} is a file, not a folder") from None
+        raise OutputError(
+            f"cannot write {out}: {_not_folder(folder)} is a file, not a folder"
+        ) from None
     except PermissionError:
         raise OutputError(f"cannot write {out}: no permission to write in {folder}") from None
     except OSError as exc:
@@ -166,6 +188,7 @@ def _remove(path: str) -> None:
 
 
 # --------------------------------------------------------------------------- JSON and CSV
+
 
 def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
     """The plan as DOMAIN.md §9 records: codes, ISO dates, None for missing."""
@@ -224,6 +247,7 @@ def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
 
 # --------------------------------------------------------------------------- the workbook
 
+
 def _esc(text: str) -> str:
     """Text as XML character data: &, <, > escaped; characters XML cannot hold dropped."""
     text = cell_text(text)
@@ -257,7 +281,9 @@ def _tail(value: Any, style: int, date_style: int) -> str | None:
     return _tail(str(value), style, date_style)
 
 
-def _cells(letter: str, values: list[Any], style: int, date_style: int, first_row: int) -> list[str]:
+def _cells(
+    letter: str, values: list[Any], style: int, date_style: int, first_row: int
+) -> list[str]:
     """The XML of one column's cells ('' for an empty cell). Repeated values (labels, codes,
     dates) are turned into XML once."""
     cache: dict[Any, str | None] = {}
@@ -265,7 +291,7 @@ def _cells(letter: str, values: list[Any], style: int, date_style: int, first_ro
     prefix = f'<c r="{letter}'
     for r, value in enumerate(values, start=first_row):
         if value.__class__ is bool:  # True == 1.0 as a dict key: never cached
-            out.append(f"{prefix}{r}\"{_tail(value, style, date_style)}")
+            out.append(f'{prefix}{r}"{_tail(value, style, date_style)}')
             continue
         try:
             tail = cache[value]
@@ -275,7 +301,7 @@ def _cells(letter: str, values: list[Any], style: int, date_style: int, first_ro
                 cache[value] = tail
         except TypeError:  # unhashable
             tail = _tail(value, style, date_style)
-        out.append("" if tail is None else f"{prefix}{r}\"{tail}")
+        out.append("" if tail is None else f'{prefix}{r}"{tail}')
     return out
 
 
@@ -285,16 +311,22 @@ def _name_target(wb: Any, name: str) -> tuple[Any, int, int]:
     where = getattr(wb, "kq_path", "the template")
     defined = wb.defined_names.get(name)
     if defined is None:
-        raise TemplateError(f"{where}: the template has no defined name '{name}' (kq template check explains)")
+        raise TemplateError(
+            f"{where}: the template has no defined name '{name}' (kq template check explains)"
+        )
     destinations = list(defined.destinations)
     if not destinations or destinations[0][0] not in wb.sheetnames:
-        raise TemplateError(f"{where}: the defined name '{name}' does not point at a sheet of the template")
+        raise TemplateError(
+            f"{where}: the defined name '{name}' does not point at a sheet of the template"
+        )
     sheet, ref = destinations[0]
     letter, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
     return wb[sheet], row, column_index_from_string(letter)
 
 
-def _extend_ranges(ws: Any, proto_row: int, last_row: int, proto_last_col: int = 0, last_col: int = 0) -> None:
+def _extend_ranges(
+    ws: Any, proto_row: int, last_row: int, proto_last_col: int = 0, last_col: int = 0
+) -> None:
     """Stretch conditional-format ranges on the prototype row over every data row, and a range that
     spans the whole prototype row (a row format) over every column of the table."""
     from openpyxl.formatting.formatting import ConditionalFormattingList
@@ -326,8 +358,12 @@ def _relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
     def quoted(label: object) -> str:  # an Excel text literal
         return '"' + str(label).replace('"', '""') + '"'
 
-    swaps = {quoted(default.label(d, c, either)): quoted(rules.label(d, c, lang))
-             for d in ("priority", "renewal_risk") for c in rules["codes"][d] for either in ("zh", "en")}
+    swaps = {
+        quoted(default.label(d, c, either)): quoted(rules.label(d, c, lang))
+        for d in ("priority", "renewal_risk")
+        for c in rules["codes"][d]
+        for either in ("zh", "en")
+    }
     swaps = {a: b for a, b in swaps.items() if a != b}
     if not swaps:
         return
@@ -335,7 +371,9 @@ def _relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
     for ws in sheets:
         for cf in ws.conditional_formatting:
             for rule in cf.rules:
-                rule.formula = [pattern.sub(lambda m: swaps[m.group(0)], f) for f in rule.formula or []]
+                rule.formula = [
+                    pattern.sub(lambda m: swaps[m.group(0)], f) for f in rule.formula or []
+                ]
 
 
 def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME) -> None:
@@ -344,11 +382,24 @@ def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_
     for j, text in enumerate(ISSUE_HEADERS[lang]):
         put(ws, row, col + j, text)
     for i, p in enumerate(problems, start=row + 1):
-        values = [p.file, p.sheet, p.row, p.column, p.value, reason_text(p, lang), KINDS[lang][p.kind]]
+        values = [
+            p.file,
+            p.sheet,
+            p.row,
+            p.column,
+            p.value,
+            reason_text(p, lang),
+            KINDS[lang][p.kind],
+        ]
         for j, value in enumerate(values):
             if isinstance(value, (dt.date, dt.datetime)):
                 value = value.isoformat()
-            put(ws, i, col + j, value if value is None or isinstance(value, (int, float)) else str(value))
+            put(
+                ws,
+                i,
+                col + j,
+                value if value is None or isinstance(value, (int, float)) else str(value),
+            )
 
 
 def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None = None) -> None:
@@ -359,8 +410,10 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
     texts = rules.tree.get("texts", {}).get("legend", {})
     title = title or {"zh": "跟进计划说明", "en": "About this plan"}[lang]
     put(ws, row, col, title).font = Font(bold=True, size=14)
-    facts = {"zh": f"基准日 {plan.as_of.isoformat()}；规则版本 {rules.version}；来源 {', '.join(f for f, _ in plan.sources)}",
-             "en": f"As of {plan.as_of.isoformat()}; rules version {rules.version}; source {', '.join(f for f, _ in plan.sources)}"}
+    facts = {
+        "zh": f"基准日 {plan.as_of.isoformat()}；规则版本 {rules.version}；来源 {', '.join(f for f, _ in plan.sources)}",
+        "en": f"As of {plan.as_of.isoformat()}; rules version {rules.version}; source {', '.join(f for f, _ in plan.sources)}",
+    }
     put(ws, row + 1, col, facts[lang])
     intro = texts.get("intro", {}).get(lang)
     r = row + 2
@@ -375,19 +428,36 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
     for key in PLAN_FIELDS:
         put(ws, r, col, rules.field_label(key, lang))
         put(ws, r, col + 1, key)
-        put(ws, r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(wrap_text=True, vertical="top")
+        put(ws, r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(
+            wrap_text=True, vertical="top"
+        )
         r += 1
     r += 1
-    code_domains = [("tier", None), ("profit_quadrant", "quadrant"), ("motivation", "motivation"),
-                    ("style", "style"), ("lifecycle", "lifecycle"), ("renewal_risk", None),
-                    ("intent", "intent"), ("stage", "stage"), ("priority", None),
-                    ("channel", "channel"), ("objective", "objective"), ("warning", "warning")]
+    code_domains = [
+        ("tier", None),
+        ("profit_quadrant", "quadrant"),
+        ("motivation", "motivation"),
+        ("style", "style"),
+        ("lifecycle", "lifecycle"),
+        ("renewal_risk", None),
+        ("intent", "intent"),
+        ("stage", "stage"),
+        ("priority", None),
+        ("channel", "channel"),
+        ("objective", "objective"),
+        ("warning", "warning"),
+    ]
     own = rules.tree.get("texts", {}).get("legend_codes", {})
+
     def pct(x: float) -> str:  # 80%, 72.5%
         return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
-    numbers = {"{a}": pct(rules["tier"]["a_share"]), "{b}": pct(rules["tier"]["b_share"]),
-               "{p1}": str(rules["priority"]["p1"]), "{p2}": str(rules["priority"]["p2"])}
+    numbers = {
+        "{a}": pct(rules["tier"]["a_share"]),
+        "{b}": pct(rules["tier"]["b_share"]),
+        "{p1}": str(rules["priority"]["p1"]),
+        "{p2}": str(rules["priority"]["p2"]),
+    }
     for domain, text_domain in code_domains:
         header = rules.field_label("warnings" if domain == "warning" else domain, lang)
         put(ws, r, col, header).font = Font(bold=True)
@@ -397,13 +467,21 @@ def _fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None
             put(ws, r, col + 1, code)
             text: str | None = rules.text(text_domain, code, lang) if text_domain else None
             if domain == "style" and code != "unknown":
-                text = " ".join(x for x in (rules.text("style", code, lang, "approach"),
-                                            rules.text("style", code, lang, "words")) if x)
+                text = " ".join(
+                    x
+                    for x in (
+                        rules.text("style", code, lang, "approach"),
+                        rules.text("style", code, lang, "words"),
+                    )
+                    if x
+                )
             text = text or own.get(domain, {}).get(code, {}).get(lang)
             for key, number in numbers.items():
                 text = text.replace(key, number) if text else text
             if text:
-                put(ws, r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(wrap_text=True, vertical="top")
+                put(ws, r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(
+                    wrap_text=True, vertical="top"
+                )
             r += 1
         r += 1
 
@@ -413,11 +491,16 @@ def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES
     bundled template names them; an admin's own names stay), keeping defined names pointing."""
     for names in titles.values():
         for ws in wb.worksheets:
-            if ws.title in names.values() and ws.title != names[lang] and names[lang] not in wb.sheetnames:
+            if (
+                ws.title in names.values()
+                and ws.title != names[lang]
+                and names[lang] not in wb.sheetnames
+            ):
                 old, ws.title = ws.title, names[lang]
                 for defined in list(wb.defined_names.values()):
-                    defined.attr_text = (defined.attr_text.replace(f"'{old}'!", f"'{ws.title}'!")
-                                         .replace(f"{old}!", f"'{ws.title}'!"))
+                    defined.attr_text = defined.attr_text.replace(
+                        f"'{old}'!", f"'{ws.title}'!"
+                    ).replace(f"{old}!", f"'{ws.title}'!")
 
 
 def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]:
@@ -432,8 +515,10 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
             raise TemplateError(str(exc).replace("the workbook", "the template")) from None
         active = active_content(path)
         if active:
-            raise TemplateError(f"{path}: refused: the template holds {'; '.join(active)}; "
-                                "remove them and save it again (kq template check lists them)")
+            raise TemplateError(
+                f"{path}: refused: the template holds {'; '.join(active)}; "
+                "remove them and save it again (kq template check lists them)"
+            )
     try:  # read into memory first: openpyxl leaves the file open when the package is damaged
         wb = load_workbook(io.BytesIO(path.read_bytes()))
     except FileNotFoundError:
@@ -480,10 +565,14 @@ class StreamedTable:
         while start < self.n:
             stop = min(start + block, self.n)
             first = self.head_row + 1 + start
-            cols = [_cells(letters[j], values[start:stop], self.styles[j], self.date_styles[j], first)
-                    for j, (_, values) in enumerate(self.columns)]
-            chunk = "".join(f'<row r="{first + i}">{"".join(cells)}</row>'
-                            for i, cells in enumerate(zip(*cols, strict=True)))
+            cols = [
+                _cells(letters[j], values[start:stop], self.styles[j], self.date_styles[j], first)
+                for j, (_, values) in enumerate(self.columns)
+            ]
+            chunk = "".join(
+                f'<row r="{first + i}">{"".join(cells)}</row>'
+                for i, cells in enumerate(zip(*cols, strict=True))
+            )
             del cols
             yield chunk
             if progress:
@@ -509,7 +598,10 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
     protos = [ws.cell(proto_row, head_col + j) for j in range(n_proto)]
     styles = [protos[min(j, n_proto - 1)].style_id for j in range(len(columns))]
     date_style = next((c.style_id for c in protos if c.is_date), protos[-1].style_id)
-    date_styles = [styles[j] if protos[min(j, n_proto - 1)].is_date else date_style for j in range(len(columns))]
+    date_styles = [
+        styles[j] if protos[min(j, n_proto - 1)].is_date else date_style
+        for j in range(len(columns))
+    ]
     for j, (header, _) in enumerate(columns):
         cell = put(ws, head_row, head_col + j, str(header))
         if j >= n_proto:
@@ -526,15 +618,22 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
         if table.ref.split(":")[0].replace("$", "") == f"{first_col}{head_row}":
             table.ref = ref
             # named here, so openpyxl does not create every cell of the range to read the header
-            table.tableColumns = [TableColumn(id=j + 1, name=str(h)) for j, (h, _) in enumerate(columns)]
+            table.tableColumns = [
+                TableColumn(id=j + 1, name=str(h)) for j, (h, _) in enumerate(columns)
+            ]
             if table.autoFilter is not None:
                 table.autoFilter.ref = ref
     _extend_ranges(ws, proto_row, last_row, head_col + n_proto - 1, head_col + len(columns) - 1)
     return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles)
 
 
-def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
-                  progress: Callable[[int], None] | None = None) -> Path:
+def save_streamed(
+    wb: Any,
+    out: Path,
+    tables: list[StreamedTable],
+    force: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
     """Save ``wb`` with the rows of ``tables`` streamed in, atomically."""
     staged = io.BytesIO()
     wb.save(staged)
@@ -542,8 +641,15 @@ def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
 
     def write(stream: IO[bytes]) -> None:
         def splice(zip64: bool | None) -> None:
-            _splice(staged, stream, {part: (t.head_row, t.dimension, t.rows_xml(progress), t.n)
-                                     for part, t in parts.items()}, zip64)
+            _splice(
+                staged,
+                stream,
+                {
+                    part: (t.head_row, t.dimension, t.rows_xml(progress), t.n)
+                    for part, t in parts.items()
+                },
+                zip64,
+            )
 
         try:
             splice(None)
@@ -558,8 +664,14 @@ def save_streamed(wb: Any, out: Path, tables: list[StreamedTable], force: bool,
     return out
 
 
-def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path | None = None,
-               force: bool = False, progress: Callable[[int], None] | None = None) -> Path:
+def write_plan(
+    plan: Plan,
+    rules: Rules,
+    out: str | Path,
+    template: str | Path | None = None,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
     """Write the plan workbook ``out`` from the plan template (atomically)."""
     from openpyxl.comments import Comment
 
@@ -568,7 +680,9 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
     ws = _name_target(wb, PLAN_NAME)[0]
     for other in (ISSUES_NAME, LEGEND_NAME):
         if _name_target(wb, other)[0] is ws:
-            raise TemplateError(f"{template_path}: '{other}' must be on another sheet than the plan")
+            raise TemplateError(
+                f"{template_path}: '{other}' must be on another sheet than the plan"
+            )
     table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
     _relabel_formats([ws], rules, plan.lang)
     n = len(plan.table)
@@ -577,7 +691,9 @@ def write_plan(plan: Plan, rules: Rules, out: str | Path, template: str | Path |
             col = table.head_col + len(IDENTITY) + PLAN_FIELDS.index(fld)
             for i, text in enumerate(plan.notes[fld].tolist()):
                 if text:
-                    ws.cell(table.head_row + 1 + i, col).comment = Comment(cell_text(text), "kqexcel", width=420, height=160)
+                    ws.cell(table.head_row + 1 + i, col).comment = Comment(
+                        cell_text(text), "kqexcel", width=420, height=160
+                    )
     fill_issues(wb, plan.problems, plan.lang)
     _fill_legend(wb, rules, plan.lang, plan)
     return save_streamed(wb, Path(out), [table], force, progress)
@@ -633,25 +749,41 @@ def _ahead(chunks: Iterable[str], depth: int = 4) -> Iterator[bytes]:
 ZIP64_FROM = 1 << 30  # a sheet part expected past 1 GiB is written with ZIP64 (needed past 2 GiB)
 
 
-def _splice(package: io.BytesIO, stream: IO[bytes], parts: dict[str, tuple[int, str, Iterable[str], int]],
-            zip64: bool | None = None) -> None:
+def _splice(
+    package: io.BytesIO,
+    stream: IO[bytes],
+    parts: dict[str, tuple[int, str, Iterable[str], int]],
+    zip64: bool | None = None,
+) -> None:
     """Copy the package, replacing the data rows (below each head row) of the sheet parts.
     ZIP64 only where a part needs it (``zip64`` None: judged from the first block of rows),
     since Excel refuses ZIP64 records in a small package."""
-    with zipfile.ZipFile(package) as src, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+    with (
+        zipfile.ZipFile(package) as src,
+        zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst,
+    ):
         for info in src.infolist():
             if info.filename not in parts:
-                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                dst.writestr(
+                    info,
+                    src.read(info.filename),
+                    compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=1,
+                )
                 continue
             head_row, dimension, rows, n_rows = parts[info.filename]
             xml = src.read(info.filename).decode("utf-8")
             start = xml.find("<sheetData")
             if xml.startswith("<sheetData/>", start):
-                head, inner, tail = xml[:start], "", xml[start + len("<sheetData/>"):]
+                head, inner, tail = xml[:start], "", xml[start + len("<sheetData/>") :]
             else:
                 open_end = xml.index(">", start) + 1
                 close = xml.index("</sheetData>", open_end)
-                head, inner, tail = xml[:start], xml[open_end:close], xml[close + len("</sheetData>"):]
+                head, inner, tail = (
+                    xml[:start],
+                    xml[open_end:close],
+                    xml[close + len("</sheetData>") :],
+                )
             kept = "".join(m.group(0) for m in _ROW.finditer(inner) if int(m.group(1)) <= head_row)
             head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', head)
             target = zipfile.ZipInfo(info.filename, date_time=info.date_time)

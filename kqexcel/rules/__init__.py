@@ -109,7 +109,9 @@ def bounds(key: str) -> Range | None:
     parts = key.split(".")
     for pattern, allowed in RANGES.items():
         wanted = pattern.split(".")
-        if len(wanted) == len(parts) and all(w in ("*", p) for w, p in zip(wanted, parts, strict=True)):
+        if len(wanted) == len(parts) and all(
+            w in ("*", p) for w, p in zip(wanted, parts, strict=True)
+        ):
             return allowed
     return None
 
@@ -255,7 +257,9 @@ def _placeholders(where: str, text: str) -> set[str]:
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError:
-        raise RulesError(f"'{where}' has an unmatched {{ or }} (write {{{{ and }}}} for a literal brace)") from None
+        raise RulesError(
+            f"'{where}' has an unmatched {{ or }} (write {{{{ and }}}} for a literal brace)"
+        ) from None
     names = set()
     if sum(name is not None for _, name, _, _ in parsed) > MAX_PLACEHOLDERS:
         raise RulesError(f"'{where}' uses more than {MAX_PLACEHOLDERS} placeholders")
@@ -263,8 +267,10 @@ def _placeholders(where: str, text: str) -> set[str]:
         if name is None:
             continue
         if not name.isidentifier() or spec or conversion:
-            raise RulesError(f"'{where}' has a bad placeholder {{{name}{'!' + conversion if conversion else ''}"
-                             f"{':' + spec if spec else ''}}}")
+            raise RulesError(
+                f"'{where}' has a bad placeholder {{{name}{'!' + conversion if conversion else ''}"
+                f"{':' + spec if spec else ''}}}"
+            )
         names.add(name)
     return names
 
@@ -275,11 +281,15 @@ LEGACY_PLACEHOLDERS = {"rationale.style_explicit": {"raw"}}
 
 def _check_placeholders(where: str, default: str, value: str) -> None:
     """A rationale template may use the placeholders of the default it replaces, and no others."""
-    allowed = _placeholders(where, default) | LEGACY_PLACEHOLDERS.get(where.rsplit(".", 1)[0], set())
+    allowed = _placeholders(where, default) | LEGACY_PLACEHOLDERS.get(
+        where.rsplit(".", 1)[0], set()
+    )
     unknown = sorted(_placeholders(where, value) - allowed)
     if unknown:
         hint = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-        raise RulesError(f"'{where}' uses an unknown placeholder {{{unknown[0]}}} (allowed: {hint})")
+        raise RulesError(
+            f"'{where}' uses an unknown placeholder {{{unknown[0]}}} (allowed: {hint})"
+        )
 
 
 def _open_table(path: str) -> bool:
@@ -295,17 +305,23 @@ def _check(tree: dict[str, Any]) -> None:
             continue
         if isinstance(value, (int, float)):
             allowed = bounds(key)
-            if not _in_range(value, allowed or Range(0, math.inf)):  # an unlisted number: finite, ≥ 0
+            if not _in_range(
+                value, allowed or Range(0, math.inf)
+            ):  # an unlisted number: finite, ≥ 0
                 raise RulesError(_out_of_range(key, value, allowed))
         elif isinstance(value, str):
             limit = TEXT_LIMITS.get(key.split(".", 1)[0], MAX_TEXT)
             if len(value) > limit:
-                raise RulesError(f"'{key}' must be at most {limit:,} characters long, not {len(value):,}")
+                raise RulesError(
+                    f"'{key}' must be at most {limit:,} characters long, not {len(value):,}"
+                )
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, str) and len(item) > MAX_LIST_ITEM:
-                    raise RulesError(f"'{key}' item {i + 1} must be at most {MAX_LIST_ITEM} characters "
-                                     f"long, not {len(item):,}")
+                    raise RulesError(
+                        f"'{key}' item {i + 1} must be at most {MAX_LIST_ITEM} characters "
+                        f"long, not {len(item):,}"
+                    )
 
     def number(path: str) -> float:
         node: Any = tree
@@ -425,7 +441,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
     except RulesError as exc:
         raise RulesError(_one_line(f"{path}: {exc}", len(str(path)) + 400)) from None
     except RecursionError:  # tomllib recurses into nested arrays and inline tables
-        raise RulesError(_one_line(f"{path}: not a usable rules file (nested too deeply)")) from None
+        raise RulesError(
+            _one_line(f"{path}: not a usable rules file (nested too deeply)")
+        ) from None
     except Exception as exc:  # a manager's file must never end in a traceback without its name
         detail = f"{type(exc).__name__}: {exc}"
         raise RulesError(_one_line(f"{path}: not a usable rules file ({detail})")) from exc
@@ -440,8 +458,10 @@ def _read_text(path: Path) -> str:
             raise RulesError("is a folder, not a rules file")
         size = path.stat().st_size
         if size > limit:
-            raise RulesError(f"is {size / 1_000_000:,.1f} MB, too large for a rules file "
-                             f"(at most {MAX_RULES_MB} MB)")
+            raise RulesError(
+                f"is {size / 1_000_000:,.1f} MB, too large for a rules file "
+                f"(at most {MAX_RULES_MB} MB)"
+            )
         with path.open("rb") as file:
             data = file.read(limit + 1)  # a device or a pipe reports no size (/dev/zero)
     except FileNotFoundError:
@@ -453,12 +473,16 @@ def _read_text(path: Path) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(data):
         raise RulesError("is saved as UTF-16; save it as UTF-8 (TOML files are UTF-8)")
     if b"\x00" in data:
-        raise RulesError("is not a text file (it holds NUL bytes); a rules file is TOML text in UTF-8")
+        raise RulesError(
+            "is not a text file (it holds NUL bytes); a rules file is TOML text in UTF-8"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RulesError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start:,}); "
-                         "save it as UTF-8 (GBK and other encodings are not read)") from None
+        raise RulesError(
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start:,}); "
+            "save it as UTF-8 (GBK and other encodings are not read)"
+        ) from None
 
 
 def _utf16_without_bom(data: bytes) -> bool:
@@ -479,9 +503,21 @@ def _parse(text: str) -> dict[str, Any]:
 # a TOML basic string: backslash, quote and every control character escaped (a carriage return
 # too: a rules text holding one passed `kq rules check`, but `kq rules show` wrote a file that
 # could not be loaded)
-_TOML_ESCAPES = {**{c: f"\\u{c:04x}" for c in [*range(0x20), 0x7F]},
-                 **{ord(k): v for k, v in {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n",
-                                           "\f": "\\f", "\r": "\\r"}.items()}}
+_TOML_ESCAPES = {
+    **{c: f"\\u{c:04x}" for c in [*range(0x20), 0x7F]},
+    **{
+        ord(k): v
+        for k, v in {
+            "\\": "\\\\",
+            '"': '\\"',
+            "\b": "\\b",
+            "\t": "\\t",
+            "\n": "\\n",
+            "\f": "\\f",
+            "\r": "\\r",
+        }.items()
+    },
+}
 
 
 def _toml_value(value: Any) -> str:
@@ -494,7 +530,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
     raise TypeError(type(value))  # pragma: no cover
 
 
@@ -529,4 +567,6 @@ def _is_table(value: Any) -> bool:
 
 
 def _inline_ok(value: dict[str, Any]) -> bool:
-    return set(value) <= {"zh", "en"} or (len(value) <= 4 and all(isinstance(v, (int, float)) for v in value.values()))
+    return set(value) <= {"zh", "en"} or (
+        len(value) <= 4 and all(isinstance(v, (int, float)) for v in value.values())
+    )

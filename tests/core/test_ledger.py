@@ -182,15 +182,36 @@ def test_header_field(cell: object, expected: tuple[str | None, float, bool]) ->
 
 def test_english_headers_map_every_column() -> None:
     rows = [
-        ["Customer ID", "Customer", "Owner", "Region", "Revenue (k)", "Gross margin", "Intent",
-         "Last contact", "Decision-maker reached", "Past results", "Contacts"],
+        [
+            "Customer ID",
+            "Customer",
+            "Owner",
+            "Region",
+            "Revenue (k)",
+            "Gross margin",
+            "Intent",
+            "Last contact",
+            "Decision-maker reached",
+            "Past results",
+            "Contacts",
+        ],
         ["E1", "Acme", "Wang", "East", "1,234", "35%", "Not now", "2026/11/3", "Y", "12;8;15", 3],
     ]
     ledger = _norm(rows)
     assert ledger.problems == []
-    assert set(ledger.mapped) == {"customer_id", "name", "owner", "region", "revenue", "gross_margin",
-                                  "intent", "last_contact", "decision_maker_reached",
-                                  "past_results", "contacts"}
+    assert set(ledger.mapped) == {
+        "customer_id",
+        "name",
+        "owner",
+        "region",
+        "revenue",
+        "gross_margin",
+        "intent",
+        "last_contact",
+        "decision_maker_reached",
+        "past_results",
+        "contacts",
+    }
     assert ledger.carried == []
     row = ledger.table.iloc[0]
     assert row["customer_id"] == "E1"
@@ -353,10 +374,22 @@ def test_unreadable_value_is_a_problem_and_the_row_is_kept() -> None:
     assert len(ledger.problems) == 2
     money, date = ledger.problems
     assert (money.file, money.sheet, money.row, money.value, money.reason, money.kind) == (
-        "ledger.xlsx", "客户", 5, "很多", "not_money", "problem")
+        "ledger.xlsx",
+        "客户",
+        5,
+        "很多",
+        "not_money",
+        "problem",
+    )
     assert "年销售额（万元）" in (money.column or "")
     assert (date.file, date.sheet, date.row, date.value, date.reason, date.kind) == (
-        "ledger.xlsx", "客户", 5, "2026-02-30", "not_a_date", "problem")
+        "ledger.xlsx",
+        "客户",
+        5,
+        "2026-02-30",
+        "not_a_date",
+        "problem",
+    )
     assert "最近联系日期" in (date.column or "")
 
 
@@ -425,14 +458,19 @@ def test_unknown_columns_are_carried_through_untouched() -> None:
 
 
 def test_read_xlsx_with_title_row(tmp_path: Path) -> None:
-    path = _xlsx(tmp_path / "台账.xlsx", {"客户": [
-        ["2026 年客户台账"],
-        [],
-        ["客户编号", "客户名称", "年销售额（万元）", "最近联系日期", "备注列", "内部公式"],
-        ["C001", "甲公司", 120, dt.datetime(2026, 11, 3), "VIP", "=SUM(A1:A2)"],
-        ["C002", "乙公司", "1,234", "2026年11月3日", None, "=HYPERLINK(\"x\")"],
-        [None, "合计", 1354],
-    ]})
+    path = _xlsx(
+        tmp_path / "台账.xlsx",
+        {
+            "客户": [
+                ["2026 年客户台账"],
+                [],
+                ["客户编号", "客户名称", "年销售额（万元）", "最近联系日期", "备注列", "内部公式"],
+                ["C001", "甲公司", 120, dt.datetime(2026, 11, 3), "VIP", "=SUM(A1:A2)"],
+                ["C002", "乙公司", "1,234", "2026年11月3日", None, '=HYPERLINK("x")'],
+                [None, "合计", 1354],
+            ]
+        },
+    )
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     ledger = read_ledger(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # the input is never changed
@@ -443,17 +481,22 @@ def test_read_xlsx_with_title_row(tmp_path: Path) -> None:
     assert t["revenue"].tolist() == [1_200_000.0, 12_340_000.0]
     assert t["last_contact"].tolist() == [pd.Timestamp("2026-11-03")] * 2
     assert ledger.carried == ["备注列", "内部公式"]
-    assert t[carried_key("内部公式")].tolist() == ["=SUM(A1:A2)", "=HYPERLINK(\"x\")"]
+    assert t[carried_key("内部公式")].tolist() == ["=SUM(A1:A2)", '=HYPERLINK("x")']
     assert t[carried_key("备注列")].tolist() == ["VIP", None]
     assert ledger.problems == []
 
 
 def test_read_xlsx_problem_carries_its_place(tmp_path: Path) -> None:
-    path = _xlsx(tmp_path / "p.xlsx", {"S1": [
-        ["标题"],
-        ["客户名称", "Revenue (k)", "毛利率"],
-        ["甲", "lots", 0.3],
-    ]})
+    path = _xlsx(
+        tmp_path / "p.xlsx",
+        {
+            "S1": [
+                ["标题"],
+                ["客户名称", "Revenue (k)", "毛利率"],
+                ["甲", "lots", 0.3],
+            ]
+        },
+    )
     ledger = read_ledger(path)
     assert len(ledger.problems) == 1
     p = ledger.problems[0]
@@ -496,11 +539,14 @@ def test_read_csv_with_title_row(tmp_path: Path) -> None:
 
 
 def _two_sheets(tmp_path: Path) -> Path:
-    return _xlsx(tmp_path / "two.xlsx", {
-        "说明": [["这是说明页"], ["无表头"]],
-        "一月": [["客户名称", "年销售额"], ["甲", 1]],
-        "二月": [["标题"], ["客户名称", "年销售额"], ["乙", 2], ["丙", 3]],
-    })
+    return _xlsx(
+        tmp_path / "two.xlsx",
+        {
+            "说明": [["这是说明页"], ["无表头"]],
+            "一月": [["客户名称", "年销售额"], ["甲", 1]],
+            "二月": [["标题"], ["客户名称", "年销售额"], ["乙", 2], ["丙", 3]],
+        },
+    )
 
 
 def test_first_sheet_with_a_header_is_used(tmp_path: Path) -> None:

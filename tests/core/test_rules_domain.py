@@ -44,7 +44,9 @@ def d(month: int, day: int, year: int = 2026) -> dt.date:
     return dt.date(year, month, day)
 
 
-def make(*customers: dict[str, Any], as_of: dt.date = AS_OF, rules: Any = None, lang: str = "zh") -> Plan:
+def make(
+    *customers: dict[str, Any], as_of: dt.date = AS_OF, rules: Any = None, lang: str = "zh"
+) -> Plan:
     """A plan for ``customers`` (dicts header → raw cell). Missing ids become K01, K02, … and
     missing names 客户1, 客户2, …; the header row is the union of all headers (Excel row 1)."""
     rules = rules or RULES
@@ -119,6 +121,7 @@ def test_in_tier_helper_really_sets_the_tier() -> None:
 # §2 Value tier — ABC by the 20/80 rule
 # =============================================================================================
 
+
 @pytest.mark.parametrize(
     ("revenues", "tiers", "cumulative"),
     [
@@ -138,7 +141,9 @@ def test_in_tier_helper_really_sets_the_tier() -> None:
         ([3, 3, 1], ["A", "A", "B"], [0.4286, 0.8571, 1.0]),
     ],
 )
-def test_tier_boundaries_and_cumulative_share(revenues: list[float], tiers: list[str], cumulative: list[float]) -> None:
+def test_tier_boundaries_and_cumulative_share(
+    revenues: list[float], tiers: list[str], cumulative: list[float]
+) -> None:
     table = plan_of(*({ID: f"C{i}", REVENUE: r} for i, r in enumerate(revenues)))
     assert list(table["tier"]) == tiers
     assert [float(x) for x in table["cumulative_share"]] == cumulative
@@ -182,7 +187,9 @@ def test_non_prospect_without_revenue_has_no_tier_and_a_problem(status: str | No
     rows = by_id(plan.table)
     assert null(rows["N1"]["tier"])
     assert null(rows["N1"]["cumulative_share"])
-    assert rows["A1"]["tier"] == "A" and rows["A1"]["cumulative_share"] == 1.0  # N1 not in the total
+    assert (
+        rows["A1"]["tier"] == "A" and rows["A1"]["cumulative_share"] == 1.0
+    )  # N1 not in the total
     problems = [p for p in plan.problems if p.row == 3]  # header row 1, A1 row 2, N1 row 3
     assert len(problems) == 1
     assert problems[0].kind == "problem"
@@ -231,8 +238,11 @@ def test_tier_value_profit_from_rules_file(tmp_path: Path) -> None:
     # P3 = 100 × 0.2 = 20; total 300; ranked P2 (0 → A), P1 (180/300 = .60 → A), P3 (280/300 = .9333 → B)
     path = tmp_path / "rules.toml"
     path.write_text('[tier]\nvalue = "profit"\n', encoding="utf-8")
-    customers = ({ID: "P1", REVENUE: 1000, MARGIN: 0.1}, {ID: "P2", REVENUE: 200, MARGIN: 0.9},
-                 {ID: "P3", REVENUE: 100, MARGIN: 0.2})
+    customers = (
+        {ID: "P1", REVENUE: 1000, MARGIN: 0.1},
+        {ID: "P2", REVENUE: 200, MARGIN: 0.9},
+        {ID: "P3", REVENUE: 100, MARGIN: 0.2},
+    )
     rows = by_id(plan_of(*customers, rules=load_rules(path)))
     assert [rows[k]["tier"] for k in ("P1", "P2", "P3")] == ["A", "A", "B"]
     # cumulative: P2 180/300 = 0.6, P1 280/300 = 0.9333, P3 1.0
@@ -242,6 +252,7 @@ def test_tier_value_profit_from_rules_file(tmp_path: Path) -> None:
 # =============================================================================================
 # §3 Profit quadrant and expected value
 # =============================================================================================
+
 
 @pytest.mark.parametrize(
     ("fields", "profit"),
@@ -309,21 +320,38 @@ def test_quadrant_top_and_profitable_within_the_profit_making_group() -> None:
     )
     rows = by_id(table)
     assert {k: r["profit_quadrant"] for k, r in rows.items()} == {
-        "G1": "top", "G2": "top", "G3": "profitable", "G4": "profitable", "M": "marginal", "L": "loss"}
+        "G1": "top",
+        "G2": "top",
+        "G3": "profitable",
+        "G4": "profitable",
+        "M": "marginal",
+        "L": "loss",
+    }
 
 
 def test_quadrant_ties_ranked_by_customer_id() -> None:
     # group profits 60, 20, 20 (total 100): T1 before .60 → top; T2 before .80 → profitable
-    rows = by_id(plan_of({ID: "T2", REVENUE: 100, PROFIT: 20}, {ID: "T1", REVENUE: 100, PROFIT: 20},
-                         {ID: "S", REVENUE: 100, PROFIT: 60}))
-    assert (rows["S"]["profit_quadrant"], rows["T1"]["profit_quadrant"], rows["T2"]["profit_quadrant"]) == (
-        "top", "top", "profitable")
+    rows = by_id(
+        plan_of(
+            {ID: "T2", REVENUE: 100, PROFIT: 20},
+            {ID: "T1", REVENUE: 100, PROFIT: 20},
+            {ID: "S", REVENUE: 100, PROFIT: 60},
+        )
+    )
+    assert (
+        rows["S"]["profit_quadrant"],
+        rows["T1"]["profit_quadrant"],
+        rows["T2"]["profit_quadrant"],
+    ) == ("top", "top", "profitable")
 
 
 @pytest.mark.parametrize(
     ("fields", "ev"),
     [
-        ({REVENUE: 1000, MARGIN: 0.3, POTENTIAL: 500, PROB: 0.4}, 500.0),  # CB profit 300 + 500 × 0.4
+        (
+            {REVENUE: 1000, MARGIN: 0.3, POTENTIAL: 500, PROB: 0.4},
+            500.0,
+        ),  # CB profit 300 + 500 × 0.4
         ({REVENUE: 1000, PROFIT: -100, POTENTIAL: 500, PROB: 0.4}, 100.0),  # CB −100 + 200
         ({REVENUE: 1000, POTENTIAL: 500, PROB: "40%"}, 1200.0),  # no profit: CB = revenue 1000
         ({REVENUE: 1000, POTENTIAL: 500}, 1000.0),  # missing P counts 0
@@ -343,6 +371,7 @@ def test_expected_value(fields: dict[str, Any], ev: float) -> None:
 # §4 Personality style
 # =============================================================================================
 
+
 @pytest.mark.parametrize(
     ("decisiveness", "orientation", "style", "decide"),
     [
@@ -357,7 +386,9 @@ def test_expected_value(fields: dict[str, Any], ev: float) -> None:
         (None, None, "unknown", None),
     ],
 )
-def test_style_from_axes(decisiveness: str | None, orientation: str | None, style: str, decide: int | None) -> None:
+def test_style_from_axes(
+    decisiveness: str | None, orientation: str | None, style: str, decide: int | None
+) -> None:
     row = one({DECISIVE: decisiveness, ORIENT: orientation})
     assert row["style"] == style
     assert num(row["contacts_to_decide"]) == decide
@@ -366,11 +397,25 @@ def test_style_from_axes(decisiveness: str | None, orientation: str | None, styl
 @pytest.mark.parametrize(
     ("written", "style"),
     [
-        ("力量型", "eagle"), ("老鹰", "eagle"), ("权威支配型", "eagle"), ("D", "eagle"), ("d", "eagle"),
+        ("力量型", "eagle"),
+        ("老鹰", "eagle"),
+        ("权威支配型", "eagle"),
+        ("D", "eagle"),
+        ("d", "eagle"),
         ("Eagle", "eagle"),
-        ("活泼型", "peacock"), ("孔雀", "peacock"), ("热情互动型", "peacock"), ("I", "peacock"),
-        ("和平型", "dove"), ("鸽子", "dove"), ("老好附和型", "dove"), ("S", "dove"),
-        ("完美型", "owl"), ("猫头鹰", "owl"), ("谨慎分析型", "owl"), ("C", "owl"), ("ＯＷＬ", "owl"),
+        ("活泼型", "peacock"),
+        ("孔雀", "peacock"),
+        ("热情互动型", "peacock"),
+        ("I", "peacock"),
+        ("和平型", "dove"),
+        ("鸽子", "dove"),
+        ("老好附和型", "dove"),
+        ("S", "dove"),
+        ("完美型", "owl"),
+        ("猫头鹰", "owl"),
+        ("谨慎分析型", "owl"),
+        ("C", "owl"),
+        ("ＯＷＬ", "owl"),
     ],
 )
 def test_style_column_synonyms(written: str, style: str) -> None:
@@ -404,8 +449,9 @@ def test_explicit_style_wins_over_axes(written: str, axes: tuple[str, str], styl
         (None, 2, None, None),  # style unknown → both null
     ],
 )
-def test_contacts_to_decide_and_remaining(style: str | None, contacts: int | None, decide: int | None,
-                                          remaining: int | None) -> None:
+def test_contacts_to_decide_and_remaining(
+    style: str | None, contacts: int | None, decide: int | None, remaining: int | None
+) -> None:
     row = one({STYLE: style, CONTACTS: contacts})
     assert num(row["contacts_to_decide"]) == decide
     assert num(row["contacts_remaining"]) == remaining
@@ -414,6 +460,7 @@ def test_contacts_to_decide_and_remaining(style: str | None, contacts: int | Non
 # =============================================================================================
 # §5 Signing motivation
 # =============================================================================================
+
 
 @pytest.mark.parametrize(
     ("fields", "motivation", "confidence"),
@@ -450,11 +497,32 @@ def test_contacts_to_decide_and_remaining(style: str | None, contacts: int | Non
         # image 2, profit 2, herd 1 → mixed (tie at the top), 2/5
         ({EXPECT: "品牌形象", CSTAGE: "初期", COMPETITION: "多", SKILL: "初级"}, "mixed", 0.4),
         # herd 2+1+1+1 = 5 (跟随同行, 艰难期, 初级, 寻找中) vs profit 1+1 (多, staff 5) = 2 → herd 5/7 = 0.71
-        ({EXPECT: "跟随同行", CSTAGE: "艰难期", SKILL: "初级", BUYERS: "寻找中", COMPETITION: "多", STAFF: 5},
-         "herd", 0.71),
+        (
+            {
+                EXPECT: "跟随同行",
+                CSTAGE: "艰难期",
+                SKILL: "初级",
+                BUYERS: "寻找中",
+                COMPETITION: "多",
+                STAFF: 5,
+            },
+            "herd",
+            0.71,
+        ),
         # all seven for profit: 1+1+1+1+1+1+2 = 8 of 8
-        ({CSTAGE: "初期", COMPETITION: "多", SKILL: "一般", STAFF: 4, OUTLOOK: "短期", BUYERS: "发展中", EXPECT: "成交"},
-         "profit", 1.0),
+        (
+            {
+                CSTAGE: "初期",
+                COMPETITION: "多",
+                SKILL: "一般",
+                STAFF: 4,
+                OUTLOOK: "短期",
+                BUYERS: "发展中",
+                EXPECT: "成交",
+            },
+            "profit",
+            1.0,
+        ),
     ],
 )
 def test_motivation(fields: dict[str, Any], motivation: str, confidence: float) -> None:
@@ -465,8 +533,17 @@ def test_motivation(fields: dict[str, Any], motivation: str, confidence: float) 
 
 def test_motivation_image_beats_expectation_and_staff() -> None:
     # image 5 (上升期, 少, 熟练, 长期, 稳定) vs profit 3 (成交 2 + staff 3 → 1); 5/8 = 0.625 → 2 decimals
-    row = one({CSTAGE: "上升期", COMPETITION: "少", SKILL: "熟练", OUTLOOK: "长期", BUYERS: "稳定",
-               EXPECT: "成交", STAFF: 3})
+    row = one(
+        {
+            CSTAGE: "上升期",
+            COMPETITION: "少",
+            SKILL: "熟练",
+            OUTLOOK: "长期",
+            BUYERS: "稳定",
+            EXPECT: "成交",
+            STAFF: 3,
+        }
+    )
     assert row["motivation"] == "image"
     assert float(row["motivation_confidence"]) in (0.62, 0.63)  # 0.625 half-way: either rounding
 
@@ -475,14 +552,27 @@ def test_motivation_image_beats_expectation_and_staff() -> None:
 # §5 Lifecycle and renewal risk
 # =============================================================================================
 
+
 @pytest.mark.parametrize(
     ("status", "lifecycle"),
     [
-        ("新签", "new"), ("新客户", "new"), ("New", "new"),
-        ("续签", "renewal"), ("续约", "renewal"), ("老客户", "renewal"), ("RENEWAL", "renewal"),
-        ("断签", "lapsed"), ("断约", "lapsed"), ("流失", "lapsed"), ("lapsed", "lapsed"),
-        ("潜在", "prospect"), ("意向", "prospect"), ("Prospect", "prospect"),
-        (None, "unknown"), ("-", "unknown"), ("其他", "unknown"),
+        ("新签", "new"),
+        ("新客户", "new"),
+        ("New", "new"),
+        ("续签", "renewal"),
+        ("续约", "renewal"),
+        ("老客户", "renewal"),
+        ("RENEWAL", "renewal"),
+        ("断签", "lapsed"),
+        ("断约", "lapsed"),
+        ("流失", "lapsed"),
+        ("lapsed", "lapsed"),
+        ("潜在", "prospect"),
+        ("意向", "prospect"),
+        ("Prospect", "prospect"),
+        (None, "unknown"),
+        ("-", "unknown"),
+        ("其他", "unknown"),
     ],
 )
 def test_lifecycle(status: str | None, lifecycle: str) -> None:
@@ -512,10 +602,16 @@ def test_lifecycle(status: str | None, lifecycle: str) -> None:
         (7, 7, 6.3, 7.7, "medium"),
     ],
 )
-def test_renewal_floor_line_risk(past: Any, current: float, floor: float, line: float, risk: str) -> None:
+def test_renewal_floor_line_risk(
+    past: Any, current: float, floor: float, line: float, risk: str
+) -> None:
     plan = make({REVENUE: 100, STATUS: "续签", PAST: past, CURRENT: current})
     row = plan.table.iloc[0]
-    assert (num(row["renewal_floor"]), num(row["satisfaction_line"]), row["renewal_risk"]) == (floor, line, risk)
+    assert (num(row["renewal_floor"]), num(row["satisfaction_line"]), row["renewal_risk"]) == (
+        floor,
+        line,
+        risk,
+    )
     assert plan.problems == []
     assert ("renewal_risk_high" in row["warnings"]) == (risk == "high")
 
@@ -538,8 +634,13 @@ def test_herd_high_risk_becomes_medium(fields: dict[str, Any], risk: str) -> Non
 
 def test_herd_medium_risk_stays_medium_and_low_stays_low() -> None:
     # past 10;10: floor 9, line 11 → current 10 medium, 11 low; herd changes neither
-    assert one({STATUS: "续签", PAST: "10;10", CURRENT: 10, CSTAGE: "艰难期"})["renewal_risk"] == "medium"
-    assert one({STATUS: "续签", PAST: "10;10", CURRENT: 11, CSTAGE: "艰难期"})["renewal_risk"] == "low"
+    assert (
+        one({STATUS: "续签", PAST: "10;10", CURRENT: 10, CSTAGE: "艰难期"})["renewal_risk"]
+        == "medium"
+    )
+    assert (
+        one({STATUS: "续签", PAST: "10;10", CURRENT: 11, CSTAGE: "艰难期"})["renewal_risk"] == "low"
+    )
 
 
 @pytest.mark.parametrize(
@@ -569,7 +670,9 @@ def test_renewal_numbers_only_for_renewal_customers(status: str | None) -> None:
     # the same numbers that give a renewal customer "high" give no risk, floor or line here, and no gap
     plan = make({REVENUE: 100, STATUS: status, PAST: "10;20", CURRENT: 1})
     row = plan.table.iloc[0]
-    assert null(row["renewal_risk"]) and null(row["renewal_floor"]) and null(row["satisfaction_line"])
+    assert (
+        null(row["renewal_risk"]) and null(row["renewal_floor"]) and null(row["satisfaction_line"])
+    )
     assert plan.problems == []
 
 
@@ -584,6 +687,7 @@ def test_non_renewal_without_results_is_no_gap() -> None:
 # With last contact = as_of the next contact is as_of + interval and nothing is overdue, so
 # the interval is read off next_contact.
 
+
 def interval_of(row: dict[str, Any]) -> int:
     return (row["next_contact"] - pd.Timestamp(AS_OF)).days
 
@@ -592,30 +696,46 @@ def interval_of(row: dict[str, Any]) -> int:
     ("tier", "fields", "days"),
     [
         # tier days
-        ("A", {}, 7), ("B", {}, 14), ("C", {}, 30), (None, {}, 30),
+        ("A", {}, 7),
+        ("B", {}, 14),
+        ("C", {}, 30),
+        (None, {}, 30),
         # intent shortens to the smaller
-        ("C", {INTENT: "有兴趣"}, 3), ("C", {INTENT: "有意向"}, 3),
-        ("C", {INTENT: "犹豫"}, 7), ("C", {INTENT: "考虑中"}, 7),
-        ("C", {INTENT: "已报价未回复"}, 5), ("C", {INTENT: "已报价"}, 5),
-        ("C", {INTENT: "暂不购买"}, 30), ("C", {INTENT: "not now"}, 30),
+        ("C", {INTENT: "有兴趣"}, 3),
+        ("C", {INTENT: "有意向"}, 3),
+        ("C", {INTENT: "犹豫"}, 7),
+        ("C", {INTENT: "考虑中"}, 7),
+        ("C", {INTENT: "已报价未回复"}, 5),
+        ("C", {INTENT: "已报价"}, 5),
+        ("C", {INTENT: "暂不购买"}, 30),
+        ("C", {INTENT: "not now"}, 30),
         ("B", {INTENT: "暂不购买"}, 14),  # 30 does not lengthen 14
         ("A", {INTENT: "暂不购买"}, 7),
-        ("B", {INTENT: "犹豫"}, 7), ("B", {INTENT: "已报价"}, 5), ("A", {INTENT: "有兴趣"}, 3),
+        ("B", {INTENT: "犹豫"}, 7),
+        ("B", {INTENT: "已报价"}, 5),
+        ("A", {INTENT: "有兴趣"}, 3),
         (None, {INTENT: "有兴趣"}, 3),
         # declined does not shorten (and starts at 90 only for prospects)
-        ("C", {INTENT: "肯定不买", STATUS: "新签"}, 30), ("A", {INTENT: "拒绝"}, 7), ("B", {INTENT: "不买"}, 14),
+        ("C", {INTENT: "肯定不买", STATUS: "新签"}, 30),
+        ("A", {INTENT: "拒绝"}, 7),
+        ("B", {INTENT: "不买"}, 14),
         # high renewal risk 7 (past 10;10 → floor 9; current 5)
         ("C", {STATUS: "续签", PAST: "10;10", CURRENT: 5}, 7),
         ("C", {STATUS: "续签", PAST: "10;10", CURRENT: 10}, 30),  # medium risk: no shortening
         ("C", {STATUS: "续签", PAST: "10;10", CURRENT: 5, CSTAGE: "艰难期"}, 30),  # herd → medium
         ("C", {STATUS: "续签", PAST: "10;10", CURRENT: 5, INTENT: "有兴趣"}, 3),
         # lapsed 14
-        ("C", {STATUS: "断签"}, 14), ("B", {STATUS: "流失"}, 14), ("A", {STATUS: "断约"}, 7),
+        ("C", {STATUS: "断签"}, 14),
+        ("B", {STATUS: "流失"}, 14),
+        ("A", {STATUS: "断约"}, 7),
         ("C", {STATUS: "断签", INTENT: "已报价"}, 5),
         # regressing 7
-        ("C", {STAGE: "关系倒退"}, 7), ("B", {STAGE: "中断"}, 7), ("C", {STAGE: "稳定合作"}, 30),
+        ("C", {STAGE: "关系倒退"}, 7),
+        ("B", {STAGE: "中断"}, 7),
+        ("C", {STAGE: "稳定合作"}, 30),
         # open complaint 2
-        ("C", {COMPLAINT: "服务"}, 2), ("A", {COMPLAINT: "产品", INTENT: "有兴趣"}, 2),
+        ("C", {COMPLAINT: "服务"}, 2),
+        ("A", {COMPLAINT: "产品", INTENT: "有兴趣"}, 2),
         ("C", {COMPLAINT: "-"}, 30),  # a placeholder is no complaint
         # prospect + declined starts at 90 instead of the tier's days
         ("C", {STATUS: "潜在", INTENT: "肯定不买"}, 90),
@@ -665,8 +785,9 @@ def test_declined_prospect_without_revenue() -> None:
         ("C", {COMPLAINT: "服务"}, None, d(11, 22), 0),
     ],
 )
-def test_next_contact_and_days_overdue(tier: str | None, fields: dict[str, Any], last: Any,
-                                       next_contact: dt.date, overdue: int) -> None:
+def test_next_contact_and_days_overdue(
+    tier: str | None, fields: dict[str, Any], last: Any, next_contact: dt.date, overdue: int
+) -> None:
     row = in_tier(tier, {LAST: last, **fields})
     assert row["next_contact"] == pd.Timestamp(next_contact)
     assert row["days_overdue"] == overdue
@@ -730,6 +851,7 @@ def test_channel(tier: str | None, fields: dict[str, Any], channel: str) -> None
 # §8 Priority score and priority
 # =============================================================================================
 
+
 @pytest.mark.parametrize(
     ("tier", "fields", "score", "priority"),
     [
@@ -760,15 +882,43 @@ def test_channel(tier: str | None, fields: dict[str, Any], channel: str) -> None
         ("C", {LAST: d(1, 1)}, 20, "P3"),
         # thresholds
         ("A", {INTENT: "有兴趣", LAST: d(11, 4)}, 60, "P1"),  # 40 + 15 + (due 11-07, 15 days → 5)
-        ("A", {**RISK_MEDIUM, INTENT: "犹豫", LAST: d(11, 12)}, 59, "P2"),  # 40+10+8+(due 11-19, 3 → 1)
+        (
+            "A",
+            {**RISK_MEDIUM, INTENT: "犹豫", LAST: d(11, 12)},
+            59,
+            "P2",
+        ),  # 40+10+8+(due 11-19, 3 → 1)
         ("B", {COMPLAINT: "服务"}, 35, "P2"),  # 25 + 10
         ("B", {INTENT: "犹豫", LAST: d(11, 12)}, 34, "P3"),  # 25 + 8 + (due 11-19, 3 → 1)
         # everything: 40 + 20 + 15 + 10 (overdue 50 days → 30 // 3) + 10 + 10 + 10 = 115 → capped 100
-        ("A", {**RISK_HIGH, INTENT: "有兴趣", LAST: d(10, 1), COMPLAINT: "服务", PROMISE: "送样品",
-               PROMISE_DUE: d(11, 1), STAGE: "关系倒退"}, 100, "P1"),
+        (
+            "A",
+            {
+                **RISK_HIGH,
+                INTENT: "有兴趣",
+                LAST: d(10, 1),
+                COMPLAINT: "服务",
+                PROMISE: "送样品",
+                PROMISE_DUE: d(11, 1),
+                STAGE: "关系倒退",
+            },
+            100,
+            "P1",
+        ),
         # lapsed and everything else for a tier C: 10 + 15 + 10 + 10 + 10 + 10 + 5 = 70
-        ("C", {STATUS: "断签", INTENT: "有兴趣", LAST: d(10, 1), COMPLAINT: "服务", PROMISE_DUE: d(11, 1),
-               STAGE: "倒退"}, 70, "P1"),
+        (
+            "C",
+            {
+                STATUS: "断签",
+                INTENT: "有兴趣",
+                LAST: d(10, 1),
+                COMPLAINT: "服务",
+                PROMISE_DUE: d(11, 1),
+                STAGE: "倒退",
+            },
+            70,
+            "P1",
+        ),
     ],
 )
 def test_priority(tier: str | None, fields: dict[str, Any], score: int, priority: str) -> None:
@@ -779,6 +929,7 @@ def test_priority(tier: str | None, fields: dict[str, Any], score: int, priority
 # =============================================================================================
 # §8 Warnings (in the DOMAIN order)
 # =============================================================================================
+
 
 @pytest.mark.parametrize(
     ("tier", "fields", "warnings"),
@@ -817,9 +968,19 @@ def test_single_warning(tier: str | None, fields: dict[str, Any], warnings: list
     ("status", "end", "last", "warnings"),
     [
         # tier C 30 days: a last contact 31+ days ago is also overdue
-        ("新签", d(2, 20, 2027), d(10, 22), ["overdue_contact", "contract_ending"]),  # 90 days, 31 days ago
+        (
+            "新签",
+            d(2, 20, 2027),
+            d(10, 22),
+            ["overdue_contact", "contract_ending"],
+        ),  # 90 days, 31 days ago
         ("续签", d(2, 20, 2027), d(10, 22), ["overdue_contact", "contract_ending"]),
-        ("新签", d(11, 22), d(10, 22), ["overdue_contact", "contract_ending"]),  # ends today: 0 days
+        (
+            "新签",
+            d(11, 22),
+            d(10, 22),
+            ["overdue_contact", "contract_ending"],
+        ),  # ends today: 0 days
         ("新签", d(12, 1), None, ["no_contact", "contract_ending"]),  # no contact at all
         ("新签", d(2, 21, 2027), d(10, 22), ["overdue_contact"]),  # 91 days: not yet
         ("新签", d(2, 20, 2027), d(10, 23), []),  # last contact 30 days ago: not over 30
@@ -831,7 +992,9 @@ def test_single_warning(tier: str | None, fields: dict[str, Any], warnings: list
         (None, d(12, 1), d(10, 22), ["overdue_contact"]),
     ],
 )
-def test_contract_ending(status: str | None, end: dt.date, last: dt.date | None, warnings: list[str]) -> None:
+def test_contract_ending(
+    status: str | None, end: dt.date, last: dt.date | None, warnings: list[str]
+) -> None:
     fields: dict[str, Any] = {STATUS: status, END: end, LAST: last}
     if status == "续签":
         fields.update({PAST: "10;10", CURRENT: 12})  # low risk, no gap
@@ -842,38 +1005,101 @@ def test_warnings_in_domain_order_all_at_once() -> None:
     # tier A renewal customer: high risk (past 10;10, current 5), last contact 10-01 (overdue and
     # over 30 days ago), contract ends 12-31 (39 days), decision-maker not reached, profit
     # 1000 × 0.1 − 1000 < 0, regressing, open complaint, promise due 11-01, an unreadable staff count
-    row = in_tier("A", {**RISK_HIGH, LAST: d(10, 1), END: d(12, 31), DM: "否", MARGIN: 0.1, COST: 1000,
-                        STAGE: "关系倒退", COMPLAINT: "服务", PROMISE: "送样品", PROMISE_DUE: d(11, 1),
-                        STAFF: "几个"})
-    assert row["warnings"] == ["overdue_contact", "promise_overdue", "open_complaint", "renewal_risk_high",
-                               "contract_ending", "no_decision_maker", "loss_customer",
-                               "relationship_regressing", "data_missing"]
+    row = in_tier(
+        "A",
+        {
+            **RISK_HIGH,
+            LAST: d(10, 1),
+            END: d(12, 31),
+            DM: "否",
+            MARGIN: 0.1,
+            COST: 1000,
+            STAGE: "关系倒退",
+            COMPLAINT: "服务",
+            PROMISE: "送样品",
+            PROMISE_DUE: d(11, 1),
+            STAFF: "几个",
+        },
+    )
+    assert row["warnings"] == [
+        "overdue_contact",
+        "promise_overdue",
+        "open_complaint",
+        "renewal_risk_high",
+        "contract_ending",
+        "no_decision_maker",
+        "loss_customer",
+        "relationship_regressing",
+        "data_missing",
+    ]
 
 
 def test_warnings_in_domain_order_no_contact_and_expired() -> None:
-    row = in_tier("A", {**RISK_HIGH, END: d(11, 1), DM: "否", PROFIT: -5, STAGE: "中断", COMPLAINT: "承诺",
-                        PROMISE_DUE: d(11, 21), PAST: "10;abc"})
+    row = in_tier(
+        "A",
+        {
+            **RISK_HIGH,
+            END: d(11, 1),
+            DM: "否",
+            PROFIT: -5,
+            STAGE: "中断",
+            COMPLAINT: "承诺",
+            PROMISE_DUE: d(11, 21),
+            PAST: "10;abc",
+        },
+    )
     # "10;abc" cannot be read → a data problem; without past results: no risk, and a gap
-    assert row["warnings"] == ["no_contact", "promise_overdue", "open_complaint", "contract_expired",
-                               "no_decision_maker", "loss_customer", "relationship_regressing",
-                               "data_missing"]
+    assert row["warnings"] == [
+        "no_contact",
+        "promise_overdue",
+        "open_complaint",
+        "contract_expired",
+        "no_decision_maker",
+        "loss_customer",
+        "relationship_regressing",
+        "data_missing",
+    ]
 
 
 # =============================================================================================
 # §8 Objective (first that applies)
 # =============================================================================================
 
+
 @pytest.mark.parametrize(
     ("tier", "fields", "objective"),
     [
-        ("A", {PROMISE: "送样品", PROMISE_DUE: d(11, 1), COMPLAINT: "服务", **RISK_HIGH, INTENT: "有兴趣",
-               STAGE: "稳定合作"}, "keep_promise"),
+        (
+            "A",
+            {
+                PROMISE: "送样品",
+                PROMISE_DUE: d(11, 1),
+                COMPLAINT: "服务",
+                **RISK_HIGH,
+                INTENT: "有兴趣",
+                STAGE: "稳定合作",
+            },
+            "keep_promise",
+        ),
         ("C", {PROMISE_DUE: d(11, 21), STATUS: "断签"}, "keep_promise"),
-        ("A", {PROMISE: "送样品", PROMISE_DUE: d(11, 22), COMPLAINT: "服务", **RISK_HIGH, INTENT: "有兴趣"},
-         "resolve_complaint"),  # promise due today is not overdue
+        (
+            "A",
+            {
+                PROMISE: "送样品",
+                PROMISE_DUE: d(11, 22),
+                COMPLAINT: "服务",
+                **RISK_HIGH,
+                INTENT: "有兴趣",
+            },
+            "resolve_complaint",
+        ),  # promise due today is not overdue
         ("C", {COMPLAINT: "习惯性", STATUS: "断签", INTENT: "已报价"}, "resolve_complaint"),
         ("C", {**RISK_HIGH, INTENT: "有兴趣", STAGE: "稳定合作"}, "retain"),
-        ("C", {**RISK_HIGH, CSTAGE: "艰难期", INTENT: "有兴趣"}, "close"),  # herd → medium: not retain
+        (
+            "C",
+            {**RISK_HIGH, CSTAGE: "艰难期", INTENT: "有兴趣"},
+            "close",
+        ),  # herd → medium: not retain
         ("C", {STATUS: "断签", INTENT: "有兴趣"}, "win_back"),
         ("C", {STATUS: "流失", STAGE: "关系倒退"}, "win_back"),
         ("C", {INTENT: "有兴趣", STAGE: "稳定合作"}, "close"),
@@ -898,6 +1124,7 @@ def test_objective(tier: str | None, fields: dict[str, Any], objective: str) -> 
 # =============================================================================================
 # §8 Talking points and suggested questions
 # =============================================================================================
+
 
 @pytest.mark.parametrize(
     ("fields", "words"),
@@ -946,12 +1173,24 @@ def test_questions_in_english() -> None:
     assert not CJK.search(questions)
 
 
-
 def test_talking_points_english_has_no_cjk() -> None:
     # every talking-point source coded: style, motivation, stage, intent, business type,
     # complaint, party type, lifecycle (new)
-    row = one({STYLE: "老鹰", CSTAGE: "上升期", STAGE: "稳定合作", INTENT: "有兴趣", BUSINESS: "生产型",
-               COMPLAINT: "产品", PARTY: "经销商", STATUS: "新签", NEED: "明显性", REVENUE: 100}, lang="en")
+    row = one(
+        {
+            STYLE: "老鹰",
+            CSTAGE: "上升期",
+            STAGE: "稳定合作",
+            INTENT: "有兴趣",
+            BUSINESS: "生产型",
+            COMPLAINT: "产品",
+            PARTY: "经销商",
+            STATUS: "新签",
+            NEED: "明显性",
+            REVENUE: 100,
+        },
+        lang="en",
+    )
     points = row["talking_points"]
     assert isinstance(points, str) and points
     assert not CJK.search(points), CJK.findall(points)
@@ -962,8 +1201,18 @@ def test_talking_points_english_has_no_cjk() -> None:
 def test_talking_points_zh_cover_each_source() -> None:
     # zh labels of each coded source appear (DOMAIN §8: style, motivation, stage, intent, business
     # type, complaint handling, party type)
-    points = one({STYLE: "老鹰", CSTAGE: "上升期", STAGE: "稳定合作", INTENT: "有兴趣", BUSINESS: "生产型",
-                  COMPLAINT: "产品", PARTY: "经销商", REVENUE: 100})["talking_points"]
+    points = one(
+        {
+            STYLE: "老鹰",
+            CSTAGE: "上升期",
+            STAGE: "稳定合作",
+            INTENT: "有兴趣",
+            BUSINESS: "生产型",
+            COMPLAINT: "产品",
+            PARTY: "经销商",
+            REVENUE: 100,
+        }
+    )["talking_points"]
     for label in ("力量型", "建立形象型", "稳定合作", "有兴趣", "生产型", "产品", "直接客户"):
         assert label in points, label
     # complaint handling: the six ways to say no (seed 001)
@@ -974,15 +1223,33 @@ def test_talking_points_zh_cover_each_source() -> None:
 
 # --------------------------------------------------------------------------- ranking (§2, §3 tie-break)
 
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5, -1.0, 7.0]),
-                          st.one_of(st.none(), st.sampled_from(["C2", "C10", "A", "b", "C1"]),
-                                    st.integers(0, 20))), max_size=40))
-def test_rank_order_is_value_descending_then_id_as_text_then_row(rows: list[tuple[float, Any]]) -> None:
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 1.0, 2.5, -1.0, 7.0]),
+            st.one_of(
+                st.none(), st.sampled_from(["C2", "C10", "A", "b", "C1"]), st.integers(0, 20)
+            ),
+        ),
+        max_size=40,
+    )
+)
+def test_rank_order_is_value_descending_then_id_as_text_then_row(
+    rows: list[tuple[float, Any]],
+) -> None:
     from kqexcel.core.classify import rank_order
 
     values = pd.Series([v for v, _ in rows], dtype=float)
     ids = pd.Series([i for _, i in rows], dtype=object)
-    expected = sorted(range(len(rows)), key=lambda k: (-rows[k][0], rows[k][1] is None,
-                                                       "" if rows[k][1] is None else str(rows[k][1]), k))
+    expected = sorted(
+        range(len(rows)),
+        key=lambda k: (
+            -rows[k][0],
+            rows[k][1] is None,
+            "" if rows[k][1] is None else str(rows[k][1]),
+            k,
+        ),
+    )
     assert rank_order(values, ids).tolist() == expected

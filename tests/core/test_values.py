@@ -68,7 +68,9 @@ def test_money_header_scale(raw: object, scale: float, expected: float) -> None:
     assert V.parse_money(raw, VOCAB, scale=scale) == (pytest.approx(expected), None)
 
 
-@pytest.mark.parametrize("raw", ["abc", "12abc", "1,23", "12,34", "1.2.3", "¥", "万", "12 万 3", True])
+@pytest.mark.parametrize(
+    "raw", ["abc", "12abc", "1,23", "12,34", "1.2.3", "¥", "万", "12 万 3", True]
+)
 def test_money_unreadable_is_a_problem(raw: object) -> None:
     value, reason = V.parse_money(raw, VOCAB)
     assert value is None
@@ -171,7 +173,8 @@ def test_date_spellings(raw: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["2026-02-30", "2026/13/01", "20260230", 20260230, "2026年2月30日", "next week", "11/3", True]
+    "raw",
+    ["2026-02-30", "2026/13/01", "20260230", 20260230, "2026年2月30日", "next week", "11/3", True],
 )
 def test_invalid_date_is_a_problem(raw: object) -> None:
     value, reason = V.parse_date(raw, VOCAB)
@@ -285,16 +288,23 @@ def test_integer_spellings(raw: object, expected: int) -> None:
     assert type(value) is int
 
 
-@pytest.mark.parametrize(("raw", "reason"), [(2.5, "not_a_whole_number"), (-1, "not_a_whole_number"),
-                                              ("abc", "not_a_number")])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [(2.5, "not_a_whole_number"), (-1, "not_a_whole_number"), ("abc", "not_a_number")],
+)
 def test_integer_problems(raw: object, reason: str) -> None:
     assert V.parse_integer(raw, VOCAB) == (None, reason)
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("  ACME 公司 ", "ACME 公司"), (1001.0, "1001"), (1001, "1001"), ("=SUM(A1:A3)", "=SUM(A1:A3)"),
-     (dt.date(2026, 11, 3), "2026-11-03")],
+    [
+        ("  ACME 公司 ", "ACME 公司"),
+        (1001.0, "1001"),
+        (1001, "1001"),
+        ("=SUM(A1:A3)", "=SUM(A1:A3)"),
+        (dt.date(2026, 11, 3), "2026-11-03"),
+    ],
 )
 def test_text(raw: object, expected: str) -> None:
     assert V.parse_text(raw, VOCAB) == (expected, None)
@@ -385,8 +395,16 @@ def test_code_spellings(domain: str, raw: str, expected: str) -> None:
     assert V.parse_code(raw, VOCAB, LOOKUP[domain]) == (expected, None)
 
 
-@pytest.mark.parametrize(("domain", "raw"), [("intent", "maybe"), ("intent", "notnow2"), ("outlook", "中期"),
-                                              ("style", "eagle owl"), ("stage", 42)])
+@pytest.mark.parametrize(
+    ("domain", "raw"),
+    [
+        ("intent", "maybe"),
+        ("intent", "notnow2"),
+        ("outlook", "中期"),
+        ("style", "eagle owl"),
+        ("stage", 42),
+    ],
+)
 def test_unknown_code_is_a_problem(domain: str, raw: object) -> None:
     assert V.parse_code(raw, VOCAB, LOOKUP[domain]) == (None, "unknown_value")
 
@@ -449,8 +467,14 @@ def test_parsers_never_raise_and_return_value_reason(kind: str, parse, raw: obje
 
 
 @settings(max_examples=500, deadline=None)
-@given(raw=st.one_of(st.text(), st.text(alphabet="0123456789,.¥万亿元 -"), st.floats(),
-                    st.integers(min_value=-(10**15), max_value=10**15)))
+@given(
+    raw=st.one_of(
+        st.text(),
+        st.text(alphabet="0123456789,.¥万亿元 -"),
+        st.floats(),
+        st.integers(min_value=-(10**15), max_value=10**15),
+    )
+)
 def test_money_read_is_finite_float_or_none(raw: object) -> None:
     value, reason = V.parse_money(raw, VOCAB)
     if reason is None:
@@ -458,8 +482,10 @@ def test_money_read_is_finite_float_or_none(raw: object) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(raw=st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**15), 10**15),
-       scale=st.sampled_from([1.0, 1e3, 1e4, 1e6, 1e8]))
+@given(
+    raw=st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**15), 10**15),
+    scale=st.sampled_from([1.0, 1e3, 1e4, 1e6, 1e8]),
+)
 def test_money_scaled_read_is_finite_float(raw: float, scale: float) -> None:
     value, reason = V.parse_money(raw, VOCAB, scale=scale)
     if math.isinf(float(raw) * scale):
@@ -475,8 +501,11 @@ def test_money_scaled_overflow_is_a_problem(raw: float, scale: float) -> None:
     assert V.parse_money(raw, VOCAB, scale=scale) == (None, "not_money")
 
 
-@pytest.mark.parametrize("raw", ["9" * 400, "1" + "0" * 305 + "亿", "1" + "0" * 310 + "万"],
-                         ids=["9x400", "1e305yi", "1e310wan"])
+@pytest.mark.parametrize(
+    "raw",
+    ["9" * 400, "1" + "0" * 305 + "亿", "1" + "0" * 310 + "万"],
+    ids=["9x400", "1e305yi", "1e310wan"],
+)
 def test_money_huge_digit_strings_are_a_problem_not_infinity(raw: str) -> None:
     assert V.parse_money(raw, VOCAB) == (None, "not_money")
 

@@ -45,7 +45,12 @@ def restyle_plan(path):
 
 def test_init_copies_the_set_and_never_overwrites(runner, tmp_path):
     folder = init(runner, tmp_path)
-    assert {p.name for p in folder.iterdir()} >= {"plan.xlsx", "ledger.xlsx", "sample_ledger.xlsx", "rules.toml"}
+    assert {p.name for p in folder.iterdir()} >= {
+        "plan.xlsx",
+        "ledger.xlsx",
+        "sample_ledger.xlsx",
+        "rules.toml",
+    }
     again = runner.invoke(cli, ["template", "init", str(folder)])
     assert again.exit_code == 1 and "already exists" in again.stderr
     assert runner.invoke(cli, ["template", "init", str(folder), "--force"]).exit_code == 0
@@ -61,7 +66,9 @@ def test_plan_lands_in_the_restyled_layout(runner, tmp_path, sample):
     assert check.exit_code == 0, check.output
     assert "OK (plan template)" in check.stdout
     out = tmp_path / "plan.xlsx"
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--template", str(template), "-o", str(out)])
+    result = runner.invoke(
+        cli, ["plan", str(sample), "--as-of", AS_OF, "--template", str(template), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "本月跟进"
@@ -71,7 +78,9 @@ def test_plan_lands_in_the_restyled_layout(runner, tmp_path, sample):
     assert ws["B4"].fill.fgColor.rgb.endswith("7030A0")
     assert ws["B5"].value == "KH001" and ws["B44"].value == "KH040" and ws["B45"].value is None
     assert ws["A5"].value is None
-    assert ws.tables["company_plan"].ref.startswith("B4:") and ws.tables["company_plan"].ref.endswith("44")
+    assert ws.tables["company_plan"].ref.startswith("B4:") and ws.tables[
+        "company_plan"
+    ].ref.endswith("44")
     assert wb["字段解释"]["C3"].value == "跟进计划说明"
     # LibreOffice opens it and sees the same cells
     with libreoffice_csv(out, tmp_path / "lo")["本月跟进"].open(encoding="utf-8") as handle:
@@ -79,13 +88,24 @@ def test_plan_lands_in_the_restyled_layout(runner, tmp_path, sample):
     assert rows[3][1] == "客户编号" and rows[4][1] == "KH001"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda wb: wb.defined_names.pop("kq_issues"), "defined name 'kq_issues' is missing"),
-    (lambda wb: wb.defined_names.__setitem__("kq_legend", DefinedName("kq_legend", attr_text="'跟进计划'!$A$60")),
-     "'kq_legend' must be on another sheet than the plan ('跟进计划')"),
-    (lambda wb: wb.defined_names.__setitem__("kq_issues", DefinedName("kq_issues", attr_text="'没有'!$A$1")),
-     "defined name 'kq_issues' points at sheet '没有', which does not exist"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda wb: wb.defined_names.pop("kq_issues"), "defined name 'kq_issues' is missing"),
+        (
+            lambda wb: wb.defined_names.__setitem__(
+                "kq_legend", DefinedName("kq_legend", attr_text="'跟进计划'!$A$60")
+            ),
+            "'kq_legend' must be on another sheet than the plan ('跟进计划')",
+        ),
+        (
+            lambda wb: wb.defined_names.__setitem__(
+                "kq_issues", DefinedName("kq_issues", attr_text="'没有'!$A$1")
+            ),
+            "defined name 'kq_issues' points at sheet '没有', which does not exist",
+        ),
+    ],
+)
 def test_check_finds_what_the_writers_need(runner, tmp_path, change, message):
     folder = init(runner, tmp_path)
     template = folder / "plan.xlsx"
@@ -106,8 +126,10 @@ def test_check_finds_ledger_problems(runner, tmp_path):
     ws["AL1"] = "微信群"  # unknown header
     intent_col = [c.column_letter for c in ws[1] if c.value == "购买意向"][0]
     ws.data_validations.dataValidation = [
-        dv for dv in ws.data_validations.dataValidation
-        if not (dv.type == "list" and str(dv.sqref).startswith(intent_col))]
+        dv
+        for dv in ws.data_validations.dataValidation
+        if not (dv.type == "list" and str(dv.sqref).startswith(intent_col))
+    ]
     wb.save(template)
     result = runner.invoke(cli, ["template", "check", str(template)])
     assert result.exit_code == 1
@@ -129,21 +151,34 @@ def test_plan_with_a_broken_template_is_one_line(runner, tmp_path, sample):
     wb = openpyxl.load_workbook(template)
     del wb.defined_names["kq_plan"]
     wb.save(template)
-    result = runner.invoke(cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")])
+    result = runner.invoke(
+        cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")]
+    )
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: {template}: the template has no defined name 'kq_plan' (kq template check explains)"
+    assert (
+        result.stderr.strip()
+        == f"Error: {template}: the template has no defined name 'kq_plan' (kq template check explains)"
+    )
 
 
 def test_a_hostile_template_is_refused_before_opening(runner, tmp_path, sample):
     from tests.hostile_corpus import encrypted, entity_bomb
 
-    for name, build, reason in (("bomb.xlsx", entity_bomb, "declares XML entities"),
-                                ("locked.xlsx", encrypted, "password-protected")):
+    for name, build, reason in (
+        ("bomb.xlsx", entity_bomb, "declares XML entities"),
+        ("locked.xlsx", encrypted, "password-protected"),
+    ):
         template = tmp_path / name
         template.write_bytes(build())
         before = sha256(template)
-        result = runner.invoke(cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")])
-        assert result.exit_code == 1 and reason in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        result = runner.invoke(
+            cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")]
+        )
+        assert (
+            result.exit_code == 1
+            and reason in result.stderr
+            and len(result.stderr.strip().splitlines()) == 1
+        )
         assert result.stderr.startswith(f"Error: {template}: ")
         result = runner.invoke(cli, ["template", "check", str(template)])
         assert result.exit_code == 1 and reason in result.output
@@ -175,7 +210,9 @@ def test_report_lands_in_a_restyled_report_template(runner, tmp_path, sample):
     for name in list(wb.defined_names):
         defined = wb.defined_names[name]
         defined.attr_text = defined.attr_text.replace("'总览'!", "'本月总览'!")
-    wb.defined_names["kq_report_overview"] = DefinedName("kq_report_overview", attr_text="'本月总览'!$C$5")
+    wb.defined_names["kq_report_overview"] = DefinedName(
+        "kq_report_overview", attr_text="'本月总览'!$C$5"
+    )
     ws["C5"], ws["D5"] = ws["A3"].value, ws["B3"].value
     ws["A3"], ws["B3"] = None, None
     ws["C5"].fill = PatternFill("solid", fgColor="7030A0")
@@ -185,8 +222,20 @@ def test_report_lands_in_a_restyled_report_template(runner, tmp_path, sample):
     ledgers.mkdir()
     sample.rename(ledgers / sample.name)
     out = tmp_path / "report.xlsx"
-    result = runner.invoke(cli, ["report", str(ledgers), "--month", "2026-11", "--template", str(template),
-                                 "-o", str(out), "-q"])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(ledgers),
+            "--month",
+            "2026-11",
+            "--template",
+            str(template),
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out)["本月总览"]
     assert ws["C5"].value == "指标" and ws["C6"].value == "月份" and ws["D6"].value == "2026-11"

@@ -38,12 +38,17 @@ def test_every_coded_field_has_exactly_the_rules_values(lang):
     coded = {f: s for f, s in rules["fields"].items() if s["type"] in ("code", "yesno")}
     assert set(lists) == {s[lang] for s in coded.values()}
     for fld, spec in coded.items():
-        expected = [e[lang] for c, e in rules["codes"][fld].items() if c != "unknown"] if spec["type"] == "code" \
+        expected = (
+            [e[lang] for c, e in rules["codes"][fld].items() if c != "unknown"]
+            if spec["type"] == "code"
             else (["是", "否"] if lang == "zh" else ["Yes", "No"])
+        )
         assert lists[spec[lang]] == expected, fld
     assert lists["购买意向" if lang == "zh" else "Intent"] == (
-        ["有兴趣", "犹豫", "已报价未回复", "暂不购买", "肯定不买"] if lang == "zh"
-        else ["Interested", "Hesitating", "Quoted", "Not now", "Declined"])
+        ["有兴趣", "犹豫", "已报价未回复", "暂不购买", "肯定不买"]
+        if lang == "zh"
+        else ["Interested", "Hesitating", "Quoted", "Not now", "Declined"]
+    )
 
 
 def test_an_admins_rules_give_their_own_dropdowns(tmp_path, runner):
@@ -74,7 +79,9 @@ def test_ledger_template_has_formats_messages_table_and_guide():
     assert ws.column_dimensions[col["最近联系日期"]].number_format == "yyyy-mm-dd"
     assert ws.column_dimensions[col["毛利率"]].number_format == "0%"
     prompts = {str(dv.sqref): dv.prompt for dv in ws.data_validations.dataValidation}
-    assert all(prompts.get(f"{letter}1") for letter in col.values()), "every header cell has an input message"
+    assert all(prompts.get(f"{letter}1") for letter in col.values()), (
+        "every header cell has an input message"
+    )
     guide = wb["填写说明"]
     listed = [guide.cell(r, 1).value for r in range(5, 5 + len(headers))]
     assert listed == headers
@@ -118,9 +125,17 @@ def test_round_trip_a_filled_template_has_no_data_problems(runner, tmp_path, lan
     ledger = tmp_path / f"ledger_{lang}.xlsx"
     assert runner.invoke(cli, ["template", "ledger", str(ledger), "--lang", lang]).exit_code == 0
     fill_with_dropdown_values(ledger, 60, lang)
-    result = runner.invoke(cli, ["plan", str(ledger), "--as-of", AS_OF, "--format", "json", "--lang", lang])
+    result = runner.invoke(
+        cli, ["plan", str(ledger), "--as-of", AS_OF, "--format", "json", "--lang", lang]
+    )
     assert result.exit_code == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 60
     assert "数据问题" not in result.stderr and "data problems" not in result.stderr
-    assert {r["intent"] for r in records} <= {"interested", "hesitating", "quoted", "not_now", "declined"}
+    assert {r["intent"] for r in records} <= {
+        "interested",
+        "hesitating",
+        "quoted",
+        "not_now",
+        "declined",
+    }

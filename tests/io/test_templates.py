@@ -17,7 +17,11 @@ def _cells(wb):
         for row in ws.iter_rows():
             for cell in row:
                 if cell.value is not None or cell.has_style:
-                    out[(ws.title, cell.coordinate)] = (cell.value, cell.number_format, cell.quotePrefix)
+                    out[(ws.title, cell.coordinate)] = (
+                        cell.value,
+                        cell.number_format,
+                        cell.quotePrefix,
+                    )
     return out
 
 
@@ -25,8 +29,10 @@ TEMPLATES = ["plan.xlsx", "ledger.xlsx", "report.xlsx", "sample_ledger.xlsx"]
 
 
 def _validations(ws):
-    return sorted((str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.prompt, dv.error)
-                  for dv in ws.data_validations.dataValidation)
+    return sorted(
+        (str(dv.sqref), dv.type, dv.formula1, dv.formula2, dv.prompt, dv.error)
+        for dv in ws.data_validations.dataValidation
+    )
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -35,12 +41,16 @@ def test_committed_templates_match_the_builder(tmp_path, name):
     built = openpyxl.load_workbook(tmp_path / name)
     committed = openpyxl.load_workbook(ROOT / "templates" / name)
     assert built.sheetnames == committed.sheetnames
-    assert _cells(built) == _cells(committed), f"templates/{name} is stale: run `kq template build templates`"
+    assert _cells(built) == _cells(committed), (
+        f"templates/{name} is stale: run `kq template build templates`"
+    )
     assert sorted(built.defined_names) == sorted(committed.defined_names)
     for ws in built.worksheets:
         other = committed[ws.title]
         assert sorted(ws.tables) == sorted(other.tables)
-        assert [str(c.sqref) for c in ws.conditional_formatting] == [str(c.sqref) for c in other.conditional_formatting]
+        assert [str(c.sqref) for c in ws.conditional_formatting] == [
+            str(c.sqref) for c in other.conditional_formatting
+        ]
         assert _validations(ws) == _validations(other)
         assert ws.sheet_state == other.sheet_state
     for defined in built.defined_names:
