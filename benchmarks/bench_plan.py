@@ -179,8 +179,8 @@ for _ in range(3):  # classification alone: the median of three runs on the pars
 classify = sorted(codes)[1]; t3 = time.perf_counter()
 plan = make_plan(ledger, rules, dt.date(2026, 11, 22)); t4 = time.perf_counter()
 write_plan(plan, rules, {str(out)!r}, force=True); t5 = time.perf_counter()
-print(json.dumps({{"import": t1 - t0, "read": t2 - t1, "classify": classify, "classify_first": codes[0],
-                  "texts": (t4 - t3) - classify, "write": t5 - t4}}))
+print(json.dumps({{"import": t1 - t0, "read": t2 - t1, "classify": classify,
+                  "classify_first": codes[0], "texts": (t4 - t3) - classify, "write": t5 - t4}}))
 """
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -368,11 +368,14 @@ def main() -> None:
         code = f"""
 import time, statistics, python_calamine as pc
 from kqexcel import udfs
-rows = pc.CalamineWorkbook.from_path({str(OUT / f"ledger_{size}.xlsx")!r}).get_sheet_by_index(0).to_python()
+book = pc.CalamineWorkbook.from_path({str(OUT / f"ledger_{size}.xlsx")!r})
+rows = book.get_sheet_by_index(0).to_python()
 rows = [[None if c == "" else c for c in r] for r in rows]
 times = []
 for _ in range({options.runs}):
-    t = time.perf_counter(); out = udfs.KQ_PLAN(rows, "2026-11-22"); times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    out = udfs.KQ_PLAN(rows, "2026-11-22")
+    times.append(time.perf_counter() - t)
 assert len(out) > 1, out
 print(statistics.median(times))
 """
@@ -399,8 +402,9 @@ print(statistics.median(times))
             f"{r[k]:>9.2f}" if k in r else f"{'':>9}" for k in ("kq_vs_naive", "kq_vs_floor")
         )
         print(
-            f"{r['case']:<26}{r['wall_s']:>8.2f}{r.get('rows_per_s', 0):>10,.0f}{r['peak_mb']:>9.0f}"
-            f"{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}{r.get('classify_rows_per_s', 0):>14,.0f}"
+            f"{r['case']:<26}{r['wall_s']:>8.2f}{r.get('rows_per_s', 0):>10,.0f}"
+            f"{r['peak_mb']:>9.0f}{r.get('read_s', 0):>8.2f}{r.get('classify_s', 0):>11.2f}"
+            f"{r.get('classify_rows_per_s', 0):>14,.0f}"
             f"{r.get('texts_s', 0):>8.2f}{r.get('write_s', 0):>8.2f}{ratios}"
         )
     if options.json:

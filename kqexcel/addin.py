@@ -202,8 +202,9 @@ def status(conf_path: Path | None = None) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- xlwings Lite
 
-LITE_REQUIREMENTS = """# xlwings Lite: the packages tab. kqexcel is pure Python; its reader's python-calamine is
-# not needed for formulas (and is skipped on Pyodide by kqexcel's own requirements).
+LITE_REQUIREMENTS = """# xlwings Lite: the packages tab. kqexcel is pure Python; its reader's
+# python-calamine is not needed for formulas (and is skipped on Pyodide by kqexcel's own
+# requirements).
 kqexcel
 pandas
 numpy

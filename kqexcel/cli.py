@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -213,6 +215,7 @@ def plan(
                 header=k == 0 or _output_is_folder(output),
             )
         else:
+            assert out is not None  # a workbook always has a target (stdout is for json/csv)
             with _bar(len(result.table), msg["writing"], quiet or len(result.table) < 5000) as bar:
                 write_plan(result, rules, out, template, force, progress=bar.update)
             if not quiet:
@@ -481,10 +484,11 @@ def _distinct_names(ledgers: tuple[Path, ...]) -> list[str]:
     """Each ledger's name for its plan: the file name without extension; where two ledgers share it,
     their folder's name goes in front (华东_台账), and their extension after (台账_csv) if need be."""
     names = [p.stem for p in ledgers]
-    for longer in (
+    longer_names: tuple[Callable[[Path], str], ...] = (
         lambda p: f"{p.resolve().parent.name}_{p.stem}",
         lambda p: f"{p.resolve().parent.name}_{p.stem}_{p.suffix.lstrip('.').lower()}",
-    ):
+    )
+    for longer in longer_names:
         shared = {n for n in names if names.count(n) > 1}
         names = [longer(p) if n in shared else n for p, n in zip(ledgers, names, strict=True)]
     return names
@@ -624,10 +628,13 @@ def template_init(directory: Path, force: bool) -> None:
     refuse_existing([t for _, t in sources] + [directory / "rules.toml"], force)
     directory.mkdir(parents=True, exist_ok=True)
     for source, target in sources:
-        data = source.read_bytes()
-        atomic_write(target, True, lambda stream, data=data: stream.write(data))
+        atomic_write(target, True, functools.partial(_copy_to, source.read_bytes()))
         click.echo(str(target))
     click.echo(str(write_text(directory / "rules.toml", rules_file.read_text(encoding="utf-8"))))
+
+
+def _copy_to(data: bytes, stream: IO[bytes]) -> None:
+    stream.write(data)
 
 
 @template.command("ledger")

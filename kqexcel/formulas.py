@@ -347,7 +347,7 @@ def renewal(
     language = _lang(lang)
     vocab = vocabulary(rules())
     if isinstance(past, (list, tuple)):
-        numbers = []
+        numbers: list[float] = []
         for value in _column(past):
             parsed, reason = parse_numbers(value, vocab)
             if reason:

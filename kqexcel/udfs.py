@@ -2,9 +2,9 @@
 
 Each function is a few lines over ``kqexcel.formulas``; its docstring and argument docs are the
 help Excel's function wizard shows. No type hints here on purpose: xlwings turns a hint into a
-converter, and Excel's own values are what the formulas want. Set "UDF Modules" to ``kqexcel.udfs`` in the xlwings add-in
-(`kq addin install` does it). Off Windows the decorators do nothing, so these are plain
-functions that tests can call.
+converter, and Excel's own values are what the formulas want. Set "UDF Modules" to
+``kqexcel.udfs`` in the xlwings add-in (`kq addin install` does it). Off Windows the decorators
+do nothing, so these are plain functions that tests can call.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ CATEGORY = "kqexcel"
 @xw.arg("lang", doc="zh 或 en / zh or en")
 @F.excel_errors
 def KQ_PLAN(ledger, as_of=None, lang="zh"):
-    """跟进计划：整张表（含表头），与 kq plan 的计划表相同。The whole follow-up plan of a ledger range, header row first, as kq plan writes it."""
+    """跟进计划：整张表（含表头），与 kq plan 的计划表相同。
+    The whole follow-up plan of a ledger range, header row first, as kq plan writes it."""
     return F.plan_table(ledger, as_of, lang)
 
 
@@ -55,7 +56,8 @@ def KQ_TIER(value, values):
 @xw.arg("lang", doc="zh 或 en / zh or en")
 @F.excel_errors
 def KQ_QUADRANTS(revenue, margin, cost=None, lang="zh"):
-    """盈利象限：最赚钱/次赚钱/不赚钱/赔钱。Profit quadrant of every row (top, profitable, marginal, loss)."""
+    """盈利象限：最赚钱/次赚钱/不赚钱/赔钱。
+    Profit quadrant of every row (top, profitable, marginal, loss)."""
     return F.quadrants(revenue, margin, cost, lang)
 
 
@@ -100,7 +102,8 @@ def KQ_MOTIVATION(
     buyers=None,
     lang="zh",
 ):
-    """签约动机：建立形象型/盈利主导型/从众跟风型/混合/未知。Signing motivation voted by the seven indicators."""
+    """签约动机：建立形象型/盈利主导型/从众跟风型/混合/未知。
+    Signing motivation voted by the seven indicators."""
     return F.motivation(stage, competition, skill, staff, outlook, expectation, buyers, lang)
 
 
@@ -117,7 +120,8 @@ def KQ_MOTIVATION_WHY(
     buyers=None,
     lang="zh",
 ):
-    """签约动机的依据：每个指标投给谁、得几分。The evidence behind the motivation: each indicator's vote and the points."""
+    """签约动机的依据：每个指标投给谁、得几分。
+    The evidence behind the motivation: each indicator's vote and the points."""
     return F.motivation_why(stage, competition, skill, staff, outlook, expectation, buyers, lang)
 
 
@@ -136,7 +140,8 @@ def KQ_STYLE(decisiveness, orientation, lang="zh"):
 @xw.arg("lang", doc="zh 或 en / zh or en")
 @F.excel_errors
 def KQ_STYLE_TIPS(style, lang="zh"):
-    """怎样和这种性格打交道：方法、用词、几次接触后决策。How to deal with a style: approach, words, contacts to decide."""
+    """怎样和这种性格打交道：方法、用词、几次接触后决策。
+    How to deal with a style: approach, words, contacts to decide."""
     return F.style_tips(style, lang)
 
 
@@ -147,7 +152,8 @@ def KQ_STYLE_TIPS(style, lang="zh"):
 @xw.arg("lang", doc="zh 或 en / zh or en")
 @F.excel_errors
 def KQ_RENEWAL(current, past, motivation=None, lang="zh"):
-    """续约底线、满意线、续约风险（三格）。Renewal floor, satisfaction line and risk (three cells)."""
+    """续约底线、满意线、续约风险（三格）。
+    Renewal floor, satisfaction line and risk (three cells)."""
     return F.renewal(current, past, motivation, lang)
 
 
@@ -171,7 +177,8 @@ def KQ_NEXT_CONTACT(
     stage=None,
     complaint=None,
 ):
-    """下次联系日期（不早于基准日）。The next contact date: last contact + interval, never before as-of."""
+    """下次联系日期（不早于基准日）。
+    The next contact date: last contact + interval, never before as-of."""
     return F.next_contact(last_contact, tier, intent, risk, as_of, lifecycle, stage, complaint)
 
 

@@ -71,11 +71,15 @@ def entity_bomb() -> bytes:
 
 
 def public_doctype() -> bytes:
-    """A DOCTYPE that declares nothing, as OpenOffice writes in every .ods manifest: harmless, read."""
+    """A DOCTYPE that declares nothing, as OpenOffice writes in every .ods manifest: harmless,
+    read."""
 
     def edit(name: str, body: bytes) -> bytes:
         if name == "docProps/app.xml":
-            doctype = '<!DOCTYPE Properties PUBLIC "-//OpenOffice.org//DTD Manifest 1.0//EN" "Manifest.dtd">'
+            doctype = (
+                '<!DOCTYPE Properties PUBLIC "-//OpenOffice.org//DTD Manifest 1.0//EN"'
+                ' "Manifest.dtd">'
+            )
             text = body.decode()
             if text.startswith("<?xml"):
                 head, rest = text.split("?>", 1)
@@ -199,7 +203,8 @@ def _sheet_edit(extra: str = "", drop: bool = False) -> bytes:
 
 # one cell far away makes python-calamine build the dense grid (hundreds of GB: a Rust abort)
 FAR_CELL = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-FAR_TEXT = '<row r="4"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'  # the cell's own ref wins
+# the cell's own ref wins
+FAR_TEXT = '<row r="4"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
 FAR_ROW = '<row r="99999999"><c><v>1</v></c></row>'  # outside Excel's grid
 # the same far cell spelled as tolerant XML readers accept it, or placed by counting (a cell
 # without r goes right of the one before)

@@ -192,8 +192,10 @@ def test_rules_check_names_the_bad_key(runner, tmp_path, text, message):
     "text",
     [
         '[rationale]\ntier = { zh = "{tier} 类（前面的客户占 {before}）{{注}}" }\n',
-        '[rationale]\nstyle_explicit = { zh = "性格 {style}（台账写“{raw}”）" }\n',  # a placeholder of earlier versions
-        '[texts.objective.follow_up]\nzh = "常规跟进 {重要}"\n',  # texts are shown as written, never formatted
+        # a placeholder of earlier versions
+        '[rationale]\nstyle_explicit = { zh = "性格 {style}（台账写“{raw}”）" }\n',
+        # texts are shown as written, never formatted
+        '[texts.objective.follow_up]\nzh = "常规跟进 {重要}"\n',
     ],
 )
 def test_rules_with_allowed_placeholders_pass(runner, tmp_path, text):
@@ -283,7 +285,8 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     big = tmp_path / "big.xlsx"
     wb.save(big)
     result = subprocess.run(
-        f'"{sys.executable}" -m kqexcel plan "{big}" --format json --as-of {AS_OF} | head -c 10 > /dev/null',
+        f'"{sys.executable}" -m kqexcel plan "{big}" --format json --as-of {AS_OF}'
+        " | head -c 10 > /dev/null",
         shell=True,
         capture_output=True,
         text=True,

@@ -398,7 +398,8 @@ def test_long_names_and_files_used_as_folders_give_one_line(runner, tmp_path):
     result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(too_long)])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: cannot write {too_long}: the file name is too long (275 bytes, at most 255); choose a shorter -o"
+        f"Error: cannot write {too_long}: the file name is too long (275 bytes, at most 255);"
+        " choose a shorter -o"
     ]
     result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(long_ledger / "x.xlsx")])
     assert result.exit_code == 1

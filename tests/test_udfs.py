@@ -1,4 +1,5 @@
-"""The worksheet formulas: the same answers as `kq plan`, help for the function wizard, current VBA."""
+"""The worksheet formulas: the same answers as `kq plan`, help for the function wizard,
+current VBA."""
 
 from __future__ import annotations
 

@@ -166,7 +166,9 @@ def parse_integer(value: object, vocab: Vocabulary) -> Parsed:
 
 
 def parse_money(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
-    """Money: 1234, '1,234', '¥1,234.50', '1.2万', '3亿', '(1,200)'. ``scale`` is the header's unit."""
+    """Money: 1234, '1,234', '¥1,234.50', '1.2万', '3亿', '(1,200)'.
+
+    ``scale`` is the header's unit."""
     if isinstance(value, bool):
         return None, "not_money"
     if isinstance(value, (int, float)):
@@ -193,7 +195,9 @@ def parse_money(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parsed:
 
 
 def parse_ratio(value: object, vocab: Vocabulary, percent_points: bool = False) -> Parsed:
-    """A ratio: 0.35, '35%', 35 (a bare number in (1, 100] is percent points); > 100 is a problem."""
+    """A ratio: 0.35, '35%', 35 (a bare number in (1, 100] is percent points).
+
+    More than 100 is a problem."""
     if isinstance(value, bool):
         return None, "not_a_ratio"
     if not isinstance(value, (int, float)):
@@ -309,7 +313,9 @@ def parse_numbers(value: object, vocab: Vocabulary, scale: float = 1.0) -> Parse
 
 
 def parse_code(value: object, vocab: Vocabulary, lookup: dict[str, str]) -> Parsed:
-    """A coded value matched against its synonyms (NFKC, trimmed, case-folded, `_ - space` as one)."""
+    """A coded value matched against its synonyms.
+
+    Matching is on NFKC, trimmed, case-folded text, with `_ - space` as one."""
     from kqexcel.rules import norm_key
 
     if vocab.is_blank(value):
