@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core import values as V
+from kqexcel.errors import LedgerError
 from kqexcel.rules import EXCEL_COLUMNS, Rules, norm_key
 
 # header unit → multiplier for money and numbers; "%" marks ratios given in percent points
@@ -395,6 +396,50 @@ def normalise(
     table = table[keep].reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
+
+
+class NoHeaderRow(LedgerError):
+    """No row of the sheet names at least ``reader.header_min_matches`` known columns."""
+
+
+class NoNameColumn(LedgerError):
+    """The sheet has a header, but no column of customer names (a summary sheet?)."""
+
+
+class TooManyRows(LedgerError):
+    """More customer rows than ``safety.max_rows`` allows."""
+
+
+NEED_HEADER = "(need at least 2 known column names such as 客户名称, 年销售额)"
+
+
+def ledger_from_rows(
+    rows: Sequence[Sequence[object]],
+    rules: Rules,
+    file: str,
+    sheet: str,
+    shown: str | None = None,
+) -> Ledger:
+    """The ledger of one sheet's raw ``rows`` (``rows[0]`` is Excel row 1): header found, rows
+    typed, a name column required. Every door (file reader, formulas, button) goes through here.
+    ``shown`` is the file as the errors name it (default: ``file``)."""
+    where = f"{shown or file}: sheet '{sheet}'"
+    header = find_header(rows, rules)
+    if header is None:
+        raise NoHeaderRow(f"{where} has no recognisable header row {NEED_HEADER}")
+    limit = rules["safety"]["max_rows"]
+    if len(rows) - header - 1 > limit:
+        filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))
+        if filled > limit:
+            raise TooManyRows(
+                f"{where} has {filled:,} rows under its header, more than the {limit:,} customers"
+                " kq reads (rules key safety.max_rows; an Excel sheet holds 1,048,575 under a"
+                " header); split the ledger"
+            )
+    ledger = normalise(rows, header, rules, file, sheet)
+    if "name" not in ledger.mapped:
+        raise NoNameColumn(f"{where} has no customer name column (客户名称 / Customer)")
+    return ledger
 
 
 def _dropped_columns(header: Sequence[object], cap: int) -> int:

@@ -12,11 +12,13 @@ from typing import IO, Any
 
 from kqexcel.core.ledger import (
     EXCEL_COLUMNS,
+    NEED_HEADER,
     Ledger,
     LeftOut,
+    NoHeaderRow,
+    NoNameColumn,
     column_letter,
-    find_header,
-    normalise,
+    ledger_from_rows,
 )
 from kqexcel.core.values import CellError
 from kqexcel.errors import LedgerError
@@ -444,15 +446,6 @@ def _csv_records(
     return rows, count
 
 
-def _too_many(
-    path: Path, sheet: str, rows: int, limit: int, what: str = "rows under its header"
-) -> str:
-    return (
-        f"{path}: sheet '{sheet}' has {rows:,} {what}, more than the {limit:,} customers kq reads "
-        "(rules key safety.max_rows; an Excel sheet holds 1,048,575 under a header); split the ledger"
-    )
-
-
 def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
     """Every worksheet of the file as raw rows (row 0 is Excel row 1), visible sheets first."""
     suffix = path.suffix.lower()
@@ -472,48 +465,24 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
-    nameless: str | None = (
-        None  # the first sheet with a header but no name column (a summary sheet?)
-    )
+    nameless: NoNameColumn | None = None  # the first sheet with a header but no name column
     for name, rows in sheets(path, rules):
         names.append(name)
         if sheet is not None and name != sheet:
             continue
-        header = find_header(rows, rules)
-        if header is None:
+        try:
+            return ledger_from_rows(rows, rules, path.name, name, shown=str(path))
+        except (NoHeaderRow, NoNameColumn) as exc:
             if sheet is not None:
-                raise LedgerError(
-                    f"{path}: sheet '{name}' has no recognisable header row "
-                    "(need at least 2 known column names such as 客户名称, 年销售额)"
-                )
-            continue
-        limit = rules["safety"]["max_rows"]
-        if len(rows) - header - 1 > limit:
-            filled = sum(
-                1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row)
-            )
-            if filled > limit:
-                raise LedgerError(_too_many(path, name, filled, limit))
-        ledger = normalise(rows, header, rules, path.name, name)
-        if "name" not in ledger.mapped:
-            if sheet is not None:
-                raise LedgerError(
-                    f"{path}: sheet '{name}' has no customer name column (客户名称 / Customer)"
-                )
-            nameless = nameless or name
-            continue
-        return ledger
+                raise
+            if isinstance(exc, NoNameColumn):
+                nameless = nameless or exc
     if nameless is not None:
-        raise LedgerError(
-            f"{path}: sheet '{nameless}' has no customer name column (客户名称 / Customer)"
-        )
+        raise nameless
     if sheet is not None:
         raise LedgerError(
             f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names) or 'none'})"
         )
     if not names:
         raise LedgerError(f"{path}: the workbook has no worksheets")
-    raise LedgerError(
-        f"{path}: no sheet has a recognisable header row "
-        "(need at least 2 known column names such as 客户名称, 年销售额)"
-    )
+    raise LedgerError(f"{path}: no sheet has a recognisable header row {NEED_HEADER}")
