@@ -19,10 +19,18 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core import classify as C
-from kqexcel.core.ledger import Ledger, find_header, normalise, vocabulary
+from kqexcel.core.ledger import (
+    Ledger,
+    NoHeaderRow,
+    NoNameColumn,
+    ledger_from_rows,
+    normalise,
+    vocabulary,
+)
 from kqexcel.core.plan import Plan, display_columns, make_plan
 from kqexcel.core.values import parse_code, parse_date, parse_money, parse_numbers, parse_ratio
 from kqexcel.rules import Rules, load_rules, norm_key
+from kqexcel.words import NO_VALUE, formula_text, say
 
 F = TypeVar("F", bound=Callable[..., Any])
 ERROR = "#KQ! "
@@ -30,6 +38,12 @@ ERROR = "#KQ! "
 
 class FormulaError(Exception):
     """A bad input to a formula: shown in the cell as ``#KQ! <message>``."""
+
+
+def _error(key: str, lang: str | None, value: Any = NO_VALUE, **fields: Any) -> FormulaError:
+    """The error ``messages.formula_<key>`` of the rules, in the formula's language (None: the
+    formula has no lang argument, both languages)."""
+    return FormulaError(formula_text(rules(), f"formula_{key}", lang, value, **fields))
 
 
 @functools.lru_cache(maxsize=4)
@@ -63,16 +77,16 @@ def excel_errors(func: F) -> F:
 def _lang(lang: Any) -> str:
     text = str(lang or "zh").strip().lower()
     if text not in ("zh", "en"):
-        raise FormulaError(f"lang 只能是 zh 或 en / lang must be zh or en, not {lang!r}")
+        raise _error("lang", None, lang)
     return text
 
 
-def _as_of(value: Any) -> dt.date:
+def _as_of(value: Any, lang: str | None = None) -> dt.date:
     if value is None or value == "":
         return dt.date.today()
     parsed, reason = parse_date(value, vocabulary(rules()))
     if reason or parsed is None:
-        raise FormulaError(f"as_of 不是日期 / not a date: {value!r}")
+        raise _error("not_date", lang, value)
     return parsed
 
 
@@ -105,29 +119,28 @@ def _header(field: str) -> str:
     return str(rules()["fields"][field]["zh"])
 
 
-def _scalar(value: Any, name: str) -> Any:
+def _scalar(value: Any, name: str, lang: str | None = None) -> Any:
     """One cell's value: a one-cell range is that cell; a larger range is an error."""
     if isinstance(value, (list, tuple)):
         cells = _column(value)
         if len(cells) > 1:
-            raise FormulaError(f"{name} 只能是一个单元格 / {name} must be a single cell")
+            raise _error("single_cell", lang, name=name)
         return cells[0] if cells else None
     return value
 
 
-def _one_row(**fields: Any) -> Ledger:
+def _one_row(lang: str | None, **fields: Any) -> Ledger:
     """A one-customer ledger from field values (read by the same parsers as a ledger file); the
     name comes first, so a value such as 合计 never makes the row a total row."""
     header = [_header("name")] + [_header(f) for f in fields]
-    values = [_scalar(v, f) for f, v in fields.items()]
+    values = [_scalar(v, f, lang) for f, v in fields.items()]
     return normalise([header, ["—formula—", *values]], 0, rules(), "formula", "formula")
 
 
-def _problem(ledger: Ledger) -> None:
+def _problem(ledger: Ledger, lang: str | None) -> None:
     for p in ledger.problems:
-        raise FormulaError(
-            f"{p.column.split(' (')[0] if p.column else ''} 无法读取 / cannot read: {p.value!r}"
-        )
+        column = p.column.split(" (")[0] if p.column else ""
+        raise _error("unreadable_column", lang, p.value, column=column)
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -146,16 +159,13 @@ def plan_rows(
     """The plan of ledger ``rows`` (the first being Excel row 1 when a button reads a sheet) as
     rows, header first, and the Plan itself (for its problems)."""
     language = _lang(lang)
-    header = find_header(rows, rules())
-    if header is None:
-        raise FormulaError(
-            "没有找到表头（至少要有 2 个能识别的列名，如 客户名称、年销售额）"
-            " / no header row with 2 known column names"
-        )
-    parsed = normalise(rows, header, rules(), file, sheet)
-    if "name" not in parsed.mapped:
-        raise FormulaError("没有客户名称列 / no customer name column")
-    plan = make_plan(parsed, rules(), _as_of(as_of), language)
+    try:  # the reader's own checks; the cell says what is wrong in the formula's language
+        parsed = ledger_from_rows(rows, rules(), file, sheet)
+    except NoHeaderRow:
+        raise _error("no_header", language) from None
+    except NoNameColumn:
+        raise _error("no_name", language) from None
+    plan = make_plan(parsed, rules(), _as_of(as_of, language), language)
     columns = display_columns(plan, rules())
     out = [[header for header, _ in columns]]
     out.extend(
@@ -164,13 +174,13 @@ def plan_rows(
     return out, plan
 
 
-def _money_list(values: Any) -> list[float | None]:
+def _money_list(values: Any, lang: str | None = None) -> list[float | None]:
     vocab = vocabulary(rules())
     out = []
     for value in _column(values):
         number, reason = parse_money(value, vocab)
         if reason:
-            raise FormulaError(f"不是金额 / not money: {value!r}")
+            raise _error("not_money", lang, value)
         out.append(number)
     return out
 
@@ -184,7 +194,7 @@ def tiers(values: Any, status: Any = None) -> list[list[Any]]:
     if status is not None:
         statuses = _column(status)
         if len(statuses) != len(numbers):
-            raise FormulaError("各列行数必须相同 / the columns must have the same number of rows")
+            raise _error("same_rows", None)
         vocab = vocabulary(rules())
         lookup = rules().code_lookup["contract_status"]
         lifecycle = [parse_code(s, vocab, lookup)[0] or "unknown" for s in statuses]
@@ -213,17 +223,17 @@ def quadrants(revenue: Any, margin: Any, cost: Any = None, lang: Any = "zh") -> 
     """Profit quadrant of every row (revenue × margin − cost)."""
     language = _lang(lang)
     vocab = vocabulary(rules())
-    rev = _money_list(revenue)
+    rev = _money_list(revenue, language)
     margins = []
     for value in _column(margin):
         ratio, reason = parse_ratio(value, vocab)
         if reason:
-            raise FormulaError(f"不是比例 / not a ratio: {value!r}")
+            raise _error("not_ratio", language, value)
         margins.append(ratio)
-    costs = _money_list(cost) if cost is not None else []
+    costs = _money_list(cost, language) if cost is not None else []
     n = len(rev)
     if len(margins) != n or (costs and len(costs) != n):
-        raise FormulaError("各列行数必须相同 / the columns must have the same number of rows")
+        raise _error("same_rows", language)
     table = pd.DataFrame(
         {
             "revenue": pd.Series(rev, dtype=float),
@@ -241,7 +251,7 @@ def quadrants(revenue: Any, margin: Any, cost: Any = None, lang: Any = "zh") -> 
 
 
 def expected_value(cb: Any, av: Any = None, p: Any = None) -> float:
-    """EV = CB + AV × P (seed 004); a blank AV or P counts 0."""
+    """EV = CB + AV × P (seed 004), as the plan computes it; a blank AV or P counts 0."""
     vocab = vocabulary(rules())
     values = []
     for name, value, parse in (
@@ -252,9 +262,12 @@ def expected_value(cb: Any, av: Any = None, p: Any = None) -> float:
         value = _scalar(value, name)
         number, reason = parse(value, vocab)
         if reason:
-            raise FormulaError(f"无法读取 / cannot read: {value!r}")
-        values.append(number or 0.0)
-    return round(values[0] + values[1] * values[2], 2)
+            raise _error("unreadable", None, value)
+        values.append(np.nan if number is None else number)
+    table = pd.DataFrame(
+        {"revenue": [np.nan], "potential": [values[1]], "win_probability": [values[2]]}
+    )
+    return float(C.expected_value(table, pd.Series([values[0]], dtype=float)).iat[0])
 
 
 MOTIVATION_FIELDS = (
@@ -268,10 +281,10 @@ MOTIVATION_FIELDS = (
 )
 
 
-def _motivation_row(*indicators: Any) -> Ledger:
+def _motivation_row(lang: str, *indicators: Any) -> Ledger:
     """The seven motivation indicators as a one-customer ledger (an unreadable one is an error)."""
-    ledger = _one_row(**dict(zip(MOTIVATION_FIELDS, indicators, strict=True)))
-    _problem(ledger)
+    ledger = _one_row(lang, **dict(zip(MOTIVATION_FIELDS, indicators, strict=True)))
+    _problem(ledger, lang)
     return ledger
 
 
@@ -287,10 +300,10 @@ def motivation(
 ) -> str:
     """The signing motivation the seven indicators vote for."""
     language = _lang(lang)
-    ledger = _motivation_row(stage, competition, skill, staff, outlook, expectation, buyers)
-    code = C.motivation(ledger.table, rules())["motivation"].iat[
-        0
-    ]  # the vote alone, not the whole plan
+    ledger = _motivation_row(
+        language, stage, competition, skill, staff, outlook, expectation, buyers
+    )
+    code = C.motivation(ledger.table, rules())["motivation"].iat[0]  # the vote, not the plan
     return str(rules().label("motivation", code, language))
 
 
@@ -305,15 +318,18 @@ def motivation_why(
     lang: Any = "zh",
 ) -> str:
     """The evidence: each indicator's vote and the points (the plan's own rationale sentence)."""
-    ledger = _motivation_row(stage, competition, skill, staff, outlook, expectation, buyers)
-    return str(make_plan(ledger, rules(), dt.date.today(), _lang(lang)).notes["motivation"].iat[0])
+    language = _lang(lang)
+    ledger = _motivation_row(
+        language, stage, competition, skill, staff, outlook, expectation, buyers
+    )
+    return str(make_plan(ledger, rules(), dt.date.today(), language).notes["motivation"].iat[0])
 
 
 def style(decisiveness: Any = None, orientation: Any = None, lang: Any = "zh") -> str:
     """Personality style from the two axes (率直/优柔 × 理性/感性)."""
     language = _lang(lang)
-    ledger = _one_row(decisiveness=decisiveness, orientation=orientation)
-    _problem(ledger)
+    ledger = _one_row(language, decisiveness=decisiveness, orientation=orientation)
+    _problem(ledger, language)
     code = C.style(ledger.table, rules())["style"].iat[0]
     return str(rules().label("style", code, language))
 
@@ -321,17 +337,13 @@ def style(decisiveness: Any = None, orientation: Any = None, lang: Any = "zh") -
 def style_tips(style_name: Any, lang: Any = "zh") -> str:
     """How to deal with a style: approach, words to use, contacts before deciding."""
     language = _lang(lang)
-    ledger = _one_row(style=style_name)
-    _problem(ledger)
+    ledger = _one_row(language, style=style_name)
+    _problem(ledger, language)
     code = C.style(ledger.table, rules())["style"].iat[0]
     if code == "unknown":
-        raise FormulaError(f"不是性格类型 / not a style: {style_name!r}")
+        raise _error("not_style", language, style_name)
     r = rules()
-    decide = r["style"]["decides_after"][code]
-    contacts = {
-        "zh": f"通常接触 {decide} 次后决策",
-        "en": f"usually decides after {decide} contacts",
-    }[language]
+    contacts = say(r, "style_decides_after", language, decide=r["style"]["decides_after"][code])
     parts = [
         r.text("style", code, language, "approach"),
         r.text("style", code, language, "words"),
@@ -351,16 +363,18 @@ def renewal(
         for value in _column(past):
             parsed, reason = parse_numbers(value, vocab)
             if reason:
-                raise FormulaError(f"历史效果无法读取 / past results: {value!r}")
+                raise _error("past_results", language, value)
             numbers.extend(parsed or [])
         past = ";".join(np.format_float_positional(x, trim="-") for x in numbers)  # never 1e+20
-    ledger = _one_row(contract_status="renewal", past_results=past, current_result=current)
-    _problem(ledger)
+    ledger = _one_row(
+        language, contract_status="renewal", past_results=past, current_result=current
+    )
+    _problem(ledger, language)
     code = "unknown"
     if motivation_name not in (None, ""):
         found = rules().code_lookup["motivation"].get(norm_key(motivation_name))
         if found is None:
-            raise FormulaError(f"不是签约动机 / not a motivation: {motivation_name!r}")
+            raise _error("not_motivation", language, motivation_name)
         code = found
     result = C.renewal(ledger.table, pd.Series(["renewal"]), pd.Series([code]), rules())
     risk = result["renewal_risk"].iat[0]
@@ -386,32 +400,36 @@ def next_contact(
     """The next contact date (DOMAIN.md §8): last contact + the interval, never before as_of."""
     r = rules()
     ledger = _one_row(
+        None,
         last_contact=last_contact,
         intent=intent,
         contract_status=lifecycle,
         stage=stage,
         open_complaint=complaint,
     )
-    _problem(ledger)
+    _problem(ledger, None)
     t = ledger.table
     tier_code = None if tier_name in (None, "") else str(tier_name).strip().upper()
     if tier_code not in (None, "A", "B", "C"):
-        raise FormulaError(f"层级只能是 A/B/C / tier must be A, B or C: {tier_name!r}")
+        raise _error("tier", None, tier_name)
     risk_code = None
     if risk not in (None, ""):
         risk_code = r.code_lookup["renewal_risk"].get(norm_key(risk))
         if risk_code is None:
-            raise FormulaError(f"不是续约风险 / not a renewal risk: {risk!r}")
-    candidates = C.interval_candidates(
-        pd.Series([tier_code], dtype=object),
-        t["intent"],
-        pd.Series([risk_code], dtype=object),
-        t["contract_status"].fillna("unknown"),
-        t["stage"],
-        t["open_complaint"].notna(),
-        r,
+            raise _error("not_risk", None, risk)
+    interval = (  # the plan's own interval (§8): the shortest any rule allows
+        C.interval_candidates(
+            pd.Series([tier_code], dtype=object),
+            t["intent"],
+            pd.Series([risk_code], dtype=object),
+            t["contract_status"].fillna("unknown"),
+            t["stage"],
+            t["open_complaint"].notna(),
+            r,
+        )
+        .min(axis=1)
+        .astype(int)
     )
-    interval = candidates.min(axis=1).astype(int)
     _, _, nxt = C.next_contact(t["last_contact"], interval, pd.Timestamp(_as_of(as_of)))
     return _cell(nxt.iat[0])
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kqexcel import formulas as F
-
-PLAN_SHEET = {"zh": "跟进计划", "en": "Plan"}
-ISSUES_SHEET = {"zh": "问题", "en": "Issues"}
+from kqexcel.io.cells import cell_text
+from kqexcel.words import say
 
 
 def _caller(book: Any) -> Any:
@@ -27,10 +26,9 @@ def _caller(book: Any) -> Any:
 
 
 def literal(value: Any) -> Any:
-    """Text Excel would run as a formula is written with a leading apostrophe (stays text)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """A value as the button types it into a cell: text made safe the way the CSV is (a leading
+    apostrophe keeps formula-looking text text), other values as they are."""
+    return cell_text(value, quote=True) if isinstance(value, str) else value
 
 
 def _sheet(book: Any, name: str, after: Any) -> Any:
@@ -58,10 +56,10 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
     table, plan = F.plan_rows(
         [list(r) for r in rows], as_of or dt.date.today(), lang, book.name, source.name
     )
-    target = _sheet(book, PLAN_SHEET[lang], source)
+    target = _sheet(book, say(F.rules(), "plan_sheet", lang), source)
     target.range("A1").value = [[literal(v) for v in row] for row in table]
     _dress(target, table[0], len(table), lang)
-    issues = _sheet(book, ISSUES_SHEET[lang], target)
+    issues = _sheet(book, say(F.rules(), "issues_sheet", lang), target)
     issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
         [
             literal(v)

@@ -13,16 +13,22 @@ from typing import Any
 
 MAX_CELL = 32767  # Excel's limit on the characters of a cell
 FORMULA_START = ("=", "+", "-", "@")
+# a spreadsheet opening a CSV also runs text after a tab or carriage return (OWASP)
+QUOTED_START = (*FORMULA_START, "\t", "\r")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def cell_text(text: str) -> str:
-    """Text a cell can hold: characters XML cannot carry dropped (a ledger's stray control
-    characters), cut to Excel's 32,767 characters with an ellipsis."""
+def cell_text(text: str, quote: bool = False) -> str:
+    """Ledger text made safe for a spreadsheet, the one way for every door: characters XML
+    cannot carry dropped (a ledger's stray control characters), cut to Excel's 32,767
+    characters with an ellipsis, and with ``quote`` (CSV, a value xlwings types into a cell)
+    text a spreadsheet would run as a formula given a leading apostrophe (OWASP)."""
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
+    if quote and text.startswith(QUOTED_START):
+        text = "'" + text
     return text
 
 

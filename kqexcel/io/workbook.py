@@ -222,13 +222,6 @@ def write_json(plan: Plan, stream: IO[str]) -> None:
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
     """CSV with the same keys as JSON; warnings joined by ';'."""
     writer = csv.writer(stream)
@@ -241,7 +234,7 @@ def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
             value = record[key]
             if key == "warnings":
                 value = ";".join(value)
-            row.append("" if value is None else csv_safe(value))
+            row.append(cell_text(value, quote=True) if isinstance(value, str) else value)
         writer.writerow(row)
 
 
