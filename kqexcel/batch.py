@@ -1,0 +1,330 @@
+"""Many ledgers through one command: where each output goes (checked before anything is read),
+the plan of every ledger written to its target, the monthly report, and the lines that tell a
+person what happened — in the rules' words, in zh or en. ``kqexcel.cli`` only parses options,
+calls one function here and prints what it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from kqexcel.core.ledger import Problem
+from kqexcel.core.plan import Plan, make_plan
+from kqexcel.errors import UsageError
+from kqexcel.io.files import fit_name, refuse_inputs
+from kqexcel.io.ledger import read_ledger
+from kqexcel.io.report import (
+    default_output,
+    find_ledgers,
+    read_all,
+    read_previous,
+    write_report,
+    write_summary,
+)
+from kqexcel.io.templates import bundled, bundled_names
+from kqexcel.io.workbook import (
+    atomic_write,
+    reason_text,
+    refuse_existing,
+    write_csv,
+    write_json,
+    write_plan,
+    write_text,
+)
+from kqexcel.report import Report, build_report
+from kqexcel.rules import Rules, load_rules
+from kqexcel.words import say
+
+SUFFIXES = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}
+BAR_FROM = 5000  # a plan of fewer rows is written before a progress bar would be worth drawing
+PROBLEM_LINES = 20  # problem lines shown on the terminal; the Issues sheet holds them all
+
+# a progress display: (length, label) → a context manager whose value has update(n)
+Progress = Callable[[int, str], Any]
+
+
+class _NoProgress:
+    """Stands in for a progress bar in quiet or non-interactive runs."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def no_progress(length: int, label: str) -> _NoProgress:
+    """A progress display that shows nothing."""
+    return _NoProgress()
+
+
+# --------------------------------------------------------------------------- output targets
+
+
+def output_is_folder(output: Path | None) -> bool:
+    """-o names an existing folder: one output file per ledger goes in it."""
+    try:
+        return output is not None and output.is_dir()
+    except OSError:  # a name too long to look up: not a folder (the writer says why)
+        return False
+
+
+def distinct_names(ledgers: tuple[Path, ...] | list[Path]) -> list[str]:
+    """Each ledger's name for its plan: the file name without extension; where two ledgers share
+    it, their folder's name goes in front (华东_台账), and their extension after (台账_csv) if need
+    be."""
+    names = [p.stem for p in ledgers]
+    longer_names: tuple[Callable[[Path], str], ...] = (
+        lambda p: f"{p.resolve().parent.name}_{p.stem}",
+        lambda p: f"{p.resolve().parent.name}_{p.stem}_{p.suffix.lstrip('.').lower()}",
+    )
+    for longer in longer_names:
+        shared = {n for n in names if names.count(n) > 1}
+        names = [longer(p) if n in shared else n for p, n in zip(ledgers, names, strict=True)]
+    return names
+
+
+def bundled_template(name: str) -> Path | None:
+    """The bundled template a command reads when no --template is given (an input too)."""
+    try:
+        return bundled(name)
+    except FileNotFoundError:
+        return None
+
+
+def default_rules_file() -> Path:
+    """The shipped rules file, which every command reads."""
+    return Path(__file__).resolve().parent / "rules" / "default.toml"
+
+
+def plan_targets(
+    ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool, others: list[Path | None]
+) -> list[Path | None]:
+    """Where each ledger's plan goes (None: standard output), checked before anything is read:
+    no output may replace an input, two ledgers never share an output, and existing outputs need
+    --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
+    ``others`` are the other files the command reads (rules, template).
+    json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
+    folder = output_is_folder(output)
+    if folder:
+        assert output is not None
+        tail = f"_plan{SUFFIXES[fmt]}"
+        targets: list[Path | None] = [output / fit_name(n, tail) for n in distinct_names(ledgers)]
+    elif fmt == "xlsx":
+        if len(ledgers) > 1 and output is not None:
+            raise UsageError("with several ledgers, -o must be an existing folder")
+        targets = [output or p.with_name(fit_name(p.stem, "_plan.xlsx")) for p in ledgers]
+    else:
+        targets = [output] * len(ledgers)
+    refuse_inputs(list(dict.fromkeys(targets)), [*ledgers, *others, default_rules_file()])
+    seen: dict[Path, Path] = {}
+    for ledger, out in zip(ledgers, targets, strict=True):
+        if out is None:
+            continue
+        where = out.resolve()
+        if where in seen and (fmt == "xlsx" or folder):
+            raise UsageError(
+                f"{seen[where]} and {ledger} would both be written to {out}; rename one"
+            )
+        seen[where] = ledger
+    refuse_existing([t for t in targets if t is not None], force)
+    return targets
+
+
+# --------------------------------------------------------------------------- kq plan
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One ledger's plan, where it went (None: standard output) and the rules it was made by."""
+
+    ledger: Path
+    out: Path | None
+    plan: Plan
+    rules: Rules
+
+    @property
+    def dirty(self) -> bool:
+        """The ledger has data problems (gaps alone leave it clean)."""
+        return any(p.kind == "problem" for p in self.plan.problems)
+
+
+def plan_ledgers(
+    ledgers: tuple[Path, ...],
+    output: Path | None = None,
+    *,
+    fmt: str = "xlsx",
+    rules_path: Path | None = None,
+    sheet: str | None = None,
+    as_of: dt.date | None = None,
+    lang: str = "zh",
+    template: Path | None = None,
+    force: bool = False,
+    stdout: IO[str] | None = None,
+    progress: Progress = no_progress,
+) -> Iterator[Planned]:
+    """``kq plan``: plan every ledger into its target (see :func:`plan_targets`), yielding each as
+    it is written. json/csv for one -o file gather every ledger's rows and are written once."""
+    template_read = template or (None if fmt != "xlsx" else bundled_template("plan.xlsx"))
+    targets = plan_targets(ledgers, output, fmt, force, [rules_path, template_read])
+    rules = load_rules(rules_path)
+    folder = output_is_folder(output)
+    stdout = stdout or sys.stdout
+    text = io.StringIO()
+    for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
+        plan = make_plan(read_ledger(ledger_path, rules, sheet), rules, as_of, lang)
+        if fmt == "json":
+            write_json(plan, stdout if out is None else text)
+        elif fmt == "csv":
+            write_csv(plan, stdout if out is None else text, header=k == 0 or folder)
+        else:
+            assert out is not None  # a workbook always has a target (stdout is for json/csv)
+            n = len(plan.table)
+            bar = progress(n, say(rules, "writing", lang)) if n >= BAR_FROM else _NoProgress()
+            with bar as shown:
+                write_plan(plan, rules, out, template, force, progress=shown.update)
+        if fmt != "xlsx" and out is not None and (folder or k == len(ledgers) - 1):
+            write_text(out, text.getvalue(), force, "utf-8-sig" if fmt == "csv" else "utf-8")
+            text = io.StringIO()
+        yield Planned(ledger_path, out, plan, rules)
+
+
+def _s(n: int) -> str:
+    """The English plural ending (the Chinese messages ignore it)."""
+    return "" if n == 1 else "s"
+
+
+def written_line(planned: Planned, lang: str) -> str:
+    """ "Wrote <plan>: n customers, P1, overdue" for one plan workbook."""
+    table = planned.plan.table
+    return say(
+        planned.rules,
+        "written",
+        lang,
+        out=planned.out,
+        n=len(table),
+        ns=_s(len(table)),
+        p1=int((table["priority"] == "P1").sum()),
+        overdue=int((table["days_overdue"] > 0).sum()),
+    )
+
+
+def _shown(value: object, most: int = 200) -> str:
+    """A raw value as a problem line shows it: quoted, at most ``most`` characters (a
+    32,767-character cell would fill the screen; the Issues sheet keeps it whole)."""
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def problem_lines(
+    problems: list[Problem], rules: Rules, lang: str, in_workbook: bool, limit: int = PROBLEM_LINES
+) -> list[str]:
+    """The count of problems and gaps, then one line per problem (at most ``limit``)."""
+    n_problems = sum(p.kind == "problem" for p in problems)
+    n_gaps = len(problems) - n_problems
+    counts = {"problems": n_problems, "gaps": n_gaps, "ps": _s(n_problems), "gs": _s(n_gaps)}
+    lines = [say(rules, "problems" if in_workbook else "problems_plain", lang, **counts)]
+    for p in problems[:limit]:
+        value = "" if p.value is None else _shown(p.value)
+        where = {"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column}
+        reason = reason_text(p, lang)
+        lines.append(say(rules, "problem_line", lang, **where, value=value, reason=reason))
+    if len(problems) > limit:
+        lines.append(say(rules, "more", lang, more=len(problems) - limit))
+    return lines
+
+
+# --------------------------------------------------------------------------- kq report
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The monthly report and where it went."""
+
+    out: Path
+    report: Report
+    rules: Rules
+
+    def lines(self, lang: str, quiet: bool) -> list[str]:
+        """One line per ledger that could not be read, then the summary (unless quiet)."""
+        failed = [s for s in self.report.ledgers if s.error]
+        lines = [say(self.rules, "ledger_failed", lang, error=s.error) for s in failed]
+        if not quiet:
+            figures = {
+                "out": self.out,
+                "n": len(self.report.ledgers),
+                "bad": len(failed),
+                "c": len(self.report.plan.table),
+                "p": sum(p.kind == "problem" for p in self.report.problems),
+            }
+            lines.append(say(self.rules, "report_written", lang, **figures))
+        return lines
+
+
+def report_ledgers(
+    paths: tuple[Path, ...],
+    month: str,
+    *,
+    output: Path | None = None,
+    previous: Path | None = None,
+    as_of: dt.date | None = None,
+    lang: str = "zh",
+    rules_path: Path | None = None,
+    template: Path | None = None,
+    jobs: int = 1,
+    tier_scope: str = "company",
+    summary_json: Path | None = None,
+    force: bool = False,
+    progress: Progress = no_progress,
+) -> Reported:
+    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON)."""
+    out = output or default_output(month)
+    outs = [out, *([summary_json] if summary_json else [])]
+    reads = [previous, rules_path, template or bundled_template("report.xlsx")]
+    files_given = [p for p in paths if not p.is_dir()]
+    refuse_inputs(outs, [*files_given, *reads, default_rules_file()])  # before anything is read
+    refuse_existing(outs, force)
+    rules = load_rules(rules_path)
+    files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
+    refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
+    if not files:
+        raise UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
+    previous_table = read_previous(previous, rules) if previous else None
+    with progress(len(files), say(rules, "reading", lang)) as bar:
+        ledgers = read_all(files, rules, jobs, bar.update)
+    result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
+    write_report(result, rules, out, template, lang, force)
+    if summary_json:
+        write_summary(result, summary_json, force)
+    return Reported(out, result, rules)
+
+
+# --------------------------------------------------------------------------- kq template init
+
+
+def copy_templates(directory: Path, force: bool = False) -> list[Path]:
+    """The bundled templates and the default rules file, copied into ``directory``."""
+    sources = [(bundled(name), directory / name) for name in bundled_names()]
+    rules_file = resources.files("kqexcel.rules").joinpath("default.toml")
+    refuse_existing([t for _, t in sources] + [directory / "rules.toml"], force)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source, target in sources:
+        atomic_write(target, True, functools.partial(_copy_to, source.read_bytes()))
+        written.append(target)
+    text = rules_file.read_text(encoding="utf-8")
+    return [*written, write_text(directory / "rules.toml", text)]
+
+
+def _copy_to(data: bytes, stream: IO[bytes]) -> None:
+    stream.write(data)

@@ -1,0 +1,87 @@
+"""The options and callbacks the `kq` commands share, and how they show progress and lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kqexcel.core.values import DATE_MAX, DATE_MIN
+
+
+def keep_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--lang: kept in ``ctx.meta`` for the error handler."""
+    ctx.meta["kq.lang"] = value  # so that an error speaks the command's language
+    return value
+
+
+def as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """--as-of: an ISO date within the years kq reads."""
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2026-11-30 (YYYY-MM-DD)") from None
+    return in_range(day, value)
+
+
+def in_range(day: dt.date, value: str) -> dt.date:
+    """``day`` when kq reads dates of its year, else a usage error naming ``value``."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise click.BadParameter(f"'{value}' is outside {DATE_MIN.year}–{DATE_MAX.year}")
+    return day
+
+
+def month(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--month: YYYY-MM within the years kq reads."""
+    try:
+        day = dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a month like 2026-11 (YYYY-MM)") from None
+    in_range(day, value)
+    return value
+
+
+def progress(quiet: bool) -> Any:
+    """Progress bars on a terminal's standard error; none when quiet or not a terminal."""
+    from kqexcel.batch import no_progress
+
+    if quiet or not sys.stderr.isatty():
+        return no_progress
+    return lambda length, label: click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+def echo(lines: list[str]) -> None:
+    """Each line on standard error."""
+    for line in lines:
+        click.echo(line, err=True)
+
+
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    is_eager=True,
+    callback=keep_lang,
+    help="输出语言 Language of the output: zh 中文 / en English.",
+)
+RULES = click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="公司规则文件（TOML），覆盖默认阈值和话术 Company rules file overlaying the defaults.",
+)
+AS_OF = click.option(
+    "--as-of",
+    callback=as_of,
+    metavar="YYYY-MM-DD",
+    help="基准日（默认今天）The date the plan is made for (default: today).",
+)
+FORCE = click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
+IN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+DIRECTORY = click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
