@@ -373,3 +373,35 @@ def test_the_sample_ledger_shows_every_code(runner, sample):
     ]:
         seen = {c for r in records for c in (r[key] if isinstance(r[key], list) else [r[key]])}
         assert set(codes[domain]) <= seen, (domain, set(codes[domain]) - seen)
+
+
+class _Worded(Exception):
+    """An error that can say itself in either language (as KqError will)."""
+
+    def text(self, lang: str) -> str:
+        return {"zh": "中文的错误", "en": "the error in English"}[lang]
+
+
+@pytest.mark.parametrize(("lang", "line"), [("zh", "中文的错误"), ("en", "the error in English")])
+def test_an_error_follows_lang_when_it_can_say_itself(runner, sample, monkeypatch, lang, line):
+    from kqexcel import batch, errors
+
+    class Worded(_Worded, errors.KqError):
+        pass
+
+    def fail(*args, **kwargs):
+        raise Worded("not shown")
+
+    monkeypatch.setattr(batch, "plan_ledgers", fail)
+    result = runner.invoke(cli, ["plan", str(sample), "--lang", lang])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {line}\n"
+
+
+def test_messages_come_from_the_rules_file(runner, sample, tmp_path):
+    rules = tmp_path / "co.toml"
+    rules.write_text('[messages.written]\nen = "Plan for {n}: {out}"\n', encoding="utf-8")
+    args = ["plan", str(sample), "--as-of", AS_OF, "--lang", "en", "--rules", str(rules)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert f"Plan for 40: {sample.with_name('sample_ledger_plan.xlsx')}" in result.stderr

@@ -12,10 +12,11 @@ import types
 import openpyxl
 import pytest
 
+from kqexcel import formulas as F
 from kqexcel import udfs
 from kqexcel.addin import MACROS, MACROS_FILE, UDF_FILE, real_udf_decorators, udfs_vba
 from kqexcel.cli import cli
-from tests.conftest import AS_OF, ROOT
+from tests.conftest import AS_OF, DATA, ROOT
 
 FUNCTIONS = [
     "KQ_PLAN",
@@ -332,3 +333,55 @@ def test_xlwings_lite_main_answers_like_the_udfs(runner, tmp_path, monkeypatch, 
     assert main.KQ_STYLE("率直", "感性") == "活泼型"
     assert main.KQ_EV("abc").startswith("#KQ! ")
     assert main.KQ_PLAN(sample_rows, AS_OF) == udfs.KQ_PLAN(sample_rows, AS_OF)
+
+
+CODED = ("profit_quadrant", "motivation", "style", "lifecycle", "renewal_risk", "intent", "stage")
+RENDERED = ("objective", "warnings")  # codes in JSON, sentences on the sheet (tested above)
+
+
+def test_kq_plan_gives_the_records_of_kq_plan_json():
+    """One pipeline: the formula and `kq plan --format json` agree on every record of the golden
+    sample (codes shown as the rules' labels, dates as dates)."""
+    from click.testing import CliRunner
+
+    ledger = DATA / "golden" / "sample_ledger.xlsx"
+    result = CliRunner().invoke(cli, ["plan", str(ledger), "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    rows = [
+        list(r) for r in openpyxl.load_workbook(ledger).worksheets[0].iter_rows(values_only=True)
+    ]
+    spilled = udfs.KQ_PLAN(rows, AS_OF)
+    rules = F.rules()
+    header = spilled[0]
+    assert len(spilled) - 1 == len(records) == 40
+    for row, record in zip(spilled[1:], records, strict=True):
+        for key, want in record.items():
+            got = row[header.index(rules.field_label(key, "zh"))]
+            if key in RENDERED:
+                continue
+            if key in (*CODED, "channel"):
+                want = rules.label(key, want, "zh")
+            elif key == "next_contact":
+                got = got.date().isoformat()
+            assert got == want, (record["customer_id"], key)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: udfs.KQ_STYLE("合计", "理性", "en"), "#KQ! cannot read: '合计'"),
+        (lambda: udfs.KQ_STYLE("合计", "理性", "zh"), "#KQ! 决策风格 无法读取: '合计'"),
+        (lambda: udfs.KQ_QUADRANTS(["x"], [0.1], None, "en"), "#KQ! not money: 'x'"),
+        (lambda: udfs.KQ_PLAN([["a", "b"], [1, 2]], None, "en"), "#KQ! no header row with 2 known"),
+        (lambda: udfs.KQ_PLAN([["年销售额", "毛利率"], [1, 2]]), "#KQ! 没有客户名称列"),
+        (lambda: udfs.KQ_STYLE_TIPS("大象", "en"), "#KQ! cannot read: '大象'"),
+    ],
+)
+def test_a_formula_error_follows_its_lang(call, expected):
+    assert call().startswith(expected)
+
+
+def test_style_tips_take_the_contacts_sentence_from_the_rules():
+    assert udfs.KQ_STYLE_TIPS("力量型").endswith("通常接触 2 次后决策")
+    assert udfs.KQ_STYLE_TIPS("eagle", "en").endswith("usually decides after 2 contacts")

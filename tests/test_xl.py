@@ -234,3 +234,23 @@ def test_every_button_macro_calls_an_existing_function():
     called = re.findall(r"kqexcel\.xl\.(\w+)\(", MACROS)
     assert called == ["plan_active_sheet", "plan_active_sheet", "report_folder"]
     assert all(callable(getattr(xl, name)) for name in called)
+
+
+@pytest.mark.parametrize(
+    ("value", "typed"),
+    [
+        ("=1+1", "'=1+1"),
+        ("\t=1+1", "'\t=1+1"),  # the same set of starts as the CSV
+        ("a\x01b", "ab"),  # characters a cell cannot hold are dropped, as in the workbook
+        ("\x01=1", "'=1"),
+        ("plain", "plain"),
+        (3.5, 3.5),
+        (None, None),
+    ],
+)
+def test_the_button_types_text_as_the_csv_writes_it(value, typed):
+    from kqexcel.io.cells import cell_text
+
+    assert xl.literal(value) == typed
+    if isinstance(value, str):
+        assert cell_text(value, quote=True) == typed
