@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -222,64 +222,18 @@ def normalise(
 ) -> Ledger:
     """Type the customer rows under ``rows[header_index]``. ``row_offset`` is the Excel row
     number of ``rows[0]``."""
-    vocab = vocabulary(rules)
     cap = column_cap(rules)
-    header = list(rows[header_index][:cap])
     problems: list[Problem] = []
     dropped = _dropped_columns(rows[header_index], cap)
     if dropped:
         first, last = column_letter(cap), column_letter(cap + dropped - 1)
-        problems.append(
-            Problem(
-                file,
-                sheet,
-                row_offset + header_index,
-                f"{first}–{last}",
-                None,
-                "too_many_columns",
-                detail=f"{dropped:,}",
-            )
-        )
-    columns: list[Column] = []
-    used: set[str] = set()
-    for index, cell in enumerate(header):
-        name = str(cell).strip() if cell is not None else ""
-        fld, scale, percent = header_field(cell, rules)
-        if fld in used:
-            fld = None  # a second column for the same field is carried through untouched
-        if fld:
-            used.add(fld)
-        if fld or name:
-            columns.append(Column(index, name or column_letter(index), fld, scale, percent))
+        at = (file, sheet, row_offset + header_index, f"{first}–{last}")
+        problems.append(Problem(*at, None, "too_many_columns", detail=f"{dropped:,}"))
+    columns = _map_columns(rows[header_index][:cap], rules)
     width = max((c.index for c in columns), default=-1) + 1
     mapped = {c.field: c for c in columns if c.field}
-    name_col = mapped.get("name")
-    id_col = mapped.get("customer_id")
-    totals = {norm_key(w).replace(" ", "") for w in rules["reader"]["total_row_words"]}
-
-    longest = max((len(w) for w in totals), default=0) + 6
-    firsts = {w[0] for w in totals if w}
-
-    def total_word(cell: object) -> bool:
-        if not isinstance(cell, str) or not 0 < len(cell) <= longest:
-            return False
-        first = cell.lstrip()[:1]
-        if unicodedata.normalize("NFKC", first).casefold() not in firsts:
-            return False
-        return norm_key(cell).replace(" ", "").rstrip(":：") in totals
-
-    key_cells = [c.index for c in (name_col, id_col) if c]
-
-    def is_total(row: Sequence[object]) -> bool:
-        """A 合计 / 总计 / 小计 / Total row: in the name or id cell, or the row's first value."""
-        for index in key_cells:
-            if total_word(row[index]):
-                return True
-        for cell in row:
-            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
-                return total_word(cell)
-        return False
-
+    key_cells = [c.index for c in (mapped.get("name"), mapped.get("customer_id")) if c]
+    is_total = _total_rows(rules, key_cells)
     body: list[Sequence[object]] = []
     row_numbers: list[int] = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
@@ -296,45 +250,102 @@ def normalise(
         "_file": pd.Series([file] * len(body), dtype=object),
         "_sheet": pd.Series([sheet] * len(body), dtype=object),
     }
+    vocab = vocabulary(rules)
     for fld, spec in rules["fields"].items():
         column = mapped.get(fld)
         dtype = FIELD_DTYPES[spec["type"]]
         if column is None or not body:
             data[fld] = pd.Series([None] * len(body), dtype=dtype)
             continue
-        raw = list(by_column[column.index])
-        kinds = set(map(type, raw))
-        if V.CellError in kinds:
-            for i, value in enumerate(raw):
-                if isinstance(value, V.CellError):  # an error value or a formula without a result
-                    problems.append(
-                        Problem(
-                            file,
-                            sheet,
-                            row_numbers[i],
-                            f"{column.header} ({column.letter})",
-                            repr(value),
-                            value.reason,
-                        )
-                    )
-                    raw[i] = None
-        parsed, reasons = V.parse_column(raw, _parsers(rules, vocab, column), bool in kinds)
-        for i, reason in enumerate(reasons):
-            if reason:
+        parsers = _parsers(rules, vocab, column)
+        where = (file, sheet, row_numbers)
+        data[fld] = _typed(list(by_column[column.index]), column, parsers, dtype, where, problems)
+    carried = _carry(columns, by_column, data)
+    table = pd.DataFrame(data)
+    keep = _keep(table, mapped, (file, sheet, row_numbers), problems)
+    table = table[keep].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
+
+
+def _map_columns(header: Sequence[object], rules: Rules) -> list[Column]:
+    """The header's columns, each with the field it names (the first column for a field wins;
+    a second one is carried through untouched)."""
+    columns: list[Column] = []
+    used: set[str] = set()
+    for index, cell in enumerate(header):
+        name = str(cell).strip() if cell is not None else ""
+        fld, scale, percent = header_field(cell, rules)
+        if fld in used:
+            fld = None
+        if fld:
+            used.add(fld)
+        if fld or name:
+            columns.append(Column(index, name or column_letter(index), fld, scale, percent))
+    return columns
+
+
+def _total_rows(rules: Rules, key_cells: list[int]) -> Callable[[Sequence[object]], bool]:
+    """A test for 合计 / 总计 / 小计 / Total rows: the word in the name or id cell, or as the
+    row's first value."""
+    totals = {norm_key(w).replace(" ", "") for w in rules["reader"]["total_row_words"]}
+    longest = max((len(w) for w in totals), default=0) + 6
+    firsts = {w[0] for w in totals if w}
+
+    def total_word(cell: object) -> bool:
+        if not isinstance(cell, str) or not 0 < len(cell) <= longest:
+            return False
+        first = cell.lstrip()[:1]
+        if unicodedata.normalize("NFKC", first).casefold() not in firsts:
+            return False
+        return norm_key(cell).replace(" ", "").rstrip(":：") in totals
+
+    def is_total(row: Sequence[object]) -> bool:
+        for index in key_cells:
+            if total_word(row[index]):
+                return True
+        for cell in row:
+            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+                return total_word(cell)
+        return False
+
+    return is_total
+
+
+Where = tuple[str, str, list[int]]  # file, sheet and the Excel row number of each body row
+
+
+def _typed(
+    raw: list[Any],
+    column: Column,
+    parsers: Any,
+    dtype: Any,
+    where: Where,
+    problems: list[Problem],
+) -> pd.Series:
+    """One field's column parsed; every unreadable cell (and error value) becomes a problem."""
+    file, sheet, row_numbers = where
+    place = f"{column.header} ({column.letter})"
+    kinds = set(map(type, raw))
+    if V.CellError in kinds:
+        for i, value in enumerate(raw):
+            if isinstance(value, V.CellError):  # an error value or a formula without a result
                 problems.append(
-                    Problem(
-                        file,
-                        sheet,
-                        row_numbers[i],
-                        f"{column.header} ({column.letter})",
-                        raw[i],
-                        reason,
-                    )
+                    Problem(file, sheet, row_numbers[i], place, repr(value), value.reason)
                 )
-        if dtype == "datetime64[ns]":
-            data[fld] = pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[ns]")
-        else:
-            data[fld] = pd.Series(parsed, dtype=dtype)
+                raw[i] = None
+    parsed, reasons = V.parse_column(raw, parsers, bool in kinds)
+    for i, reason in enumerate(reasons):
+        if reason:
+            problems.append(Problem(file, sheet, row_numbers[i], place, raw[i], reason))
+    if dtype == "datetime64[ns]":
+        return pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[ns]")
+    return pd.Series(parsed, dtype=dtype)
+
+
+def _carry(columns: list[Column], by_column: list[Any], data: dict[str, Any]) -> list[str]:
+    """The columns that name no field, carried through as they are (into ``data``); repeated
+    headers get repeat marks. Returns their names."""
     carried: list[str] = []
     taken: set[str] = set()
     primes: dict[str, int] = {}  # header → primes its next repeat starts from
@@ -348,7 +359,7 @@ def normalise(
                 primes[column.header] = count + 1
             taken.add(name)
             carried.append(name)
-            values = by_column[column.index] if body else ()
+            values = by_column[column.index] if by_column else ()
             data[carried_key(name)] = pd.Series(
                 [
                     (v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
@@ -356,46 +367,44 @@ def normalise(
                 ],
                 dtype=object,
             )
-    table = pd.DataFrame(data)
+    return carried
 
+
+def _keep(
+    table: pd.DataFrame, mapped: dict[str, Column], where: Where, problems: list[Problem]
+) -> np.ndarray:
+    """The rows kept: a row without a name, or repeating an earlier row's customer id, is left
+    out with a problem."""
+    file, sheet, row_numbers = where
     keep = np.ones(len(table), dtype=bool)
-    if name_col is None:
-        pass  # the reader refuses sheets without a name column before it gets here
-    else:
+    name_col, id_col = mapped.get("name"), mapped.get("customer_id")
+    if name_col is not None:  # the reader refuses sheets without a name column anyway
         missing = table["name"].isna().to_numpy()
+        place = f"{name_col.header} ({name_col.letter})"
         for i in map(int, np.flatnonzero(missing)):
-            problems.append(
-                Problem(
-                    file,
-                    sheet,
-                    int(row_numbers[i]),
-                    f"{name_col.header} ({name_col.letter})",
-                    None,
-                    "missing_name",
-                )
-            )
+            problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, "missing_name"))
         keep &= ~missing
     if id_col is not None:
         ids = table["customer_id"].where(keep)  # a row left out for its missing name claims no id
         first = ids.notna() & ~ids.duplicated(keep="first")
         dup = ids.notna() & ~first
         first_row = dict(zip(ids[first], table["_row"][first], strict=True))
+        place = f"{id_col.header} ({id_col.letter})"
         for i in map(int, np.flatnonzero(dup.to_numpy())):
+            value = ids.iloc[i]
             problems.append(
                 Problem(
                     file,
                     sheet,
                     int(row_numbers[i]),
-                    f"{id_col.header} ({id_col.letter})",
-                    ids.iloc[i],
+                    place,
+                    value,
                     "duplicate_id",
-                    detail=str(first_row[ids.iloc[i]]),
+                    detail=str(first_row[value]),
                 )
             )
         keep &= ~dup.to_numpy()
-    table = table[keep].reset_index(drop=True)
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-    return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
+    return keep
 
 
 class NoHeaderRow(LedgerError):
