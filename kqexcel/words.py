@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kqexcel.errors import RulesError
 from kqexcel.rules import Rules
 
 NO_VALUE = object()  # a formula message that shows no value
@@ -13,7 +14,19 @@ NO_VALUE = object()  # a formula message that shows no value
 
 def say(rules: Rules, key: str, lang: str, **fields: Any) -> str:
     """The message ``key`` in ``lang``, its placeholders filled in with ``fields``."""
-    return str(rules["messages"][key][lang]).format(**fields)
+    return _filled(f"messages.{key}.{lang}", str(rules["messages"][key][lang]), fields)
+
+
+def _filled(where: str, text: str, fields: dict[str, Any]) -> str:
+    """``text`` with its placeholders filled in; a company's text with a placeholder kq does
+    not fill is a rules error naming the key, not a crash."""
+    try:
+        return text.format(**fields)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        known = ", ".join(f"{{{name}}}" for name in fields) or "none"
+        raise RulesError(
+            f"'{where}' has a placeholder kq does not fill (it fills: {known})"
+        ) from None
 
 
 def formula_text(
@@ -24,9 +37,10 @@ def formula_text(
     it gets it after a colon."""
     texts = rules["messages"][key]
     shown = {**fields, "value": "" if value is NO_VALUE else repr(value)}
+    where = f"messages.{key}"
     if lang is None:
-        return f"{texts['zh']} / {texts['en']}".format(**shown)
+        return _filled(where, f"{texts['zh']} / {texts['en']}", shown)
     text = str(texts[lang])
     if value is not NO_VALUE and "{value}" not in text:
         text += ": {value}"
-    return text.format(**shown)
+    return _filled(f"{where}.{lang}", text, shown)

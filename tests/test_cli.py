@@ -405,3 +405,12 @@ def test_messages_come_from_the_rules_file(runner, sample, tmp_path):
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert f"Plan for 40: {sample.with_name('sample_ledger_plan.xlsx')}" in result.stderr
+
+
+def test_a_message_with_a_placeholder_kq_does_not_fill_is_a_rules_error(runner, sample, tmp_path):
+    rules = tmp_path / "co.toml"
+    rules.write_text('[messages.written]\nen = "Wrote {nothing}"\n', encoding="utf-8")
+    args = ["plan", str(sample), "--as-of", AS_OF, "--lang", "en", "--rules", str(rules)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: 'messages.written.en' has a placeholder kq does not")
