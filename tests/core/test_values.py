@@ -270,7 +270,7 @@ def test_number_list_unreadable_is_a_problem(raw: object) -> None:
     assert V.parse_numbers(raw, VOCAB) == (None, "not_a_number_list")
 
 
-# --------------------------------------------------------------------------- numbers, integers, text
+# ---------------------------------------------------------------- numbers, integers, text
 
 
 @pytest.mark.parametrize(
