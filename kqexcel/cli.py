@@ -202,7 +202,7 @@ def plan(
     text = io.StringIO()  # json/csv for one -o file: every ledger's rows, written once at the end
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         ledger = read_ledger(ledger_path, rules, sheet)
-        result = make_plan(ledger, rules, as_of, lang)
+        result = make_plan(ledger, rules, as_of or dt.date.today(), lang)
         problems = [p for p in result.problems if p.kind == "problem"]
         gaps = [p for p in result.problems if p.kind == "gap"]
         dirty |= bool(problems)

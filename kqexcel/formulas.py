@@ -20,8 +20,9 @@ import pandas as pd
 
 from kqexcel.core import classify as C
 from kqexcel.core.ledger import Ledger, find_header, normalise, vocabulary
-from kqexcel.core.plan import Plan, display_columns, make_plan
+from kqexcel.core.plan import Plan, make_plan
 from kqexcel.core.values import parse_code, parse_date, parse_money, parse_numbers, parse_ratio
+from kqexcel.io.display import display_columns
 from kqexcel.rules import Rules, load_rules, norm_key
 
 F = TypeVar("F", bound=Callable[..., Any])
