@@ -194,7 +194,8 @@ def plan_table(ledger: Path, target: Path) -> None:
 import pickle, datetime as dt
 from kqexcel.rules import load_rules
 from kqexcel.io.ledger import read_ledger
-from kqexcel.core.plan import make_plan, display_columns
+from kqexcel.core.plan import make_plan
+from kqexcel.io.display import display_columns
 rules = load_rules()
 plan = make_plan(read_ledger({str(ledger)!r}, rules), rules, dt.date(2026, 11, 22))
 columns = display_columns(plan, rules)

@@ -182,7 +182,8 @@ def plan_ledgers(
     stdout = stdout or sys.stdout
     text = io.StringIO()
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
-        plan = make_plan(read_ledger(ledger_path, rules, sheet), rules, as_of, lang)
+        ledger = read_ledger(ledger_path, rules, sheet)
+        plan = make_plan(ledger, rules, as_of or dt.date.today(), lang)  # the door gives the day
         if fmt == "json":
             write_json(plan, stdout if out is None else text)
         elif fmt == "csv":

@@ -1,10 +1,65 @@
-"""The errors kqexcel raises: one base class, a few kinds, each message one clear line."""
+"""The errors kqexcel raises: one base class, a few kinds, each message one clear line.
+
+An error is raised with the key of its text in the rules (``[errors.<key>]`` with ``zh`` and
+``en``) and the values the text names, so it reaches a person in their language::
+
+    raise LedgerError("no_header", path=path, need=2)
+    exc.text("en")  # "…: no sheet has a recognisable header row (need at least 2 …)"
+
+A message that is not a key (a library's own words, passed on) is shown as it is.
+"""
 
 from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+RULES_FOLDER = Path(__file__).resolve().parent / "rules"
+
+
+@functools.cache
+def default_texts() -> Mapping[str, Mapping[str, str]]:
+    """The ``errors`` texts of the rules files the package ships (read without the rules loader,
+    which itself raises these errors)."""
+    texts: dict[str, Mapping[str, str]] = {}
+    for path in sorted(RULES_FOLDER.glob("*.toml")):
+        texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("errors", {}))
+    return texts
 
 
 class KqError(Exception):
     """Base of every error kqexcel reports to a person (the CLI prints `Error: <message>`)."""
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        super().__init__(key, values)
+        self.key, self.values = key, values
+
+    def text(self, lang: str = "zh", texts: Mapping[str, Any] | None = None) -> str:
+        """The message in ``lang`` (``texts``: a company's reworded errors, else the defaults)."""
+        entry = (texts or {}).get(self.key) or default_texts().get(self.key)
+        if entry is None:  # not a key: words passed on as they are
+            return self.key
+        template = str(entry.get(lang) or entry.get("zh") or self.key)
+        values = {
+            k: v.text(lang, texts) if isinstance(v, KqError) else v for k, v in self.values.items()
+        }
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a reworded text naming an unknown value
+            return str(entry.get("zh", self.key)).format(**values)
+
+    def __str__(self) -> str:
+        return self.text("zh")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # across processes (kq report --jobs)
+        return (_rebuild, (type(self), self.key, self.values))
+
+
+def _rebuild(kind: type[KqError], key: str, values: dict[str, Any]) -> KqError:
+    return kind(key, **values)
 
 
 class RulesError(KqError):

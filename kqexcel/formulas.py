@@ -27,8 +27,9 @@ from kqexcel.core.ledger import (
     normalise,
     vocabulary,
 )
-from kqexcel.core.plan import Plan, display_columns, make_plan
+from kqexcel.core.plan import Plan, make_plan
 from kqexcel.core.values import parse_code, parse_date, parse_money, parse_numbers, parse_ratio
+from kqexcel.io.display import display_columns
 from kqexcel.rules import Rules, load_rules, norm_key
 from kqexcel.words import NO_VALUE, formula_text, say
 
@@ -417,18 +418,14 @@ def next_contact(
         risk_code = r.code_lookup["renewal_risk"].get(norm_key(risk))
         if risk_code is None:
             raise _error("not_risk", None, risk)
-    interval = (  # the plan's own interval (§8): the shortest any rule allows
-        C.interval_candidates(
-            pd.Series([tier_code], dtype=object),
-            t["intent"],
-            pd.Series([risk_code], dtype=object),
-            t["contract_status"].fillna("unknown"),
-            t["stage"],
-            t["open_complaint"].notna(),
-            r,
-        )
-        .min(axis=1)
-        .astype(int)
+    interval = C.interval(  # the plan's own interval (§8): the shortest any rule allows
+        pd.Series([tier_code], dtype=object),
+        t["intent"],
+        pd.Series([risk_code], dtype=object),
+        t["contract_status"].fillna("unknown"),
+        t["stage"],
+        t["open_complaint"].notna(),
+        r,
     )
     _, _, nxt = C.next_contact(t["last_contact"], interval, pd.Timestamp(_as_of(as_of)))
     return _cell(nxt.iat[0])

@@ -4,6 +4,7 @@ long-celled ledgers are planned in bounded time and memory (≤ 30 s, ≤ 1 GB p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import string
@@ -17,9 +18,10 @@ import pytest
 
 from kqexcel.cli import cli
 from kqexcel.core.ledger import EXCEL_COLUMNS, column_letter, find_header, normalise
-from kqexcel.core.plan import display_columns, make_plan
+from kqexcel.core.plan import make_plan
 from kqexcel.errors import LedgerError
 from kqexcel.io import ledger as ledger_io
+from kqexcel.io.display import display_columns
 from kqexcel.io.ledger import read_ledger
 from kqexcel.rules import load_rules
 from tests.conftest import AS_OF
@@ -304,7 +306,7 @@ def test_repeated_headers_are_named_in_linear_time():
     rules = load_rules()
     rows = [["客户名称", "年销售额", *["备注2"] * 998], ["甲", "1", *map(str, range(998))]]
     ledger = normalise(rows, 0, rules, "r.csv", "r")
-    plan = make_plan(ledger, rules, None)
+    plan = make_plan(ledger, rules, dt.date.fromisoformat(AS_OF))
     headers = [h for h, _ in display_columns(plan, rules)][-998:]
     assert headers[:6] == ["备注2", "备注2*", "备注2**", "备注2***", "备注2*4", "备注2*5"]
     assert headers[-1] == "备注2*997" and len(set(headers)) == 998
@@ -313,7 +315,7 @@ def test_repeated_headers_are_named_in_linear_time():
 def test_thousands_of_carried_columns_raise_no_performance_warning():
     rules = load_rules()  # pytest turns every warning into an error
     rows = [["客户名称", "年销售额", *[f"c{i}" for i in range(998)]], ["甲", "1", *["x"] * 998]]
-    plan = make_plan(normalise(rows, 0, rules, "w.csv", "w"), rules, None)
+    plan = make_plan(normalise(rows, 0, rules, "w.csv", "w"), rules, dt.date.fromisoformat(AS_OF))
     assert len(plan.carried) == 998 and len(display_columns(plan, rules)) <= EXCEL_COLUMNS
 
 

@@ -1,7 +1,7 @@
-"""The classifications of DOMAIN.md §2–§7, each over whole columns.
+"""The classifications of DOMAIN.md §2–§8, each over whole columns.
 
-Every function takes the typed customer table (see ``kqexcel.core.ledger``) and the rules and
-returns columns (pandas Series aligned with the table). Nothing here formats text.
+Every function takes the typed customer table (see ``kqexcel.core.ledger``) or its columns and
+the rules, and returns columns (pandas Series aligned with the table). Nothing here formats text.
 """
 
 from __future__ import annotations
@@ -15,6 +15,31 @@ import pandas as pd
 from kqexcel.rules import Rules
 
 MOTIVATIONS = ("image", "profit", "herd")
+# [§8] the warnings, in the order a plan row lists them
+WARNINGS = (
+    "overdue_contact",
+    "no_contact",
+    "promise_overdue",
+    "open_complaint",
+    "renewal_risk_high",
+    "contract_ending",
+    "contract_expired",
+    "no_decision_maker",
+    "loss_customer",
+    "relationship_regressing",
+    "data_missing",
+)
+# [§8] the parts of the priority score, in the order the rationale names them
+PRIORITY_PARTS = (
+    "tier",
+    "risk",
+    "intent",
+    "overdue",
+    "complaint",
+    "promise",
+    "regressing",
+    "lapsed",
+)
 # [§5] which motivation each indicator value votes for (the fixed meaning of the domain)
 INDICATORS: dict[str, dict[str, str]] = {
     "company_stage": {"rising": "image", "early": "profit", "struggling": "herd"},
@@ -129,8 +154,7 @@ def tiers(value: pd.Series, ids: pd.Series, lifecycle: pd.Series, rules: Rules) 
         tier = np.full(len(v), "C")
         cumulative = np.full(len(v), np.nan)
     tier_col = pd.Series(
-        np.where(has, tier, None),
-        # type: ignore[call-overload]
+        np.where(has, tier, None),  # type: ignore[call-overload]
         index=value.index,
         dtype=object,
     )
@@ -258,8 +282,7 @@ def renewal(
             "renewal_floor": floor,
             "satisfaction_line": line,
             "renewal_risk": pd.Series(
-                np.where(known, risk, None),
-                # type: ignore[call-overload]
+                np.where(known, risk, None),  # type: ignore[call-overload]
                 index=t.index,
                 dtype=object,
             ),
@@ -300,6 +323,36 @@ def interval_candidates(
     )
 
 
+def cadence(
+    tier: pd.Series,
+    intent: pd.Series,
+    risk: pd.Series,
+    lifecycle: pd.Series,
+    stage: pd.Series,
+    complaint: pd.Series,
+    rules: Rules,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """[§8] the days each rule allows (``interval_candidates``) and the interval, their minimum."""
+    candidates = interval_candidates(tier, intent, risk, lifecycle, stage, complaint, rules)
+    return candidates, candidates.min(axis=1).astype(int)
+
+
+def interval(
+    tier: pd.Series,
+    intent: pd.Series,
+    risk: pd.Series,
+    lifecycle: pd.Series,
+    stage: pd.Series,
+    complaint: pd.Series,
+    rules: Rules,
+) -> pd.Series:
+    """[§8] the days until the next contact: the tier's days (90 for a declined prospect)
+    shortened to the smallest any rule allows. Codes as in the plan table (tier A/B/C or None,
+    renewal_risk, lifecycle, stage, intent); ``complaint`` is True where a complaint is open. The
+    one function every door (the plan, the formulas) calls for the interval."""
+    return cadence(tier, intent, risk, lifecycle, stage, complaint, rules)[1]
+
+
 def next_contact(
     last: pd.Series, interval: pd.Series, today: pd.Timestamp
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -308,3 +361,184 @@ def next_contact(
     due = last + pd.to_timedelta(interval, unit="D")
     overdue = (today - due).dt.days.clip(lower=0).fillna(0).astype(int)
     return due, overdue, due.where(due >= today, today).fillna(today)
+
+
+def days_between(later: pd.Series, earlier: pd.Series | pd.Timestamp) -> pd.Series:
+    """Whole days from ``earlier`` to ``later`` (NaN where either date is missing)."""
+    return (later - earlier).dt.days
+
+
+def channel(
+    tier: pd.Series, risk: pd.Series, stage: pd.Series, intent: pd.Series, lifecycle: pd.Series
+) -> pd.Series:
+    """[§8] visit if tier A, risk high or stage strategic; else email if intent not_now or
+    declined; else phone if tier B, lapsed or intent interested / quoted / hesitating; else
+    message."""
+    visit = eq(tier, "A") | eq(risk, "high") | eq(stage, "strategic")
+    email = ~visit & intent.isin(["not_now", "declined"])
+    phone = (
+        ~visit
+        & ~email
+        & (
+            eq(tier, "B")
+            | eq(lifecycle, "lapsed")
+            | intent.isin(["interested", "quoted", "hesitating"])
+        )
+    )
+    return pd.Series(
+        np.select([visit, email, phone], ["visit", "email", "phone"], "message"),
+        index=tier.index,
+        dtype=object,
+    )
+
+
+def promise_overdue(promise_due: pd.Series, today: pd.Timestamp) -> pd.Series:
+    """[§8] an open promise whose date is before as_of (no date: not overdue)."""
+    return (promise_due < today).fillna(False).astype(bool)
+
+
+def priority(
+    tier: pd.Series,
+    risk: pd.Series,
+    intent: pd.Series,
+    overdue: pd.Series,
+    complaint: pd.Series,
+    promise_late: pd.Series,
+    stage: pd.Series,
+    lifecycle: pd.Series,
+    rules: Rules,
+) -> pd.DataFrame:
+    """[§8] the points of each part (``PRIORITY_PARTS``), their sum ``raw_score``, the
+    ``priority_score`` capped at the maximum and the ``priority`` P1 / P2 / P3."""
+    pr = rules["priority"]
+    parts = pd.DataFrame(
+        {
+            "tier": lookup(tier, pr["tier"], 0),
+            "risk": lookup(risk, pr["risk"], 0),
+            "intent": lookup(intent, pr["intent"], 0),
+            "overdue": np.minimum(overdue, pr["overdue_cap_days"]) // pr["overdue_days_per_point"],
+            "complaint": complaint * pr["open_complaint"],
+            "promise": promise_late * pr["promise_overdue"],
+            "regressing": eq(stage, "regressing") * pr["regressing"],
+            "lapsed": eq(lifecycle, "lapsed") * pr["lapsed"],
+        },
+        index=tier.index,
+    ).astype(int)
+    raw = parts.sum(axis=1)
+    score = raw.clip(upper=pr["max_score"]).astype(int)
+    parts["raw_score"] = raw
+    parts["priority_score"] = score
+    parts["priority"] = pd.Series(
+        np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")),
+        index=tier.index,
+        dtype=object,
+    )
+    return parts
+
+
+def warning_flags(
+    t: pd.DataFrame,
+    today: pd.Timestamp,
+    lifecycle: pd.Series,
+    overdue: pd.Series,
+    promise_late: pd.Series,
+    risk: pd.Series,
+    tier: pd.Series,
+    quadrant: pd.Series,
+    data_missing: pd.Series,
+    rules: Rules,
+) -> dict[str, pd.Series]:
+    """[§8] each warning of ``WARNINGS`` as a column of True/False (or NA: not known)."""
+    wc = rules["warnings"]
+    last = t["last_contact"]
+    days_to_end = days_between(t["contract_end"], today)
+    since_contact = days_between(pd.Series(today, index=t.index), last)
+    regressing = eq(t["stage"], "regressing")
+    return {
+        "overdue_contact": overdue > 0,
+        "no_contact": last.isna(),
+        "promise_overdue": promise_late,
+        "open_complaint": t["open_complaint"].notna(),
+        "renewal_risk_high": eq(risk, "high"),
+        "contract_ending": lifecycle.isin(["new", "renewal"])
+        & days_to_end.between(0, wc["contract_ending_days"])
+        & (last.isna() | (since_contact > wc["contract_ending_contact_days"])),
+        "contract_expired": eq(lifecycle, "renewal") & (days_to_end < 0),
+        # decision_maker_reached None stays unknown: only a written "no" warns
+        "no_decision_maker": eq(tier, "A") & (t["decision_maker_reached"] == False),  # noqa: E712
+        "loss_customer": eq(quadrant, "loss"),
+        "relationship_regressing": regressing,
+        "data_missing": data_missing,
+    }
+
+
+def warning_lists(flags: dict[str, pd.Series], n: int) -> list[list[str]]:
+    """Each row's warnings in ``WARNINGS`` order; rows with the same warnings share one list."""
+    matrix = (
+        np.column_stack([flags[w].fillna(False).to_numpy(dtype=bool) for w in WARNINGS])
+        if n
+        else np.zeros((0, len(WARNINGS)), bool)
+    )
+    # each row's warnings as one bit pattern: the few patterns that occur become lists once
+    masks = matrix.astype(np.int64) @ (1 << np.arange(len(WARNINGS), dtype=np.int64))
+    patterns = {
+        int(m): [w for k, w in enumerate(WARNINGS) if int(m) >> k & 1] for m in np.unique(masks)
+    }
+    return [patterns[m] for m in masks.tolist()]
+
+
+def warnings(
+    t: pd.DataFrame,
+    today: pd.Timestamp,
+    lifecycle: pd.Series,
+    overdue: pd.Series,
+    promise_late: pd.Series,
+    risk: pd.Series,
+    tier: pd.Series,
+    quadrant: pd.Series,
+    data_missing: pd.Series,
+    rules: Rules,
+) -> list[list[str]]:
+    """[§8] each row's warnings in ``WARNINGS`` order (``warning_flags``, ``warning_lists``)."""
+    flags = warning_flags(
+        t, today, lifecycle, overdue, promise_late, risk, tier, quadrant, data_missing, rules
+    )
+    return warning_lists(flags, len(t))
+
+
+def objective(
+    promise_late: pd.Series,
+    complaint: pd.Series,
+    risk: pd.Series,
+    lifecycle: pd.Series,
+    intent: pd.Series,
+    stage: pd.Series,
+) -> pd.Series:
+    """[§8] the first that applies: keep_promise, resolve_complaint, retain (risk high),
+    win_back (lapsed), close (interested / quoted), learn_needs (hesitating), else the stage's
+    code, else follow_up."""
+    return pd.Series(
+        np.select(
+            [
+                promise_late,
+                complaint,
+                eq(risk, "high"),
+                eq(lifecycle, "lapsed"),
+                intent.isin(["interested", "quoted"]),
+                eq(intent, "hesitating"),
+                stage.notna(),
+            ],
+            [
+                "keep_promise",
+                "resolve_complaint",
+                "retain",
+                "win_back",
+                "close",
+                "learn_needs",
+                stage.fillna("").astype(str),
+            ],
+            "follow_up",
+        ),
+        index=promise_late.index,
+        dtype=object,
+    )

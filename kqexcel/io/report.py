@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from kqexcel.core.ledger import Ledger
-from kqexcel.core.plan import display_columns, is_missing
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.cells import put, set_value
+from kqexcel.io.display import display_columns, is_missing
 from kqexcel.io.ledger import FORMATS, read_ledger
 from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS

@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core.ledger import Problem
-from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan, display_columns, is_missing
+from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan
 from kqexcel.errors import LedgerError, OutputError, TemplateError
 from kqexcel.io.cells import cell_text, put
+from kqexcel.io.display import display_columns, is_missing
 from kqexcel.io.files import NAME_MAX, exists
 from kqexcel.io.package import sheet_part
 from kqexcel.io.safety import active_content, check_file

@@ -125,7 +125,8 @@ def test_in_tier_helper_really_sets_the_tier() -> None:
 @pytest.mark.parametrize(
     ("revenues", "tiers", "cumulative"),
     [
-        # total 100; share_before 0, .50, .80, .95 → A, A, B (0.80 is not < 0.80), C (0.95 not < 0.95)
+        # total 100; share_before 0, .50, .80, .95 → A, A, B (0.80 is not < 0.80),
+        # C (0.95 is not < 0.95)
         ([50, 30, 15, 5], ["A", "A", "B", "C"], [0.5, 0.8, 0.95, 1.0]),
         # ledger order is not rank order: 5, 50, 15, 30 → same tiers per value
         ([5, 50, 15, 30], ["C", "A", "B", "A"], [1.0, 0.5, 0.95, 0.8]),
@@ -137,7 +138,8 @@ def test_in_tier_helper_really_sets_the_tier() -> None:
         ([1234], ["A"], [1.0]),
         # 4 decimals: thirds → 0.3333, 0.6667, 1.0; share_before 0, .3333, .6667 → all A
         ([1, 1, 1], ["A", "A", "A"], [0.3333, 0.6667, 1.0]),
-        # sevenths: 3/7 = 0.428571… → 0.4286, 6/7 = 0.857142… → 0.8571; before 0, .4286 (A), .8571 (B)
+        # sevenths: 3/7 = 0.428571… → 0.4286, 6/7 = 0.857142… → 0.8571;
+        # before 0, .4286 (A), .8571 (B)
         ([3, 3, 1], ["A", "A", "B"], [0.4286, 0.8571, 1.0]),
     ],
 )
@@ -150,8 +152,8 @@ def test_tier_boundaries_and_cumulative_share(
 
 
 def test_tier_ties_ranked_by_customer_id() -> None:
-    # P 60, then K1 and K2 both 20 (total 100): K1 ranks first (id ascending) → share_before .60 → A,
-    # K2 share_before .80 → B. K2 is listed first in the ledger.
+    # P 60, then K1 and K2 both 20 (total 100): K1 ranks first (id ascending)
+    # → share_before .60 → A, K2 share_before .80 → B. K2 is listed first in the ledger.
     table = plan_of({ID: "K2", REVENUE: 20}, {ID: "P", REVENUE: 60}, {ID: "K1", REVENUE: 20})
     rows = by_id(table)
     assert (rows["K1"]["tier"], rows["K2"]["tier"], rows["P"]["tier"]) == ("A", "B", "A")
@@ -168,7 +170,8 @@ def test_value_zero_or_negative_is_c(value: Any) -> None:
 
 
 def test_prospect_without_revenue_counts_zero() -> None:
-    # prospect without revenue: value 0 → C; total 100 → cumulative (100 + 0) / 100 = 1.0; no problem
+    # prospect without revenue: value 0 → C; total 100 → cumulative (100 + 0) / 100 = 1.0;
+    # no problem
     plan = make({ID: "A1", REVENUE: 100, STATUS: "新签"}, {ID: "P1", STATUS: "潜在"})
     rows = by_id(plan.table)
     assert rows["P1"]["tier"] == "C"
@@ -235,7 +238,8 @@ def test_tier_thresholds_from_rules_file(tmp_path: Path, overlay: str, tiers: li
 
 def test_tier_value_profit_from_rules_file(tmp_path: Path) -> None:
     # value = profit: profits P1 = 1000×0.1 = 100, P2 = 200×0.9 = 180 (more profit, less revenue)
-    # P3 = 100 × 0.2 = 20; total 300; ranked P2 (0 → A), P1 (180/300 = .60 → A), P3 (280/300 = .9333 → B)
+    # P3 = 100 × 0.2 = 20; total 300; ranked P2 (0 → A), P1 (180/300 = .60 → A),
+    # P3 (280/300 = .9333 → B)
     path = tmp_path / "rules.toml"
     path.write_text('[tier]\nvalue = "profit"\n', encoding="utf-8")
     customers = (
@@ -496,7 +500,8 @@ def test_contacts_to_decide_and_remaining(
         ({CSTAGE: "上升期", COMPETITION: "多", SKILL: "初级"}, "mixed", 0.33),
         # image 2, profit 2, herd 1 → mixed (tie at the top), 2/5
         ({EXPECT: "品牌形象", CSTAGE: "初期", COMPETITION: "多", SKILL: "初级"}, "mixed", 0.4),
-        # herd 2+1+1+1 = 5 (跟随同行, 艰难期, 初级, 寻找中) vs profit 1+1 (多, staff 5) = 2 → herd 5/7 = 0.71
+        # herd 2+1+1+1 = 5 (跟随同行, 艰难期, 初级, 寻找中) vs profit 1+1 (多, staff 5) = 2
+        # → herd 5/7 = 0.71
         (
             {
                 EXPECT: "跟随同行",
@@ -532,7 +537,8 @@ def test_motivation(fields: dict[str, Any], motivation: str, confidence: float) 
 
 
 def test_motivation_image_beats_expectation_and_staff() -> None:
-    # image 5 (上升期, 少, 熟练, 长期, 稳定) vs profit 3 (成交 2 + staff 3 → 1); 5/8 = 0.625 → 2 decimals
+    # image 5 (上升期, 少, 熟练, 长期, 稳定) vs profit 3 (成交 2 + staff 3 → 1);
+    # 5/8 = 0.625 → 2 decimals
     row = one(
         {
             CSTAGE: "上升期",
@@ -667,7 +673,8 @@ def test_renewal_without_numbers_is_a_gap_and_no_risk(fields: dict[str, Any]) ->
 
 @pytest.mark.parametrize("status", ["新签", "断签", "潜在", None])
 def test_renewal_numbers_only_for_renewal_customers(status: str | None) -> None:
-    # the same numbers that give a renewal customer "high" give no risk, floor or line here, and no gap
+    # the same numbers that give a renewal customer "high" give no risk, floor or line here,
+    # and no gap
     plan = make({REVENUE: 100, STATUS: status, PAST: "10;20", CURRENT: 1})
     row = plan.table.iloc[0]
     assert (
@@ -890,7 +897,8 @@ def test_channel(tier: str | None, fields: dict[str, Any], channel: str) -> None
         ),  # 40+10+8+(due 11-19, 3 → 1)
         ("B", {COMPLAINT: "服务"}, 35, "P2"),  # 25 + 10
         ("B", {INTENT: "犹豫", LAST: d(11, 12)}, 34, "P3"),  # 25 + 8 + (due 11-19, 3 → 1)
-        # everything: 40 + 20 + 15 + 10 (overdue 50 days → 30 // 3) + 10 + 10 + 10 = 115 → capped 100
+        # everything: 40 + 20 + 15 + 10 (overdue 50 days → 30 // 3) + 10 + 10 + 10 = 115
+        # → capped 100
         (
             "A",
             {
@@ -1004,7 +1012,8 @@ def test_contract_ending(
 def test_warnings_in_domain_order_all_at_once() -> None:
     # tier A renewal customer: high risk (past 10;10, current 5), last contact 10-01 (overdue and
     # over 30 days ago), contract ends 12-31 (39 days), decision-maker not reached, profit
-    # 1000 × 0.1 − 1000 < 0, regressing, open complaint, promise due 11-01, an unreadable staff count
+    # 1000 × 0.1 − 1000 < 0, regressing, open complaint, promise due 11-01, an unreadable
+    # staff count
     row = in_tier(
         "A",
         {
@@ -1221,7 +1230,7 @@ def test_talking_points_zh_cover_each_source() -> None:
     assert "知遇之情" in points  # direct party → 知遇之情
 
 
-# --------------------------------------------------------------------------- ranking (§2, §3 tie-break)
+# ---------------------------------------------------------------- ranking (§2, §3 tie-break)
 
 
 @settings(max_examples=300, deadline=None)

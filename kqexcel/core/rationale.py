@@ -1,0 +1,659 @@
+"""The words of a plan row (DOMAIN.md §8): one rationale sentence per classification, the talking
+points, the questions and the objective, all from the rules file in one language.
+
+Column by column: templates and labels are looked up once per column, and rows that share the
+inputs of a sentence share the sentence (``per_distinct``; most rationale is about a handful of
+codes). Sentences built on a row's own numbers (tier, profit, expected value, renewal) gain
+nothing from sharing and are made row by row (``per_row``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.core import classify as C
+from kqexcel.rules import Rules
+
+_UNSEEN = object()  # a cache miss (a sentence may itself be None)
+
+
+def per_distinct(sentence: Callable[..., Any], *columns: Iterable[Any]) -> list[Any]:
+    """``sentence(*row)`` for every row of ``columns``, called once per distinct row: rows with
+    the same key tuple share one sentence."""
+    cache: dict[tuple[Any, ...], Any] = {}
+    out: list[Any] = []
+    for key in zip(*columns, strict=True):
+        text = cache.get(key, _UNSEEN)
+        if text is _UNSEEN:
+            text = cache[key] = sentence(*key)
+        out.append(text)
+    return out
+
+
+def per_row(sentence: Callable[..., Any], *columns: Sequence[Any]) -> list[Any]:
+    """``sentence(*row)`` for every row of ``columns`` (rows whose inputs rarely repeat)."""
+    if len({len(c) for c in columns}) > 1:
+        raise ValueError("columns of different lengths")
+    return list(map(sentence, *columns))  # map passes each row's values without a tuple
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    """A number as a rep reads it: thousands separators, at most ``digits`` decimals."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    number = float(value)
+    if number.is_integer():
+        return f"{number:,.0f}"
+    return f"{number:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _pct(value: float) -> str:
+    """A share as a percentage with one decimal."""
+    return "—" if value is None or value != value else f"{value * 100:.1f}%"
+
+
+_DATES: dict[Any, str] = {}
+
+
+def _date(value: Any) -> str:
+    """An ISO date (dates repeat: each is formatted once)."""
+    try:
+        return _DATES[value]
+    except KeyError:
+        text = "—" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+        if len(_DATES) < 100_000:
+            _DATES[value] = text
+        return text
+
+
+def _num(value: Any) -> bool:
+    """Not None and not NaN: a number was given."""
+    return value is not None and value == value
+
+
+def _objects(column: pd.Series) -> list[Any]:
+    """A float column as a list with None for NaN: NaN is unequal to itself (and hashes by
+    identity), so rows holding one would never share a sentence."""
+    values = column.to_numpy(dtype=object, copy=True)  # never a view of the ledger
+    values[pd.isna(values)] = None
+    return list(values)
+
+
+class Words:
+    """Rationale templates and code labels of the rules file in one language."""
+
+    def __init__(self, rules: Rules, lang: str) -> None:
+        self.rules, self.lang = rules, lang
+        self.r = rules["rationale"]
+        self.w = rules["rationale"]["words"]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        """The template ``key`` filled with ``values``."""
+        return self.raw(key).format(**values)
+
+    def raw(self, key: str) -> str:
+        """The template ``key`` unfilled (filled later, once per distinct row)."""
+        node = self.w[key] if key in self.w else self.r[key]
+        return str(node[self.lang])
+
+    def labels(self, domain: str) -> dict[Any, str]:
+        """Every code of ``domain`` → its label (None → a dash)."""
+        codes = self.rules["codes"].get(domain, {})
+        table: dict[Any, str] = {code: str(entry[self.lang]) for code, entry in codes.items()}
+        table[None] = "—"
+        return table
+
+    def label(self, domain: str, code: Any) -> str:
+        """The label of one code (a dash when there is none)."""
+        if code is None or (isinstance(code, float) and np.isnan(code)):
+            return "—"
+        return self.rules.label(domain, str(code), self.lang) or "—"
+
+    def text(self, domain: str, code: Any, key: str | None = None) -> str | None:
+        """The long text of one code (None when there is none)."""
+        if code is None or (isinstance(code, float) and np.isnan(code)):
+            return None
+        return self.rules.text(domain, str(code), self.lang, key)
+
+    @property
+    def sep(self) -> str:
+        """Between the sentences of one note."""
+        return str(self.w["separator"][self.lang])
+
+    @property
+    def list_sep(self) -> str:
+        """Between the items of a list in a sentence."""
+        return str(self.w["list_separator"][self.lang])
+
+
+def value_label(words: Words) -> str:
+    """The name of the value the tiers rank (revenue, profit or expected value)."""
+    return words(f"value_{words.rules['tier']['value']}")
+
+
+def tier(tiers: pd.DataFrame, revenue: pd.Series, lifecycle: pd.Series, W: Words) -> list[str]:
+    """[§2] the tier, the value and the share ranked before it against the A/B limits."""
+    rules, sep = W.rules, W.sep
+    a, b = _pct(rules["tier"]["a_share"]), _pct(rules["tier"]["b_share"])
+    total = float(tiers["tier_total"].iat[0])
+    vl = value_label(W)
+    t_tier, t_missing, t_zero, t_nonpos = (
+        W.raw("tier"),
+        W.raw("tier_missing"),
+        W.raw("tier_zero_total"),
+        W.raw("tier_nonpositive"),
+    )
+    prospect_note = (
+        sep + W.raw("tier_prospect").format(value_label=vl)
+        if rules["tier"]["value"] == "revenue"
+        else ""
+    )
+
+    def sentence(tr: Any, v: float, sb: float, rev: Any, life: Any) -> str:
+        if tr is None:
+            note = t_missing.format(value_label=vl)
+        elif total <= 0:
+            note = t_zero
+        elif v <= 0:
+            note = t_nonpos.format(value_label=vl, value=_fmt(v))
+        else:
+            note = t_tier.format(tier=tr, value_label=vl, value=_fmt(v), before=_pct(sb), a=a, b=b)
+        if tr is not None and life == "prospect" and not _num(rev):
+            note += prospect_note
+        return note
+
+    return per_row(
+        sentence,
+        tiers["tier"].tolist(),
+        tiers["tier_value"].tolist(),
+        tiers["tier_share_before"].tolist(),
+        revenue.tolist(),
+        lifecycle.tolist(),
+    )
+
+
+def profit_quadrant(
+    profit: pd.Series, computed: pd.Series, t: pd.DataFrame, quadrants: pd.DataFrame, W: Words
+) -> list[str]:
+    """[§3] how the profit was found and why it falls in its quadrant."""
+    rules, sep = W.rules, W.sep
+    q_labels = W.labels("profit_quadrant")
+    q_texts = {q: W.text("quadrant", q) for q in q_labels if q}
+    marginal_limit = _pct(rules["profit"]["marginal_ratio"])
+    top_limit = _pct(rules["profit"]["top_share"])
+    t_computed, t_given, t_none = (
+        W.raw("profit_computed"),
+        W.raw("profit_given"),
+        W.raw("profit_missing"),
+    )
+    t_loss, t_marginal, t_marginal_rev, t_rank = (
+        W.raw("quadrant_loss"),
+        W.raw("quadrant_marginal"),
+        W.raw("quadrant_marginal_revenue"),
+        W.raw("quadrant_rank"),
+    )
+
+    def sentence(
+        p: Any, given: bool, rev: Any, margin: Any, cost: Any, q: Any, ratio: Any, qsb: Any
+    ) -> str:
+        if not _num(p):
+            return t_none
+        note = (
+            t_computed.format(
+                profit=_fmt(p),
+                revenue=_fmt(rev),
+                margin=_pct(margin),
+                cost=_fmt(cost if _num(cost) else 0),
+            )
+            if given
+            else t_given.format(profit=_fmt(p))
+        )
+        if q == "loss":
+            why = t_loss
+        elif q == "marginal":
+            why = (
+                t_marginal_rev
+                if not _num(ratio)
+                else t_marginal.format(ratio=_pct(ratio), limit=marginal_limit)
+            )
+        else:
+            why = t_rank.format(quadrant=q_labels.get(q, "—"), before=_pct(qsb), limit=top_limit)
+        text = q_texts.get(q)
+        return note + sep + why + (sep + text if text else "")
+
+    return per_row(
+        sentence,
+        profit.tolist(),
+        computed.tolist(),
+        t["revenue"].tolist(),
+        t["gross_margin"].tolist(),
+        t["service_cost"].tolist(),
+        quadrants["profit_quadrant"].tolist(),
+        quadrants["profit_ratio"].tolist(),
+        quadrants["quadrant_share_before"].tolist(),
+    )
+
+
+def expected_value(ev: pd.Series, profit: pd.Series, t: pd.DataFrame, W: Words) -> list[str]:
+    """[§3] EV = CB + AV × P with the numbers used."""
+    t_ev = W.raw("expected_value")
+
+    def sentence(value: Any, p: Any, rev: Any, av: Any, prob: Any) -> str:
+        return t_ev.format(
+            ev=_fmt(value),
+            cb=_fmt(p if _num(p) else (rev if _num(rev) else 0.0)),
+            av=_fmt(av if _num(av) else 0),
+            p=_pct(prob if _num(prob) else 0),
+        )
+
+    return per_row(
+        sentence,
+        ev.tolist(),
+        profit.tolist(),
+        t["revenue"].tolist(),
+        t["potential"].tolist(),
+        t["win_probability"].tolist(),
+    )
+
+
+def motivation(mot: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str]:
+    """[§5] the motivation, its points and the indicator values that voted."""
+    rules, lang, list_sep = W.rules, W.lang, W.list_sep
+    m_labels = W.labels("motivation")
+    field_labels = {f: rules.field_label(f, lang) for f in (*C.INDICATORS, "ecommerce_staff")}
+    indicator_labels = {f: W.labels(f) for f in C.INDICATORS}
+    staff_min = rules["motivation"]["ecommerce_staff_profit_min"]
+    t_mot, t_mot_none = W.raw("motivation"), W.raw("motivation_none")
+
+    def sentence(m: str, si: float, sp: float, sh: float, staff: Any, *codes: Any) -> str:
+        if m == "unknown":
+            return t_mot_none
+        evidence = [
+            f"{field_labels[f]}={indicator_labels[f].get(code, code)}"
+            f"→{m_labels[C.INDICATORS[f][code]]}"
+            for f, code in zip(C.INDICATORS, codes, strict=True)
+            if code in C.INDICATORS[f]
+        ]
+        if _num(staff) and staff >= staff_min:
+            evidence.append(f"{field_labels['ecommerce_staff']}={_fmt(staff)}→{m_labels['profit']}")
+        return t_mot.format(
+            motivation=m_labels.get(m, m),
+            image=_fmt(si),
+            profit=_fmt(sp),
+            herd=_fmt(sh),
+            evidence=list_sep.join(evidence),
+        )
+
+    return per_distinct(
+        sentence,
+        mot["motivation"].tolist(),
+        mot["score_image"].tolist(),
+        mot["score_profit"].tolist(),
+        mot["score_herd"].tolist(),
+        _objects(t["ecommerce_staff"]),
+        *(t[f].tolist() for f in C.INDICATORS),
+    )
+
+
+def style(sty: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str]:
+    """[§4] the style, written or from the two axes, and the contacts it takes to decide."""
+    sep = W.sep
+    decides_after = W.rules["style"]["decides_after"]
+    s_labels, d_labels, o_labels = (
+        W.labels("style"),
+        W.labels("decisiveness"),
+        W.labels("orientation"),
+    )
+    t_unknown, t_explicit, t_axes, t_contacts = (
+        W.raw("style_unknown"),
+        W.raw("style_explicit"),
+        W.raw("style_axes"),
+        W.raw("contacts"),
+    )
+
+    def sentence(st: str, explicit: bool, raw: Any, d: Any, o: Any, contacts: Any) -> str:
+        if st == "unknown":
+            return t_unknown
+        note = (
+            t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw))
+            if explicit
+            else t_axes.format(
+                style=s_labels[st],
+                decisiveness=d_labels.get(d, d),
+                orientation=o_labels.get(o, o),
+            )
+        )
+        # contacts_to_decide is the style's number (classify.style looks up the same table)
+        decide = float(decides_after.get(st, np.nan))
+        return note + sep + t_contacts.format(decide=_fmt(decide), contacts=_fmt(contacts))
+
+    return per_distinct(
+        sentence,
+        sty["style"].tolist(),
+        sty["style_explicit"].tolist(),
+        t["style"].tolist(),
+        t["decisiveness"].tolist(),
+        t["orientation"].tolist(),
+        t["contacts"].tolist(),
+    )
+
+
+def renewal_risk(
+    ren: pd.DataFrame, current: pd.Series, gaps: dict[int, str], W: Words
+) -> list[str]:
+    """[§5] the current result against the floor and the satisfaction line, or the data gap."""
+    sep, rules = W.sep, W.rules
+    r_labels = W.labels("renewal_risk")
+    t_ren, t_herd, t_gap = W.raw("renewal"), W.raw("renewal_herd"), W.raw("renewal_gap")
+    ff, lf = _fmt(rules["renewal"]["floor_factor"]), _fmt(rules["renewal"]["satisfaction_factor"])
+    missing: list[str | None] = [None] * len(current)
+    for i, text in gaps.items():
+        missing[i] = text
+
+    def sentence(
+        rk: Any, cur: Any, floor: Any, low: Any, line: Any, mean: Any, lowered: Any, gap: Any
+    ) -> str:
+        if rk is not None:
+            note = t_ren.format(
+                risk=r_labels[rk],
+                current=_fmt(cur),
+                floor=_fmt(floor),
+                floor_factor=ff,
+                min=_fmt(low),
+                line=_fmt(line),
+                line_factor=lf,
+                mean=_fmt(mean),
+            )
+            return note + sep + t_herd if lowered else note
+        return t_gap.format(missing=gap) if gap is not None else ""
+
+    return per_row(
+        sentence,
+        ren["renewal_risk"].tolist(),
+        current.tolist(),
+        ren["renewal_floor"].tolist(),
+        ren["past_min"].tolist(),
+        ren["satisfaction_line"].tolist(),
+        ren["past_mean"].tolist(),
+        ren["risk_lowered"].tolist(),
+        missing,
+    )
+
+
+def next_contact(
+    tiers: pd.Series,
+    lifecycle: pd.Series,
+    intent: pd.Series,
+    candidates: pd.DataFrame,
+    interval: pd.Series,
+    dates: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
+    W: Words,
+) -> list[str]:
+    """[§8] the interval with every rule that shortened it, then the date: ``dates`` are the
+    last contact, the next contact, the due date and the days overdue."""
+    sep, list_sep = W.sep, W.list_sep
+    cad = W.rules["cadence"]
+    i_labels = W.labels("intent")
+    t_interval = W.raw("interval")
+    t_next, t_over, t_none_next = (
+        W.raw("next_contact"),
+        W.raw("next_contact_overdue"),
+        W.raw("next_contact_none"),
+    )
+    declined_text = W.raw("declined_prospect").format(days=cad["declined_prospect_days"])
+    t_tier, tier_none = W.raw("tier_days"), W.raw("tier_none_days")
+    t_intent = W.raw("intent_days")
+    shorter = [
+        W.raw("high_risk"),
+        W.raw("lapsed"),
+        W.raw("regressing"),
+        W.raw("complaint"),
+    ]
+
+    def head(tr: Any, declined: bool, code: Any, ci: Any, *rest: Any) -> str:
+        *shortened, days = rest
+        reasons = [
+            declined_text
+            if declined
+            else (
+                t_tier.format(tier=tr, days=cad["tier_days"][tr])
+                if tr
+                else tier_none.format(days=cad["tier_days"]["none"])
+            )
+        ]
+        if _num(ci):
+            reasons.append(t_intent.format(intent=i_labels.get(code, code), days=int(ci)))
+        for template, value in zip(shorter, shortened, strict=True):
+            if _num(value):
+                reasons.append(template.format(days=int(value)))
+        return t_interval.format(days=days, reasons=list_sep.join(reasons))
+
+    def tail(last: Any, nxt: Any, due: Any, overdue: int, days: int) -> str:
+        if last is None or last is pd.NaT:
+            return t_none_next.format(next=_date(nxt))
+        if overdue > 0:
+            return t_over.format(
+                next=_date(nxt), due=_date(due), last=_date(last), days=days, overdue=int(overdue)
+            )
+        return t_next.format(next=_date(nxt), last=_date(last), days=days)
+
+    declined = C.eq(lifecycle, "prospect") & C.eq(intent, "declined")
+    days = interval.tolist()
+    heads = per_distinct(
+        head,
+        tiers.tolist(),
+        declined.tolist(),
+        intent.tolist(),
+        *(_objects(candidates[k]) for k in ("intent", "risk", "lapsed", "regressing", "complaint")),
+        days,
+    )
+    last, nxt, due, overdue = dates
+    tails = per_row(tail, last.tolist(), nxt.tolist(), due.tolist(), overdue.tolist(), days)
+    return [h + sep + t for h, t in zip(heads, tails, strict=True)]
+
+
+def channel(
+    channels: pd.Series,
+    tiers: pd.Series,
+    risk: pd.Series,
+    lifecycle: pd.Series,
+    intent: pd.Series,
+    W: Words,
+) -> list[str]:
+    """[§8] the channel and the rule that chose it, with the channel's advice."""
+    sep = W.sep
+    ch_labels, i_labels = W.labels("channel"), W.labels("intent")
+    ch_texts = {ch: W.text("channel", ch) for ch in ch_labels if ch}
+    t_channel = W.raw("channel")
+
+    def sentence(ch: str, tr: Any, rk: Any, life: Any, code: Any) -> str:
+        intent_label = i_labels.get(code, code)
+        if ch == "visit":
+            reason = (
+                W.raw("visit_tier")
+                if tr == "A"
+                else W.raw("visit_risk")
+                if rk == "high"
+                else W.raw("visit_strategic")
+            )
+        elif ch == "email":
+            reason = W.raw("email_intent").format(intent=intent_label)
+        elif ch == "phone":
+            reason = (
+                W.raw("phone_tier")
+                if tr == "B"
+                else W.raw("phone_lapsed")
+                if life == "lapsed"
+                else W.raw("phone_intent").format(intent=intent_label)
+            )
+        else:
+            reason = W.raw("message_default")
+        extra = ch_texts.get(ch)
+        return t_channel.format(channel=ch_labels[ch], reason=reason) + (
+            sep + extra if extra else ""
+        )
+
+    return per_distinct(
+        sentence,
+        channels.tolist(),
+        tiers.tolist(),
+        risk.tolist(),
+        lifecycle.tolist(),
+        intent.tolist(),
+    )
+
+
+def priority(parts: pd.DataFrame, tiers: pd.Series, risk: pd.Series, W: Words) -> list[str]:
+    """[§8] the score as the sum of its parts, the cap and the P1/P2 limits."""
+    pr = W.rules["priority"]
+    r_labels = W.labels("renewal_risk")
+    t_priority, t_tier, t_risk = W.raw("priority"), W.raw("points_tier"), W.raw("points_risk")
+    named = C.PRIORITY_PARTS[2:]  # the parts whose sentence names only the points
+    t_named = [W.raw(f"points_{name}") for name in named]
+
+    def sentence(tr: Any, rk: Any, raw: int, score: int, prio: str, *values: int) -> str:
+        bits = []
+        if values[0]:
+            bits.append(t_tier.format(tier=tr, points=values[0]))
+        if values[1]:
+            bits.append(t_risk.format(risk=r_labels[rk], points=values[1]))
+        for template, value in zip(t_named, values[2:], strict=True):
+            if value:
+                bits.append(template.format(points=value))
+        if raw > pr["max_score"]:
+            bits.append(W.raw("points_capped").format(cap=pr["max_score"]))
+        return t_priority.format(
+            score=int(score), parts=" + ".join(bits) or "0", priority=prio, p1=pr["p1"], p2=pr["p2"]
+        )
+
+    return per_distinct(
+        sentence,
+        tiers.tolist(),
+        risk.tolist(),
+        parts["raw_score"].tolist(),
+        parts["priority_score"].tolist(),
+        parts["priority"].tolist(),
+        *(parts[k].tolist() for k in C.PRIORITY_PARTS),
+    )
+
+
+def objective(objectives: pd.Series, t: pd.DataFrame, W: Words) -> list[str]:
+    """[§8] the objective and the rule that chose it (the promise with its date)."""
+    t_objective = W.raw("objective")
+    complaint_labels, stage_labels = W.labels("open_complaint"), W.labels("stage")
+    i_labels = W.labels("intent")
+    fixed = {
+        "retain": "objective_retain",
+        "win_back": "objective_win_back",
+        "learn_needs": "objective_learn",
+        "follow_up": "objective_default",
+    }
+
+    def sentence(ob: str, due: Any, complaint: Any, code: Any) -> str:
+        if ob == "keep_promise":
+            reason = W.raw("objective_promise").format(due=_date(due))
+        elif ob == "resolve_complaint":
+            reason = W.raw("objective_complaint").format(
+                type=complaint_labels.get(complaint, complaint)
+            )
+        elif ob in fixed:
+            reason = W.raw(fixed[ob])
+        elif ob == "close":
+            reason = W.raw("objective_close").format(intent=i_labels.get(code, code))
+        else:
+            reason = W.raw("objective_stage").format(stage=stage_labels.get(ob, ob))
+        return t_objective.format(reason=reason)
+
+    # the promise's date matters only to keep_promise: elsewhere rows share without it
+    due = t["promise_due"].where(C.eq(objectives, "keep_promise").to_numpy())
+    return per_distinct(
+        sentence,
+        objectives.tolist(),
+        due.tolist(),
+        t["open_complaint"].tolist(),
+        t["intent"].tolist(),
+    )
+
+
+def objective_texts(objectives: pd.Series, promise: pd.Series, W: Words) -> list[str]:
+    """The objective as the rep reads it (keep_promise names the promise)."""
+    out = []
+    for code, open_promise in zip(objectives, promise, strict=True):
+        text = W.text("objective", code) or W.label("objective", code)
+        if code == "keep_promise":
+            text = text.replace("{promise}", str(open_promise or W.label("objective", code)))
+        out.append(text)
+    return out
+
+
+def questions(need_type: pd.Series, W: Words) -> list[str | None]:
+    """[§8] the SPIN questions of each row's need type."""
+    texts = {c: W.text("need_type", c) for c in set(need_type) - {None}}
+    return [texts.get(c) for c in need_type.tolist()]
+
+
+def talking_points(table: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str | None]:
+    """[§8] one line per thing known about the customer, each line looked up once per code."""
+    general = W.text("complaint", "general") or ""
+
+    def lines(
+        domain: str,
+        template: str,
+        slot: str,
+        codes: Any,
+        text_domain: str | None = None,
+        **extra: Any,
+    ) -> dict[Any, str]:
+        out = {}
+        for code in set(codes) - {None}:
+            text = W.text(text_domain or domain, code)
+            if text is not None:
+                out[code] = W(template, **{slot: W.label(domain, code)}, text=text, **extra).strip()
+        return out
+
+    styles = {
+        s: W(
+            "tp_style",
+            style=W.label("style", s),
+            approach=W.text("style", s, "approach") or "",
+            words=W.text("style", s, "words") or "",
+        ).strip()
+        for s in set(table["style"])
+        if s != "unknown"
+    }
+    motivation = lines(
+        "motivation", "tp_motivation", "motivation", set(table["motivation"]) - {"unknown"}
+    )
+    complaint = {
+        c: W(
+            "tp_complaint",
+            complaint=W.label("open_complaint", c),
+            general=general,
+            text=W.text("complaint", c) or "",
+        ).strip()
+        for c in set(t["open_complaint"]) - {None}
+    }
+    lifecycle = {"new", "lapsed"} & set(table["lifecycle"])
+    parts = (
+        (styles, table["style"]),
+        (motivation, table["motivation"]),
+        (lines("stage", "tp_stage", "stage", table["stage"]), table["stage"]),
+        (lines("intent", "tp_intent", "intent", table["intent"]), table["intent"]),
+        (lines("business_type", "tp_business", "business", t["business_type"]), t["business_type"]),
+        (complaint, t["open_complaint"]),
+        (lines("party_type", "tp_party", "party", t["party_type"]), t["party_type"]),
+        (lines("lifecycle", "tp_lifecycle", "lifecycle", lifecycle), table["lifecycle"]),
+    )
+    found = [part for part, _ in parts]
+
+    def sentence(*key: Any) -> str | None:
+        return (
+            "\n".join(part[code] for part, code in zip(found, key, strict=True) if code in part)
+            or None
+        )
+
+    return per_distinct(sentence, *(column.tolist() for _, column in parts))
