@@ -327,7 +327,7 @@ def style_tips(style_name: Any, lang: Any = "zh") -> str:
     if code == "unknown":
         raise FormulaError(f"不是性格类型 / not a style: {style_name!r}")
     r = rules()
-    decide = r["style"]["decides_after"][code]
+    decide = r.numbers.style.decides_after[code]
     contacts = {
         "zh": f"通常接触 {decide} 次后决策",
         "en": f"usually decides after {decide} contacts",
