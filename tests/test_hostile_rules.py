@@ -1,5 +1,6 @@
 """Hostile and careless rules files: every number in its range, and any file that cannot be used
-is one line `Error: <file>: …` with exit 1 — never a traceback, a hang or a plan that fails later."""
+is one line `Error: <file>: …` with exit 1 — never a traceback, a hang or a plan that fails
+later."""
 
 from __future__ import annotations
 
@@ -265,7 +266,8 @@ def test_a_file_of_edge_values_loads(tmp_path, edge):
         ),
         (
             "[safety]\nmax_unpacked_mb = 1" + "0" * 400 + "\n",  # an integer no float can hold
-            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not a number of 401 digits",
+            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), "
+            "not a number of 401 digits",
         ),
         (
             "[safety]\nmax_csv_mb = -1\n",
@@ -400,7 +402,8 @@ def test_a_file_that_is_not_toml_text_is_one_line(runner, tmp_path, content, mes
         ("[reader]\nyes = [[[1]]]\n", "'reader.yes' must be a list of texts"),
         (
             "[texts.objective]\nextra = 5\n",
-            "'texts.objective.extra' must be a table of texts like 'texts.objective.keep_promise', not 5",
+            "'texts.objective.extra' must be a table of texts like "
+            "'texts.objective.keep_promise', not 5",
         ),
         (
             "[texts.objective]\nextra = { zh = 5 }\n",
@@ -427,7 +430,8 @@ def test_a_file_that_is_not_toml_text_is_one_line(runner, tmp_path, content, mes
         ),
         (
             '[codes.intent.interested]\nsynonyms = ["' + "x" * 101 + '"]\n',
-            "'codes.intent.interested.synonyms' item 2 must be at most 100 characters long, not 101",
+            "'codes.intent.interested.synonyms' item 2 must be at most 100 characters long, "
+            "not 101",
         ),
         (
             '[texts.legend.intro]\nzh = "' + "x" * 10_001 + '"\n',
