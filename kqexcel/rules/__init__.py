@@ -181,6 +181,15 @@ def default_files() -> list[Path]:
     return [folder / name for name in DEFAULT_FILES]
 
 
+def shipped_text() -> str:
+    """The shipped rules as one TOML text with their comments (what `kq template init` copies)."""
+    parts = [
+        resources.files("kqexcel.rules").joinpath(name).read_text(encoding="utf-8")
+        for name in DEFAULT_FILES
+    ]
+    return "\n".join(part.rstrip("\n") + "\n" for part in parts)
+
+
 def _default_tree() -> dict[str, Any]:
     """The shipped rules: the numbers and labels of default.toml with the texts of texts.toml."""
     tree: dict[str, Any] = {}

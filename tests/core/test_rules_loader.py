@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from kqexcel.errors import RulesError
-from kqexcel.rules import DEFAULT_FILES, _default_tree, _join, _leaves, default_files, load_rules
+from kqexcel.rules import (
+    DEFAULT_FILES,
+    _default_tree,
+    _join,
+    _leaves,
+    default_files,
+    load_rules,
+    shipped_text,
+)
 from kqexcel.rules.numbers import SECTIONS, Numbers
 from tests.conftest import DATA
 
@@ -42,6 +50,13 @@ def test_the_merged_tree_is_the_tree_of_before_the_split():
     # the same order too: `kq rules show` writes the sections as the defaults list them
     assert json.dumps(tree, ensure_ascii=False) == json.dumps(snapshot, ensure_ascii=False)
     assert load_rules().tree == snapshot
+
+
+def test_the_shipped_text_is_one_rules_file_of_both(tmp_path: Path):
+    assert tomllib.loads(shipped_text()) == _default_tree()
+    path = tmp_path / "rules.toml"
+    path.write_text(shipped_text(), encoding="utf-8")
+    assert load_rules(path).tree == _default_tree()
 
 
 def test_a_key_set_in_both_shipped_files_is_refused():
