@@ -7,10 +7,31 @@ written (and a mypy error), not a KeyError in the middle of a plan. Tables of nu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
+
+
+class ReadOnly(Mapping[str, Any]):
+    """A table of the rules that cannot be changed (unlike MappingProxyType it can be pickled:
+    the report sends the rules to its reading processes)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"ReadOnly({self._data!r})"
 
 
 @dataclass(frozen=True)
@@ -160,7 +181,7 @@ SECTIONS = tuple(_CLASSES)  # the number sections, in the order of the rules fil
 def _frozen(value: Any) -> Any:
     """A value of the tree that cannot be changed: tables as read-only mappings, lists as tuples."""
     if isinstance(value, dict):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+        return ReadOnly({k: _frozen(v) for k, v in value.items()})
     if isinstance(value, list):
         return tuple(value)
     return value

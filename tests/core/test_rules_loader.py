@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -118,6 +119,14 @@ def test_the_numbers_cannot_be_changed():
         numbers.cadence.tier_days["A"] = 1  # type: ignore[index]
     with pytest.raises(AttributeError):
         numbers.reader.yes.append("ok")  # type: ignore[attr-defined]
+
+
+def test_the_rules_and_their_numbers_can_be_pickled():
+    """The report sends the rules to its reading processes."""
+    rules = load_rules()
+    again = pickle.loads(pickle.dumps(rules))
+    assert again.numbers == rules.numbers
+    assert again.numbers.cadence.tier_days == {"A": 7, "B": 14, "C": 30, "none": 30}
 
 
 def test_the_numbers_are_built_once_per_rules(tmp_path: Path):
