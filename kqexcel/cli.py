@@ -527,7 +527,7 @@ class _NoBar:
 
 @cli.group()
 def rules() -> None:
-    """查看或检查规则文件 Show or check the rules (thresholds, synonyms, wording).
+    """查看、检查规则文件或写出骨架 Show, check or start a rules file (numbers, synonyms, texts).
 
     \b
     Example:
