@@ -11,7 +11,6 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,7 +38,7 @@ from kqexcel.io.workbook import (
     write_text,
 )
 from kqexcel.report import Report, build_report
-from kqexcel.rules import Rules, load_rules
+from kqexcel.rules import Rules, default_files, load_rules, shipped_text
 from kqexcel.words import say
 
 SUFFIXES = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}
@@ -102,11 +101,6 @@ def bundled_template(name: str) -> Path | None:
         return None
 
 
-def default_rules_file() -> Path:
-    """The shipped rules file, which every command reads."""
-    return Path(__file__).resolve().parent / "rules" / "default.toml"
-
-
 def plan_targets(
     ledgers: tuple[Path, ...], output: Path | None, fmt: str, force: bool, others: list[Path | None]
 ) -> list[Path | None]:
@@ -126,7 +120,7 @@ def plan_targets(
         targets = [output or p.with_name(fit_name(p.stem, "_plan.xlsx")) for p in ledgers]
     else:
         targets = [output] * len(ledgers)
-    refuse_inputs(list(dict.fromkeys(targets)), [*ledgers, *others, default_rules_file()])
+    refuse_inputs(list(dict.fromkeys(targets)), [*ledgers, *others, *default_files()])
     seen: dict[Path, Path] = {}
     for ledger, out in zip(ledgers, targets, strict=True):
         if out is None:
@@ -293,7 +287,7 @@ def report_ledgers(
     outs = [out, *([summary_json] if summary_json else [])]
     reads = [previous, rules_path, template or bundled_template("report.xlsx")]
     files_given = [p for p in paths if not p.is_dir()]
-    refuse_inputs(outs, [*files_given, *reads, default_rules_file()])  # before anything is read
+    refuse_inputs(outs, [*files_given, *reads, *default_files()])  # before anything is read
     refuse_existing(outs, force)
     rules = load_rules(rules_path)
     files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
@@ -316,15 +310,13 @@ def report_ledgers(
 def copy_templates(directory: Path, force: bool = False) -> list[Path]:
     """The bundled templates and the default rules file, copied into ``directory``."""
     sources = [(bundled(name), directory / name) for name in bundled_names()]
-    rules_file = resources.files("kqexcel.rules").joinpath("default.toml")
     refuse_existing([t for _, t in sources] + [directory / "rules.toml"], force)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for source, target in sources:
         atomic_write(target, True, functools.partial(_copy_to, source.read_bytes()))
         written.append(target)
-    text = rules_file.read_text(encoding="utf-8")
-    return [*written, write_text(directory / "rules.toml", text)]
+    return [*written, write_text(directory / "rules.toml", shipped_text())]
 
 
 def _copy_to(data: bytes, stream: IO[bytes]) -> None:

@@ -189,13 +189,14 @@ def report(ctx: click.Context, paths: tuple[Path, ...], quiet: bool, **options: 
 
 @cli.group()
 def rules() -> None:
-    """查看或检查规则文件 Show or check the rules (thresholds, synonyms, wording).
+    """查看、检查规则文件或写出骨架 Show, check or start a rules file (numbers, synonyms, texts).
 
     \b
     Example:
         kq rules show
         kq rules show --rules 公司规则.toml
         kq rules check 公司规则.toml
+        kq rules init 公司规则.toml
     """
 
 
@@ -229,6 +230,30 @@ def rules_check(file: Path, lang: str) -> None:
 
     loaded = load_rules(file)
     click.echo(say(loaded, "rules_ok", lang, path=file, version=loaded.version))
+
+
+@rules.command("init")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite an existing file.")
+def rules_init(file: Path, force: bool) -> None:
+    """写出可改数值的规则骨架（均已注释） Write a commented skeleton of the numbers to change.
+
+    每个数值一行，带默认值、含义和允许范围；去掉行首的 # 再改数值即生效。
+    Each number with its default, meaning and allowed range; uncomment a line to change it.
+
+    \b
+    Example:
+        kq rules init 公司规则.toml
+        kq rules check 公司规则.toml
+        kq plan 客户台账.xlsx --rules 公司规则.toml
+    """
+    from kqexcel.io.files import refuse_inputs
+    from kqexcel.io.workbook import write_text
+    from kqexcel.rules import default_files
+    from kqexcel.rules.skeleton import skeleton
+
+    refuse_inputs([file], default_files())
+    click.echo(str(write_text(file, skeleton(str(file)), force)))
 
 
 cli.add_command(template)

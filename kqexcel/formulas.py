@@ -344,7 +344,7 @@ def style_tips(style_name: Any, lang: Any = "zh") -> str:
     if code == "unknown":
         raise _error("not_style", language, style_name)
     r = rules()
-    contacts = say(r, "style_decides_after", language, decide=r["style"]["decides_after"][code])
+    contacts = say(r, "style_decides_after", language, decide=r.numbers.style.decides_after[code])
     parts = [
         r.text("style", code, language, "approach"),
         r.text("style", code, language, "words"),

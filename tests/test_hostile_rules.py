@@ -1,5 +1,6 @@
 """Hostile and careless rules files: every number in its range, and any file that cannot be used
-is one line `Error: <file>: …` with exit 1 — never a traceback, a hang or a plan that fails later."""
+is one line `Error: <file>: …` with exit 1 — never a traceback, a hang or a plan that fails
+later."""
 
 from __future__ import annotations
 
@@ -17,7 +18,17 @@ from hypothesis import strategies as st
 
 from kqexcel.cli import cli
 from kqexcel.errors import RulesError
-from kqexcel.rules import RANGES, _default_tree, _leaves, bounds, dump_toml, load_rules
+from kqexcel.rules import (
+    RANGES,
+    _default_tree,
+    _leaves,
+    bounds,
+    default_files,
+    dump_toml,
+    load_rules,
+)
+from kqexcel.rules.numbers import SECTIONS
+from kqexcel.rules.skeleton import skeleton
 from tests.conftest import AS_OF
 
 
@@ -255,7 +266,8 @@ def test_a_file_of_edge_values_loads(tmp_path, edge):
         ),
         (
             "[safety]\nmax_unpacked_mb = 1" + "0" * 400 + "\n",  # an integer no float can hold
-            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), not a number of 401 digits",
+            "'safety.max_unpacked_mb' must be between 0 and 1000000 (more than 0), "
+            "not a number of 401 digits",
         ),
         (
             "[safety]\nmax_csv_mb = -1\n",
@@ -390,7 +402,8 @@ def test_a_file_that_is_not_toml_text_is_one_line(runner, tmp_path, content, mes
         ("[reader]\nyes = [[[1]]]\n", "'reader.yes' must be a list of texts"),
         (
             "[texts.objective]\nextra = 5\n",
-            "'texts.objective.extra' must be a table of texts like 'texts.objective.keep_promise', not 5",
+            "'texts.objective.extra' must be a table of texts like "
+            "'texts.objective.keep_promise', not 5",
         ),
         (
             "[texts.objective]\nextra = { zh = 5 }\n",
@@ -417,7 +430,8 @@ def test_a_file_that_is_not_toml_text_is_one_line(runner, tmp_path, content, mes
         ),
         (
             '[codes.intent.interested]\nsynonyms = ["' + "x" * 101 + '"]\n',
-            "'codes.intent.interested.synonyms' item 2 must be at most 100 characters long, not 101",
+            "'codes.intent.interested.synonyms' item 2 must be at most 100 characters long, "
+            "not 101",
         ),
         (
             '[texts.legend.intro]\nzh = "' + "x" * 10_001 + '"\n',
@@ -516,18 +530,158 @@ def test_a_plan_with_a_boundary_tier_interval_writes_a_workbook(runner, sample, 
     assert "40 位客户" in result.stderr
 
 
+# texts that break hand-written TOML: every control character, quotes, backslashes, line and
+# paragraph separators, CJK, braces, and whatever else hypothesis draws
+_hostile_chars = st.sampled_from(
+    [chr(c) for c in [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029, 0xFEFF]]
+    + list("\"'\\{}[]=#.\u5ba2\u6237\u3002\uff1a\u201c\u201d")
+)
+_texts = st.text() | st.text(_hostile_chars) | st.text(_hostile_chars | st.characters())
 _toml_scalars = (
-    st.text() | st.integers(-(2**63), 2**63 - 1) | st.booleans() | st.floats(allow_nan=False)
+    _texts | st.integers(-(2**63), 2**63 - 1) | st.booleans() | st.floats(allow_nan=False)
 )
 _toml_trees = st.recursive(
-    st.dictionaries(st.text(), _toml_scalars | st.lists(_toml_scalars), max_size=4),
-    lambda inner: st.dictionaries(st.text(), inner, max_size=4),
+    st.dictionaries(_texts, _toml_scalars | st.lists(_toml_scalars), max_size=4),
+    lambda inner: st.dictionaries(_texts, inner, max_size=4),
     max_leaves=20,
 )
 
 
 @given(_toml_trees)
 def test_dump_toml_round_trips_any_tree(tree):
-    """What `kq rules show` writes loads back as the same tree, whatever the texts hold
-    (control characters, quotes, backslashes, line and paragraph separators, any key)."""
+    """What `kq rules show` writes (through tomli-w) loads back as the same tree, whatever the
+    texts hold (control characters, quotes, backslashes, line and paragraph separators, any key)."""
     assert tomllib.loads(dump_toml(tree)) == tree
+
+
+HOSTILE = "".join(chr(c) for c in [*range(1, 0x20), 0x7F]) + "\"'\\ 客户\u2028\r\n{{}} \"\"\" ''' #"
+
+
+def test_rules_show_of_hostile_texts_loads_with_rules_check(runner, tmp_path):
+    """`kq rules show > f.toml; kq rules check f.toml` with texts holding every control character,
+    quotes, backslashes, CJK and braces, in a rationale template and in a talking point."""
+    own = tmp_path / "own.toml"
+    own.write_text(
+        "[rationale.objective]\n"
+        f"zh = {json.dumps(HOSTILE + '{reason}')}\n"
+        "[texts.style.eagle]\n"
+        f"approach_zh = {json.dumps(HOSTILE)}\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(cli, ["rules", "check", str(own)]).exit_code == 0
+    shown = runner.invoke(cli, ["rules", "show", "--rules", str(own)])
+    assert shown.exit_code == 0, shown.output
+    again = tmp_path / "公司规则.toml"
+    again.write_text(shown.stdout, encoding="utf-8", newline="")
+    checked = runner.invoke(cli, ["rules", "check", str(again)])
+    assert checked.exit_code == 0, checked.output
+    loaded = load_rules(again)
+    assert loaded.tree == load_rules(own).tree
+    assert loaded["texts"]["style"]["eagle"]["approach_zh"] == HOSTILE
+
+
+def test_rules_show_keeps_the_order_of_the_defaults(runner):
+    shown = runner.invoke(cli, ["rules", "show"]).stdout
+    assert list(tomllib.loads(shown)) == list(_default_tree())
+    headers = [line for line in shown.splitlines() if line.startswith("[")]
+    assert headers[:3] == ["[meta]", "[reader]", "[safety]"]
+
+
+# ----------------------------------------------------------------------------- kq rules init
+
+
+def _init(runner, path: Path, *extra: str):
+    return runner.invoke(cli, ["rules", "init", str(path), *extra])
+
+
+def _uncommented(text: str, keep=lambda line: True) -> str:
+    """The skeleton with its setting lines uncommented (those ``keep`` chooses)."""
+    lines = []
+    for line in text.splitlines():
+        setting = line.startswith("# ") and " = " in line and line[2:3].isascii()
+        setting = setting and line[2:].split(" = ")[0].replace(".", "_").isidentifier()
+        lines.append(line[2:] if setting and keep(line) else line)
+    return "\n".join(lines) + "\n"
+
+
+def test_rules_init_writes_a_skeleton_that_loads_as_the_defaults(runner, tmp_path):
+    path = tmp_path / "公司规则.toml"
+    result = _init(runner, path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(path)
+    text = path.read_text(encoding="utf-8")
+    assert "# p1 = 60" in text and "[priority]" in text and "# tier_days.A = 7" in text
+    assert runner.invoke(cli, ["rules", "check", str(path)]).exit_code == 0
+    assert load_rules(path).tree == _default_tree()
+    assert tomllib.loads(text) == {section: {} for section in SECTIONS}
+
+
+def test_rules_init_lists_every_number_with_its_meaning_and_range(tmp_path):
+    text = skeleton("公司规则.toml")
+    uncommented = tomllib.loads(_uncommented(text))
+    settings = {k for k, _ in _leaves(uncommented, "")}
+    expected = {
+        key
+        for key, value in _leaves({s: _default_tree()[s] for s in SECTIONS}, "")
+        if not isinstance(value, list)
+    }
+    assert settings == expected
+    assert set(numeric_leaves()) <= settings  # every number of the rules is listed
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line in _uncommented(line).splitlines() or not line.startswith("# "):
+            continue
+        meaning = lines[i - 1]
+        assert meaning.startswith("# ") and " / " in meaning, meaning
+        zh, en = meaning[2:].split(" / ", 1)
+        cjk = [any("\u4e00" <= c <= "\u9fff" for c in part) for part in (zh, en)]
+        assert cjk == [True, False], meaning
+        assert "范围" in zh or "可选" in zh, meaning
+    assert "（范围 大于 0，至多 1） / " in text and "(range more than 0, at most 1)" in text
+    assert "（范围 1–1,000） / " in text  # reader.header_scan_rows
+    assert "（可选 revenue, profit, expected_value）" in text
+
+
+def test_rules_init_uncommented_is_the_defaults_and_a_changed_number_is_used(runner, tmp_path):
+    path = tmp_path / "公司规则.toml"
+    assert _init(runner, path).exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    every = tmp_path / "every.toml"
+    every.write_text(_uncommented(text), encoding="utf-8")
+    assert runner.invoke(cli, ["rules", "check", str(every)]).exit_code == 0
+    assert load_rules(every).tree == _default_tree()
+    for line in text.splitlines():  # each line uncommented on its own loads too
+        if line.startswith("# ") and line not in _uncommented(line).splitlines():
+            one = tmp_path / "one.toml"
+            one.write_text(_uncommented(text, lambda x, line=line: x == line), encoding="utf-8")
+            assert load_rules(one).tree == _default_tree(), line
+    changed = tmp_path / "changed.toml"
+    changed.write_text(_uncommented(text).replace("p1 = 60", "p1 = 90"), encoding="utf-8")
+    assert load_rules(changed).numbers.priority.p1 == 90
+    assert load_rules(changed).numbers.priority.p2 == 35
+
+
+def test_rules_init_refuses_an_existing_file_without_force(runner, tmp_path):
+    path = tmp_path / "公司规则.toml"
+    path.write_text("[priority]\np1 = 90\n", encoding="utf-8")
+    result = _init(runner, path)
+    assert result.exit_code == 1
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert path.read_text(encoding="utf-8") == "[priority]\np1 = 90\n"
+    assert _init(runner, path, "--force").exit_code == 0
+    assert load_rules(path).numbers.priority.p1 == 60
+
+
+def test_rules_init_never_overwrites_the_shipped_rules(runner):
+    for shipped in default_files():
+        before = shipped.read_bytes()
+        result = _init(runner, shipped, "--force")
+        assert result.exit_code == 2 and "would replace the input" in result.stderr
+        assert shipped.read_bytes() == before
+
+
+def test_rules_init_help_has_an_example(runner):
+    result = runner.invoke(cli, ["rules", "init", "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "kq rules init 公司规则.toml" in result.output
+    assert "kq rules init" in runner.invoke(cli, ["rules", "--help"]).output

@@ -1,9 +1,11 @@
 """Load, overlay and validate the rules file (thresholds, synonyms, labels, texts).
 
-The package ships ``default.toml``; a manager's file overlays it key by key. Validation takes
+The package ships ``default.toml`` (the numbers, synonyms and labels) and ``texts.toml`` (the
+long texts), read as one tree; a manager's file overlays it key by key. Validation takes
 the shape of the defaults as the schema: an unknown key or a value of the wrong type is an error
 that names the key. Every number has an allowed range (``RANGES``) and every text a length limit
-(``TEXT_LIMITS``). Synonym lists in an overlay are added to the defaults.
+(``TEXT_LIMITS``). Synonym lists in an overlay are added to the defaults. The number sections
+are also offered typed and frozen as ``Rules.numbers`` (see ``kqexcel.rules.numbers``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kqexcel.errors import RulesError
+from kqexcel.rules.numbers import Numbers, numbers_from
 
 LANGS = ("zh", "en")
 _SEP = re.compile(r"[\s_\-]+")
@@ -101,6 +104,7 @@ TEXT_LIMITS: dict[str, int] = {"codes": 100, "fields": 100, "output_fields": 100
 MAX_TEXT = 10_000  # any other text (the longest default is about 400 characters)
 MAX_LIST_ITEM = 100  # a synonym or reader word
 MAX_PLACEHOLDERS = 20  # in one rationale template (the defaults use at most 8)
+TIER_VALUES = ("revenue", "profit", "expected_value")  # what tier.value may name
 MAX_RULES_MB = 10  # a company's rules file is a few kB; the defaults are about 200 kB
 
 
@@ -167,9 +171,44 @@ def _one_line(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# the files of the shipped rules, merged in this order (no key in two of them)
+DEFAULT_FILES = ("default.toml", "texts.toml")
+
+
+def default_files() -> list[Path]:
+    """The shipped rules files (every command reads them, so no output may replace them)."""
+    folder = Path(__file__).resolve().parent
+    return [folder / name for name in DEFAULT_FILES]
+
+
+def shipped_text() -> str:
+    """The shipped rules as one TOML text with their comments (what `kq template init` copies)."""
+    parts = [
+        resources.files("kqexcel.rules").joinpath(name).read_text(encoding="utf-8")
+        for name in DEFAULT_FILES
+    ]
+    return "\n".join(part.rstrip("\n") + "\n" for part in parts)
+
+
 def _default_tree() -> dict[str, Any]:
-    text = resources.files("kqexcel.rules").joinpath("default.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """The shipped rules: the numbers and labels of default.toml with the texts of texts.toml."""
+    tree: dict[str, Any] = {}
+    for name in DEFAULT_FILES:
+        text = resources.files("kqexcel.rules").joinpath(name).read_text(encoding="utf-8")
+        _join(tree, tomllib.loads(text), name)
+    return tree
+
+
+def _join(tree: dict[str, Any], part: dict[str, Any], name: str, path: str = "") -> None:
+    """Add the tables of one shipped file to ``tree``; a key both files set is a packaging bug."""
+    for key, value in part.items():
+        where = f"{path}.{key}" if path else key
+        if key not in tree:
+            tree[key] = value
+        elif isinstance(tree[key], dict) and isinstance(value, dict):
+            _join(tree[key], value, name, where)
+        else:
+            raise RulesError(f"'{where}' is set twice in the shipped rules ({name})")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
@@ -331,10 +370,9 @@ def _check(tree: dict[str, Any]) -> None:
 
     if number("tier.a_share") > number("tier.b_share"):
         raise RulesError("'tier.a_share' must not be larger than 'tier.b_share'")
-    if tree["tier"]["value"] not in ("revenue", "profit", "expected_value"):
-        raise RulesError(
-            f"'tier.value' must be revenue, profit or expected_value, not {_shown(tree['tier']['value'])}"
-        )
+    if tree["tier"]["value"] not in TIER_VALUES:
+        value = _shown(tree["tier"]["value"])
+        raise RulesError(f"'tier.value' must be revenue, profit or expected_value, not {value}")
     if number("priority.p1") < number("priority.p2"):
         raise RulesError("'priority.p1' must not be smaller than 'priority.p2'")
     for domain, codes in tree["codes"].items():
@@ -372,6 +410,11 @@ class Rules:
 
     def __getitem__(self, key: str) -> Any:
         return self.tree[key]
+
+    @cached_property
+    def numbers(self) -> Numbers:
+        """The number sections, typed and frozen (``rules.numbers.priority.p1``)."""
+        return numbers_from(self.tree)
 
     @property
     def version(self) -> str:
@@ -432,7 +475,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
     tree = _default_tree()
     if path is None:
         _check(tree)
-        return Rules(tree, "default")
+        return _built(Rules(tree, "default"))
     path = Path(path)
     try:
         over = _parse(_read_text(path))
@@ -447,7 +490,13 @@ def load_rules(path: str | Path | None = None) -> Rules:
     except Exception as exc:  # a manager's file must never end in a traceback without its name
         detail = f"{type(exc).__name__}: {exc}"
         raise RulesError(_one_line(f"{path}: not a usable rules file ({detail})")) from exc
-    return Rules(tree, str(path))
+    return _built(Rules(tree, str(path)))
+
+
+def _built(rules: Rules) -> Rules:
+    """The rules with their typed numbers built now, once the tree is validated."""
+    _ = rules.numbers
+    return rules
 
 
 def _read_text(path: Path) -> str:
@@ -500,73 +549,9 @@ def _parse(text: str) -> dict[str, Any]:
         raise RulesError(f"not valid TOML ({str(exc).split(';')[0]})") from None
 
 
-# a TOML basic string: backslash, quote and every control character escaped (a carriage return
-# too: a rules text holding one passed `kq rules check`, but `kq rules show` wrote a file that
-# could not be loaded)
-_TOML_ESCAPES = {
-    **{c: f"\\u{c:04x}" for c in [*range(0x20), 0x7F]},
-    **{
-        ord(k): v
-        for k, v in {
-            "\\": "\\\\",
-            '"': '\\"',
-            "\b": "\\b",
-            "\t": "\\t",
-            "\n": "\\n",
-            "\f": "\\f",
-            "\r": "\\r",
-        }.items()
-    },
-}
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return f'"{value.translate(_TOML_ESCAPES)}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return (
-            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-        )
-    raise TypeError(type(value))  # pragma: no cover
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
-
-
 def dump_toml(tree: dict[str, Any]) -> str:
-    """The rules tree as TOML (tables of scalars; small tables of tables inline)."""
-    lines: list[str] = []
+    """The rules tree as TOML that loads back as the same tree, whatever its texts hold."""
+    import tomli_w  # only `kq rules show` writes TOML
 
-    def table(node: dict[str, Any], path: list[str]) -> None:
-        scalars = {k: v for k, v in node.items() if not _is_table(v)}
-        tables = {k: v for k, v in node.items() if _is_table(v)}
-        if scalars and path:
-            lines.append("")
-            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
-        for key, value in scalars.items():
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-        for key, value in tables.items():
-            table(value, [*path, key])
-
-    table(tree, [])
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _is_table(value: Any) -> bool:
-    """A table written as [section]; tables whose values are all scalars of a leaf stay inline."""
-    if not isinstance(value, dict):
-        return False
-    return any(isinstance(v, dict) for v in value.values()) or not _inline_ok(value)
-
-
-def _inline_ok(value: dict[str, Any]) -> bool:
-    return set(value) <= {"zh", "en"} or (
-        len(value) <= 4 and all(isinstance(v, (int, float)) for v in value.values())
-    )
+    # one-line strings: tomli-w's multi-line strings would turn a "\r\n" in a text into "\n"
+    return tomli_w.dumps(tree, multiline_strings=False)

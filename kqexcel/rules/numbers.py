@@ -1,0 +1,196 @@
+"""The number sections of the rules as typed, frozen objects (``rules.numbers.priority.p1``).
+
+Built once per ``Rules`` from its validated tree: a mistyped key is an AttributeError where it is
+written (and a mypy error), not a KeyError in the middle of a plan. Tables of numbers such as
+``cadence.tier_days`` are read-only mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ReadOnly(Mapping[str, Any]):
+    """A table of the rules that cannot be changed (unlike MappingProxyType it can be pickled:
+    the report sends the rules to its reading processes)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"ReadOnly({self._data!r})"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """[§1] How the reader finds the header and which cell words mean total, empty, yes and no."""
+
+    header_scan_rows: int
+    header_min_matches: int
+    total_row_words: tuple[str, ...]
+    placeholders: tuple[str, ...]
+    yes: tuple[str, ...]
+    no: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The limits a ledger must keep before it is read."""
+
+    max_unpacked_mb: float
+    max_compression_ratio: int
+    max_rows: int
+    max_csv_mb: float
+    max_columns: int
+    max_sheet_cells: int
+
+
+@dataclass(frozen=True)
+class Tier:
+    """[§2] ABC tiers: the value ranked and the cumulative shares of A and B."""
+
+    value: str
+    a_share: float
+    b_share: float
+
+
+@dataclass(frozen=True)
+class Profit:
+    """[§3] The profit quadrant's marginal ratio and the top group's share."""
+
+    marginal_ratio: float
+    top_share: float
+
+
+@dataclass(frozen=True)
+class Style:
+    """[§4] Contacts a customer of each style needs before deciding."""
+
+    decides_after: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Motivation:
+    """[§5] The points of each indicator and the e-commerce team size that votes profit."""
+
+    ecommerce_staff_profit_min: int
+    points: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """[§5] Renewal floor and satisfaction line as factors of the past results."""
+
+    floor_factor: float
+    satisfaction_factor: float
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """[§8] Days between contacts by tier and intent, and the shortenings."""
+
+    tier_days: Mapping[str, int]
+    intent_days: Mapping[str, int]
+    declined_prospect_days: int
+    high_risk_days: int
+    lapsed_days: int
+    regressing_days: int
+    complaint_days: int
+
+
+@dataclass(frozen=True)
+class Warnings:
+    """[§8] When a contract counts as ending."""
+
+    contract_ending_days: int
+    contract_ending_contact_days: int
+
+
+@dataclass(frozen=True)
+class Priority:
+    """[§8] Priority score points and the P1/P2 thresholds."""
+
+    tier: Mapping[str, int]
+    risk: Mapping[str, int]
+    intent: Mapping[str, int]
+    overdue_cap_days: int
+    overdue_days_per_point: int
+    open_complaint: int
+    promise_overdue: int
+    regressing: int
+    lapsed: int
+    max_score: int
+    p1: int
+    p2: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the plan workbook holds."""
+
+    notes_max_rows: int
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Every number section of the rules, one attribute per section."""
+
+    reader: Reader
+    safety: Safety
+    tier: Tier
+    profit: Profit
+    style: Style
+    motivation: Motivation
+    renewal: Renewal
+    cadence: Cadence
+    warnings: Warnings
+    priority: Priority
+    output: Output
+
+
+# the sections above, by their name in the rules file
+_CLASSES: dict[str, type] = {
+    "reader": Reader,
+    "safety": Safety,
+    "tier": Tier,
+    "profit": Profit,
+    "style": Style,
+    "motivation": Motivation,
+    "renewal": Renewal,
+    "cadence": Cadence,
+    "warnings": Warnings,
+    "priority": Priority,
+    "output": Output,
+}
+SECTIONS = tuple(_CLASSES)  # the number sections, in the order of the rules file
+
+
+def _frozen(value: Any) -> Any:
+    """A value of the tree that cannot be changed: tables as read-only mappings, lists as tuples."""
+    if isinstance(value, dict):
+        return ReadOnly({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def numbers_from(tree: Mapping[str, Any]) -> Numbers:
+    """The typed number sections of a validated rules tree."""
+    sections = {
+        name: cls(**{key: _frozen(value) for key, value in tree[name].items()})
+        for name, cls in _CLASSES.items()
+    }
+    return Numbers(**sections)
