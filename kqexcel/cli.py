@@ -183,8 +183,9 @@ def plan(
         kq plan 华东.xlsx 华北.xlsx -o 计划/
     """
     from kqexcel.core.plan import make_plan
+    from kqexcel.io.files import write_text
     from kqexcel.io.ledger import read_ledger
-    from kqexcel.io.workbook import write_csv, write_json, write_plan, write_text
+    from kqexcel.io.plan_writer import write_csv, write_json, write_plan
     from kqexcel.rules import load_rules
 
     msg = MESSAGES[lang]
@@ -256,8 +257,7 @@ def _plan_targets(
     --force. xlsx: beside each ledger, or in the -o folder (one ledger: -o may name the file).
     ``others`` are the other files the command reads (rules, template).
     json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
-    from kqexcel.io.files import fit_name, refuse_inputs
-    from kqexcel.io.workbook import refuse_existing
+    from kqexcel.io.files import fit_name, refuse_existing, refuse_inputs
 
     suffix = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}[fmt]
     if _output_is_folder(output):
@@ -292,7 +292,7 @@ def _s(n: int) -> str:
 
 
 def _report_problems(problems: list[Any], lang: str, in_workbook: bool, limit: int = 20) -> None:
-    from kqexcel.io.workbook import reason_text
+    from kqexcel.io.problems import reason_text
 
     msg = MESSAGES[lang]
     n_problems = sum(p.kind == "problem" for p in problems)
@@ -421,7 +421,8 @@ def report(
         kq report 台账/ --month 2026-11 --previous kq_report_2026-10.xlsx
         kq report 华东/ 华北/ --month 2026-11 --jobs 2 --summary-json 11月.json -q
     """
-    from kqexcel.io.report import (
+    from kqexcel.io.files import refuse_existing
+    from kqexcel.io.report_io import (
         default_output,
         find_ledgers,
         read_all,
@@ -429,7 +430,6 @@ def report(
         write_report,
         write_summary,
     )
-    from kqexcel.io.workbook import refuse_existing
     from kqexcel.report import build_report
     from kqexcel.rules import load_rules
 
@@ -616,8 +616,8 @@ def template_init(directory: Path, force: bool) -> None:
     """
     from importlib import resources
 
+    from kqexcel.io.files import atomic_write, refuse_existing, write_text
     from kqexcel.io.templates import bundled, bundled_names
-    from kqexcel.io.workbook import atomic_write, refuse_existing, write_text
 
     sources = [(bundled(name), directory / name) for name in bundled_names()]
     rules_file = resources.files("kqexcel.rules").joinpath("default.toml")
@@ -644,8 +644,8 @@ def template_ledger(output: Path, rules_path: Path | None, lang: str, force: boo
         kq template ledger 空白台账.xlsx --rules 公司规则.toml
         kq template ledger blank_ledger.xlsx --lang en
     """
+    from kqexcel.io.files import atomic_write
     from kqexcel.io.templates import build_ledger_template
-    from kqexcel.io.workbook import atomic_write
     from kqexcel.rules import load_rules
 
     wb = build_ledger_template(load_rules(rules_path), lang)
@@ -666,7 +666,7 @@ def template_check(file: Path, rules_path: Path | None) -> None:
         kq template check 公司模板/plan.xlsx
         kq template check 公司模板/ledger.xlsx --rules 公司模板/rules.toml
     """
-    from kqexcel.io.templates import check_template
+    from kqexcel.io.template_check import check_template
     from kqexcel.rules import load_rules
 
     kind, problems = check_template(file, load_rules(rules_path))
@@ -688,7 +688,7 @@ def template_build(directory: Path, rules_path: Path | None, force: bool) -> Non
     Example:
         kq template build templates/ --force
     """
-    from kqexcel.io.templates import build_all
+    from kqexcel.io.build import build_all
     from kqexcel.rules import load_rules
 
     for path in build_all(directory, load_rules(rules_path), force):
