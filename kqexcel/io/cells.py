@@ -14,15 +14,20 @@ from typing import Any
 MAX_CELL = 32767  # Excel's limit on the characters of a cell
 FORMULA_START = ("=", "+", "-", "@")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE = re.compile("_x[0-9A-Fa-f]{4}_")  # Excel and calamine read _x0041_ as "A"
 
 
 def cell_text(text: str) -> str:
-    """Text a cell can hold: characters XML cannot carry dropped (a ledger's stray control
-    characters), cut to Excel's 32,767 characters with an ellipsis."""
+    """Text a cell can hold, for both writers: characters XML cannot carry dropped (a ledger's
+    stray control characters), cut to Excel's 32,767 characters with an ellipsis, and a literal
+    ``_xHHHH_`` written as ``_x005F_xHHHH_`` (XlsxWriter's escape) so Excel and calamine read
+    back the ledger's text."""
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
+    if "_x" in text and _ESCAPE.search(text):
+        text = _ESCAPE.sub(r"_x005F\g<0>", text)
     return text
 
 
