@@ -19,9 +19,10 @@ def fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None 
     texts = rules.tree.get("texts", {}).get("legend", {})
     title = title or {"zh": "跟进计划说明", "en": "About this plan"}[lang]
     put(ws, row, col, title).font = Font(bold=True, size=14)
+    day, sources = plan.as_of.isoformat(), ", ".join(f for f, _ in plan.sources)
     facts = {
-        "zh": f"基准日 {plan.as_of.isoformat()}；规则版本 {rules.version}；来源 {', '.join(f for f, _ in plan.sources)}",
-        "en": f"As of {plan.as_of.isoformat()}; rules version {rules.version}; source {', '.join(f for f, _ in plan.sources)}",
+        "zh": f"基准日 {day}；规则版本 {rules.version}；来源 {sources}",
+        "en": f"As of {day}; rules version {rules.version}; source {sources}",
     }
     put(ws, row + 1, col, facts[lang])
     intro = texts.get("intro", {}).get(lang)
