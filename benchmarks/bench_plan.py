@@ -169,7 +169,7 @@ t0 = time.perf_counter()
 from kqexcel.rules import load_rules
 from kqexcel.io.ledger import read_ledger
 from kqexcel.core.plan import make_plan
-from kqexcel.io.workbook import write_plan
+from kqexcel.io.plan_writer import write_plan
 rules = load_rules(); t1 = time.perf_counter()
 ledger = read_ledger({str(ledger)!r}, rules); t2 = time.perf_counter()
 codes = []

@@ -14,7 +14,7 @@ __all__ = ["__version__", "load_rules", "read_ledger", "make_plan", "write_plan"
 if TYPE_CHECKING:  # pragma: no cover
     from kqexcel.core.plan import make_plan
     from kqexcel.io.ledger import read_ledger
-    from kqexcel.io.workbook import write_plan
+    from kqexcel.io.plan_writer import write_plan
     from kqexcel.rules import load_rules
 
 
@@ -32,7 +32,7 @@ def __getattr__(name: str) -> Any:
 
         return make_plan
     if name == "write_plan":
-        from kqexcel.io.workbook import write_plan
+        from kqexcel.io.plan_writer import write_plan
 
         return write_plan
     raise AttributeError(name)

@@ -110,7 +110,7 @@ def udfs_vba() -> str:
 
 def write_vba(directory: Path, force: bool = False) -> list[Path]:
     """``kq addin vba``: regenerate the two .bas files."""
-    from kqexcel.io.workbook import refuse_existing, write_text
+    from kqexcel.io.files import refuse_existing, write_text
 
     files = {directory / UDF_FILE: udfs_vba(), directory / MACROS_FILE: MACROS}
     refuse_existing(files, force)
@@ -246,7 +246,7 @@ def lite_main() -> str:
 
 def write_lite(directory: Path, force: bool = False) -> list[Path]:
     """``kq addin lite``: main.py and requirements.txt for xlwings Lite."""
-    from kqexcel.io.workbook import refuse_existing, write_text
+    from kqexcel.io.files import refuse_existing, write_text
 
     files = {directory / "main.py": lite_main(), directory / "requirements.txt": LITE_REQUIREMENTS}
     refuse_existing(files, force)

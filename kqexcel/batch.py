@@ -17,9 +17,11 @@ from typing import IO, Any
 from kqexcel.core.ledger import Problem
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
-from kqexcel.io.files import fit_name, refuse_inputs
+from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
 from kqexcel.io.ledger import read_ledger
-from kqexcel.io.report import (
+from kqexcel.io.plan_writer import write_csv, write_json, write_plan
+from kqexcel.io.problems import reason_text
+from kqexcel.io.report_io import (
     default_output,
     find_ledgers,
     read_all,
@@ -28,15 +30,6 @@ from kqexcel.io.report import (
     write_summary,
 )
 from kqexcel.io.templates import bundled, bundled_names
-from kqexcel.io.workbook import (
-    atomic_write,
-    reason_text,
-    refuse_existing,
-    write_csv,
-    write_json,
-    write_plan,
-    write_text,
-)
 from kqexcel.report import Report, build_report
 from kqexcel.rules import Rules, default_files, load_rules, shipped_text
 from kqexcel.words import say

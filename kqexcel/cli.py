@@ -247,8 +247,7 @@ def rules_init(file: Path, force: bool) -> None:
         kq rules check 公司规则.toml
         kq plan 客户台账.xlsx --rules 公司规则.toml
     """
-    from kqexcel.io.files import refuse_inputs
-    from kqexcel.io.workbook import write_text
+    from kqexcel.io.files import refuse_inputs, write_text
     from kqexcel.rules import default_files
     from kqexcel.rules.skeleton import skeleton
 

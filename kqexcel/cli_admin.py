@@ -77,8 +77,8 @@ def template_ledger(output: Path, rules_path: Path | None, lang: str, force: boo
         kq template ledger 空白台账.xlsx --rules 公司规则.toml
         kq template ledger blank_ledger.xlsx --lang en
     """
+    from kqexcel.io.files import atomic_write
     from kqexcel.io.templates import build_ledger_template
-    from kqexcel.io.workbook import atomic_write
 
     wb = build_ledger_template(load_rules(rules_path), lang)
     atomic_write(output, force, wb.save)
@@ -101,7 +101,7 @@ def template_check(ctx: click.Context, file: Path, rules_path: Path | None, lang
         kq template check 公司模板/plan.xlsx
         kq template check 公司模板/ledger.xlsx --rules 公司模板/rules.toml
     """
-    from kqexcel.io.templates import check_template
+    from kqexcel.io.template_check import check_template
 
     rules = load_rules(rules_path)
     kind, problems = check_template(file, rules)
@@ -122,7 +122,7 @@ def template_build(directory: Path, rules_path: Path | None, force: bool) -> Non
     Example:
         kq template build templates/ --force
     """
-    from kqexcel.io.templates import build_all
+    from kqexcel.io.build import build_all
 
     for path in build_all(directory, load_rules(rules_path), force):
         click.echo(str(path))

@@ -46,8 +46,8 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
 
     The sheet is read from A1 to the end of its used range, so the row numbers and column letters
     in Issues are the ones Excel shows, wherever the ledger starts."""
+    from kqexcel.io.problems import KINDS, reason_text
     from kqexcel.io.templates import ISSUE_HEADERS
-    from kqexcel.io.workbook import KINDS, reason_text
 
     book = _caller(book)
     source = book.sheets.active
@@ -125,7 +125,7 @@ def _dress(sheet: Any, headers: list[Any], n_rows: int, lang: str) -> None:
 def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) -> Path:
     """Write the monthly report for every ledger in the folder named in the cell `kq_report_folder`
     (or the workbook's own folder) into that folder."""
-    from kqexcel.io.report import default_output, find_ledgers, read_all, write_report
+    from kqexcel.io.report_io import default_output, find_ledgers, read_all, write_report
     from kqexcel.report import build_report
 
     book = _caller(book)

@@ -256,7 +256,7 @@ def test_existing_outputs_are_found_before_any_work(runner, sample, tmp_path):
 
 
 def test_outputs_have_ordinary_permissions(runner, sample):
-    from kqexcel.io.workbook import _UMASK
+    from kqexcel.io.files import _UMASK
 
     result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "-q"])
     assert result.exit_code == 0
@@ -341,7 +341,7 @@ def test_a_summary_sheet_without_names_is_passed_over(runner, tmp_path):
 def test_a_full_disk_is_one_clear_line(runner, sample, monkeypatch):
     import errno
 
-    from kqexcel.io import workbook
+    from kqexcel.io import files as workbook
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

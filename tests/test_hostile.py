@@ -117,7 +117,7 @@ def test_zip_limits_come_from_the_rules(runner, tmp_path):
 
 
 def test_a_crash_mid_write_leaves_the_previous_output(runner, sample, monkeypatch):
-    from kqexcel.io import workbook
+    from kqexcel.io import xlsx_stream as workbook
 
     assert runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF]).exit_code == 0
     out = sample.with_name("sample_ledger_plan.xlsx")

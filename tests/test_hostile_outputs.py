@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from kqexcel.cli import cli
 from kqexcel.core.ledger import column_letter
 from kqexcel.io import ledger as ledger_io
-from kqexcel.io import report as report_io
+from kqexcel.io import report_io
 from kqexcel.rules import default_rules, dump_toml
 from tests.conftest import AS_OF, ROOT, sha256
 
@@ -299,7 +299,7 @@ def test_a_worker_that_dies_costs_only_its_ledger(tmp_path, monkeypatch):
 def test_a_sheet_part_past_the_zip_limit_is_written_with_zip64(tmp_path, monkeypatch):
     """Over 2 GiB of sheet XML (about 440,000 realistic rows) needs ZIP64; here the limit is
     lowered so the same path runs on a small plan: first judged too small, then written again."""
-    from kqexcel.io import workbook
+    from kqexcel.io import xlsx_stream as workbook
 
     monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 50_000)
     monkeypatch.setattr(workbook, "ZIP64_FROM", 1 << 40)

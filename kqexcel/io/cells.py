@@ -16,19 +16,24 @@ FORMULA_START = ("=", "+", "-", "@")
 # a spreadsheet opening a CSV also runs text after a tab or carriage return (OWASP)
 QUOTED_START = (*FORMULA_START, "\t", "\r")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE = re.compile("_x[0-9A-Fa-f]{4}_")  # Excel and calamine read _x0041_ as "A"
 
 
 def cell_text(text: str, quote: bool = False) -> str:
     """Ledger text made safe for a spreadsheet, the one way for every door: characters XML
-    cannot carry dropped (a ledger's stray control characters), cut to Excel's 32,767
-    characters with an ellipsis, and with ``quote`` (CSV, a value xlwings types into a cell)
-    text a spreadsheet would run as a formula given a leading apostrophe (OWASP)."""
+    cannot carry dropped (a ledger's stray control characters) and cut to Excel's 32,767
+    characters with an ellipsis. In a workbook's XML (the default) a literal ``_xHHHH_`` is
+    written ``_x005F_xHHHH_`` (XlsxWriter's escape), so Excel and calamine read back the ledger's
+    text; with ``quote`` (CSV, a value xlwings types into a cell: typed input, not XML) text a
+    spreadsheet would run as a formula gets a leading apostrophe instead (OWASP)."""
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
-    if quote and text.startswith(QUOTED_START):
-        text = "'" + text
+    if quote:
+        return "'" + text if text.startswith(QUOTED_START) else text
+    if "_x" in text and _ESCAPE.search(text):
+        text = _ESCAPE.sub(r"_x005F\g<0>", text)
     return text
 
 

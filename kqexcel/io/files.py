@@ -1,12 +1,16 @@
-"""Which files a command reads and which it writes: no output may be one of its inputs."""
+"""Output files: targets checked against the inputs and each other, written atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO
 
-from kqexcel.errors import UsageError
+from kqexcel.errors import OutputError, UsageError
 
 
 def _identity(path: Path) -> tuple[object, ...]:
@@ -60,3 +64,85 @@ def exists(path: Path) -> bool:
         return path.exists()
     except OSError:
         return False
+
+
+def refuse_existing(paths: Iterable[Path], force: bool) -> None:
+    """Before writing several files: none of them may exist already unless ``force``."""
+    for path in paths:
+        if len(path.name.encode("utf-8")) > NAME_MAX:
+            raise OutputError(
+                f"cannot write {path}: the file name is too long "
+                f"({len(path.name.encode('utf-8'))} bytes, at most {NAME_MAX}); choose a shorter -o"
+            )
+        if not force and exists(path):
+            raise OutputError(f"{path} already exists (use --force to overwrite it)")
+
+
+def write_text(out: Path, text: str, force: bool = True, encoding: str = "utf-8") -> Path:
+    """A text file (newlines as given) written atomically."""
+    atomic_write(out, force, lambda stream: stream.write(text.encode(encoding)))
+    return out
+
+
+def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -> None:
+    """Write ``out`` through a temporary file in the same folder, then replace it."""
+    refuse_existing([out], force)
+    if exists(out) and out.is_dir():
+        raise OutputError(f"{out} is a folder")
+    folder = out.parent if str(out.parent) else Path(".")
+    try:  # a short temporary name: an output whose own name is near the limit still works
+        handle, tmp = tempfile.mkstemp(prefix=".~kq-", suffix=out.suffix[:16], dir=folder)
+    except FileNotFoundError:
+        raise OutputError(f"cannot write {out}: folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise OutputError(
+            f"cannot write {out}: {_not_folder(folder)} is a file, not a folder"
+        ) from None
+    except PermissionError:
+        raise OutputError(f"cannot write {out}: no permission to write in {folder}") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.chmod(tmp, _file_mode(out))  # mkstemp makes it private; a plan is an ordinary file
+        os.replace(tmp, out)
+    except PermissionError:
+        _remove(tmp)
+        raise OutputError(f"cannot write {out}: permission denied (is it open in Excel?)") from None
+    except OSError as exc:  # a full disk, a vanished network drive …
+        _remove(tmp)
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _not_folder(folder: Path) -> Path:
+    """The part of ``folder`` that is a file (``-o ledger.xlsx/plan.xlsx``)."""
+    for part in [folder, *folder.parents]:
+        if part.is_file():
+            return part
+    return folder
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; done once, at import, before any thread
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _file_mode(out: Path) -> int:
+    """The mode the output keeps (when replacing one) or a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(out.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -30,8 +31,9 @@ EXCEL_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 FORMATS = EXCEL_FORMATS | {".csv"}
 
 Rows = list[list[object]]
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_REF = re.compile(rb"([A-Z]+)(\d+)")
+# any of these in a sheet part: it may hold an error value or a formula, and is scanned
+_MARKS = (b't="e"', b"t='e'", b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")
 
 
 def _cell(value: object) -> object:
@@ -57,22 +59,31 @@ def _sheet_xml(path: Path, sheet: str) -> bytes | None:
 
 def _flagged_cells(data: bytes | None) -> dict[tuple[int, int], CellError]:
     """Cells of an .xlsx sheet that calamine shows as empty but are not: error values (#N/A,
-    #DIV/0!) and formulas without a cached value. (row, column) are 0-based."""
-    if data is None or (b't="e"' not in data and b"<f>" not in data and b"<f " not in data):
+    #DIV/0!) and formulas without a cached value. (row, column) are 0-based. Read with a
+    defusedxml iterparse, so any prefix or quoting is understood; a sheet holding no formula and
+    no error (no "f" element, no t="e"/t='e' at all) is not parsed: the fast path of big sheets."""
+    if data is None or not any(mark in data for mark in _MARKS):
         return {}
+    from defusedxml.ElementTree import iterparse
+
     flagged: dict[tuple[int, int], CellError] = {}
-    for match in _CELL.finditer(data):
-        attrs, inner = match.group(1), match.group(2) or b""
-        ref = _REF.search(attrs)
+    for _, elem in iterparse(io.BytesIO(data), events=("end",)):
+        tag = elem.tag.rsplit("}", 1)[-1]
+        if tag == "row":
+            elem.clear()  # a big sheet is not kept in memory
+            continue
+        if tag != "c":
+            continue
+        ref = _REF.fullmatch(elem.get("r", "").encode())
         if not ref:
             continue
         where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
-        if b't="e"' in attrs:
-            value = re.search(rb"<v>(.*?)</v>", inner, re.S)
-            flagged[where] = CellError(
-                value.group(1).decode("utf-8", "replace") if value else "#ERROR", "error_value"
-            )
-        elif b"<f" in inner and not re.search(rb"<v[\s>/]", inner):  # <v></v>: a saved empty text
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in elem}
+        if elem.get("t") == "e":
+            value = children.get("v")
+            text = "#ERROR" if value is None else (value.text or "")
+            flagged[where] = CellError(text, "error_value")
+        elif "f" in children and "v" not in children:  # <v></v>: a saved empty text
             flagged[where] = CellError("", "formula_no_value")
     return flagged
 

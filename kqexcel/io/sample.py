@@ -42,7 +42,7 @@ def build_sample_ledger(path: str | Path) -> Path:
     from openpyxl.styles import Font
 
     from kqexcel.io.cells import put
-    from kqexcel.io.workbook import atomic_write
+    from kqexcel.io.files import atomic_write
 
     wb = Workbook()
     ws = wb.active

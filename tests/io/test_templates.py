@@ -7,7 +7,7 @@ import warnings
 import openpyxl
 import pytest
 
-from kqexcel.io.templates import build_all
+from kqexcel.io.build import build_all
 from tests.conftest import ROOT
 
 

@@ -18,23 +18,24 @@ from kqexcel.core.ledger import Ledger
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.cells import put, set_value
 from kqexcel.io.display import display_columns, is_missing
+from kqexcel.io.files import write_text
+from kqexcel.io.fill import (
+    fill_issues,
+    name_target,
+    open_template,
+    prepare_table,
+    relabel_formats,
+    retitle,
+    split_reference,
+    top_left,
+)
 from kqexcel.io.ledger import FORMATS, read_ledger
+from kqexcel.io.legend import fill_legend
 from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
 from kqexcel.io.templates import LEGEND_NAME
-from kqexcel.io.workbook import (
-    StreamedTable,
-    _fill_legend,
-    _name_target,
-    _relabel_formats,
-    fill_issues,
-    open_template,
-    prepare_table,
-    retitle,
-    save_streamed,
-    write_text,
-)
+from kqexcel.io.xlsx_stream import StreamedTable, save_streamed
 from kqexcel.report import (
     OVERVIEW_LABELS,
     Report,
@@ -264,12 +265,10 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
 def _customers_block(path: Path) -> tuple[str | None, int, int]:
     """Where the customers table of a kq report starts (sheet, 0-based header row and column), by
     its defined name kq_report_customers, so a renamed sheet or a moved table is still found."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
     try:
-        sheet, ref = str(defined_name(path, "kq_report_customers")).rsplit("!", 1)
-        letter, row = coordinate_from_string(ref.replace("$", "").split(":")[0])
-        return sheet.strip("'").replace("''", "'"), row - 1, column_index_from_string(letter) - 1
+        sheet, ref = split_reference(str(defined_name(path, "kq_report_customers")))
+        row, column = top_left(ref)
+        return sheet, row - 1, column - 1
     except Exception:  # not a kq report, or an older one: found by its sheet name
         return None, 0, 0
 
@@ -310,7 +309,7 @@ def _chart(
 
     if n == 0:
         return
-    ws, row, col = _name_target(wb, anchor_name)
+    ws, row, col = name_target(wb, anchor_name)
     data_ws = wb[table.title]
     chart = PieChart() if kind == "pie" else BarChart()
     chart.title = title
@@ -343,7 +342,7 @@ def write_report(
     wb, _ = open_template(template, "report.xlsx")
     li = 0 if lang == "zh" else 1
     retitle(wb, lang, REPORT_SHEETS)
-    title_ws, r, c = _name_target(wb, "kq_report_title")
+    title_ws, r, c = name_target(wb, "kq_report_title")
     put(
         title_ws,
         r,
@@ -477,7 +476,7 @@ def write_report(
     changes = report.changes
     if changes is None:
         change_rows: list[list[Any]] = []
-        ws, r, c = _name_target(wb, "kq_report_changes")
+        ws, r, c = name_target(wb, "kq_report_changes")
         note = {
             "zh": "未提供上月报告（--previous），无法比较层级变动。",
             "en": "No previous report (--previous): no tier moves to show.",
@@ -517,9 +516,9 @@ def write_report(
         )
     )
     tables.append(prepare_table(wb, "kq_report_customers", customers))
-    _relabel_formats(wb.worksheets, rules, lang)
+    relabel_formats(wb.worksheets, rules, lang)
     if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
-        _fill_legend(
+        fill_legend(
             wb,
             rules,
             lang,

@@ -1,0 +1,231 @@
+"""Fill a template with openpyxl: open it, resolve its defined names, retitle, issues, tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kqexcel.core.ledger import Problem
+from kqexcel.errors import LedgerError, TemplateError
+from kqexcel.io.cells import put
+from kqexcel.io.problems import KINDS, reason_text
+from kqexcel.io.safety import active_content, check_file
+from kqexcel.io.templates import ISSUE_HEADERS, ISSUES_NAME, SHEET_TITLES, TEMPLATE_MAX_MB, bundled
+from kqexcel.io.xlsx_stream import StreamedTable
+from kqexcel.rules import Rules
+
+
+def split_reference(ref: str) -> tuple[str, str]:
+    """(sheet, cells) of a 'Sheet'!$A$1:$B$2 reference, the sheet's quotes undone."""
+    sheet, cells = ref.strip().lstrip("=").rsplit("!", 1)
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, cells
+
+
+def resolve(wb: Any, ref: str) -> tuple[str, str] | None:
+    """(sheet, range) of a defined name or a 'Sheet'!A1:B2 reference: the one resolver."""
+    ref = ref.strip().lstrip("=")
+    defined = wb.defined_names.get(ref)
+    if defined is not None:
+        destinations = list(defined.destinations)
+        return destinations[0] if destinations else None
+    if "!" in ref:
+        sheet, cells = ref.rsplit("!", 1)
+        return sheet.strip("'"), cells
+    return None
+
+
+def top_left(cells: str) -> tuple[int, int]:
+    """(row, column), 1-based, of the first cell of a range like $B$3:$D$9."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    letter, row = coordinate_from_string(cells.replace("$", "").split(":")[0])
+    return row, column_index_from_string(letter)
+
+
+def name_target(wb: Any, name: str) -> tuple[Any, int, int]:
+    """The sheet, row and column a template's defined name points at (errors name the name)."""
+    where = getattr(wb, "kq_path", "the template")
+    if wb.defined_names.get(name) is None:
+        raise TemplateError(
+            f"{where}: the template has no defined name '{name}' (kq template check explains)"
+        )
+    found = resolve(wb, name)
+    if found is None or found[0] not in wb.sheetnames:
+        raise TemplateError(
+            f"{where}: the defined name '{name}' does not point at a sheet of the template"
+        )
+    row, column = top_left(found[1])
+    return wb[found[0]], row, column
+
+
+def _extend_ranges(
+    ws: Any, proto_row: int, last_row: int, proto_last_col: int = 0, last_col: int = 0
+) -> None:
+    """Stretch conditional-format ranges on the prototype row over every data row, and a range that
+    spans the whole prototype row (a row format) over every column of the table."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+    from openpyxl.worksheet.cell_range import CellRange
+
+    old = ws.conditional_formatting
+    new = ConditionalFormattingList()
+    for cf in old:
+        ranges = []
+        for rng in cf.sqref.ranges:
+            cr = CellRange(rng.coord)
+            if cr.min_row <= proto_row <= cr.max_row:
+                cr.max_row = max(cr.max_row, last_row)
+                if proto_last_col and cr.max_col >= proto_last_col:
+                    cr.max_col = max(cr.max_col, last_col)
+            ranges.append(cr.coord)
+        for rule in cf.rules:
+            new.add(" ".join(ranges), rule)
+    ws.conditional_formatting = new
+
+
+def relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
+    """Conditional formats compare with labels ("P1", "高"): the template holds the default
+    labels (either language), so the labels the plan shows in ``lang`` are put in their place."""
+    from kqexcel.rules import default_rules
+
+    default = default_rules()
+
+    def quoted(label: object) -> str:  # an Excel text literal
+        return '"' + str(label).replace('"', '""') + '"'
+
+    swaps = {
+        quoted(default.label(d, c, either)): quoted(rules.label(d, c, lang))
+        for d in ("priority", "renewal_risk")
+        for c in rules["codes"][d]
+        for either in ("zh", "en")
+    }
+    swaps = {a: b for a, b in swaps.items() if a != b}
+    if not swaps:
+        return
+    pattern = re.compile("|".join(re.escape(a) for a in sorted(swaps, key=len, reverse=True)))
+    for ws in sheets:
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                rule.formula = [
+                    pattern.sub(lambda m: swaps[m.group(0)], f) for f in rule.formula or []
+                ]
+
+
+def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME) -> None:
+    """The problems list at the defined name ``name``."""
+    ws, row, col = name_target(wb, name)
+    for j, text in enumerate(ISSUE_HEADERS[lang]):
+        put(ws, row, col + j, text)
+    for i, p in enumerate(problems, start=row + 1):
+        values = [
+            p.file,
+            p.sheet,
+            p.row,
+            p.column,
+            p.value,
+            reason_text(p, lang),
+            KINDS[lang][p.kind],
+        ]
+        for j, value in enumerate(values):
+            if isinstance(value, (dt.date, dt.datetime)):
+                value = value.isoformat()
+            put(
+                ws,
+                i,
+                col + j,
+                value if value is None or isinstance(value, (int, float)) else str(value),
+            )
+
+
+def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES) -> None:
+    """Give the template's sheets their names in ``lang`` (only sheets still named as the
+    bundled template names them; an admin's own names stay), keeping defined names pointing."""
+    for names in titles.values():
+        for ws in wb.worksheets:
+            if (
+                ws.title in names.values()
+                and ws.title != names[lang]
+                and names[lang] not in wb.sheetnames
+            ):
+                old, ws.title = ws.title, names[lang]
+                for defined in list(wb.defined_names.values()):
+                    defined.attr_text = defined.attr_text.replace(
+                        f"'{old}'!", f"'{ws.title}'!"
+                    ).replace(f"{old}!", f"'{ws.title}'!")
+
+
+def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]:
+    """Load a (bundled or customised) template with openpyxl."""
+    from openpyxl import load_workbook
+
+    path = Path(template) if template else bundled(default)
+    if template:  # a customised template passes the checks every ledger passes (bombs, encryption)
+        try:
+            check_file(path, max_unpacked_mb=TEMPLATE_MAX_MB)
+        except LedgerError as exc:
+            raise TemplateError(str(exc).replace("the workbook", "the template")) from None
+        active = active_content(path)
+        if active:
+            raise TemplateError(
+                f"{path}: refused: the template holds {'; '.join(active)}; "
+                "remove them and save it again (kq template check lists them)"
+            )
+    try:  # read into memory first: openpyxl leaves the file open when the package is damaged
+        wb = load_workbook(io.BytesIO(path.read_bytes()))
+    except FileNotFoundError:
+        raise TemplateError(f"template not found: {path}") from None
+    except Exception as exc:
+        raise TemplateError(f"{path}: cannot open the template ({exc})") from None
+    wb.kq_path = path  # named in the errors about the template
+    return wb, path
+
+
+def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> StreamedTable:
+    """Write the header at the defined name ``name``, take each column's style from the template's
+    prototype row below it (extra columns take the last prototype's), and stretch the table and
+    the conditional formats over the rows to come."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import TableColumn
+
+    ws, head_row, head_col = name_target(wb, name)
+    proto_row = head_row + 1
+    n_proto = 0
+    while ws.cell(head_row, head_col + n_proto).value is not None:
+        n_proto += 1
+    n_proto = max(n_proto, 1)
+    header_style = ws.cell(head_row, head_col)._style
+    protos = [ws.cell(proto_row, head_col + j) for j in range(n_proto)]
+    styles = [protos[min(j, n_proto - 1)].style_id for j in range(len(columns))]
+    date_style = next((c.style_id for c in protos if c.is_date), protos[-1].style_id)
+    date_styles = [
+        styles[j] if protos[min(j, n_proto - 1)].is_date else date_style
+        for j in range(len(columns))
+    ]
+    for j, (header, _) in enumerate(columns):
+        cell = put(ws, head_row, head_col + j, str(header))
+        if j >= n_proto:
+            cell._style = header_style
+    for j in range(len(columns), n_proto):
+        ws.cell(head_row, head_col + j).value = None
+    for cell in protos:
+        cell.value = None
+    n = len(columns[0][1]) if columns else 0
+    last_row = head_row + max(n, 1)
+    first_col = get_column_letter(head_col)
+    ref = f"{first_col}{head_row}:{get_column_letter(head_col + len(columns) - 1)}{last_row}"
+    for table in list(ws.tables.values()):
+        if table.ref.split(":")[0].replace("$", "") == f"{first_col}{head_row}":
+            table.ref = ref
+            # named here, so openpyxl does not create every cell of the range to read the header
+            table.tableColumns = [
+                TableColumn(id=j + 1, name=str(h)) for j, (h, _) in enumerate(columns)
+            ]
+            if table.autoFilter is not None:
+                table.autoFilter.ref = ref
+    _extend_ranges(ws, proto_row, last_row, head_col + n_proto - 1, head_col + len(columns) - 1)
+    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles)

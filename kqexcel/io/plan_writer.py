@@ -1,0 +1,117 @@
+"""Write a plan: the workbook (from the plan template), JSON Lines or CSV — always atomically.
+
+The workbook is made in two steps. openpyxl fills the template's small parts (header, issues,
+legend, notes, table and conditional-format ranges); then the plan sheet's rows are streamed
+straight into the package (kqexcel.io.xlsx_stream).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.core.plan import IDENTITY, NOTE_FIELDS, PLAN_FIELDS, Plan
+from kqexcel.errors import TemplateError
+from kqexcel.io.cells import cell_text
+from kqexcel.io.display import display_columns, is_missing
+from kqexcel.io.fill import (
+    fill_issues,
+    name_target,
+    open_template,
+    prepare_table,
+    relabel_formats,
+    retitle,
+)
+from kqexcel.io.legend import fill_legend
+from kqexcel.io.templates import ISSUES_NAME, LEGEND_NAME, PLAN_NAME
+from kqexcel.io.xlsx_stream import save_streamed
+from kqexcel.rules import Rules
+
+
+def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
+    """The plan as DOMAIN.md §9 records: codes, ISO dates, None for missing."""
+    t = plan.table
+    keys = [*IDENTITY, *PLAN_FIELDS]
+    ints = {"contacts_to_decide", "contacts_remaining", "priority_score", "days_overdue"}
+    columns = {k: t[k].tolist() for k in keys}
+    for i in range(len(t)):
+        record: dict[str, Any] = {}
+        for key in keys:
+            value = columns[key][i]
+            if key == "warnings":
+                value = list(value)
+            elif is_missing(value):
+                value = None
+            elif key == "next_contact":
+                value = pd.Timestamp(value).date().isoformat()
+            elif key in ints:
+                value = int(value)
+            elif isinstance(value, (np.floating, float)):
+                value = float(value)
+            elif isinstance(value, np.integer):
+                value = int(value)
+            record[key] = value
+        yield record
+
+
+def write_json(plan: Plan, stream: IO[str]) -> None:
+    """JSON Lines, one object per customer."""
+    for record in plan_records(plan):
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
+    """CSV with the same keys as JSON; warnings joined by ';'."""
+    writer = csv.writer(stream)
+    keys = [*IDENTITY, *PLAN_FIELDS]
+    if header:
+        writer.writerow(keys)
+    for record in plan_records(plan):
+        row = []
+        for key in keys:
+            value = record[key]
+            if key == "warnings":
+                value = ";".join(value)
+            row.append(cell_text(value, quote=True) if isinstance(value, str) else value)
+        writer.writerow(row)
+
+
+def write_plan(
+    plan: Plan,
+    rules: Rules,
+    out: str | Path,
+    template: str | Path | None = None,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Write the plan workbook ``out`` from the plan template (atomically)."""
+    from openpyxl.comments import Comment
+
+    wb, template_path = open_template(template, "plan.xlsx")
+    retitle(wb, plan.lang)
+    ws = name_target(wb, PLAN_NAME)[0]
+    for other in (ISSUES_NAME, LEGEND_NAME):
+        if name_target(wb, other)[0] is ws:
+            raise TemplateError(
+                f"{template_path}: '{other}' must be on another sheet than the plan"
+            )
+    table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
+    relabel_formats([ws], rules, plan.lang)
+    n = len(plan.table)
+    if 0 < n <= rules["output"]["notes_max_rows"]:
+        for fld in NOTE_FIELDS:
+            col = table.head_col + len(IDENTITY) + PLAN_FIELDS.index(fld)
+            for i, text in enumerate(plan.notes[fld].tolist()):
+                if text:
+                    ws.cell(table.head_row + 1 + i, col).comment = Comment(
+                        cell_text(text), "kqexcel", width=420, height=160
+                    )
+    fill_issues(wb, plan.problems, plan.lang)
+    fill_legend(wb, rules, plan.lang, plan)
+    return save_streamed(wb, Path(out), [table], force, progress)

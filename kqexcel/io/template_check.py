@@ -1,0 +1,151 @@
+"""kq template check: whether a (customised) template still has what kq needs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from kqexcel.core.ledger import header_field, vocabulary
+from kqexcel.core.values import parse_code, parse_yesno
+from kqexcel.errors import LedgerError
+from kqexcel.io.fill import resolve
+from kqexcel.io.report_template import REPORT_NAMES
+from kqexcel.io.safety import active_content, check_file
+from kqexcel.io.templates import (
+    ISSUES_NAME,
+    LEDGER_NAME,
+    LEGEND_NAME,
+    PLAN_NAME,
+    TEMPLATE_MAX_MB,
+)
+from kqexcel.rules import Rules, load_rules
+
+
+def _range_values(wb: Workbook, sheet: str, cells: str) -> list[object] | None:
+    if sheet not in wb.sheetnames:
+        return None
+    block = wb[sheet][cells.replace("$", "")]
+    if not isinstance(block, tuple):
+        block = ((block,),)
+    elif block and not isinstance(block[0], tuple):
+        block = (block,)
+    return [c.value for row in block for c in row if c.value is not None]
+
+
+def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, list[str]]:
+    """The kind of a (customised) template and every problem that would stop the writers or
+    mislead a rep; no problems means the template is usable."""
+    from openpyxl import load_workbook
+
+    rules = rules or load_rules()
+    try:
+        check_file(Path(path), max_unpacked_mb=TEMPLATE_MAX_MB)
+    except LedgerError as exc:
+        return "unknown", [str(exc).split(": ", 1)[-1]]
+    active = [
+        f"the template holds {what}; remove them and save it again"
+        for what in active_content(Path(path))
+    ]
+    try:
+        wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a damaged file is not left open
+    except Exception as exc:
+        return "unknown", [f"cannot open the workbook ({type(exc).__name__}: {exc})"]
+    names = set(wb.defined_names)
+    problems: list[str] = active
+
+    def target(name: str) -> tuple[str, str] | None:
+        found = resolve(wb, name)
+        if found is None:
+            problems.append(f"defined name '{name}' is missing")
+            return None
+        if found[0] not in wb.sheetnames:
+            problems.append(
+                f"defined name '{name}' points at sheet '{found[0]}', which does not exist"
+            )
+            return None
+        return found
+
+    if PLAN_NAME in names:
+        kind = "plan"
+        sheets = {
+            n: (t[0] if (t := target(n)) else None) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)
+        }
+        plan_sheet = sheets[PLAN_NAME]
+        for other in (ISSUES_NAME, LEGEND_NAME):
+            if plan_sheet and sheets[other] == plan_sheet:
+                problems.append(
+                    f"'{other}' must be on another sheet than the plan ('{plan_sheet}')"
+                )
+    elif LEDGER_NAME in names:
+        kind = "ledger"
+        found_ledger = target(LEDGER_NAME)
+        if found_ledger:
+            ws = wb[found_ledger[0]]
+            anchor = ws[found_ledger[1].replace("$", "").split(":")[0]]
+            columns: dict[str, str] = {}
+            for cell in ws[anchor.row]:
+                if cell.column < anchor.column or cell.value is None:
+                    continue
+                fld = header_field(cell.value, rules)[0]
+                if fld is None:
+                    problems.append(f"header {cell.coordinate} '{cell.value}' is not a known field")
+                else:
+                    columns[cell.column_letter] = fld
+            if "name" not in columns.values():
+                problems.append("no customer name column (客户名称 / Customer)")
+            vocab = vocabulary(rules)
+            with_list = set()
+            for dv in ws.data_validations.dataValidation:
+                if dv.type != "list":
+                    continue
+                letters = {
+                    get_column_letter(c)
+                    for rng in dv.sqref.ranges
+                    for c in range(rng.min_col, rng.max_col + 1)
+                }
+                formula = str(dv.formula1 or "")
+                if formula.startswith('"'):
+                    items: list[object] | None = [x for x in formula.strip('"').split(",") if x]
+                else:
+                    resolved = resolve(wb, formula)
+                    items = _range_values(wb, *resolved) if resolved else None
+                for letter in sorted(letters):
+                    fld = columns.get(letter)
+                    if fld is None:
+                        continue
+                    with_list.add(fld)
+                    if items is None:
+                        problems.append(
+                            f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): source '{formula}' cannot be found"
+                        )
+                        continue
+                    kind_of = rules["fields"][fld]["type"]
+                    for item in items:
+                        if kind_of == "yesno":
+                            ok = parse_yesno(item, vocab)[0] is not None
+                        else:
+                            ok = (
+                                parse_code(item, vocab, rules.code_lookup.get(fld, {}))[0]
+                                is not None
+                            )
+                        if not ok:
+                            problems.append(
+                                f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): '{item}' is not a value the rules know"
+                            )
+            for letter, fld in columns.items():
+                if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
+                    problems.append(
+                        f"column {letter} ({rules['fields'][fld]['zh']}) has no dropdown"
+                    )
+    elif any(n.startswith("kq_report") for n in names):
+        kind = "report"
+        for name in REPORT_NAMES:
+            target(name)
+    else:
+        return "unknown", [
+            "not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"
+        ]
+    return kind, problems
