@@ -165,19 +165,14 @@ def install(conf_path: Path | None = None) -> list[str]:
     import subprocess
 
     if not desktop_excel():
-        raise KqError(
-            "the Excel add-in needs Excel on Windows or macOS; on this system use `kq plan` "
-            "(or xlwings Lite: `kq addin lite DIR`)"
-        )
+        raise KqError("addin_no_excel")
     result = subprocess.run(
         [sys.executable, "-c", "from xlwings.cli import main; main()", "addin", "install"],
         capture_output=True,
         text=True,
     )
     if result.returncode != 0:
-        raise KqError(
-            f"xlwings addin install failed: {result.stderr.strip() or result.stdout.strip()}"
-        )
+        raise KqError("addin_install_failed", why=result.stderr.strip() or result.stdout.strip())
     key = "INTERPRETER_WIN" if sys.platform.startswith("win") else "INTERPRETER_MAC"
     conf = write_conf(conf_path or user_conf(), {**CONF_KEYS, key: sys.executable})
     return [

@@ -109,7 +109,7 @@ def plan_targets(
         targets: list[Path | None] = [output / fit_name(n, tail) for n in distinct_names(ledgers)]
     elif fmt == "xlsx":
         if len(ledgers) > 1 and output is not None:
-            raise UsageError("with several ledgers, -o must be an existing folder")
+            raise UsageError("several_ledgers_one_output")
         targets = [output or p.with_name(fit_name(p.stem, "_plan.xlsx")) for p in ledgers]
     else:
         targets = [output] * len(ledgers)
@@ -120,9 +120,7 @@ def plan_targets(
             continue
         where = out.resolve()
         if where in seen and (fmt == "xlsx" or folder):
-            raise UsageError(
-                f"{seen[where]} and {ledger} would both be written to {out}; rename one"
-            )
+            raise UsageError("outputs_collide", first=seen[where], second=ledger, path=out)
         seen[where] = ledger
     refuse_existing([t for t in targets if t is not None], force)
     return targets
@@ -286,7 +284,7 @@ def report_ledgers(
     files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
     refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
     if not files:
-        raise UsageError("no ledger files (.xlsx .xlsm .xls .ods .csv) found in the given paths")
+        raise UsageError("no_ledgers_found")
     previous_table = read_previous(previous, rules) if previous else None
     with progress(len(files), say(rules, "reading", lang)) as bar:
         ledgers = read_all(files, rules, jobs, bar.update)

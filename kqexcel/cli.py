@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,28 @@ import click
 from kqexcel import __version__
 from kqexcel.cli_admin import addin, template
 from kqexcel.cli_options import AS_OF, IN_FILE, LANG, RULES, echo, month, progress
-from kqexcel.errors import KqError, UsageError
+from kqexcel.errors import KqError, RulesError, UsageError
+from kqexcel.rules import load_rules
 from kqexcel.words import say
 
 
-def _text(exc: BaseException, lang: str) -> str:
-    """An error as one line in ``lang`` (``text(lang)`` where the error has it), whatever a
-    library put in its message (openpyxl's span lines)."""
-    text = getattr(exc, "text", None)
-    return " ".join((text(lang) if callable(text) else str(exc)).split())
+def _text(exc: BaseException, lang: str, texts: Mapping[str, Any] | None = None) -> str:
+    """An error as one line in ``lang`` (``text(lang)`` where the error has it, worded as
+    ``texts`` say), whatever a library put in its message (openpyxl's span lines)."""
+    shown = exc.text(lang, texts) if isinstance(exc, KqError) else str(exc)
+    return " ".join(shown.split())
+
+
+def _company_texts(ctx: click.Context, exc: BaseException) -> Mapping[str, Any] | None:
+    """The ``[errors]`` texts of the company's rules (--rules) when they load, else None (the
+    shipped texts): an error of the rules file itself can only be worded by the shipped ones."""
+    path = ctx.meta.get("kq.rules")
+    if path is None or isinstance(exc, RulesError):
+        return None
+    try:
+        return load_rules(path)["errors"]  # type: ignore[no-any-return]
+    except Exception:  # whatever is wrong with the file, the error at hand is what to show
+        return None
 
 
 class KqGroup(click.Group):
@@ -36,14 +50,12 @@ class KqGroup(click.Group):
             if ctx.params.get("debug"):
                 raise
             lang = ctx.meta.get("kq.lang", "zh")
+            texts = _company_texts(ctx, exc)
             if isinstance(exc, UsageError):
-                raise click.UsageError(_text(exc, lang)) from None
-            if isinstance(exc, KqError):
-                raise click.ClickException(_text(exc, lang)) from None
-            raise click.ClickException(  # an unexpected failure: one line, details with --debug
-                f"unexpected failure: {type(exc).__name__}: {_text(exc, lang)}"
-                " (run `kq --debug …` for details)"
-            ) from None
+                raise click.UsageError(_text(exc, lang, texts)) from None
+            if not isinstance(exc, KqError):  # an unexpected failure: details with --debug
+                exc = KqError("unexpected_failure", kind=type(exc).__name__, why=_text(exc, lang))
+            raise click.ClickException(_text(exc, lang, texts)) from None
 
 
 @click.group(cls=KqGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -202,7 +214,8 @@ def rules() -> None:
 
 @rules.command("show")
 @RULES
-def rules_show(rules_path: Path | None) -> None:
+@LANG
+def rules_show(rules_path: Path | None, lang: str) -> None:
     """显示当前生效的规则（TOML） Print the effective rules as TOML.
 
     \b
@@ -235,7 +248,8 @@ def rules_check(file: Path, lang: str) -> None:
 @rules.command("init")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite an existing file.")
-def rules_init(file: Path, force: bool) -> None:
+@LANG
+def rules_init(file: Path, force: bool, lang: str) -> None:
     """写出可改数值的规则骨架（均已注释） Write a commented skeleton of the numbers to change.
 
     每个数值一行，带默认值、含义和允许范围；去掉行首的 # 再改数值即生效。

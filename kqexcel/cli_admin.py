@@ -47,7 +47,8 @@ def template_list(lang: str) -> None:
 @template.command("init")
 @DIRECTORY
 @FORCE
-def template_init(directory: Path, force: bool) -> None:
+@LANG
+def template_init(directory: Path, force: bool, lang: str) -> None:
     """把内置模板和默认规则文件复制到 DIRECTORY，供管理员修改 Copy the bundled templates and
     the default rules file for customising.
 
@@ -115,7 +116,8 @@ def template_check(ctx: click.Context, file: Path, rules_path: Path | None, lang
 @DIRECTORY
 @RULES
 @FORCE
-def template_build(directory: Path, rules_path: Path | None, force: bool) -> None:
+@LANG
+def template_build(directory: Path, rules_path: Path | None, force: bool, lang: str) -> None:
     """重新生成内置模板 Rebuild the bundled templates into DIRECTORY.
 
     \b
@@ -183,7 +185,8 @@ def addin_status(ctx: click.Context, lang: str) -> None:
 @addin.command("vba")
 @DIRECTORY
 @FORCE
-def addin_vba(directory: Path, force: bool) -> None:
+@LANG
+def addin_vba(directory: Path, force: bool, lang: str) -> None:
     """用 xlwings 自己的生成器重新生成 VBA 模块 Regenerate the .bas files (formulas and buttons).
 
     \b
@@ -199,7 +202,8 @@ def addin_vba(directory: Path, force: bool) -> None:
 @addin.command("lite")
 @DIRECTORY
 @FORCE
-def addin_lite(directory: Path, force: bool) -> None:
+@LANG
+def addin_lite(directory: Path, force: bool, lang: str) -> None:
     """写出 xlwings Lite 用的 main.py 和 requirements.txt Write main.py and requirements.txt for
     xlwings Lite.
 

@@ -10,12 +10,24 @@ from typing import Any
 import click
 
 from kqexcel.core.values import DATE_MAX, DATE_MIN
+from kqexcel.errors import KqError
 
 
 def keep_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """--lang: kept in ``ctx.meta`` for the error handler."""
     ctx.meta["kq.lang"] = value  # so that an error speaks the command's language
     return value
+
+
+def keep_rules(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """--rules: kept in ``ctx.meta``, so that an error is worded as the company's rules say."""
+    ctx.meta["kq.rules"] = value
+    return value
+
+
+def bad_value(ctx: click.Context, key: str, **values: Any) -> click.BadParameter:
+    """A usage error of an option's value, in the command's language."""
+    return click.BadParameter(KqError(key, **values).text(ctx.meta.get("kq.lang", "zh")))
 
 
 def as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -25,14 +37,16 @@ def as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date like 2026-11-30 (YYYY-MM-DD)") from None
-    return in_range(day, value)
+        raise bad_value(ctx, "bad_date", value=value) from None
+    return in_range(ctx, day, value)
 
 
-def in_range(day: dt.date, value: str) -> dt.date:
+def in_range(ctx: click.Context, day: dt.date, value: str) -> dt.date:
     """``day`` when kq reads dates of its year, else a usage error naming ``value``."""
     if not DATE_MIN <= day <= DATE_MAX:
-        raise click.BadParameter(f"'{value}' is outside {DATE_MIN.year}–{DATE_MAX.year}")
+        raise bad_value(
+            ctx, "date_out_of_range", value=value, first=DATE_MIN.year, last=DATE_MAX.year
+        )
     return day
 
 
@@ -41,8 +55,8 @@ def month(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         day = dt.date.fromisoformat(f"{value}-01")
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a month like 2026-11 (YYYY-MM)") from None
-    in_range(day, value)
+        raise bad_value(ctx, "bad_month", value=value) from None
+    in_range(ctx, day, value)
     return value
 
 
@@ -74,6 +88,7 @@ RULES = click.option(
     "--rules",
     "rules_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=keep_rules,
     help="公司规则文件（TOML），覆盖默认阈值和话术 Company rules file overlaying the defaults.",
 )
 AS_OF = click.option(

@@ -17,16 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-RULES_FOLDER = Path(__file__).resolve().parent / "rules"
+TEXTS_FILE = Path(__file__).resolve().parent / "rules" / "texts.toml"
 
 
 @functools.cache
 def default_texts() -> Mapping[str, Mapping[str, str]]:
-    """The ``errors`` texts of the rules files the package ships (read without the rules loader,
+    """The shipped ``[errors]`` texts of the rules' texts.toml (read without the rules loader,
     which itself raises these errors)."""
-    texts: dict[str, Mapping[str, str]] = {}
-    for path in sorted(RULES_FOLDER.glob("*.toml")):
-        texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("errors", {}))
+    texts: Mapping[str, Mapping[str, str]] = tomllib.loads(
+        TEXTS_FILE.read_text(encoding="utf-8")
+    ).get("errors", {})
     return texts
 
 

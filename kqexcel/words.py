@@ -23,10 +23,10 @@ def _filled(where: str, text: str, fields: dict[str, Any]) -> str:
     try:
         return text.format(**fields)
     except (KeyError, IndexError, ValueError, AttributeError):
-        known = ", ".join(f"{{{name}}}" for name in fields) or "none"
-        raise RulesError(
-            f"'{where}' has a placeholder kq does not fill (it fills: {known})"
-        ) from None
+        if not fields:
+            raise RulesError("rules_unfilled_placeholder_none", key=where) from None
+        known = ", ".join(f"{{{name}}}" for name in fields)
+        raise RulesError("rules_unfilled_placeholder", key=where, known=known) from None
 
 
 def formula_text(

@@ -104,7 +104,7 @@ def test_dates_outside_1900_2199_are_problems_not_crashes(runner, tmp_path):
     ],
 )
 def test_as_of_and_month_outside_the_range_are_usage_errors(runner, sample, args):
-    result = runner.invoke(cli, [args[0], str(sample), *args[1:]])
+    result = runner.invoke(cli, [args[0], str(sample), *args[1:], "--lang", "en"])
     assert result.exit_code == 2
     assert "outside 1900–2199" in result.output
 
@@ -334,7 +334,9 @@ def test_a_summary_sheet_without_names_is_passed_over(runner, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["name"] == "甲"
-    result = runner.invoke(cli, ["plan", str(tmp_path / "two.xlsx"), "--sheet", "汇总"])
+    result = runner.invoke(
+        cli, ["plan", str(tmp_path / "two.xlsx"), "--sheet", "汇总", "--lang", "en"]
+    )
     assert result.exit_code == 1 and "has no customer name column" in result.output
 
 
@@ -554,7 +556,7 @@ def test_a_ledger_longer_than_a_plan_can_hold_is_refused_by_name(runner, tmp_pat
         path = _ledger(tmp_path / "big.xlsx", rows)
     rules = tmp_path / "rules.toml"
     rules.write_text("[safety]\nmax_rows = 50\n", encoding="utf-8")
-    result = runner.invoke(cli, ["plan", str(path), "--rules", str(rules)])
+    result = runner.invoke(cli, ["plan", str(path), "--rules", str(rules), "--lang", "en"])
     assert result.exit_code == 1
     assert (
         result.stderr.startswith(f"Error: {path}: sheet ")

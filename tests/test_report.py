@@ -290,7 +290,7 @@ def test_report_errors(runner, folder, tmp_path, args, message, code):
     empty.mkdir()
     bad_previous = write_ledger(tmp_path / "notareport.xlsx", ROWS[:2])
     values = {"folder": str(folder), "empty": str(empty), "bad_previous": str(bad_previous)}
-    result = runner.invoke(cli, [a.format(**values) for a in args])
+    result = runner.invoke(cli, [*(a.format(**values) for a in args), "--lang", "en"])
     assert result.exit_code == code
     assert message in result.stderr
 

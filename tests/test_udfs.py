@@ -255,7 +255,7 @@ def test_vba_declares_every_function_for_an_addin():
 
 def test_addin_install_is_a_clear_message_off_windows_and_mac(runner, monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
-    result = runner.invoke(cli, ["addin", "install"])
+    result = runner.invoke(cli, ["addin", "install", "--lang", "en"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the Excel add-in needs Excel on Windows or macOS")
     status = runner.invoke(cli, ["addin", "status"])

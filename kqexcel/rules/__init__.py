@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kqexcel.errors import RulesError
+from kqexcel.errors import KqError, RulesError
 from kqexcel.rules.numbers import Numbers, numbers_from
 
 LANGS = ("zh", "en")
@@ -100,7 +100,13 @@ RANGES: dict[str, Range] = {
 
 # The longest text a key may hold, by its first part (labels and list items are short; every
 # rationale row repeats its templates, so a long template multiplies into every plan row).
-TEXT_LIMITS: dict[str, int] = {"codes": 100, "fields": 100, "output_fields": 100, "rationale": 1000}
+TEXT_LIMITS: dict[str, int] = {
+    "codes": 100,
+    "fields": 100,
+    "output_fields": 100,
+    "rationale": 1000,
+    "errors": 1000,  # one line each; the longest default is about 200 characters
+}
 MAX_TEXT = 10_000  # any other text (the longest default is about 400 characters)
 MAX_LIST_ITEM = 100  # a synonym or reader word
 MAX_PLACEHOLDERS = 20  # in one rationale template (the defaults use at most 8)
@@ -124,32 +130,33 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
 
 
-def _shown(value: object) -> str:
-    """A value as a message quotes it: short, on one line."""
+def _shown(value: object) -> str | KqError:
+    """A value as a message quotes it: short, on one line (words, in the message's language)."""
     if isinstance(value, dict):
-        return "a table"
+        return KqError("value_table")
     if isinstance(value, list):
-        return "a list"
+        return KqError("value_list")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
         try:
             return f"{float(value):.4g}"
         except OverflowError:  # TOML integers have at most 4300 digits in Python
-            return f"a number of {len(str(abs(value)))} digits"
+            return KqError("value_digits", digits=len(str(abs(value))))
     if isinstance(value, (dt.date, dt.time)):  # TOML dates and times
-        return f"a date or time ({value.isoformat()})"
+        return KqError("value_datetime", iso=value.isoformat())
     text = repr(value)
     return text if len(text) <= 60 else text[:50] + "…" + text[-1]
 
 
-def _out_of_range(key: str, value: object, allowed: Range | None) -> str:
+def _out_of_range(key: str, value: object, allowed: Range | None) -> RulesError:
+    """The error of a number outside its range, one whole sentence per kind of range."""
     if allowed is None:  # a number RANGES does not list (a test keeps that from happening)
-        return f"'{key}' must be a finite number of at least 0, not {_shown(value)}"
-    span = f"between {_number(allowed.low)} and {_number(allowed.high)}"
+        return RulesError("rules_not_finite", key=key, value=_shown(value))
+    span = {"key": key, "low": _number(allowed.low), "high": _number(allowed.high)}
     if not allowed.low_allowed:
-        span += f" (more than {_number(allowed.low)})"
-    if allowed.low == 0 and allowed.low_allowed and isinstance(value, (int, float)) and value < 0:
-        return f"'{key}' must not be negative ({span}), not {_shown(value)}"
-    return f"'{key}' must be {span}, not {_shown(value)}"
+        return RulesError("rules_range_above", **span, value=_shown(value))
+    if allowed.low == 0 and isinstance(value, (int, float)) and value < 0:
+        return RulesError("rules_negative", **span, value=_shown(value))
+    return RulesError("rules_range", **span, value=_shown(value))
 
 
 def _in_range(value: float, allowed: Range) -> bool:
@@ -169,6 +176,15 @@ def _one_line(text: str, limit: int = 400) -> str:
     if any(unicodedata.category(c) in _BREAKS for c in text):
         text = "".join(repr(c)[1:-1] if unicodedata.category(c) in _BREAKS else c for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RulesFileError(RulesError):
+    """An error in a rules file, named with its path: one line, cut as a terminal can show it
+    (a key or placeholder name may be 100,000 characters long)."""
+
+    def text(self, lang: str = "zh", texts: Any = None) -> str:
+        """The message in ``lang`` on one line, at most the path and 400 characters long."""
+        return _one_line(super().text(lang, texts), len(str(self.values["path"])) + 400)
 
 
 # the files of the shipped rules, merged in this order (no key in two of them)
@@ -208,7 +224,7 @@ def _join(tree: dict[str, Any], part: dict[str, Any], name: str, path: str = "")
         elif isinstance(tree[key], dict) and isinstance(value, dict):
             _join(tree[key], value, name, where)
         else:
-            raise RulesError(f"'{where}' is set twice in the shipped rules ({name})")
+            raise RulesError("rules_set_twice", key=where, file=name)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
@@ -220,30 +236,30 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
                 _check_new_entry(where, value, base)
                 base[key] = value
                 continue
-            raise RulesError(f"unknown key '{_key_shown(where)}' in the rules file")
+            raise RulesError("rules_unknown_key", key=_key_shown(where))
         current = base[key]
         if isinstance(current, dict):
             if not isinstance(value, dict):
-                raise RulesError(f"'{where}' must be a table, not {type(value).__name__}")
+                raise RulesError("rules_not_table", key=where, type=type(value).__name__)
             _merge(current, value, where)
         elif isinstance(current, list):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise RulesError(f"'{where}' must be a list of texts")
+                raise RulesError("rules_not_list", key=where)
             if key == "synonyms" or path == "reader":
                 base[key] = current + [v for v in value if v not in current]
             else:
                 base[key] = value
         elif isinstance(current, bool) or isinstance(value, bool):
-            raise RulesError(f"'{where}' has a bad value {_shown(value)}")
+            raise RulesError("rules_bad_value", key=where, value=_shown(value))
         elif isinstance(current, (int, float)):
             base[key] = _merged_number(where, current, value)
         elif isinstance(current, str):
             if not isinstance(value, str):
-                raise RulesError(f"'{where}' must be a text, not {_shown(value)}")
-            if where.startswith("rationale."):  # the templates filled in with str.format
+                raise RulesError("rules_not_text", key=where, value=_shown(value))
+            if where.startswith(("rationale.", "errors.")):  # texts filled in with str.format
                 _check_placeholders(where, current, value)
             if key == "type" and path.startswith("fields.") and value != current:
-                raise RulesError(f"'{where}' cannot be changed (kq reads this column as {current})")
+                raise RulesError("rules_type_fixed", key=where, kind=current)
             base[key] = value
         else:  # pragma: no cover - the defaults hold no other types
             base[key] = value
@@ -252,15 +268,15 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
 def _merged_number(where: str, current: float, value: object) -> float:
     """A manager's number for a number of the defaults, of the defaults' type."""
     if not isinstance(value, (int, float)):
-        raise RulesError(f"'{where}' must be a number, not {_shown(value)}")
+        raise RulesError("rules_not_number", key=where, value=_shown(value))
     if isinstance(value, float) and not math.isfinite(value):  # TOML has nan and inf
-        raise RulesError(_out_of_range(where, value, bounds(where)))
+        raise _out_of_range(where, value, bounds(where))
     if isinstance(current, int) and isinstance(value, float) and not value.is_integer():
-        raise RulesError(f"'{where}' must be a whole number, not {value!r}")
+        raise RulesError("rules_not_whole", key=where, value=value)
     try:
         return type(current)(value)
     except OverflowError:  # an integer of hundreds of digits where a float is wanted
-        raise RulesError(_out_of_range(where, value, bounds(where))) from None
+        raise _out_of_range(where, value, bounds(where)) from None
 
 
 def _text_depth(node: Any, limit: int = 3) -> int | None:
@@ -285,31 +301,30 @@ def _check_new_entry(where: str, value: Any, siblings: dict[str, Any]) -> None:
     depth = _text_depth(value)
     if depth is not None and (expected is None or depth == expected):
         return
+    shown = {"key": _key_shown(where), "value": _shown(value)}
     if expected == 0 or first is None:
-        what = "a text"
-    else:
-        what = f"a table of texts like '{where.rsplit('.', 1)[0]}.{_key_shown(first)}'"
-    raise RulesError(f"'{_key_shown(where)}' must be {what}, not {_shown(value)}")
+        raise RulesError("rules_not_text", **shown)
+    like = f"{where.rsplit('.', 1)[0]}.{_key_shown(first)}"
+    raise RulesError("rules_new_entry_table", **shown, like=like)
 
 
 def _placeholders(where: str, text: str) -> set[str]:
+    """The names ``text`` fills in; an error text may format them (``{row:,}``), a rationale
+    template may not."""
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError:
-        raise RulesError(
-            f"'{where}' has an unmatched {{ or }} (write {{{{ and }}}} for a literal brace)"
-        ) from None
+        raise RulesError("rules_unmatched_brace", key=where) from None
     names = set()
     if sum(name is not None for _, name, _, _ in parsed) > MAX_PLACEHOLDERS:
-        raise RulesError(f"'{where}' uses more than {MAX_PLACEHOLDERS} placeholders")
+        raise RulesError("rules_too_many_placeholders", key=where, most=MAX_PLACEHOLDERS)
+    specs = where.startswith("errors.")
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        if not name.isidentifier() or spec or conversion:
-            raise RulesError(
-                f"'{where}' has a bad placeholder {{{name}{'!' + conversion if conversion else ''}"
-                f"{':' + spec if spec else ''}}}"
-            )
+        if not name.isidentifier() or (spec and not specs) or conversion:
+            shown = name + ("!" + conversion if conversion else "") + (":" + spec if spec else "")
+            raise RulesError("rules_bad_placeholder", key=where, placeholder="{" + shown + "}")
         names.add(name)
     return names
 
@@ -319,16 +334,17 @@ LEGACY_PLACEHOLDERS = {"rationale.style_explicit": {"raw"}}
 
 
 def _check_placeholders(where: str, default: str, value: str) -> None:
-    """A rationale template may use the placeholders of the default it replaces, and no others."""
+    """A rationale template or an error text may use the placeholders of the default it
+    replaces, and no others."""
     allowed = _placeholders(where, default) | LEGACY_PLACEHOLDERS.get(
         where.rsplit(".", 1)[0], set()
     )
     unknown = sorted(_placeholders(where, value) - allowed)
+    if unknown and not allowed:
+        raise RulesError("rules_unknown_placeholder_none", key=where, name=unknown[0])
     if unknown:
-        hint = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-        raise RulesError(
-            f"'{where}' uses an unknown placeholder {{{unknown[0]}}} (allowed: {hint})"
-        )
+        hint = ", ".join("{" + a + "}" for a in sorted(allowed))
+        raise RulesError("rules_unknown_placeholder", key=where, name=unknown[0], allowed=hint)
 
 
 def _open_table(path: str) -> bool:
@@ -347,19 +363,20 @@ def _check(tree: dict[str, Any]) -> None:
             if not _in_range(
                 value, allowed or Range(0, math.inf)
             ):  # an unlisted number: finite, ≥ 0
-                raise RulesError(_out_of_range(key, value, allowed))
+                raise _out_of_range(key, value, allowed)
         elif isinstance(value, str):
             limit = TEXT_LIMITS.get(key.split(".", 1)[0], MAX_TEXT)
             if len(value) > limit:
-                raise RulesError(
-                    f"'{key}' must be at most {limit:,} characters long, not {len(value):,}"
-                )
+                raise RulesError("rules_text_too_long", key=key, limit=limit, length=len(value))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, str) and len(item) > MAX_LIST_ITEM:
                     raise RulesError(
-                        f"'{key}' item {i + 1} must be at most {MAX_LIST_ITEM} characters "
-                        f"long, not {len(item):,}"
+                        "rules_item_too_long",
+                        key=key,
+                        item=i + 1,
+                        limit=MAX_LIST_ITEM,
+                        length=len(item),
                     )
 
     def number(path: str) -> float:
@@ -369,27 +386,26 @@ def _check(tree: dict[str, Any]) -> None:
         return float(node)
 
     if number("tier.a_share") > number("tier.b_share"):
-        raise RulesError("'tier.a_share' must not be larger than 'tier.b_share'")
+        raise RulesError("rules_tier_shares")
     if tree["tier"]["value"] not in TIER_VALUES:
-        value = _shown(tree["tier"]["value"])
-        raise RulesError(f"'tier.value' must be revenue, profit or expected_value, not {value}")
+        raise RulesError("rules_tier_value", value=_shown(tree["tier"]["value"]))
     if number("priority.p1") < number("priority.p2"):
-        raise RulesError("'priority.p1' must not be smaller than 'priority.p2'")
+        raise RulesError("rules_priority_order")
     for domain, codes in tree["codes"].items():
         for code, entry in codes.items():
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
-                    raise RulesError(f"'codes.{domain}.{code}.{lang}' must not be empty")
+                    raise RulesError("rules_empty", key=f"codes.{domain}.{code}.{lang}")
     for section in ("fields", "output_fields"):  # an empty header would match an empty cell
         for name, entry in tree[section].items():
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
-                    raise RulesError(f"'{section}.{name}.{lang}' must not be empty")
+                    raise RulesError("rules_empty", key=f"{section}.{name}.{lang}")
     texts = tree.get("texts", {})
     for lang in LANGS:
         promise = texts.get("objective", {}).get("keep_promise", {}).get(lang)
         if promise is not None and "{promise}" not in promise:
-            raise RulesError(f"'texts.objective.keep_promise.{lang}' must contain {{promise}}")
+            raise RulesError("rules_keep_promise", key=f"texts.objective.keep_promise.{lang}")
 
 
 def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -481,15 +497,13 @@ def load_rules(path: str | Path | None = None) -> Rules:
         over = _parse(_read_text(path))
         _merge(tree, over, "")
         _check(tree)
-    except RulesError as exc:
-        raise RulesError(_one_line(f"{path}: {exc}", len(str(path)) + 400)) from None
+    except RulesError as exc:  # rendered late, in the language of whoever shows it
+        raise RulesFileError("rules_file", path=path, why=exc) from None
     except RecursionError:  # tomllib recurses into nested arrays and inline tables
-        raise RulesError(
-            _one_line(f"{path}: not a usable rules file (nested too deeply)")
-        ) from None
+        raise RulesFileError("rules_too_deep", path=path) from None
     except Exception as exc:  # a manager's file must never end in a traceback without its name
-        detail = f"{type(exc).__name__}: {exc}"
-        raise RulesError(_one_line(f"{path}: not a usable rules file ({detail})")) from exc
+        detail = _one_line(f"{type(exc).__name__}: {exc}")
+        raise RulesFileError("rules_unusable", path=path, why=detail) from exc
     return _built(Rules(tree, str(path)))
 
 
@@ -504,34 +518,26 @@ def _read_text(path: Path) -> str:
     limit = MAX_RULES_MB * 1_000_000
     try:
         if path.is_dir():
-            raise RulesError("is a folder, not a rules file")
+            raise RulesError("rules_is_folder")
         size = path.stat().st_size
         if size > limit:
-            raise RulesError(
-                f"is {size / 1_000_000:,.1f} MB, too large for a rules file "
-                f"(at most {MAX_RULES_MB} MB)"
-            )
+            raise RulesError("rules_too_large", size=size / 1_000_000, most=MAX_RULES_MB)
         with path.open("rb") as file:
             data = file.read(limit + 1)  # a device or a pipe reports no size (/dev/zero)
     except FileNotFoundError:
-        raise RulesError("rules file not found") from None
+        raise RulesError("rules_not_found") from None
     except OSError as exc:
-        raise RulesError(f"cannot read the rules file ({exc.strerror or exc})") from None
+        raise RulesError("rules_unreadable", why=exc.strerror or str(exc)) from None
     if len(data) > limit:
-        raise RulesError(f"is larger than {MAX_RULES_MB} MB, too large for a rules file")
+        raise RulesError("rules_larger_than", most=MAX_RULES_MB)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(data):
-        raise RulesError("is saved as UTF-16; save it as UTF-8 (TOML files are UTF-8)")
+        raise RulesError("rules_utf16")
     if b"\x00" in data:
-        raise RulesError(
-            "is not a text file (it holds NUL bytes); a rules file is TOML text in UTF-8"
-        )
+        raise RulesError("rules_nul")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RulesError(
-            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start:,}); "
-            "save it as UTF-8 (GBK and other encodings are not read)"
-        ) from None
+        raise RulesError("rules_not_utf8", byte=data[exc.start], at=exc.start) from None
 
 
 def _utf16_without_bom(data: bytes) -> bool:
@@ -544,9 +550,9 @@ def _parse(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"not valid TOML ({exc})") from None
+        raise RulesError("rules_not_toml", why=str(exc)) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise RulesError(f"not valid TOML ({str(exc).split(';')[0]})") from None
+        raise RulesError("rules_not_toml", why=str(exc).split(";")[0]) from None
 
 
 def dump_toml(tree: dict[str, Any]) -> str:
