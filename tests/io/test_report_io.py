@@ -28,6 +28,7 @@ from kqexcel.rules import default_rules
 from tests.test_report import OWNER, rows_of, write_ledger
 
 MONTH = "2026-11"
+OWNERS = sorted({str(r[OWNER]) for r in ROWS})[:2]  # one ledger each
 
 
 @pytest.fixture
@@ -35,9 +36,8 @@ def ledgers(tmp_path) -> Path:
     """Two small ledgers (one in a sub-folder) and one file that is not a workbook."""
     root = tmp_path / "ledgers"
     (root / "华北").mkdir(parents=True)
-    owners = sorted({r[OWNER] for r in ROWS})[:2]
-    write_ledger(root / "a.xlsx", [r for r in ROWS if r[OWNER] == owners[0]])
-    write_ledger(root / "华北" / "b.xlsx", [r for r in ROWS if r[OWNER] == owners[1]])
+    write_ledger(root / "a.xlsx", [r for r in ROWS if r[OWNER] == OWNERS[0]])
+    write_ledger(root / "华北" / "b.xlsx", [r for r in ROWS if r[OWNER] == OWNERS[1]])
     (root / "坏文件.xlsx").write_bytes(b"this is not a workbook")
     return root
 
@@ -107,9 +107,7 @@ def test_read_all_lists_every_ledger_in_order_with_the_reason_of_a_failure(ledge
     good, bad, other = (item for _, item in results)
     assert isinstance(good, Ledger) and isinstance(other, Ledger)
     assert good.file == str(paths[0])  # relabelled with the path as given
-    assert len(good.table) + len(other.table) == sum(
-        1 for r in ROWS if r[OWNER] in sorted({r[OWNER] for r in ROWS})[:2]
-    )
+    assert len(good.table) + len(other.table) == sum(r[OWNER] in OWNERS for r in ROWS)
     assert isinstance(bad, str)
     assert bad.startswith(f"{paths[1]}: ") and "not a zip package" in bad
 
