@@ -1,0 +1,309 @@
+"""The report's files (io/report_io.py), called directly: which files are ledgers, reading them
+(in one process or several), last month's report read back, and the workbook and JSON written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kqexcel.cli import cli
+from kqexcel.core.ledger import Ledger
+from kqexcel.errors import LedgerError, OutputError
+from kqexcel.io.report_io import (
+    default_output,
+    find_ledgers,
+    read_all,
+    read_previous,
+    write_report,
+    write_summary,
+)
+from kqexcel.io.report_template import REPORT_SHEETS
+from kqexcel.io.sample import ROWS
+from kqexcel.report import Report, build_report
+from kqexcel.rules import default_rules
+from tests.test_report import OWNER, rows_of, write_ledger
+
+MONTH = "2026-11"
+OWNERS = sorted({str(r[OWNER]) for r in ROWS})[:2]  # one ledger each
+
+
+@pytest.fixture
+def ledgers(tmp_path) -> Path:
+    """Two small ledgers (one in a sub-folder) and one file that is not a workbook."""
+    root = tmp_path / "ledgers"
+    (root / "华北").mkdir(parents=True)
+    write_ledger(root / "a.xlsx", [r for r in ROWS if r[OWNER] == OWNERS[0]])
+    write_ledger(root / "华北" / "b.xlsx", [r for r in ROWS if r[OWNER] == OWNERS[1]])
+    (root / "坏文件.xlsx").write_bytes(b"this is not a workbook")
+    return root
+
+
+def _report(paths: list[Path], lang: str = "zh") -> Report:
+    rules = default_rules()
+    return build_report(read_all(paths, rules), rules, MONTH, lang=lang)
+
+
+# --------------------------------------------------------------------------- find_ledgers
+
+
+def test_find_ledgers_searches_folders_and_skips_locks_temporaries_and_kq_outputs(ledgers):
+    (ledgers / "~$a.xlsx").write_bytes(b"lock")
+    (ledgers / ".~lock.a.xlsx#").write_bytes(b"lock")
+    (ledgers / ".hidden.xlsx").write_bytes(b"x")
+    (ledgers / "a_plan.xlsx").write_bytes(b"an earlier plan")
+    (ledgers / "a_plan.csv").write_bytes(b"\xef\xbb\xbfcustomer_id,name,owner,region,tier\n")
+    (ledgers / "kq_report_2026-10.xlsx").write_bytes(b"an earlier report")
+    (ledgers / "notes.txt").write_text("not a ledger format")
+    (ledgers / "空文件夹").mkdir()
+    (ledgers / "华北" / "深" / "更深").mkdir(parents=True)
+    write_ledger(ledgers / "华北" / "深" / "更深" / "c.xlsx", ROWS[:1])
+    (ledgers / "销售_plan.csv").write_text("客户名称,年销售额\n甲,10\n", encoding="utf-8")
+    assert find_ledgers([ledgers]) == [
+        ledgers / "a.xlsx",  # sorted by path: a folder's files sort under its name
+        ledgers / "华北" / "b.xlsx",
+        ledgers / "华北" / "深" / "更深" / "c.xlsx",
+        ledgers / "坏文件.xlsx",
+        ledgers / "销售_plan.csv",  # a rep's own name, not kq's header: a ledger
+    ]
+
+
+def test_find_ledgers_keeps_the_order_given_and_reads_named_files_whatever_their_name(ledgers):
+    plan = ledgers / "a_plan.xlsx"
+    plan.write_bytes(b"named on the command line")
+    sub = ledgers / "华北"
+    found = find_ledgers([sub, plan, ledgers / "a.xlsx", sub / "b.xlsx"])
+    assert found == [sub / "b.xlsx", plan, ledgers / "a.xlsx"]  # b.xlsx once
+
+
+def test_find_ledgers_leaves_out_skipped_files(ledgers):
+    found = find_ledgers([ledgers], skip={ledgers / "a.xlsx"})
+    assert ledgers / "a.xlsx" not in found and ledgers / "华北" / "b.xlsx" in found
+
+
+def test_this_runs_report_is_skipped_only_if_kq_wrote_it(ledgers):
+    out = ledgers / "月报.xlsx"
+    write_report(_report([ledgers / "a.xlsx"]), default_rules(), out)
+    assert out not in find_ledgers([ledgers], reports={out})  # replaced, not read
+    assert out in find_ledgers([ledgers])  # not this run's output: a ledger like any other
+    out.unlink()
+    write_ledger(out, ROWS[:1])  # a ledger the output would replace: the caller must see it
+    assert out in find_ledgers([ledgers], reports={out})
+
+
+# --------------------------------------------------------------------------- read_all
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_read_all_lists_every_ledger_in_order_with_the_reason_of_a_failure(ledgers, jobs):
+    paths = [ledgers / "华北" / "b.xlsx", ledgers / "坏文件.xlsx", ledgers / "a.xlsx"]
+    seen: list[int] = []
+    results = read_all(paths, default_rules(), jobs=jobs, progress=seen.append)
+    assert [name for name, _ in results] == [str(p) for p in paths]
+    assert seen == [1, 1, 1]
+    good, bad, other = (item for _, item in results)
+    assert isinstance(good, Ledger) and isinstance(other, Ledger)
+    assert good.file == str(paths[0])  # relabelled with the path as given
+    assert len(good.table) + len(other.table) == sum(r[OWNER] in OWNERS for r in ROWS)
+    assert isinstance(bad, str)
+    assert bad.startswith(f"{paths[1]}: ") and "not a zip package" in bad
+
+
+def test_read_all_of_one_ledger_with_jobs_reads_it_in_this_process(ledgers):
+    [(name, item)] = read_all([ledgers / "a.xlsx"], default_rules(), jobs=2)
+    assert name == str(ledgers / "a.xlsx") and isinstance(item, Ledger)
+
+
+# --------------------------------------------------------------------------- write_report
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_write_report_writes_every_sheet_the_readme_lists(ledgers, tmp_path, lang):
+    paths = find_ledgers([ledgers])
+    report = _report(paths, lang)
+    out = write_report(report, default_rules(), tmp_path / "r.xlsx", lang=lang)
+    assert out == tmp_path / "r.xlsx"
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [titles[lang] for titles in REPORT_SHEETS.values()]
+    customers = rows_of(wb[REPORT_SHEETS["customers"][lang]])
+    assert len(customers) == len(report.plan.table)
+    issues = list(wb[REPORT_SHEETS["issues"][lang]].iter_rows(values_only=True))
+    assert any(str(ledgers / "坏文件.xlsx") == str(r[0]) for r in issues)
+
+
+def test_write_report_refuses_an_existing_output_without_force(ledgers, tmp_path):
+    out = tmp_path / "r.xlsx"
+    out.write_text("old")
+    report = _report([ledgers / "a.xlsx"])
+    with pytest.raises(OutputError) as caught:
+        write_report(report, default_rules(), out)
+    assert str(out) in caught.value.text("en") and "already exists" in caught.value.text("en")
+    assert out.read_text() == "old"
+    write_report(report, default_rules(), out, force=True)
+    assert openpyxl.load_workbook(out).sheetnames[0] == "总览"
+
+
+# --------------------------------------------------------------------------- read_previous
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_read_previous_reads_back_the_customers_of_a_report(ledgers, tmp_path, lang):
+    report = _report([ledgers / "a.xlsx", ledgers / "华北" / "b.xlsx"], lang)
+    out = write_report(report, default_rules(), tmp_path / "r.xlsx", lang=lang)
+    previous = read_previous(out, default_rules())
+    assert list(previous.columns) == ["customer_id", "name", "owner", "tier"]
+    expected = report.plan.table[["customer_id", "name", "owner", "tier"]]
+    got = previous.sort_values("customer_id").reset_index(drop=True)
+    want = expected.sort_values("customer_id").reset_index(drop=True).astype(object)
+    pd.testing.assert_frame_equal(got.astype(object), want.where(want.notna(), None))
+    assert set(previous["tier"]) <= {"A", "B", "C"}  # codes, whatever the language
+
+
+def test_read_previous_of_a_ledger_says_it_is_not_a_kq_report(ledgers):
+    with pytest.raises(LedgerError) as caught:
+        read_previous(ledgers / "a.xlsx", default_rules())
+    text = caught.value.text("en")
+    assert text.startswith(f"{ledgers / 'a.xlsx'}: ") and "not a kq report" in text
+
+
+def test_read_previous_of_a_file_that_is_not_a_workbook_names_it(ledgers):
+    with pytest.raises(LedgerError) as caught:
+        read_previous(ledgers / "坏文件.xlsx", default_rules())
+    text = caught.value.text("en")
+    assert text.startswith(f"{ledgers / '坏文件.xlsx'}: ") and "not a zip package" in text
+
+
+# --------------------------------------------------------------------------- write_summary
+
+
+def test_write_summary_writes_the_overview_and_each_ledger_as_json(ledgers, tmp_path):
+    report = _report(find_ledgers([ledgers]))
+    out = tmp_path / "s.json"
+    write_summary(report, out, force=False)
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["month"] == MONTH and figures["as_of"] == "2026-11-30"
+    assert figures["ledgers_read"] == 2 and figures["ledgers_failed"] == 1
+    assert figures["customers"] == len(report.plan.table)
+    assert [(Path(s["file"]).name, s["status"]) for s in figures["ledgers"]] == [
+        ("a.xlsx", "ok"),
+        ("b.xlsx", "ok"),
+        ("坏文件.xlsx", "failed"),
+    ]
+    failed = figures["ledgers"][2]
+    assert failed["customers"] == 0 and "not a zip package" in failed["error"]
+    assert out.read_text(encoding="utf-8").endswith("}\n")
+    with pytest.raises(OutputError):
+        write_summary(report, out, force=False)
+    write_summary(report, out, force=True)
+
+
+def test_default_output_names_the_month():
+    assert default_output(MONTH) == Path("kq_report_2026-11.xlsx")
+
+
+# ------------------------------------------------- through the CLI (from tests/test_edge_cases.py)
+
+
+def test_report_skips_plan_csv_and_jsonl(runner, sample, tmp_path):
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(sample.read_bytes())
+    runner.invoke(
+        cli, ["plan", str(folder / "a.xlsx"), "--format", "csv", "-o", str(folder / "a_plan.csv")]
+    )
+    assert (folder / "a_plan.csv").exists()
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(folder),
+            "--month",
+            "2026-11",
+            "-o",
+            str(out),
+            "-q",
+            "--summary-json",
+            str(tmp_path / "s.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((tmp_path / "s.json").read_text())["ledgers"]) == 1
+
+
+def test_ledgers_named_like_plans_are_read_unless_kq_wrote_them(runner, sample, tmp_path):
+    folder = tmp_path / "l"
+    folder.mkdir()
+    (folder / "销售_plan.csv").write_text(
+        "客户名称,年销售额\n甲,10\n", encoding="utf-8"
+    )  # a rep's own name
+    runner.invoke(
+        cli,
+        [
+            "plan",
+            str(folder / "销售_plan.csv"),
+            "--format",
+            "csv",
+            "-o",
+            str(folder / "x_plan.csv"),
+        ],
+    )
+    explicit = tmp_path / "2026_plan.xlsx"
+    explicit.write_bytes(sample.read_bytes())
+    out, summary = tmp_path / "r.xlsx", tmp_path / "s.json"
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(folder),
+            str(explicit),
+            "--month",
+            "2026-11",
+            "-o",
+            str(out),
+            "--summary-json",
+            str(summary),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    read = sorted(Path(s["file"]).name for s in json.loads(summary.read_text())["ledgers"])
+    assert read == ["2026_plan.xlsx", "销售_plan.csv"]  # x_plan.csv, kq's own output, is left out
+
+
+def test_a_company_report_reports_each_unreadable_value_once_with_its_letter(runner, tmp_path):
+    folder = tmp_path / "l"
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "客户编号,客户名称,年销售额\nC1,甲,abc\nC2,乙,10\n", encoding="utf-8"
+    )
+    (folder / "b.csv").write_text(
+        "客户编号,客户名称,联系人,年销售额,签约状态\nC3,丙,x,xyz,续签\n", encoding="utf-8"
+    )
+    out, summary = tmp_path / "r.xlsx", tmp_path / "s.json"
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(folder),
+            "--month",
+            "2026-11",
+            "-o",
+            str(out),
+            "--summary-json",
+            str(summary),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 1
+    assert [s["data_problems"] for s in json.loads(summary.read_text())["ledgers"]] == [1, 1]
+    issues = list(openpyxl.load_workbook(out)["问题"].iter_rows(values_only=True))[1:]
+    places = sorted((Path(str(i[0])).name, i[2], i[3]) for i in issues if i[0])
+    assert places == [
+        ("a.csv", 2, "年销售额 (C)"),
+        ("b.csv", 2, "历史效果、本期效果"),
+        ("b.csv", 2, "年销售额 (D)"),
+    ]
