@@ -215,62 +215,20 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     ws.title = LEDGER_TITLES["ledger"][lang]
     lists = wb.create_sheet(LEDGER_TITLES["lists"][lang])
     lists.sheet_state = "hidden"
-    last_row = LEDGER_ROWS + 1
     list_col = 0
     for j, fld in enumerate(fields, start=1):
         letter = get_column_letter(j)
         spec = rules["fields"][fld]
-        head = put(ws, 1, j, str(spec[lang]))
-        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[letter].width = max(10, min(24, 3 + 2 * len(str(spec[lang]))))
-        # a column style: Excel and LibreOffice give it to every cell typed into the column
-        ws.column_dimensions[letter].number_format = LEDGER_FORMATS.get(spec["type"], "General")
-        ws.cell(2, j).number_format = LEDGER_FORMATS.get(spec["type"], "General")
+        _ledger_header(ws, j, spec, lang)
         text = guide_texts.get(fld, {})
         prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
         title = str(spec[lang])[:32]
         options = ledger_options(rules, fld, lang)
         if options:
             list_col += 1
-            list_letter = get_column_letter(list_col)
-            put(lists, 1, list_col, str(spec[lang]))
-            for i, option in enumerate(options, start=2):
-                put(lists, i, list_col, option)
-            source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
-            _define(wb, f"kq_list_{fld}", lists.title, source)
-            dv = DataValidation(
-                type="list",
-                formula1=f"kq_list_{fld}",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorStyle="stop",
-                errorTitle=title,
-                error=word("ledger_choose", lang),
-                showInputMessage=True,
-                promptTitle=title,
-                prompt=prompt,
-            )
-        elif spec["type"] == "date":
-            dv = DataValidation(
-                type="date",
-                operator="between",
-                formula1="36526",
-                formula2="73051",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorStyle="warning",
-                errorTitle=title,
-                error=word("ledger_enter_date", lang),
-                showInputMessage=True,
-                promptTitle=title,
-                prompt=prompt,
-            )
-        else:
-            dv = DataValidation(
-                showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True
-            )
-        dv.add(f"{letter}2:{letter}{last_row}")
+            _ledger_list(wb, lists, list_col, fld, str(spec[lang]), options)
+        dv = _validation(fld, spec["type"], bool(options), title, prompt, lang)
+        dv.add(f"{letter}2:{letter}{LEDGER_ROWS + 1}")
         ws.add_data_validation(dv)
         header_dv = DataValidation(
             showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True
@@ -284,7 +242,74 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
     _define(wb, LEDGER_NAME, ws.title, "$A$1")
+    _guide_sheet(wb, rules, lang, fields, guide_texts)
+    return wb
 
+
+def _ledger_header(ws: Any, j: int, spec: dict[str, Any], lang: str) -> None:
+    """The header cell of column ``j``, its width and the column's number format."""
+    letter = get_column_letter(j)
+    head = put(ws, 1, j, str(spec[lang]))
+    head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+    head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.column_dimensions[letter].width = max(10, min(24, 3 + 2 * len(str(spec[lang]))))
+    # a column style: Excel and LibreOffice give it to every cell typed into the column
+    ws.column_dimensions[letter].number_format = LEDGER_FORMATS.get(spec["type"], "General")
+    ws.cell(2, j).number_format = LEDGER_FORMATS.get(spec["type"], "General")
+
+
+def _ledger_list(
+    wb: Workbook, lists: Any, list_col: int, fld: str, label: str, options: list[str]
+) -> None:
+    """A field's dropdown items in column ``list_col`` of the hidden lists sheet, named
+    ``kq_list_<field>``."""
+    list_letter = get_column_letter(list_col)
+    put(lists, 1, list_col, label)
+    for i, option in enumerate(options, start=2):
+        put(lists, i, list_col, option)
+    source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
+    _define(wb, f"kq_list_{fld}", lists.title, source)
+
+
+def _validation(fld: str, kind: str, listed: bool, title: str, prompt: str, lang: str) -> Any:
+    """A column's validation: the dropdown list, a date check, or only the input message."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if listed:
+        return DataValidation(
+            type="list",
+            formula1=f"kq_list_{fld}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle=title,
+            error=word("ledger_choose", lang),
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=prompt,
+        )
+    if kind == "date":
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1="36526",
+            formula2="73051",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle=title,
+            error=word("ledger_enter_date", lang),
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=prompt,
+        )
+    return DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+
+
+def _guide_sheet(
+    wb: Workbook, rules: Rules, lang: str, fields: list[str], guide_texts: dict[str, Any]
+) -> None:
+    """The guide sheet: one row per field with what to enter and what it means."""
     guide = wb.create_sheet(LEDGER_TITLES["guide"][lang], 1)
     guide.column_dimensions["A"].width = 16
     guide.column_dimensions["B"].width = 40
@@ -305,7 +330,6 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         meaning = guide_texts.get(fld, {}).get(lang, "")
         put(guide, r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
     guide.freeze_panes = "A5"
-    return wb
 
 
 def bundled(name: str) -> Path:
