@@ -14,7 +14,9 @@ import pandas as pd
 
 from kqexcel.core.ledger import Ledger, Problem, combine
 from kqexcel.core.plan import Plan, make_plan
-from kqexcel.rules import Rules
+from kqexcel.rules import Rules, default_rules
+
+_MESSAGES = default_rules()["messages"]
 
 TIERS = ("A", "B", "C")
 TIER_RANK = {"A": 3, "B": 2, "C": 1}
@@ -189,22 +191,26 @@ def overview(report: Report) -> dict[str, Any]:
     }
 
 
+OVERVIEW_KEYS = (
+    "month",
+    "as_of",
+    "ledgers_read",
+    "ledgers_failed",
+    "customers",
+    "revenue",
+    "tier_a_customers",
+    "tier_a_revenue_share",
+    "p1",
+    "overdue_followups",
+    "renewal_risk_high",
+    "lapsed",
+    "promises_overdue",
+    "open_complaints",
+    "data_problems",
+)
 OVERVIEW_LABELS = {
-    "month": ("月份", "Month"),
-    "as_of": ("基准日", "As of"),
-    "ledgers_read": ("已读取台账", "Ledgers read"),
-    "ledgers_failed": ("无法读取的台账", "Ledgers failed"),
-    "customers": ("客户数", "Customers"),
-    "revenue": ("年销售额合计", "Revenue"),
-    "tier_a_customers": ("A 类客户", "Tier A customers"),
-    "tier_a_revenue_share": ("A 类销售额占比", "Tier A share of revenue"),
-    "p1": ("P1 客户", "P1 customers"),
-    "overdue_followups": ("逾期未联系", "Overdue follow-ups"),
-    "renewal_risk_high": ("续约风险高", "High renewal risk"),
-    "lapsed": ("断签客户", "Lapsed customers"),
-    "promises_overdue": ("承诺逾期", "Promises overdue"),
-    "open_complaints": ("未结投诉", "Open complaints"),
-    "data_problems": ("数据问题", "Data problems"),
+    key: (str(_MESSAGES[f"overview_{key}"]["zh"]), str(_MESSAGES[f"overview_{key}"]["en"]))
+    for key in OVERVIEW_KEYS
 }
 
 

@@ -71,26 +71,15 @@ def KQ_EV(cb, av=None, p=None):
     return F.expected_value(cb, av, p)
 
 
-_MOTIVATION_DOCS = {
-    "stage": "发展阶段 上升期/初期/艰难期",
-    "competition": "同业竞争 少/多",
-    "skill": "电商经验 熟练/一般/初级",
-    "staff": "操作人数",
-    "outlook": "经营视野 长期/短期/盲目",
-    "expectation": "主要期望 品牌形象/成交/跟随同行",
-    "buyers": "国内客户 稳定/发展中/寻找中",
-    "lang": "zh 或 en / zh or en",
-}
-
-
-def _motivation_args(func):
-    for name, doc in reversed(list(_MOTIVATION_DOCS.items())):
-        func = xw.arg(name, doc=doc)(func)
-    return func
-
-
 @xw.func(category=CATEGORY)
-@_motivation_args
+@xw.arg("stage", doc="发展阶段 上升期/初期/艰难期")
+@xw.arg("competition", doc="同业竞争 少/多")
+@xw.arg("skill", doc="电商经验 熟练/一般/初级")
+@xw.arg("staff", doc="操作人数")
+@xw.arg("outlook", doc="经营视野 长期/短期/盲目")
+@xw.arg("expectation", doc="主要期望 品牌形象/成交/跟随同行")
+@xw.arg("buyers", doc="国内客户 稳定/发展中/寻找中")
+@xw.arg("lang", doc="zh 或 en / zh or en")
 @F.excel_errors
 def KQ_MOTIVATION(
     stage=None,
@@ -108,7 +97,14 @@ def KQ_MOTIVATION(
 
 
 @xw.func(category=CATEGORY)
-@_motivation_args
+@xw.arg("stage", doc="发展阶段 上升期/初期/艰难期")
+@xw.arg("competition", doc="同业竞争 少/多")
+@xw.arg("skill", doc="电商经验 熟练/一般/初级")
+@xw.arg("staff", doc="操作人数")
+@xw.arg("outlook", doc="经营视野 长期/短期/盲目")
+@xw.arg("expectation", doc="主要期望 品牌形象/成交/跟随同行")
+@xw.arg("buyers", doc="国内客户 稳定/发展中/寻找中")
+@xw.arg("lang", doc="zh 或 en / zh or en")
 @F.excel_errors
 def KQ_MOTIVATION_WHY(
     stage=None,

@@ -151,7 +151,8 @@ def grid_size(data: bytes, max_cells: int) -> tuple[int, int] | None:
 
 
 def _plain(data: bytes, start: int, end: int, rows: int, columns: int) -> bool:
-    """Every reference spelled the ordinary way, within rows × columns; every cell and row has one."""
+    """Every reference spelled the ordinary way, within rows × columns; every cell and row has
+    one."""
     if data.find(b":", start, end) >= 0 and (
         data.find(b":c", start, end) >= 0 or data.find(b":r", start, end) >= 0
     ):
@@ -432,9 +433,10 @@ def _csv_records(
                 if count > keep:
                     if count > most:
                         raise LedgerError(
-                            f"{path}: sheet '{path.stem}' has more than {most:,} rows, far more than "
-                            f"the {max_rows:,} customers kq reads (rules key safety.max_rows; an Excel "
-                            "sheet holds 1,048,575 under a header); split the ledger"
+                            f"{path}: sheet '{path.stem}' has more than {most:,} rows, far more "
+                            f"than the {max_rows:,} customers kq reads (rules key "
+                            "safety.max_rows; an Excel sheet holds 1,048,575 under a header); "
+                            "split the ledger"
                         )
                     continue
                 cells: list[object] = [c or None for c in row[:EXCEL_COLUMNS]]

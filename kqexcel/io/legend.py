@@ -8,31 +8,59 @@ from kqexcel.core.plan import PLAN_FIELDS, Plan
 from kqexcel.io.cells import put
 from kqexcel.io.fill import name_target
 from kqexcel.io.templates import LEGEND_NAME
+from kqexcel.io.wording import labels, word
 from kqexcel.rules import Rules
+
+CODE_DOMAINS = (  # a code domain and the texts domain that explains its codes
+    ("tier", None),
+    ("profit_quadrant", "quadrant"),
+    ("motivation", "motivation"),
+    ("style", "style"),
+    ("lifecycle", "lifecycle"),
+    ("renewal_risk", None),
+    ("intent", "intent"),
+    ("stage", "stage"),
+    ("priority", None),
+    ("channel", "channel"),
+    ("objective", "objective"),
+    ("warning", "warning"),
+)
 
 
 def fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None = None) -> None:
     """The 说明 / Legend sheet: what every column and every code means, in the reps' words."""
+    ws, row, col = name_target(wb, LEGEND_NAME)
+    r = _legend_head(ws, row, col, rules, lang, plan, title)
+    r = _legend_fields(ws, r, col, rules, lang)
+    _legend_codes(ws, r, col, rules, lang)
+
+
+def _legend_head(
+    ws: Any, row: int, col: int, rules: Rules, lang: str, plan: Plan, title: str | None
+) -> int:
+    """The title, the facts line and the intro; returns the row after them and a blank one."""
     from openpyxl.styles import Alignment, Font
 
-    ws, row, col = name_target(wb, LEGEND_NAME)
     texts = rules.tree.get("texts", {}).get("legend", {})
-    title = title or {"zh": "跟进计划说明", "en": "About this plan"}[lang]
+    title = title or word("legend_title", lang)
     put(ws, row, col, title).font = Font(bold=True, size=14)
     day, sources = plan.as_of.isoformat(), ", ".join(f for f, _ in plan.sources)
-    facts = {
-        "zh": f"基准日 {day}；规则版本 {rules.version}；来源 {sources}",
-        "en": f"As of {day}; rules version {rules.version}; source {sources}",
-    }
-    put(ws, row + 1, col, facts[lang])
+    facts = word("legend_facts", lang, day=day, version=rules.version, sources=sources)
+    put(ws, row + 1, col, facts)
     intro = texts.get("intro", {}).get(lang)
     r = row + 2
     if intro:
         put(ws, r, col, intro).alignment = Alignment(wrap_text=False)
         r += 1
-    r += 1
-    heads = {"zh": ("字段", "代码", "说明"), "en": ("Field", "Code", "Meaning")}[lang]
-    for j, head in enumerate(heads):
+    return r + 1
+
+
+def _legend_fields(ws: Any, r: int, col: int, rules: Rules, lang: str) -> int:
+    """The header row and one row per plan column; returns the row after them and a blank one."""
+    from openpyxl.styles import Alignment, Font
+
+    texts = rules.tree.get("texts", {}).get("legend", {})
+    for j, head in enumerate(labels("legend_headers", lang)):
         put(ws, r, col + j, head).font = Font(bold=True)
     r += 1
     for key in PLAN_FIELDS:
@@ -42,50 +70,32 @@ def fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None 
             wrap_text=True, vertical="top"
         )
         r += 1
-    r += 1
-    code_domains = [
-        ("tier", None),
-        ("profit_quadrant", "quadrant"),
-        ("motivation", "motivation"),
-        ("style", "style"),
-        ("lifecycle", "lifecycle"),
-        ("renewal_risk", None),
-        ("intent", "intent"),
-        ("stage", "stage"),
-        ("priority", None),
-        ("channel", "channel"),
-        ("objective", "objective"),
-        ("warning", "warning"),
-    ]
-    own = rules.tree.get("texts", {}).get("legend_codes", {})
+    return r + 1
 
-    def pct(x: float) -> str:  # 80%, 72.5%
-        return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+def _pct(x: float) -> str:
+    """A share as a short percentage: 80%, 72.5%."""
+    return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
+    """Per code domain: its label, then one row per code with its meaning."""
+    from openpyxl.styles import Alignment, Font
 
     numbers = {
-        "{a}": pct(rules["tier"]["a_share"]),
-        "{b}": pct(rules["tier"]["b_share"]),
+        "{a}": _pct(rules["tier"]["a_share"]),
+        "{b}": _pct(rules["tier"]["b_share"]),
         "{p1}": str(rules["priority"]["p1"]),
         "{p2}": str(rules["priority"]["p2"]),
     }
-    for domain, text_domain in code_domains:
+    for domain, text_domain in CODE_DOMAINS:
         header = rules.field_label("warnings" if domain == "warning" else domain, lang)
         put(ws, r, col, header).font = Font(bold=True)
         r += 1
         for code in rules["codes"][domain]:
             put(ws, r, col, rules.label(domain, code, lang))
             put(ws, r, col + 1, code)
-            text: str | None = rules.text(text_domain, code, lang) if text_domain else None
-            if domain == "style" and code != "unknown":
-                text = " ".join(
-                    x
-                    for x in (
-                        rules.text("style", code, lang, "approach"),
-                        rules.text("style", code, lang, "words"),
-                    )
-                    if x
-                )
-            text = text or own.get(domain, {}).get(code, {}).get(lang)
+            text = _code_text(rules, domain, text_domain, code, lang)
             for key, number in numbers.items():
                 text = text.replace(key, number) if text else text
             if text:
@@ -94,3 +104,18 @@ def fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None 
                 )
             r += 1
         r += 1
+
+
+def _code_text(
+    rules: Rules, domain: str, text_domain: str | None, code: str, lang: str
+) -> str | None:
+    """What a code means: its rules text (a style's approach and words), else the legend's own."""
+    text: str | None = rules.text(text_domain, code, lang) if text_domain else None
+    if domain == "style" and code != "unknown":
+        parts = (
+            rules.text("style", code, lang, "approach"),
+            rules.text("style", code, lang, "words"),
+        )
+        text = " ".join(x for x in parts if x)
+    own = rules.tree.get("texts", {}).get("legend_codes", {})
+    return text or own.get(domain, {}).get(code, {}).get(lang)

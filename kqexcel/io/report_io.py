@@ -35,6 +35,7 @@ from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
 from kqexcel.io.templates import LEGEND_NAME
+from kqexcel.io.wording import pair, word
 from kqexcel.io.xlsx_stream import StreamedTable, save_streamed
 from kqexcel.report import (
     OVERVIEW_LABELS,
@@ -47,11 +48,7 @@ from kqexcel.report import (
 )
 from kqexcel.rules import Rules, default_rules, norm_key
 
-STATUS = {
-    "ok": ("正常", "OK"),
-    "problems": ("有数据问题", "Data problems"),
-    "failed": ("无法读取", "Failed"),
-}
+STATUS = {status: pair(f"report_status_{status}") for status in ("ok", "problems", "failed")}
 
 
 def find_ledgers(
@@ -238,7 +235,8 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         for key in keys
     }
     ids = {norm_key(label) for label in labels["customer_id"]}
-    # the header row: the named cell's row, or (an older report, a moved table) the first with an id header
+    # the header row: the named cell's row, or (an older report, a moved table) the first with an
+    # id header
     start = next((i for i, row in enumerate(rows[:30]) if ids & {norm_key(str(c)) for c in row}), 0)
     rows = rows[start:]
     header = [norm_key(str(h)) for h in rows[0]] if rows else []
@@ -340,97 +338,99 @@ def write_report(
 ) -> Path:
     """The report workbook from the report template (atomically)."""
     wb, _ = open_template(template, "report.xlsx")
-    li = 0 if lang == "zh" else 1
     retitle(wb, lang, REPORT_SHEETS)
     title_ws, r, c = name_target(wb, "kq_report_title")
-    put(
-        title_ws,
-        r,
-        c,
-        {"zh": f"客情月报 {report.month}", "en": f"Monthly relationship report {report.month}"}[
-            lang
-        ],
+    put(title_ws, r, c, word("report_month_title", lang, month=report.month))
+    _write_overview(wb, report, lang)
+    _write_ledgers(wb, report, lang)
+    _write_owners_and_tiers(wb, report, lang)
+    _write_mix(wb, report, rules, lang)
+    fill_issues(wb, report.problems, lang, "kq_report_issues")
+    tables = [
+        _warnings_table(wb, report, rules, lang),
+        _changes_table(wb, report, rules, lang),
+    ]
+    customers = display_columns(report.plan, rules)
+    customers.append(
+        (
+            word("report_source_ledger", lang),
+            [Path(f).name for f in report.plan.table["_file"]],
+        )
     )
+    tables.append(prepare_table(wb, "kq_report_customers", customers))
+    relabel_formats(wb.worksheets, rules, lang)
+    if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
+        fill_legend(
+            wb,
+            rules,
+            lang,
+            report.plan,
+            word("report_legend_title", lang, month=report.month),
+        )
+    return save_streamed(wb, out, tables, force, progress)
+
+
+def _li(lang: str) -> int:
+    """The index of ``lang`` in the (zh, en) pairs of labels."""
+    return 0 if lang == "zh" else 1
+
+
+def _write_overview(wb: Any, report: Report, lang: str) -> None:
+    """The overview block: one row per figure, the A share as a percentage."""
     figures = overview(report)
-    rows = []
-    for key, value in figures.items():
-        rows.append([OVERVIEW_LABELS[key][li], value])
+    rows = [[OVERVIEW_LABELS[key][_li(lang)], value] for key, value in figures.items()]
     block = _write_block(wb, "kq_report_overview", rows, lang)
     share_row = list(figures).index("tier_a_revenue_share")
     wb[block.title].cell(block.head_row + 1 + share_row, block.head_col + 1).number_format = "0.0%"
-    _write_block(
-        wb,
-        "kq_report_ledgers",
+
+
+def _write_ledgers(wb: Any, report: Report, lang: str) -> None:
+    """The ledgers block: file, owners, customers, problems and status of every ledger."""
+    rows = [
         [
-            [
-                Path(s.file).name,
-                "、".join(s.owners) if lang == "zh" else ", ".join(s.owners),
-                s.customers,
-                s.problems,
-                STATUS[s.status][li]
-                + (
-                    f"：{s.error}"
-                    if s.error and lang == "zh"
-                    else f": {s.error}"
-                    if s.error
-                    else ""
-                ),
-            ]
-            for s in report.ledgers
-        ],
-        lang,
-    )
+            Path(s.file).name,
+            word("report_owners_separator", lang).join(s.owners),
+            s.customers,
+            s.problems,
+            STATUS[s.status][_li(lang)]
+            + (word("report_status_error", lang, error=s.error) if s.error else ""),
+        ]
+        for s in report.ledgers
+    ]
+    _write_block(wb, "kq_report_ledgers", rows, lang)
+
+
+def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
+    """The owners block, and the tiers block with its chart."""
     owners = owners_table(report)
     _write_block(wb, "kq_report_owners", owners.values.tolist(), lang)
     tiers = tiers_table(report)
     tiers_block = _write_block(wb, "kq_report_tiers", tiers.values.tolist(), lang)
-    _chart(
-        wb,
-        "kq_report_tiers_chart",
-        "bar",
-        {"zh": "各区域层级分布", "en": "Tiers by region"}[lang],
-        tiers_block,
-        [1, 2, 3],
-        len(tiers),
-    )
+    chart_title = word("report_chart_tiers", lang)
+    _chart(wb, "kq_report_tiers_chart", "bar", chart_title, tiers_block, [1, 2, 3], len(tiers))
+
+
+def _write_mix(wb: Any, report: Report, rules: Rules, lang: str) -> None:
+    """The motivation and style blocks with their charts, and the owners' mix of both."""
     motivation_codes = list(rules["codes"]["motivation"])
     style_codes = list(rules["codes"]["style"])
-    mot = distribution(report, "motivation", motivation_codes)
-    mot_block = _write_block(
-        wb,
-        "kq_report_motivation",
-        [[rules.label("motivation", c, lang), n, s] for c, n, s in mot.itertuples(index=False)],
-        lang,
-    )
-    _chart(
-        wb,
-        "kq_report_motivation_chart",
-        "pie",
-        {"zh": "签约动机", "en": "Motivation"}[lang],
-        mot_block,
-        [1],
-        len(mot),
-    )
-    sty = distribution(report, "style", style_codes)
-    sty_block = _write_block(
-        wb,
-        "kq_report_style",
-        [[rules.label("style", c, lang), n, s] for c, n, s in sty.itertuples(index=False)],
-        lang,
-    )
-    _chart(
-        wb,
-        "kq_report_style_chart",
-        "bar",
-        {"zh": "性格类型", "en": "Style"}[lang],
-        sty_block,
-        [1],
-        len(sty),
-    )
+    for domain, codes, kind in (
+        ("motivation", motivation_codes, "pie"),
+        ("style", style_codes, "bar"),
+    ):
+        shares = distribution(report, domain, codes)
+        block = _write_block(
+            wb,
+            f"kq_report_{domain}",
+            [[rules.label(domain, c, lang), n, s] for c, n, s in shares.itertuples(index=False)],
+            lang,
+        )
+        chart_title = word(f"report_chart_{domain}", lang)
+        _chart(wb, f"kq_report_{domain}_chart", kind, chart_title, block, [1], len(shares))
     t = report.plan.table
     owner = t["owner"].fillna("—")
     mix_headers = (
-        [BLOCKS["kq_report_owner_mix"][1 + li][0]]
+        [BLOCKS["kq_report_owner_mix"][1 + _li(lang)][0]]
         + [
             f"{rules.field_label('motivation', lang)}:{rules.label('motivation', c, lang)}"
             for c in motivation_codes
@@ -449,14 +449,16 @@ def write_report(
             + [int((t["style"][mask] == c).sum()) for c in style_codes]
         )
     _write_block(wb, "kq_report_owner_mix", mix_rows, lang, mix_headers)
-    fill_issues(wb, report.problems, lang, "kq_report_issues")
 
+
+def _warnings_table(wb: Any, report: Report, rules: Rules, lang: str) -> StreamedTable:
+    """The warnings table: one row per warning of a customer."""
     warn = warning_rows(report)
     labels = {w: rules.label("warning", w, lang) for w in rules["codes"]["warning"]}
     warn_columns = [
         (h, v)
         for h, v in zip(
-            BLOCKS["kq_report_warnings"][1 + li],
+            BLOCKS["kq_report_warnings"][1 + _li(lang)],
             [
                 warn["priority"].tolist(),
                 warn["priority_score"].tolist(),
@@ -472,15 +474,16 @@ def write_report(
             strict=True,
         )
     ]
-    tables = [prepare_table(wb, "kq_report_warnings", warn_columns)]
+    return prepare_table(wb, "kq_report_warnings", warn_columns)
+
+
+def _changes_table(wb: Any, report: Report, rules: Rules, lang: str) -> StreamedTable:
+    """The tier changes table against last month; without last month, a note and no rows."""
     changes = report.changes
     if changes is None:
         change_rows: list[list[Any]] = []
         ws, r, c = name_target(wb, "kq_report_changes")
-        note = {
-            "zh": "未提供上月报告（--previous），无法比较层级变动。",
-            "en": "No previous report (--previous): no tier moves to show.",
-        }[lang]
+        note = word("report_no_previous", lang)
         put(ws, max(r - 1, 1), c + 7 if r == 1 else c, note)
     else:
 
@@ -494,40 +497,18 @@ def write_report(
                 row.owner,
                 tier(row.tier_prev),
                 tier(row.tier),
-                MOVE_LABELS[row.move][li],
+                MOVE_LABELS[row.move][_li(lang)],
             ]
             for row in changes.itertuples(index=False)
         ]
-    tables.append(
-        prepare_table(
-            wb,
-            "kq_report_changes",
-            [
-                (h, [row[j] for row in change_rows])
-                for j, h in enumerate(BLOCKS["kq_report_changes"][1 + li])
-            ],
-        )
+    return prepare_table(
+        wb,
+        "kq_report_changes",
+        [
+            (h, [row[j] for row in change_rows])
+            for j, h in enumerate(BLOCKS["kq_report_changes"][1 + _li(lang)])
+        ],
     )
-    customers = display_columns(report.plan, rules)
-    customers.append(
-        (
-            {"zh": "来源台账", "en": "Source ledger"}[lang],
-            [Path(f).name for f in report.plan.table["_file"]],
-        )
-    )
-    tables.append(prepare_table(wb, "kq_report_customers", customers))
-    relabel_formats(wb.worksheets, rules, lang)
-    if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
-        fill_legend(
-            wb,
-            rules,
-            lang,
-            report.plan,
-            {"zh": f"客情月报说明 {report.month}", "en": f"About this report, {report.month}"}[
-                lang
-            ],
-        )
-    return save_streamed(wb, out, tables, force, progress)
 
 
 def write_summary(report: Report, path: Path, force: bool) -> None:

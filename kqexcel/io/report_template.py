@@ -27,111 +27,51 @@ from kqexcel.io.templates import (
     plan_formats,
     plan_table_block,
 )
+from kqexcel.io.wording import both, labels, pair, word
 from kqexcel.rules import Rules, load_rules
 
-REPORT_SHEETS = {
-    "overview": {"zh": "总览", "en": "Overview"},
-    "owners": {"zh": "客户经理", "en": "Owners"},
-    "tiers": {"zh": "层级分布", "en": "Tiers"},
-    "mix": {"zh": "动机与性格", "en": "Mix"},
-    "warnings": {"zh": "预警清单", "en": "Warnings"},
-    "changes": {"zh": "层级变动", "en": "Tier changes"},
-    "customers": {"zh": "全部客户", "en": "Customers"},
-    "issues": {"zh": "问题", "en": "Issues"},
-    "legend": {"zh": "说明", "en": "Legend"},
-}
+SHEET_KEYS = (
+    "overview",
+    "owners",
+    "tiers",
+    "mix",
+    "warnings",
+    "changes",
+    "customers",
+    "issues",
+    "legend",
+)
+REPORT_SHEETS = {key: both(f"report_sheet_{key}") for key in SHEET_KEYS}
+
+
+Block = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _block(name: str, sheet: str, formats: tuple[str, ...]) -> Block:
+    """A block's sheet, header labels (zh, en, from the rules) and number formats."""
+    key = f"report_block_{name.removeprefix('kq_report_')}"
+    return (sheet, labels(key, "zh"), labels(key, "en"), formats)
+
+
 # block → (sheet, header labels zh, header labels en, number formats)
-BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "kq_report_overview": (
-        "overview",
-        ("指标", "数值"),
-        ("Measure", "Value"),
-        ("General", "#,##0.####"),
+BLOCKS: dict[str, Block] = {
+    "kq_report_overview": _block("kq_report_overview", "overview", ("General", "#,##0.####")),
+    "kq_report_ledgers": _block("kq_report_ledgers", "overview", ("@", "@", "0", "0", "@")),
+    "kq_report_owners": _block(
+        "kq_report_owners", "owners", ("@", "0", "0", "0", "0", "#,##0", "0", "0", "0")
     ),
-    "kq_report_ledgers": (
-        "overview",
-        ("台账文件", "客户经理", "客户数", "数据问题", "状态"),
-        ("Ledger file", "Owners", "Customers", "Data problems", "Status"),
-        ("@", "@", "0", "0", "@"),
+    "kq_report_tiers": _block(
+        "kq_report_tiers", "tiers", ("@", "0", "0", "0", "0", "#,##0", "#,##0", "#,##0")
     ),
-    "kq_report_owners": (
-        "owners",
-        ("客户经理", "客户数", "A 类", "B 类", "C 类", "年销售额", "P1", "逾期未联系", "预警数"),
-        (
-            "Owner",
-            "Customers",
-            "Tier A",
-            "Tier B",
-            "Tier C",
-            "Revenue",
-            "P1",
-            "Overdue",
-            "Warnings",
-        ),
-        ("@", "0", "0", "0", "0", "#,##0", "0", "0", "0"),
-    ),
-    "kq_report_tiers": (
-        "tiers",
-        (
-            "区域",
-            "A 类客户",
-            "B 类客户",
-            "C 类客户",
-            "无层级",
-            "A 类销售额",
-            "B 类销售额",
-            "C 类销售额",
-        ),
-        ("Region", "Tier A", "Tier B", "Tier C", "No tier", "Revenue A", "Revenue B", "Revenue C"),
-        ("@", "0", "0", "0", "0", "#,##0", "#,##0", "#,##0"),
-    ),
-    "kq_report_motivation": (
-        "mix",
-        ("签约动机", "客户数", "占比"),
-        ("Motivation", "Customers", "Share"),
-        ("@", "0", "0.0%"),
-    ),
-    "kq_report_style": (
-        "mix",
-        ("性格类型", "客户数", "占比"),
-        ("Style", "Customers", "Share"),
-        ("@", "0", "0.0%"),
-    ),
-    "kq_report_owner_mix": ("mix", ("客户经理",), ("Owner",), ("@", "0")),
-    "kq_report_warnings": (
+    "kq_report_motivation": _block("kq_report_motivation", "mix", ("@", "0", "0.0%")),
+    "kq_report_style": _block("kq_report_style", "mix", ("@", "0", "0.0%")),
+    "kq_report_owner_mix": _block("kq_report_owner_mix", "mix", ("@", "0")),
+    "kq_report_warnings": _block(
+        "kq_report_warnings",
         "warnings",
-        (
-            "优先级",
-            "优先分",
-            "客户编号",
-            "客户名称",
-            "客户经理",
-            "区域",
-            "预警",
-            "下次联系日期",
-            "逾期天数",
-            "跟进目标",
-        ),
-        (
-            "Priority",
-            "Score",
-            "Customer ID",
-            "Customer",
-            "Owner",
-            "Region",
-            "Warning",
-            "Next contact",
-            "Days overdue",
-            "Objective",
-        ),
         ("@", "0", "@", "@", "@", "@", "@", "yyyy-mm-dd", "0", "@"),
     ),
-    "kq_report_changes": (
-        "changes",
-        ("客户编号", "客户名称", "客户经理", "上月层级", "本月层级", "变动"),
-        ("Customer ID", "Customer", "Owner", "Last month", "This month", "Move"),
-        ("@", "@", "@", "@", "@", "@"),
-    ),
+    "kq_report_changes": _block("kq_report_changes", "changes", ("@", "@", "@", "@", "@", "@")),
     "kq_report_issues": (
         "issues",
         ISSUE_HEADERS["zh"],
@@ -140,29 +80,24 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
     ),
 }
 # the tier-move labels of the changes block, zh and en (the writer's and the formats')
-MOVE_LABELS = {
-    "up": ("上升", "Up"),
-    "down": ("下降", "Down"),
-    "new": ("新增", "New"),
-    "gone": ("流失", "Gone"),
-}
+MOVE_LABELS = {move: pair(f"report_move_{move}") for move in ("up", "down", "new", "gone")}
 CHARTS = {
     "kq_report_tiers_chart": "tiers",
     "kq_report_motivation_chart": "mix",
     "kq_report_style_chart": "mix",
 }
 REPORT_NAMES = ("kq_report_title", *BLOCKS, "kq_report_customers", *CHARTS)
+# the wide columns: customer, ledger file, objective, warning, status
 WIDE = {
-    "客户名称",
-    "Customer",
-    "台账文件",
-    "Ledger file",
-    "跟进目标",
-    "Objective",
-    "预警",
-    "Warning",
-    "状态",
-    "Status",
+    BLOCKS[block][1 + li][column]
+    for block, column in (
+        ("kq_report_warnings", 3),
+        ("kq_report_ledgers", 0),
+        ("kq_report_warnings", 9),
+        ("kq_report_warnings", 6),
+        ("kq_report_ledgers", 4),
+    )
+    for li in (0, 1)
 }
 
 
@@ -177,7 +112,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         sheets[key].title = titles[lang]
     overview = sheets["overview"]
     overview["A1"].font = Font(bold=True, size=16)
-    overview["A1"] = {"zh": "客情月报", "en": "Monthly relationship report"}[lang]
+    overview["A1"] = word("report_title", lang)
     _define(wb, "kq_report_title", overview.title, "$A$1")
     anchors = {
         "kq_report_overview": (3, 1),

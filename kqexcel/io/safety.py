@@ -39,7 +39,8 @@ def check_file(
         if head == OLE_MAGIC:
             if _encrypted_package(path):
                 raise LedgerError(
-                    f"{path}: the workbook is password-protected or encrypted; save it without a password"
+                    f"{path}: the workbook is password-protected or encrypted; "
+                    "save it without a password"
                 )
             raise LedgerError(
                 f"{path}: this is an old Excel 97–2003 workbook with a {suffix} name; "
@@ -59,7 +60,8 @@ def check_file(
                     ):
                         raise LedgerError(
                             f"{path}: refused: member {info.filename} unpacks "
-                            f"{info.file_size // max(info.compress_size, 1)}× its packed size (zip bomb?)"
+                            f"{info.file_size // max(info.compress_size, 1)}× its packed size "
+                            "(zip bomb?)"
                         )
                 if total > max_unpacked_mb * 1_000_000:
                     raise LedgerError(

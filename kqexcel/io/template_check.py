@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -55,97 +56,118 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
         return "unknown", [f"cannot open the workbook ({type(exc).__name__}: {exc})"]
     names = set(wb.defined_names)
     problems: list[str] = active
-
-    def target(name: str) -> tuple[str, str] | None:
-        found = resolve(wb, name)
-        if found is None:
-            problems.append(f"defined name '{name}' is missing")
-            return None
-        if found[0] not in wb.sheetnames:
-            problems.append(
-                f"defined name '{name}' points at sheet '{found[0]}', which does not exist"
-            )
-            return None
-        return found
-
     if PLAN_NAME in names:
-        kind = "plan"
-        sheets = {
-            n: (t[0] if (t := target(n)) else None) for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)
-        }
-        plan_sheet = sheets[PLAN_NAME]
-        for other in (ISSUES_NAME, LEGEND_NAME):
-            if plan_sheet and sheets[other] == plan_sheet:
-                problems.append(
-                    f"'{other}' must be on another sheet than the plan ('{plan_sheet}')"
-                )
-    elif LEDGER_NAME in names:
-        kind = "ledger"
-        found_ledger = target(LEDGER_NAME)
-        if found_ledger:
-            ws = wb[found_ledger[0]]
-            anchor = ws[found_ledger[1].replace("$", "").split(":")[0]]
-            columns: dict[str, str] = {}
-            for cell in ws[anchor.row]:
-                if cell.column < anchor.column or cell.value is None:
-                    continue
-                fld = header_field(cell.value, rules)[0]
-                if fld is None:
-                    problems.append(f"header {cell.coordinate} '{cell.value}' is not a known field")
-                else:
-                    columns[cell.column_letter] = fld
-            if "name" not in columns.values():
-                problems.append("no customer name column (客户名称 / Customer)")
-            vocab = vocabulary(rules)
-            with_list = set()
-            for dv in ws.data_validations.dataValidation:
-                if dv.type != "list":
-                    continue
-                letters = {
-                    get_column_letter(c)
-                    for rng in dv.sqref.ranges
-                    for c in range(rng.min_col, rng.max_col + 1)
-                }
-                formula = str(dv.formula1 or "")
-                if formula.startswith('"'):
-                    items: list[object] | None = [x for x in formula.strip('"').split(",") if x]
-                else:
-                    resolved = resolve(wb, formula)
-                    items = _range_values(wb, *resolved) if resolved else None
-                for letter in sorted(letters):
-                    fld = columns.get(letter)
-                    if fld is None:
-                        continue
-                    with_list.add(fld)
-                    if items is None:
-                        problems.append(
-                            f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): source '{formula}' cannot be found"
-                        )
-                        continue
-                    kind_of = rules["fields"][fld]["type"]
-                    for item in items:
-                        if kind_of == "yesno":
-                            ok = parse_yesno(item, vocab)[0] is not None
-                        else:
-                            ok = (
-                                parse_code(item, vocab, rules.code_lookup.get(fld, {}))[0]
-                                is not None
-                            )
-                        if not ok:
-                            problems.append(
-                                f"dropdown of column {letter} ({rules['fields'][fld]['zh']}): '{item}' is not a value the rules know"
-                            )
-            for letter, fld in columns.items():
-                if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
-                    problems.append(
-                        f"column {letter} ({rules['fields'][fld]['zh']}) has no dropdown"
-                    )
-    elif any(n.startswith("kq_report") for n in names):
-        kind = "report"
+        _check_plan(wb, problems)
+        return "plan", problems
+    if LEDGER_NAME in names:
+        _check_ledger(wb, rules, problems)
+        return "ledger", problems
+    if any(n.startswith("kq_report") for n in names):
         for name in REPORT_NAMES:
-            target(name)
-    else:
-        return "unknown", [
-            "not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"
-        ]
-    return kind, problems
+            _target(wb, name, problems)
+        return "report", problems
+    return "unknown", [
+        "not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"
+    ]
+
+
+def _target(wb: Workbook, name: str, problems: list[str]) -> tuple[str, str] | None:
+    """The sheet and cells of a defined name, or None with the problem noted."""
+    found = resolve(wb, name)
+    if found is None:
+        problems.append(f"defined name '{name}' is missing")
+        return None
+    if found[0] not in wb.sheetnames:
+        problems.append(f"defined name '{name}' points at sheet '{found[0]}', which does not exist")
+        return None
+    return found
+
+
+def _check_plan(wb: Workbook, problems: list[str]) -> None:
+    """A plan template: its three names, the issues and legend on other sheets than the plan."""
+    sheets = {
+        n: (t[0] if (t := _target(wb, n, problems)) else None)
+        for n in (PLAN_NAME, ISSUES_NAME, LEGEND_NAME)
+    }
+    plan_sheet = sheets[PLAN_NAME]
+    for other in (ISSUES_NAME, LEGEND_NAME):
+        if plan_sheet and sheets[other] == plan_sheet:
+            problems.append(f"'{other}' must be on another sheet than the plan ('{plan_sheet}')")
+
+
+def _check_ledger(wb: Workbook, rules: Rules, problems: list[str]) -> None:
+    """A ledger template: known headers, a name column, and a dropdown of known values on every
+    code and yes/no column."""
+    found = _target(wb, LEDGER_NAME, problems)
+    if not found:
+        return
+    ws = wb[found[0]]
+    columns = _ledger_columns(ws, ws[found[1].replace("$", "").split(":")[0]], rules, problems)
+    with_list = _check_dropdowns(wb, ws, columns, rules, problems)
+    for letter, fld in columns.items():
+        if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
+            problems.append(f"column {letter} ({_zh(rules, fld)}) has no dropdown")
+
+
+def _zh(rules: Rules, fld: str) -> str:
+    """The zh label of a field, as the check's texts name a column."""
+    return str(rules["fields"][fld]["zh"])
+
+
+def _ledger_columns(ws: Any, anchor: Any, rules: Rules, problems: list[str]) -> dict[str, str]:
+    """Column letter → field of the header row right of ``anchor``; unknown headers noted."""
+    columns: dict[str, str] = {}
+    for cell in ws[anchor.row]:
+        if cell.column < anchor.column or cell.value is None:
+            continue
+        fld = header_field(cell.value, rules)[0]
+        if fld is None:
+            problems.append(f"header {cell.coordinate} '{cell.value}' is not a known field")
+        else:
+            columns[cell.column_letter] = fld
+    if "name" not in columns.values():
+        problems.append("no customer name column (客户名称 / Customer)")
+    return columns
+
+
+def _check_dropdowns(
+    wb: Workbook, ws: Any, columns: dict[str, str], rules: Rules, problems: list[str]
+) -> set[str]:
+    """Every list dropdown over a known column: its source found and every item known to the
+    rules. Returns the fields that have a dropdown."""
+    vocab = vocabulary(rules)
+    with_list = set()
+    for dv in ws.data_validations.dataValidation:
+        if dv.type != "list":
+            continue
+        letters = {
+            get_column_letter(c)
+            for rng in dv.sqref.ranges
+            for c in range(rng.min_col, rng.max_col + 1)
+        }
+        formula = str(dv.formula1 or "")
+        if formula.startswith('"'):
+            items: list[object] | None = [x for x in formula.strip('"').split(",") if x]
+        else:
+            resolved = resolve(wb, formula)
+            items = _range_values(wb, *resolved) if resolved else None
+        for letter in sorted(letters):
+            fld = columns.get(letter)
+            if fld is None:
+                continue
+            with_list.add(fld)
+            where = f"dropdown of column {letter} ({_zh(rules, fld)})"
+            if items is None:
+                problems.append(f"{where}: source '{formula}' cannot be found")
+                continue
+            for item in items:
+                if not _known(item, fld, rules, vocab):
+                    problems.append(f"{where}: '{item}' is not a value the rules know")
+    return with_list
+
+
+def _known(item: object, fld: str, rules: Rules, vocab: Any) -> bool:
+    """Whether a dropdown item reads as a value of the field's codes (or yes/no)."""
+    if rules["fields"][fld]["type"] == "yesno":
+        return parse_yesno(item, vocab)[0] is not None
+    return parse_code(item, vocab, rules.code_lookup.get(fld, {}))[0] is not None

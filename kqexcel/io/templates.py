@@ -20,18 +20,12 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from kqexcel.core.plan import IDENTITY, PLAN_FIELDS
 from kqexcel.io.cells import put
-from kqexcel.rules import Rules, load_rules
+from kqexcel.io.wording import both, labels, word
+from kqexcel.rules import LANGS, Rules, load_rules
 
 PLAN_NAME, ISSUES_NAME, LEGEND_NAME = "kq_plan", "kq_issues", "kq_legend"
-SHEET_TITLES = {
-    "plan": {"zh": "跟进计划", "en": "Plan"},
-    "issues": {"zh": "问题", "en": "Issues"},
-    "legend": {"zh": "说明", "en": "Legend"},
-}
-ISSUE_HEADERS = {
-    "zh": ("文件", "工作表", "行号", "列", "原始值", "问题", "类型"),
-    "en": ("File", "Sheet", "Row", "Column", "Raw value", "Problem", "Kind"),
-}
+SHEET_TITLES = {key: both(f"sheet_{key}") for key in ("plan", "issues", "legend")}
+ISSUE_HEADERS = {lang: labels("issue_headers", lang) for lang in LANGS}
 
 TEMPLATE_MAX_MB = 50  # a template is a few styled sheets; anything bigger is refused before opening
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -181,11 +175,7 @@ def legend_sheet(wb: Workbook, title: str) -> None:
 
 LEDGER_NAME = "kq_ledger"
 LEDGER_ROWS = 2000  # rows of the ledger template that carry dropdowns, formats and input messages
-LEDGER_TITLES = {
-    "ledger": {"zh": "客户台账", "en": "Ledger"},
-    "guide": {"zh": "填写说明", "en": "Guide"},
-    "lists": {"zh": "选项", "en": "Lists"},
-}
+LEDGER_TITLES = {key: both(f"ledger_sheet_{key}") for key in ("ledger", "guide", "lists")}
 LEDGER_FORMATS = {
     "money": "#,##0.00",
     "ratio": "0%",
@@ -194,31 +184,11 @@ LEDGER_FORMATS = {
     "date": "yyyy-mm-dd",
     "text": "@",
 }
-YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
-GUIDE_HEADERS = {"zh": ("字段", "填写内容", "说明"), "en": ("Field", "What to enter", "Meaning")}
+YES_NO = {lang: labels("ledger_yes_no", lang) for lang in LANGS}
+GUIDE_HEADERS = {lang: labels("ledger_guide_headers", lang) for lang in LANGS}
+FIELD_TYPES = ("text", "money", "ratio", "number", "integer", "date", "numbers", "yesno", "code")
 TYPE_HINTS = {
-    "zh": {
-        "text": "文字",
-        "money": "金额（元），可写 1,234 / ¥1,234.50 / 1.2万",
-        "ratio": "比例，可写 0.35 / 35%",
-        "number": "数字",
-        "integer": "整数",
-        "date": "日期，如 2026-11-03",
-        "numbers": "一组数字，用 ; 分隔，如 12;8;15",
-        "yesno": "是 / 否",
-        "code": "从下拉列表中选择",
-    },
-    "en": {
-        "text": "text",
-        "money": "amount, e.g. 1,234 / ¥1,234.50 / 1.2万",
-        "ratio": "ratio, e.g. 0.35 / 35%",
-        "number": "number",
-        "integer": "whole number",
-        "date": "date, e.g. 2026-11-03",
-        "numbers": "numbers separated by ;, e.g. 12;8;15",
-        "yesno": "Yes / No",
-        "code": "choose from the list",
-    },
+    lang: {kind: word(f"type_hint_{kind}", lang) for kind in FIELD_TYPES} for lang in LANGS
 }
 
 
@@ -245,64 +215,20 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     ws.title = LEDGER_TITLES["ledger"][lang]
     lists = wb.create_sheet(LEDGER_TITLES["lists"][lang])
     lists.sheet_state = "hidden"
-    last_row = LEDGER_ROWS + 1
     list_col = 0
     for j, fld in enumerate(fields, start=1):
         letter = get_column_letter(j)
         spec = rules["fields"][fld]
-        head = put(ws, 1, j, str(spec[lang]))
-        head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[letter].width = max(10, min(24, 3 + 2 * len(str(spec[lang]))))
-        # a column style: Excel and LibreOffice give it to every cell typed into the column
-        ws.column_dimensions[letter].number_format = LEDGER_FORMATS.get(spec["type"], "General")
-        ws.cell(2, j).number_format = LEDGER_FORMATS.get(spec["type"], "General")
+        _ledger_header(ws, j, spec, lang)
         text = guide_texts.get(fld, {})
         prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
         title = str(spec[lang])[:32]
         options = ledger_options(rules, fld, lang)
         if options:
             list_col += 1
-            list_letter = get_column_letter(list_col)
-            put(lists, 1, list_col, str(spec[lang]))
-            for i, option in enumerate(options, start=2):
-                put(lists, i, list_col, option)
-            source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
-            _define(wb, f"kq_list_{fld}", lists.title, source)
-            dv = DataValidation(
-                type="list",
-                formula1=f"kq_list_{fld}",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorStyle="stop",
-                errorTitle=title,
-                error={"zh": "请从下拉列表中选择", "en": "Choose from the list"}[lang],
-                showInputMessage=True,
-                promptTitle=title,
-                prompt=prompt,
-            )
-        elif spec["type"] == "date":
-            dv = DataValidation(
-                type="date",
-                operator="between",
-                formula1="36526",
-                formula2="73051",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorStyle="warning",
-                errorTitle=title,
-                error={"zh": "请填写日期，如 2026-11-03", "en": "Enter a date, e.g. 2026-11-03"}[
-                    lang
-                ],
-                showInputMessage=True,
-                promptTitle=title,
-                prompt=prompt,
-            )
-        else:
-            dv = DataValidation(
-                showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True
-            )
-        dv.add(f"{letter}2:{letter}{last_row}")
+            _ledger_list(wb, lists, list_col, fld, str(spec[lang]), options)
+        dv = _validation(fld, spec["type"], bool(options), title, prompt, lang)
+        dv.add(f"{letter}2:{letter}{LEDGER_ROWS + 1}")
         ws.add_data_validation(dv)
         header_dv = DataValidation(
             showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True
@@ -316,15 +242,80 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
     _define(wb, LEDGER_NAME, ws.title, "$A$1")
+    _guide_sheet(wb, rules, lang, fields, guide_texts)
+    return wb
 
+
+def _ledger_header(ws: Any, j: int, spec: dict[str, Any], lang: str) -> None:
+    """The header cell of column ``j``, its width and the column's number format."""
+    letter = get_column_letter(j)
+    head = put(ws, 1, j, str(spec[lang]))
+    head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BORDER
+    head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.column_dimensions[letter].width = max(10, min(24, 3 + 2 * len(str(spec[lang]))))
+    # a column style: Excel and LibreOffice give it to every cell typed into the column
+    ws.column_dimensions[letter].number_format = LEDGER_FORMATS.get(spec["type"], "General")
+    ws.cell(2, j).number_format = LEDGER_FORMATS.get(spec["type"], "General")
+
+
+def _ledger_list(
+    wb: Workbook, lists: Any, list_col: int, fld: str, label: str, options: list[str]
+) -> None:
+    """A field's dropdown items in column ``list_col`` of the hidden lists sheet, named
+    ``kq_list_<field>``."""
+    list_letter = get_column_letter(list_col)
+    put(lists, 1, list_col, label)
+    for i, option in enumerate(options, start=2):
+        put(lists, i, list_col, option)
+    source = f"${list_letter}$2:${list_letter}${len(options) + 1}"
+    _define(wb, f"kq_list_{fld}", lists.title, source)
+
+
+def _validation(fld: str, kind: str, listed: bool, title: str, prompt: str, lang: str) -> Any:
+    """A column's validation: the dropdown list, a date check, or only the input message."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if listed:
+        return DataValidation(
+            type="list",
+            formula1=f"kq_list_{fld}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle=title,
+            error=word("ledger_choose", lang),
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=prompt,
+        )
+    if kind == "date":
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1="36526",
+            formula2="73051",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle=title,
+            error=word("ledger_enter_date", lang),
+            showInputMessage=True,
+            promptTitle=title,
+            prompt=prompt,
+        )
+    return DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+
+
+def _guide_sheet(
+    wb: Workbook, rules: Rules, lang: str, fields: list[str], guide_texts: dict[str, Any]
+) -> None:
+    """The guide sheet: one row per field with what to enter and what it means."""
     guide = wb.create_sheet(LEDGER_TITLES["guide"][lang], 1)
     guide.column_dimensions["A"].width = 16
     guide.column_dimensions["B"].width = 40
     guide.column_dimensions["C"].width = 90
     intro = guide_texts.get("intro", {}).get(lang)
-    put(
-        guide, 1, 1, {"zh": "客户台账填写说明", "en": "How to fill in the ledger"}[lang]
-    ).font = Font(bold=True, size=14)
+    put(guide, 1, 1, word("ledger_guide_title", lang)).font = Font(bold=True, size=14)
     if intro:
         put(guide, 2, 1, intro)
     for j, text in enumerate(GUIDE_HEADERS[lang], start=1):
@@ -339,7 +330,6 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         meaning = guide_texts.get(fld, {}).get(lang, "")
         put(guide, r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
     guide.freeze_panes = "A5"
-    return wb
 
 
 def bundled(name: str) -> Path:
@@ -354,22 +344,8 @@ def bundled(name: str) -> Path:
 # --------------------------------------------------------------------------- catalogue and checks
 
 CATALOGUE = {
-    "plan.xlsx": {
-        "zh": "跟进计划模板：kq plan 写出的工作簿（跟进计划、问题、说明三张表）",
-        "en": "Plan template: the workbook kq plan writes (plan, issues, legend)",
-    },
-    "ledger.xlsx": {
-        "zh": "客户台账模板：带下拉选项、格式和填写提示，发给客户经理填写",
-        "en": "Ledger template: dropdowns, formats and input hints, for reps to fill in",
-    },
-    "report.xlsx": {
-        "zh": "月度报告模板：kq report 写出的管理报告",
-        "en": "Report template: the monthly report kq report writes",
-    },
-    "sample_ledger.xlsx": {
-        "zh": "示例台账：40 位虚构客户，覆盖每一条规则",
-        "en": "Sample ledger: 40 fictional customers covering every rule",
-    },
+    f"{name}.xlsx": both(f"catalogue_{name}")
+    for name in ("plan", "ledger", "report", "sample_ledger")
 }
 
 

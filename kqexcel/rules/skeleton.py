@@ -71,14 +71,17 @@ def skeleton(file: str) -> str:
     """The text of the skeleton `kq rules init` writes to ``file``."""
     tree, help_ = _default_tree(), _help()
     words, keys = help_["skeleton"], help_["keys"]
+    comment = tree["messages"]["skeleton_comment"]
     lines = [f"# {line.format(file=file)}".rstrip() for line in words["header"]]
     for section in SECTIONS:
         lines += ["", f"[{section}]"]
         for key, value in _entries(tree[section], section):
             meaning, allowed = _meaning(key, keys, tree), _allowed(key, value, words)
-            lines.append(
-                f"# {meaning['zh']}（{allowed['zh']}） / {meaning['en']} ({allowed['en']})"
-            )
+            said = [
+                comment[lang].format(meaning=meaning[lang], allowed=allowed[lang])
+                for lang in ("zh", "en")
+            ]
+            lines.append(f"# {said[0]} / {said[1]}")
             lines.append(f"# {key.split('.', 1)[1]} = {_value(value)}")
     return "\n".join(lines) + "\n"
 
