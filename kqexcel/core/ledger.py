@@ -20,10 +20,6 @@ from kqexcel.core import values as V
 from kqexcel.errors import LedgerError
 from kqexcel.rules import EXCEL_COLUMNS, Rules, norm_key
 
-# header unit → multiplier for money and numbers; "%" marks ratios given in percent points
-_HEADER_UNIT = re.compile(
-    r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
-)
 HEADER_UNITS = {
     **V.UNITS,
     "rmb": 1.0,
@@ -140,11 +136,11 @@ def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
     text = str(cell)
     if len(text) > HEADER_MAX and len(text := text.strip()) > HEADER_MAX:
         return None, 1.0, False  # a note of 32,767 characters is not normalised to find out
-    text = unicodedata.normalize("NFKC", text).strip().casefold().rstrip("*:：").strip()
+    text = unicodedata.normalize("NFKC", text).strip().casefold().rstrip(V.LABEL_END).strip()
     if not text:
         return None, 1.0, False
     scale, percent = 1.0, False
-    match = _HEADER_UNIT.match(text)
+    match = V.HEADER_UNIT.match(text)
     if match and match["name"]:
         unit = match["unit"] or match["unit2"]
         text = match["name"]
@@ -298,7 +294,7 @@ def _total_rows(rules: Rules, key_cells: list[int]) -> Callable[[Sequence[object
         first = cell.lstrip()[:1]
         if unicodedata.normalize("NFKC", first).casefold() not in firsts:
             return False
-        return norm_key(cell).replace(" ", "").rstrip(":：") in totals
+        return norm_key(cell).replace(" ", "").rstrip(V.COLONS) in totals
 
     def is_total(row: Sequence[object]) -> bool:
         for index in key_cells:

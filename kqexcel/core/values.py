@@ -43,6 +43,14 @@ _PERCENT = re.compile(r"^(?P<num>[-+−]?(?:\d+(?:\.\d+)?|\.\d+))\s*%$")
 _DATE_SEP = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
+# a header's unit, 年销售额（万元） or Revenue (k): multiplier for money and numbers; "%" marks
+# ratios given in percent points
+HEADER_UNIT = re.compile(
+    r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?"
+    r"(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
+)
+COLONS = ":："  # a label's colon, half- or full-width (合计： is a total row)
+LABEL_END = "*" + COLONS  # what may follow a header's words (客户名称*：)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _LIST_SEPS = re.compile(r"[;；、/\s]+")
 _LIST_COMMAS = re.compile(r"[,，]+")
