@@ -287,7 +287,7 @@ def report_ledgers(
         raise UsageError("no_ledgers_found")
     previous_table = read_previous(previous, rules) if previous else None
     with progress(len(files), say(rules, "reading", lang)) as bar:
-        ledgers = read_all(files, rules, jobs, bar.update)
+        ledgers = read_all(files, rules, jobs, bar.update, lang)
     result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
     write_report(result, rules, out, template, lang, force)
     if summary_json:

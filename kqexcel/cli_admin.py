@@ -105,7 +105,7 @@ def template_check(ctx: click.Context, file: Path, rules_path: Path | None, lang
     from kqexcel.io.template_check import check_template
 
     rules = load_rules(rules_path)
-    kind, problems = check_template(file, rules)
+    kind, problems = check_template(file, rules, lang)
     echo([say(rules, "template_problem", lang, file=file, problem=p) for p in problems])
     if problems:
         ctx.exit(1)

@@ -58,6 +58,14 @@ class KqError(Exception):
         return (_rebuild, (type(self), self.key, self.values))
 
 
+def joined(items: list[Any]) -> Any:
+    """Several reasons as one value of a message, joined by ``[errors.list_join]`` in the
+    message's language (``a; b; c``)."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    return KqError("list_join", first=items[0], rest=joined(items[1:]))
+
+
 def _rebuild(kind: type[KqError], key: str, values: dict[str, Any]) -> KqError:
     return kind(key, **values)
 

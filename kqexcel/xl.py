@@ -46,7 +46,7 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
 
     The sheet is read from A1 to the end of its used range, so the row numbers and column letters
     in Issues are the ones Excel shows, wherever the ledger starts."""
-    from kqexcel.io.problems import KINDS, reason_text
+    from kqexcel.io.problems import issue_row
     from kqexcel.io.templates import ISSUE_HEADERS
 
     book = _caller(book)
@@ -61,19 +61,7 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
     _dress(target, table[0], len(table), lang)
     issues = _sheet(book, say(F.rules(), "issues_sheet", lang), target)
     issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
-        [
-            literal(v)
-            for v in (
-                p.file,
-                p.sheet,
-                p.row,
-                p.column,
-                p.value,
-                reason_text(p, lang),
-                KINDS[lang][p.kind],
-            )
-        ]
-        for p in plan.problems
+        [literal(v) for v in issue_row(p, lang)] for p in plan.problems
     ]
     return len(plan.table)
 
@@ -136,6 +124,7 @@ def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) 
     month = month or dt.date.today().strftime("%Y-%m")
     out = folder / default_output(month)
     # the workbook holding the button is not a ledger; the button refreshes this month's report
-    ledgers = read_all(find_ledgers([folder], skip={out, Path(book.fullname)}), F.rules())
+    found = find_ledgers([folder], skip={out, Path(book.fullname)})
+    ledgers = read_all(found, F.rules(), lang=lang)
     report = build_report(ledgers, F.rules(), month, lang=lang)
     return write_report(report, F.rules(), out, lang=lang, force=True)

@@ -86,7 +86,7 @@ def test_two_ledgers_never_share_an_output(tmp_path):
 def test_an_existing_output_needs_force(tmp_path):
     ledger = _touch(tmp_path / "a.csv")
     _touch(tmp_path / "a_plan.xlsx")
-    with pytest.raises(OutputError, match="already exists"):
+    with pytest.raises(OutputError, match="已存在"):
         batch.plan_targets((ledger,), None, "xlsx", False, [])
     assert batch.plan_targets((ledger,), None, "xlsx", True, []) == [tmp_path / "a_plan.xlsx"]
 
@@ -154,6 +154,6 @@ def test_copy_templates_keeps_existing_files_unless_forced(tmp_path):
     written = batch.copy_templates(tmp_path / "T")
     assert written[-1] == tmp_path / "T" / "rules.toml"
     assert load_rules(written[-1]).version == load_rules().version
-    with pytest.raises(OutputError, match="already exists"):
+    with pytest.raises(OutputError, match="已存在"):
         batch.copy_templates(tmp_path / "T")
     assert batch.copy_templates(tmp_path / "T", force=True) == written

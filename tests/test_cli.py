@@ -45,6 +45,8 @@ def test_existing_output_needs_force(runner, sample):
     stamp = out.stat().st_mtime_ns
     again = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
     assert again.exit_code == 1
+    assert again.stderr.strip() == f"Error: {out} 已存在（用 --force 覆盖）"
+    again = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--lang", "en"])
     assert again.stderr.strip() == f"Error: {out} already exists (use --force to overwrite it)"
     assert out.stat().st_mtime_ns == stamp
     forced = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--force"])
@@ -118,7 +120,7 @@ def test_usage_errors_exit_2(runner, sample, tmp_path, args, message):
 def test_bad_files_are_one_line_errors(runner, tmp_path, content, name, message):
     path = tmp_path / name
     path.write_bytes(content)
-    result = runner.invoke(cli, ["plan", str(path)])
+    result = runner.invoke(cli, ["plan", str(path), "--lang", "en"])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
@@ -136,6 +138,8 @@ def test_debug_shows_the_exception(runner, tmp_path):
 def test_sheet_option(runner, sample):
     result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--format", "json"])
     assert result.exit_code == 1
+    assert "没有名为“Nope”的工作表（现有工作表：客户台账）" in result.stderr
+    result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--lang", "en"])
     assert "no sheet named 'Nope' (sheets: 客户台账)" in result.stderr
     ok = runner.invoke(
         cli, ["plan", str(sample), "--sheet", "客户台账", "--format", "json", "--as-of", AS_OF]
@@ -248,7 +252,7 @@ def test_synonyms_in_an_overlay_are_added(runner, tmp_path, sample):
 def test_output_folder_missing_is_one_line(runner, sample, tmp_path):
     result = runner.invoke(cli, ["plan", str(sample), "-o", str(tmp_path / "no" / "where.xlsx")])
     assert result.exit_code == 1
-    assert "does not exist" in result.stderr
+    assert "无法写入" in result.stderr and "不存在" in result.stderr
 
 
 def test_version(runner):
@@ -307,7 +311,7 @@ def test_file_writers_keep_existing_files_without_force(runner, tmp_path, args, 
     (tmp_path / existing).write_text("mine", encoding="utf-8")
     result = runner.invoke(cli, [*args, str(tmp_path)])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: ") and "already exists (use --force" in result.stderr
+    assert result.stderr.startswith("Error: ") and "已存在（用 --force 覆盖）" in result.stderr
     assert (tmp_path / existing).read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == [existing]  # nothing else written either
     result = runner.invoke(cli, [*args, str(tmp_path), "--force"])

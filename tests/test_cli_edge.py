@@ -35,7 +35,7 @@ def test_json_output_onto_the_ledger_is_refused(runner, sample):
         cli, ["plan", str(sample), "--format", "json", "-o", str(sample), "--force"]
     )
     assert result.exit_code == 2
-    assert "would replace the input" in result.output
+    assert "会覆盖本命令要读取的输入文件" in result.output
     assert sha256(sample) == before
 
 
@@ -105,7 +105,7 @@ def test_existing_outputs_are_found_before_any_work(runner, sample, tmp_path):
         cli, ["plan", str(sample), "--format", "json", "-o", str(tmp_path / "out")]
     )
     assert result.exit_code == 1
-    assert "already exists" in result.output
+    assert "已存在（用 --force 覆盖）" in result.output
     assert (tmp_path / "out" / "sample_ledger_plan.jsonl").read_text() == "old"
 
 
@@ -114,7 +114,7 @@ def test_report_refuses_to_overwrite_an_input_and_checks_outputs_first(runner, s
     result = runner.invoke(
         cli, ["report", str(sample), "--month", "2026-11", "-o", str(sample), "--force"]
     )
-    assert result.exit_code == 2 and "would replace the input" in result.output
+    assert result.exit_code == 2 and "会覆盖本命令要读取的输入文件" in result.output
     assert sha256(sample) == before
     (tmp_path / "s.json").write_text("old")
     result = runner.invoke(
@@ -130,7 +130,7 @@ def test_report_refuses_to_overwrite_an_input_and_checks_outputs_first(runner, s
             str(tmp_path / "s.json"),
         ],
     )
-    assert result.exit_code == 1 and "already exists" in result.output
+    assert result.exit_code == 1 and "已存在（用 --force 覆盖）" in result.output
     assert not (tmp_path / "r.xlsx").exists()  # nothing written: the check came first
 
 

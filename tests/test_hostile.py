@@ -33,7 +33,8 @@ def test_every_hostile_file_gets_a_plan_or_one_clear_line(corpus, tmp_path, name
     start = time.perf_counter()
     with (tmp_path / "stderr.txt").open("wb") as err_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kqexcel", "plan", str(path), "--as-of", AS_OF, "-o", str(out)],
+            [sys.executable, "-m", "kqexcel", "plan", str(path), "--as-of", AS_OF, "-o", str(out)]
+            + ["--lang", "en"],  # the expected words are the English texts
             stdout=subprocess.DEVNULL,
             stderr=err_file,
         )
@@ -111,7 +112,7 @@ def test_zip_limits_come_from_the_rules(runner, tmp_path):
     big.write_bytes((ROOT / "templates" / "sample_ledger.xlsx").read_bytes())
     rules = tmp_path / "strict.toml"
     rules.write_text("[safety]\nmax_unpacked_mb = 0.01\n", encoding="utf-8")
-    result = runner.invoke(cli, ["plan", str(big), "--rules", str(rules)])
+    result = runner.invoke(cli, ["plan", str(big), "--rules", str(rules), "--lang", "en"])
     assert result.exit_code == 1
     assert "refused: unpacks to" in result.stderr and "safety.max_unpacked_mb" in result.stderr
 
@@ -148,6 +149,10 @@ def test_an_output_open_in_excel_is_named(runner, sample, monkeypatch):
     result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
     assert result.exit_code == 1
     out = sample.with_name("sample_ledger_plan.xlsx")
+    assert result.stderr.strip() == (
+        f"Error: 无法写入 {out}：没有权限（文件是否正在 Excel 中打开？）"
+    )
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--lang", "en"])
     assert (
         result.stderr.strip()
         == f"Error: cannot write {out}: permission denied (is it open in Excel?)"

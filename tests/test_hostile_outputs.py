@@ -67,7 +67,7 @@ def test_no_output_replaces_an_input_whatever_force_says(runner, folder, monkeyp
     monkeypatch.chdir(folder)
     files = [p for p in folder.rglob("*") if p.is_file()] + [PLAN_TEMPLATE]
     before = {p: sha256(p) for p in files}
-    result = runner.invoke(cli, [*args, "--force", "-q"])
+    result = runner.invoke(cli, [*args, "--force", "-q", "--lang", "en"])
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().startswith("Error: ")
     assert "would replace the input" in result.stderr or "two outputs" in result.stderr
@@ -173,11 +173,13 @@ def test_templates_with_active_content_are_refused(runner, tmp_path, member, wor
         tmp_path, member, b'<externalLink><externalBook r:id="file:///C:/x.xlsx"/></externalLink>'
     )
     out = tmp_path / "plan.xlsx"
-    result = runner.invoke(cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(out)])
+    result = runner.invoke(
+        cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(out), "--lang", "en"]
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {template}: refused: the template holds {words}")
     assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
-    check = runner.invoke(cli, ["template", "check", str(template)])
+    check = runner.invoke(cli, ["template", "check", str(template), "--lang", "en"])
     assert check.exit_code == 1 and words in check.stderr
 
 
@@ -286,7 +288,7 @@ def test_a_worker_that_dies_costs_only_its_ledger(tmp_path, monkeypatch):
     monkeypatch.setattr(report_io, "_read_one", _killer)
     monkeypatch.setattr(sys.modules[__name__], "_killer", _killer)
     files = sorted(tmp_path.glob("*.xlsx"))
-    results = report_io.read_all(files, default_rules(), jobs=2)
+    results = report_io.read_all(files, default_rules(), jobs=2, lang="en")
     assert [Path(f).name for f, _ in results] == [p.name for p in files]
     failed = {Path(f).name: r for f, r in results if isinstance(r, str)}
     assert set(failed) == {"b_dies.xlsx", "e_dies.xlsx"}
@@ -395,13 +397,15 @@ def test_long_names_and_files_used_as_folders_give_one_line(runner, tmp_path):
     assert result.exit_code == 0 and "Error" not in result.output
     assert [p.name for p in tmp_path.glob("*_plan.xlsx")] == [f"{'客' * 81}_plan.xlsx"]
     too_long = tmp_path / f"{'长' * 90}.xlsx"
-    result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(too_long)])
+    result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(too_long), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         f"Error: cannot write {too_long}: the file name is too long (275 bytes, at most 255);"
         " choose a shorter -o"
     ]
-    result = runner.invoke(cli, ["plan", str(SAMPLE), "-o", str(long_ledger / "x.xlsx")])
+    result = runner.invoke(
+        cli, ["plan", str(SAMPLE), "-o", str(long_ledger / "x.xlsx"), "--lang", "en"]
+    )
     assert result.exit_code == 1
     assert (
         result.stderr.strip()
@@ -437,13 +441,16 @@ def test_damaged_previous_report_and_template_give_one_line(runner, tmp_path):
                 str(tmp_path / "r.xlsx"),
                 "--force",
                 "-q",
+                "--lang",
+                "en",
             ],
         )
         assert "Traceback" not in result.output and "unexpected failure" not in result.output
         assert len(result.stderr.strip().splitlines()) <= 1
     template = _broken_part(PLAN_TEMPLATE, tmp_path / "t.xlsx", "xl/worksheets/sheet1.xml")
+    out = tmp_path / "p.xlsx"
     result = runner.invoke(
-        cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(tmp_path / "p.xlsx")]
+        cli, ["plan", str(SAMPLE), "--template", str(template), "-o", str(out), "--lang", "en"]
     )
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()

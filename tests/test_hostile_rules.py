@@ -670,7 +670,7 @@ def test_rules_init_refuses_an_existing_file_without_force(runner, tmp_path):
     path.write_text("[priority]\np1 = 90\n", encoding="utf-8")
     result = _init(runner, path)
     assert result.exit_code == 1
-    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert "已存在（用 --force 覆盖）" in result.stderr and "--force" in result.stderr
     assert path.read_text(encoding="utf-8") == "[priority]\np1 = 90\n"
     assert _init(runner, path, "--force").exit_code == 0
     assert load_rules(path).numbers.priority.p1 == 60
@@ -680,7 +680,7 @@ def test_rules_init_never_overwrites_the_shipped_rules(runner):
     for shipped in default_files():
         before = shipped.read_bytes()
         result = _init(runner, shipped, "--force")
-        assert result.exit_code == 2 and "would replace the input" in result.stderr
+        assert result.exit_code == 2 and "会覆盖本命令要读取的输入文件" in result.stderr
         assert shipped.read_bytes() == before
 
 

@@ -87,7 +87,7 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     hashes = {p: sha256(p) for p in folder.rglob("*.xlsx")}
     result, out, summary = run_report(runner, folder, tmp_path)
     assert result.exit_code == 1  # one ledger could not be read
-    assert "坏文件.xlsx" in result.stderr and "not a valid .xlsx workbook" in result.stderr
+    assert "坏文件.xlsx" in result.stderr and "不是有效的 .xlsx 工作簿" in result.stderr
     assert {p: sha256(p) for p in folder.rglob("*.xlsx")} == hashes
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [

@@ -415,10 +415,6 @@ class TooManyRows(LedgerError):
     """More customer rows than ``safety.max_rows`` allows."""
 
 
-# kept for the io reader until its errors are keyed (the text is errors.sheet_no_header's)
-NEED_HEADER = "(need at least 2 known column names such as 客户名称, 年销售额)"
-
-
 def ledger_from_rows(
     rows: Sequence[Sequence[object]],
     rules: Rules,

@@ -37,12 +37,9 @@ def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None])
             continue
         key = _identity(out)
         if key in read:
-            raise UsageError(
-                f"the output {out} would replace the input {read[key]}, which this "
-                "command reads; choose another output name (--force does not change this)"
-            )
+            raise UsageError("output_is_input", path=out, input=read[key])
         if key in written:
-            raise UsageError(f"two outputs would be the same file: {written[key]} and {out}")
+            raise UsageError("outputs_same", first=written[key], second=out)
         written[key] = out
 
 
@@ -70,12 +67,10 @@ def refuse_existing(paths: Iterable[Path], force: bool) -> None:
     """Before writing several files: none of them may exist already unless ``force``."""
     for path in paths:
         if len(path.name.encode("utf-8")) > NAME_MAX:
-            raise OutputError(
-                f"cannot write {path}: the file name is too long "
-                f"({len(path.name.encode('utf-8'))} bytes, at most {NAME_MAX}); choose a shorter -o"
-            )
+            size = len(path.name.encode("utf-8"))
+            raise OutputError("output_name_too_long", path=path, size=size, most=NAME_MAX)
         if not force and exists(path):
-            raise OutputError(f"{path} already exists (use --force to overwrite it)")
+            raise OutputError("output_exists", path=path)
 
 
 def write_text(out: Path, text: str, force: bool = True, encoding: str = "utf-8") -> Path:
@@ -88,20 +83,18 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -
     """Write ``out`` through a temporary file in the same folder, then replace it."""
     refuse_existing([out], force)
     if exists(out) and out.is_dir():
-        raise OutputError(f"{out} is a folder")
+        raise OutputError("output_is_folder", path=out)
     folder = out.parent if str(out.parent) else Path(".")
     try:  # a short temporary name: an output whose own name is near the limit still works
         handle, tmp = tempfile.mkstemp(prefix=".~kq-", suffix=out.suffix[:16], dir=folder)
     except FileNotFoundError:
-        raise OutputError(f"cannot write {out}: folder {folder} does not exist") from None
+        raise OutputError("output_no_folder", path=out, folder=folder) from None
     except NotADirectoryError:
-        raise OutputError(
-            f"cannot write {out}: {_not_folder(folder)} is a file, not a folder"
-        ) from None
+        raise OutputError("output_parent_is_file", path=out, file=_not_folder(folder)) from None
     except PermissionError:
-        raise OutputError(f"cannot write {out}: no permission to write in {folder}") from None
+        raise OutputError("output_no_permission", path=out, folder=folder) from None
     except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise OutputError("output_failed", path=out, why=exc.strerror or exc) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
@@ -109,10 +102,10 @@ def atomic_write(out: Path, force: bool, write: Callable[[IO[bytes]], object]) -
         os.replace(tmp, out)
     except PermissionError:
         _remove(tmp)
-        raise OutputError(f"cannot write {out}: permission denied (is it open in Excel?)") from None
+        raise OutputError("output_locked", path=out) from None
     except OSError as exc:  # a full disk, a vanished network drive …
         _remove(tmp)
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise OutputError("output_failed", path=out, why=exc.strerror or exc) from None
     except BaseException:
         _remove(tmp)
         raise

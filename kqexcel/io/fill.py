@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from collections.abc import Iterable
@@ -10,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from kqexcel.core.ledger import Problem
-from kqexcel.errors import LedgerError, TemplateError
+from kqexcel.errors import KqError, LedgerError, TemplateError, joined
 from kqexcel.io.cells import put
-from kqexcel.io.problems import KINDS, reason_text
+from kqexcel.io.problems import issue_row
 from kqexcel.io.safety import active_content, check_file
 from kqexcel.io.templates import ISSUE_HEADERS, ISSUES_NAME, SHEET_TITLES, TEMPLATE_MAX_MB, bundled
 from kqexcel.io.xlsx_stream import StreamedTable
@@ -50,16 +49,12 @@ def top_left(cells: str) -> tuple[int, int]:
 
 def name_target(wb: Any, name: str) -> tuple[Any, int, int]:
     """The sheet, row and column a template's defined name points at (errors name the name)."""
-    where = getattr(wb, "kq_path", "the template")
+    where = getattr(wb, "kq_path", None) or KqError("the_template")
     if wb.defined_names.get(name) is None:
-        raise TemplateError(
-            f"{where}: the template has no defined name '{name}' (kq template check explains)"
-        )
+        raise TemplateError("template_no_name", path=where, name=name)
     found = resolve(wb, name)
     if found is None or found[0] not in wb.sheetnames:
-        raise TemplateError(
-            f"{where}: the defined name '{name}' does not point at a sheet of the template"
-        )
+        raise TemplateError("template_name_no_sheet", path=where, name=name)
     row, column = top_left(found[1])
     return wb[found[0]], row, column
 
@@ -122,24 +117,8 @@ def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_
     for j, text in enumerate(ISSUE_HEADERS[lang]):
         put(ws, row, col + j, text)
     for i, p in enumerate(problems, start=row + 1):
-        values = [
-            p.file,
-            p.sheet,
-            p.row,
-            p.column,
-            p.value,
-            reason_text(p, lang),
-            KINDS[lang][p.kind],
-        ]
-        for j, value in enumerate(values):
-            if isinstance(value, (dt.date, dt.datetime)):
-                value = value.isoformat()
-            put(
-                ws,
-                i,
-                col + j,
-                value if value is None or isinstance(value, (int, float)) else str(value),
-            )
+        for j, value in enumerate(issue_row(p, lang)):
+            put(ws, i, col + j, value)
 
 
 def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES) -> None:
@@ -159,6 +138,14 @@ def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES
                     ).replace(f"{old}!", f"'{ws.title}'!")
 
 
+# a check every ledger passes, worded for a template
+AS_TEMPLATE = {
+    "workbook_encrypted": "template_encrypted",
+    "workbook_damaged_member": "template_damaged_member",
+    "workbook_damaged": "template_damaged",
+}
+
+
 def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]:
     """Load a (bundled or customised) template with openpyxl."""
     from openpyxl import load_workbook
@@ -168,19 +155,17 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
         try:
             check_file(path, max_unpacked_mb=TEMPLATE_MAX_MB)
         except LedgerError as exc:
-            raise TemplateError(str(exc).replace("the workbook", "the template")) from None
+            key = AS_TEMPLATE.get(exc.key, exc.key)
+            raise TemplateError(key, **exc.values) from None
         active = active_content(path)
         if active:
-            raise TemplateError(
-                f"{path}: refused: the template holds {'; '.join(active)}; "
-                "remove them and save it again (kq template check lists them)"
-            )
+            raise TemplateError("template_active", path=path, parts=joined(active))
     try:  # read into memory first: openpyxl leaves the file open when the package is damaged
         wb = load_workbook(io.BytesIO(path.read_bytes()))
     except FileNotFoundError:
-        raise TemplateError(f"template not found: {path}") from None
+        raise TemplateError("template_not_found", path=path) from None
     except Exception as exc:
-        raise TemplateError(f"{path}: cannot open the template ({exc})") from None
+        raise TemplateError("template_unopenable", path=path, why=exc) from None
     wb.kq_path = path  # named in the errors about the template
     return wb, path
 

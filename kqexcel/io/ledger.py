@@ -13,7 +13,6 @@ from typing import IO, Any
 
 from kqexcel.core.ledger import (
     EXCEL_COLUMNS,
-    NEED_HEADER,
     Ledger,
     LeftOut,
     NoHeaderRow,
@@ -229,9 +228,8 @@ def _open_openpyxl(path: Path, why: str) -> Any:
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise LedgerError(
-            f"{path}: cannot read the workbook ({why or type(exc).__name__ + ': ' + str(exc)})"
-        ) from None
+        why = why or f"{type(exc).__name__}: {exc}"
+        raise LedgerError("workbook_unreadable", path=path, why=why) from None
 
 
 def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
@@ -254,14 +252,14 @@ def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
             )
             for number, cells in parser.parse():
                 if number > EXCEL_ROWS:
-                    raise LedgerError(_outside(path, title))
+                    raise _outside(path, title)
                 while len(rows) < number:
                     rows.append([])
                 row = rows[number - 1]
                 for cell in cells:
                     column = cell["column"]
                     if column > EXCEL_COLUMNS:
-                        raise LedgerError(_outside(path, title))
+                        raise _outside(path, title)
                     value = cell["value"]
                     if value is None or value == "":
                         continue
@@ -273,28 +271,21 @@ def _sparse_rows(path: Path, book: Any, title: str) -> Rows:
     except LedgerError:
         raise
     except Exception as exc:
-        raise LedgerError(
-            f"{path}: sheet '{title}' cannot be read ({type(exc).__name__}: {exc})"
-        ) from None
+        why = f"{type(exc).__name__}: {exc}"
+        raise LedgerError("sheet_unreadable", path=path, sheet=title, why=why) from None
     return rows
 
 
-def _unreadable(path: Path, sheet: str, exc: Exception, part_missing: bool) -> str:
+def _unreadable(path: Path, sheet: str, exc: Exception, part_missing: bool) -> LedgerError:
     """Why a sheet cannot be read, in one line."""
     text = " ".join(str(exc).split())[:200]
     if part_missing or text == sheet:  # calamine names only the sheet when its part is missing
-        return (
-            f"{path}: sheet '{sheet}' is listed in the workbook but its data is missing from "
-            "the file (damaged?); open it in Excel or WPS and save it again"
-        )
-    return f"{path}: sheet '{sheet}' cannot be read ({text})"
+        return LedgerError("sheet_data_missing", path=path, sheet=sheet)
+    return LedgerError("sheet_unreadable", path=path, sheet=sheet, why=text)
 
 
-def _outside(path: Path, sheet: str) -> str:
-    return (
-        f"{path}: sheet '{sheet}' has a cell outside Excel's grid (1,048,576 rows × 16,384 "
-        "columns, XFD1048576); Excel cannot open such a sheet either: save it again in Excel or WPS"
-    )
+def _outside(path: Path, sheet: str) -> LedgerError:
+    return LedgerError("sheet_outside_grid", path=path, sheet=sheet)
 
 
 def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
@@ -306,16 +297,13 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
-        raise LedgerError(
-            f"{path}: the workbook is password-protected; save it without a password"
-        ) from None
+        raise LedgerError("workbook_password", path=path) from None
     except Exception as exc:  # calamine raises several types for damaged files
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             yield from _openpyxl_sheets(path, f"{type(exc).__name__}: {exc}")
             return
-        raise LedgerError(
-            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
-        ) from None
+        why = f"{type(exc).__name__}: {exc}"
+        raise LedgerError("workbook_unreadable", path=path, why=why) from None
     scan = path.suffix.lower() in (".xlsx", ".xlsm")
     try:
         worksheets = [m for m in book.sheets_metadata if str(m.typ) == "SheetTypeEnum.WorkSheet"]
@@ -328,7 +316,7 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
                 spread = grid_size(data, max_cells)
                 if spread is not None:  # a stray cell far away: read what is there, not the grid
                     if spread[0] > EXCEL_ROWS or spread[1] > EXCEL_COLUMNS:
-                        raise LedgerError(_outside(path, meta.name))
+                        raise _outside(path, meta.name)
                     del data
                     other = _open_openpyxl(path, "")
                     try:
@@ -339,9 +327,7 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
             try:
                 rows: Rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)  # type: ignore[assignment]
             except Exception as exc:
-                raise LedgerError(
-                    _unreadable(path, meta.name, exc, scan and data is None)
-                ) from None
+                raise _unreadable(path, meta.name, exc, scan and data is None) from None
             # '' (calamine's empty cell) is read as empty downstream: no copy of 100,000 rows here
             yield meta.name, _apply_flags(rows, _flagged_cells(data)) if scan else rows
     finally:
@@ -358,14 +344,11 @@ def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows
     any line endings (CRLF, LF, CR, mixed); refused by its size, row count or a giant row."""
     size, cap = path.stat().st_size, limits["max_csv_mb"]
     if size > cap * 1_000_000:
-        raise LedgerError(
-            f"{path}: refused: the CSV file is {size / 1_000_000:,.1f} MB "
-            f"(limit {cap:g} MB, rules key safety.max_csv_mb)"
-        )
+        raise LedgerError("csv_too_large", path=path, size=size / 1_000_000, limit=cap)
     with path.open("rb") as handle:
         head = handle.read(CSV_SAMPLE)
     if b"\x00" in head:
-        raise LedgerError(f"{path}: not a text CSV file (binary content)")
+        raise LedgerError("csv_binary", path=path)
     whole = len(head) < CSV_SAMPLE
     try:  # the sample decides; a UTF-8 error further on starts the file again as GB18030
         codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
@@ -390,7 +373,7 @@ def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows
             return
         except UnicodeDecodeError:
             continue
-    raise LedgerError(f"{path}: the CSV is neither UTF-8 nor GBK text")
+    raise LedgerError("csv_encoding", path=path)
 
 
 class _CsvLines:
@@ -404,12 +387,11 @@ class _CsvLines:
     def __iter__(self) -> Iterator[str]:
         while line := self.text.readline(CSV_ROW_LIMIT):
             if "\x00" in line:
-                raise LedgerError(f"{self.path}: not a text CSV file (binary content)")
+                raise LedgerError("csv_binary", path=self.path)
             self.pending += len(line)
             if self.pending >= CSV_ROW_LIMIT:
                 raise LedgerError(
-                    f"{self.path}: row {self.row:,} is longer than {CSV_ROW_LIMIT:,} "
-                    "characters; not a ledger CSV"
+                    "csv_row_too_long", path=self.path, row=self.row, limit=CSV_ROW_LIMIT
                 )
             yield line
 
@@ -433,10 +415,11 @@ def _csv_records(
                 if count > keep:
                     if count > most:
                         raise LedgerError(
-                            f"{path}: sheet '{path.stem}' has more than {most:,} rows, far more "
-                            f"than the {max_rows:,} customers kq reads (rules key "
-                            "safety.max_rows; an Excel sheet holds 1,048,575 under a header); "
-                            "split the ledger"
+                            "csv_too_many_rows",
+                            path=path,
+                            sheet=path.stem,
+                            most=most,
+                            limit=max_rows,
                         )
                     continue
                 cells: list[object] = [c or None for c in row[:EXCEL_COLUMNS]]
@@ -450,10 +433,9 @@ def _csv_records(
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise LedgerError(
-                f"{path}: row {lines.row:,} has a field longer than {CSV_FIELD_LIMIT:,} "
-                "characters (an Excel cell holds 32,767); not a ledger CSV"
+                "csv_field_too_long", path=path, row=lines.row, limit=CSV_FIELD_LIMIT
             ) from None
-        raise LedgerError(f"{path}: not a readable CSV file (row {lines.row:,}: {exc})") from None
+        raise LedgerError("csv_unreadable", path=path, row=lines.row, why=exc) from None
     finally:
         csv.field_size_limit(limit)
     return rows, count
@@ -463,9 +445,7 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]
     """Every worksheet of the file as raw rows (row 0 is Excel row 1), visible sheets first."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise LedgerError(
-            f"{path}: unsupported file type '{suffix}' (use .xlsx, .xlsm, .xls, .ods or .csv)"
-        )
+        raise LedgerError("unsupported_type", path=path, suffix=suffix)
     limits = (rules or load_rules())["safety"]
     check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
@@ -493,9 +473,9 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
     if nameless is not None:
         raise nameless
     if sheet is not None:
-        raise LedgerError(
-            f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names) or 'none'})"
-        )
+        if names:
+            raise LedgerError("no_sheet", path=path, sheet=sheet, sheets=", ".join(names))
+        raise LedgerError("no_sheet_none", path=path, sheet=sheet)
     if not names:
-        raise LedgerError(f"{path}: the workbook has no worksheets")
-    raise LedgerError(f"{path}: no sheet has a recognisable header row {NEED_HEADER}")
+        raise LedgerError("no_worksheets", path=path)
+    raise LedgerError("no_header", path=path, need=rules["reader"]["header_min_matches"])

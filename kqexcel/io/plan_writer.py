@@ -98,9 +98,7 @@ def write_plan(
     ws = name_target(wb, PLAN_NAME)[0]
     for other in (ISSUES_NAME, LEGEND_NAME):
         if name_target(wb, other)[0] is ws:
-            raise TemplateError(
-                f"{template_path}: '{other}' must be on another sheet than the plan"
-            )
+            raise TemplateError("template_same_sheet", path=template_path, name=other)
     table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
     relabel_formats([ws], rules, plan.lang)
     n = len(plan.table)

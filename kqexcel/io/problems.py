@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from kqexcel.core.ledger import Problem
 from kqexcel.io.wording import word
 from kqexcel.rules import LANGS
@@ -35,3 +38,18 @@ def reason_text(problem: Problem, lang: str) -> str:
     """The reason of a data problem in a rep's words."""
     text = REASONS[lang].get(problem.reason, problem.reason)
     return text.format(detail=problem.detail)
+
+
+def issue_row(problem: Problem, lang: str) -> list[Any]:
+    """One row of the issues sheet (file, sheet, row, column, value, reason, kind): numbers as
+    numbers, dates as ISO text, anything else as text."""
+    values = [problem.file, problem.sheet, problem.row, problem.column, problem.value]
+    values += [reason_text(problem, lang), KINDS[lang][problem.kind]]
+    return [
+        v.isoformat()
+        if isinstance(v, (dt.date, dt.datetime))
+        else v
+        if v is None or isinstance(v, (int, float))
+        else str(v)
+        for v in values
+    ]

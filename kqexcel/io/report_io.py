@@ -101,25 +101,31 @@ def _kq_plan(path: Path) -> bool:
     return head.lstrip(b"\xef\xbb\xbf").startswith(b"customer_id,name,owner,region,")
 
 
-def _read_one(args: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
-    path, rules = args
+def _read_one(args: tuple[Path, Rules, str]) -> tuple[str, Ledger | str]:
+    path, rules, lang = args
     try:
         return str(path), read_ledger(path, rules).relabel(str(path))
     except KqError as exc:
-        return str(path), str(exc)
+        return str(path), exc.text(lang, rules["errors"])
     except Exception as exc:  # one bad file never ends the batch
-        return str(path), f"{path}: cannot read ({type(exc).__name__}: {exc})"
+        failed = KqError("read_failed", path=path, why=f"{type(exc).__name__}: {exc}")
+        return str(path), failed.text(lang, rules["errors"])
 
 
 def read_all(
-    paths: list[Path], rules: Rules, jobs: int = 1, progress: Callable[[int], None] | None = None
+    paths: list[Path],
+    rules: Rules,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+    lang: str = "zh",
 ) -> list[tuple[str, Ledger | str]]:
-    """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text.
+    """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text
+    (in ``lang``).
 
     A worker process that dies (out of memory, a crash inside a reader) costs only the ledger
     it was reading: the ledgers its pool had not finished are read again, each in a process of
     its own, and the one that kills its process again is listed as failed."""
-    work = [(p, rules) for p in paths]
+    work = [(p, rules, lang) for p in paths]
     if jobs <= 1 or len(work) <= 1:
         results = []
         for item in work:
@@ -172,17 +178,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _read_alone(item: tuple[Path, Rules]) -> tuple[str, Ledger | str]:
+def _read_alone(item: tuple[Path, Rules, str]) -> tuple[str, Ledger | str]:
     """One ledger in a process of its own (after a worker died)."""
-    path = item[0]
+    path, rules, lang = item
     with ProcessPoolExecutor(max_workers=1, initializer=_worker_signals) as solo:
         try:
             return solo.submit(_read_one, item).result()
         except BrokenProcessPool:
-            return str(path), (
-                f"{path}: reading it ended the reading process (out of memory, or a "
-                "crash inside the spreadsheet library); the other ledgers were read"
-            )
+            died = KqError("read_process_died", path=path)
+            return str(path), died.text(lang, rules["errors"])
 
 
 def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
@@ -193,10 +197,8 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     except KqError:
         raise
     except Exception as exc:  # a damaged package: one line that names the file
-        raise LedgerError(
-            f"{path}: cannot read last month's report ({type(exc).__name__}: "
-            f"{' '.join(str(exc).split())[:200]})"
-        ) from None
+        why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        raise LedgerError("previous_unreadable", path=path, why=why) from None
 
 
 def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
@@ -207,7 +209,7 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
-        raise LedgerError(f"{path}: cannot read last month's report ({exc})") from None
+        raise LedgerError("previous_unreadable", path=path, why=exc) from None
     sheet, first_row, first_col = _customers_block(path)
     names = {v for titles in (REPORT_SHEETS["customers"],) for v in titles.values()}
     sheet = (
@@ -216,10 +218,7 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         else next((n for n in book.sheet_names if n in names), None)
     )
     if sheet is None:
-        raise LedgerError(
-            f"{path}: not a kq report (no defined name kq_report_customers, "
-            f"no sheet {' / '.join(sorted(names))})"
-        )
+        raise LedgerError("previous_not_report", path=path, sheets=" / ".join(sorted(names)))
     rows = [
         list(r[first_col:])
         for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)[first_row:]
@@ -245,7 +244,9 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         options = labels[key]
         found = [header.index(norm_key(o)) for o in options if norm_key(o) in header]
         if not found:
-            raise LedgerError(f"{path}: sheet '{sheet}' has no column {' / '.join(options)}")
+            raise LedgerError(
+                "previous_no_column", path=path, sheet=sheet, columns=" / ".join(options)
+            )
         index[key] = found[0]
     tiers = rules.code_lookup["tier"]
 

@@ -6,7 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from kqexcel.errors import LedgerError
+from kqexcel.errors import KqError, LedgerError
 
 MAX_UNPACKED_MB = 4000  # defaults; the rules file's [safety] section sets them
 MAX_RATIO = 200
@@ -23,33 +23,23 @@ def check_file(
         with path.open("rb") as handle:
             head = handle.read(8)
     except FileNotFoundError:
-        raise LedgerError(f"{path}: file not found") from None
+        raise LedgerError("file_not_found", path=path) from None
     except IsADirectoryError:
-        raise LedgerError(f"{path}: is a folder, not a ledger file") from None
+        raise LedgerError("file_is_folder", path=path) from None
     except PermissionError:
-        raise LedgerError(f"{path}: permission denied (is it open in another program?)") from None
+        raise LedgerError("file_permission", path=path) from None
     if size == 0:
-        raise LedgerError(f"{path}: the file is empty")
+        raise LedgerError("file_empty", path=path)
     suffix = path.suffix.lower()
     if suffix == ".xls" and head.startswith(b"PK"):
-        raise LedgerError(
-            f"{path}: this is an .xlsx workbook with an .xls name; rename it to .xlsx"
-        )
+        raise LedgerError("file_xlsx_named_xls", path=path)
     if suffix in ZIP_FORMATS:
         if head == OLE_MAGIC:
             if _encrypted_package(path):
-                raise LedgerError(
-                    f"{path}: the workbook is password-protected or encrypted; "
-                    "save it without a password"
-                )
-            raise LedgerError(
-                f"{path}: this is an old Excel 97–2003 workbook with a {suffix} name; "
-                "rename it to .xls (or save it as .xlsx in Excel)"
-            )
+                raise LedgerError("workbook_encrypted", path=path)
+            raise LedgerError("file_old_xls", path=path, suffix=suffix)
         if not head.startswith(b"PK"):
-            raise LedgerError(
-                f"{path}: not a valid {suffix} workbook (the file is not a zip package)"
-            )
+            raise LedgerError("file_not_zip", path=path, suffix=suffix)
         try:
             with zipfile.ZipFile(path) as archive:
                 total = 0
@@ -58,22 +48,20 @@ def check_file(
                     if info.file_size > 1_000_000 and info.file_size > max_ratio * max(
                         info.compress_size, 1
                     ):
+                        ratio = info.file_size // max(info.compress_size, 1)
                         raise LedgerError(
-                            f"{path}: refused: member {info.filename} unpacks "
-                            f"{info.file_size // max(info.compress_size, 1)}× its packed size "
-                            "(zip bomb?)"
+                            "zip_bomb_member", path=path, member=info.filename, ratio=ratio
                         )
                 if total > max_unpacked_mb * 1_000_000:
                     raise LedgerError(
-                        f"{path}: refused: unpacks to {total // 1_000_000} MB "
-                        f"(limit {max_unpacked_mb:g} MB, rules key safety.max_unpacked_mb)"
+                        "zip_too_large", path=path, size=total // 1_000_000, limit=max_unpacked_mb
                     )
                 bad = archive.testzip() if size < 5_000_000 else None
                 if bad:
-                    raise LedgerError(f"{path}: the workbook is damaged (member {bad} is corrupt)")
+                    raise LedgerError("workbook_damaged_member", path=path, member=bad)
                 _refuse_doctypes(path, archive)
         except zipfile.BadZipFile as exc:
-            raise LedgerError(f"{path}: the workbook is damaged or truncated ({exc})") from None
+            raise LedgerError("workbook_damaged", path=path, why=exc) from None
 
 
 _INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[")  # a DOCTYPE that declares things of its own
@@ -88,10 +76,7 @@ def _refuse_doctypes(path: Path, archive: zipfile.ZipFile) -> None:
             with archive.open(info) as member:
                 head = member.read(4096)
             if b"<!ENTITY" in head or _INTERNAL_SUBSET.search(head):
-                raise LedgerError(
-                    f"{path}: refused: {info.filename} declares XML entities "
-                    "(an entity bomb?); Excel never writes these"
-                )
+                raise LedgerError("xml_entities", path=path, member=info.filename)
 
 
 def _encrypted_package(path: Path) -> bool:
@@ -107,17 +92,18 @@ def _encrypted_package(path: Path) -> bool:
 
 # parts of a package that reach outside it or run code: a template must not carry them into
 # every plan (openpyxl would keep external links; Excel would then ask to update them)
+# (the words: [errors.active_*] of the rules' texts)
 ACTIVE_PARTS = (
-    ("xl/externalLinks/", "links to other workbooks (Excel: Data → Edit Links → Break Link)"),
-    ("xl/connections.xml", "data connections (Excel: Data → Queries & Connections → Delete)"),
-    ("xl/queryTables/", "query tables (Excel: Data → Queries & Connections → Delete)"),
-    ("xl/vbaProject.bin", "macros (save it as .xlsx)"),
-    ("xl/activeX/", "ActiveX controls (delete them)"),
-    ("xl/embeddings/", "embedded objects (delete them)"),
+    ("xl/externalLinks/", "active_external_links"),
+    ("xl/connections.xml", "active_connections"),
+    ("xl/queryTables/", "active_query_tables"),
+    ("xl/vbaProject.bin", "active_macros"),
+    ("xl/activeX/", "active_activex"),
+    ("xl/embeddings/", "active_embeddings"),
 )
 
 
-def active_content(path: Path) -> list[str]:
+def active_content(path: Path) -> list[KqError]:
     """What in the package at ``path`` links outside it or runs code, one reason per kind."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -127,5 +113,5 @@ def active_content(path: Path) -> list[str]:
     found = []
     for prefix, what in ACTIVE_PARTS:
         if any(name.startswith(prefix) for name in names):
-            found.append(what)
+            found.append(KqError(what))
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from kqexcel.core.ledger import header_field, vocabulary
 from kqexcel.core.values import parse_code, parse_yesno
-from kqexcel.errors import LedgerError
+from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.fill import resolve
 from kqexcel.io.report_template import REPORT_NAMES
 from kqexcel.io.safety import active_content, check_file
@@ -36,26 +37,38 @@ def _range_values(wb: Workbook, sheet: str, cells: str) -> list[object] | None:
     return [c.value for row in block for c in row if c.value is not None]
 
 
-def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, list[str]]:
-    """The kind of a (customised) template and every problem that would stop the writers or
-    mislead a rep; no problems means the template is usable."""
+def check_template(
+    path: str | Path, rules: Rules | None = None, lang: str = "zh"
+) -> tuple[str, list[str]]:
+    """The kind of a (customised) template and every problem (in ``lang``) that would stop the
+    writers or mislead a rep; no problems means the template is usable."""
+    rules = rules or load_rules()
+    kind, problems = _template_problems(Path(path), rules)
+    return kind, [_text(problem, Path(path), lang, rules) for problem in problems]
+
+
+def _text(problem: KqError, path: Path, lang: str, rules: Rules) -> str:
+    """A problem in ``lang``, without the file's name in front (the line names the file)."""
+    text = problem.text(lang, rules["errors"])
+    if text.startswith(str(path)):  # and the separator after it, a colon in either language
+        return re.sub(r"^\W+", "", text[len(str(path)) :])
+    return text
+
+
+def _template_problems(path: Path, rules: Rules) -> tuple[str, list[KqError]]:
     from openpyxl import load_workbook
 
-    rules = rules or load_rules()
     try:
-        check_file(Path(path), max_unpacked_mb=TEMPLATE_MAX_MB)
+        check_file(path, max_unpacked_mb=TEMPLATE_MAX_MB)
     except LedgerError as exc:
-        return "unknown", [str(exc).split(": ", 1)[-1]]
-    active = [
-        f"the template holds {what}; remove them and save it again"
-        for what in active_content(Path(path))
-    ]
+        return "unknown", [exc]
+    active = [KqError("check_active", what=what) for what in active_content(path)]
     try:
-        wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a damaged file is not left open
+        wb = load_workbook(io.BytesIO(path.read_bytes()))  # a damaged file is not left open
     except Exception as exc:
-        return "unknown", [f"cannot open the workbook ({type(exc).__name__}: {exc})"]
+        return "unknown", [KqError("check_unopenable", why=f"{type(exc).__name__}: {exc}")]
     names = set(wb.defined_names)
-    problems: list[str] = active
+    problems: list[KqError] = active
     if PLAN_NAME in names:
         _check_plan(wb, problems)
         return "plan", problems
@@ -66,24 +79,22 @@ def check_template(path: str | Path, rules: Rules | None = None) -> tuple[str, l
         for name in REPORT_NAMES:
             _target(wb, name, problems)
         return "report", problems
-    return "unknown", [
-        "not a kqexcel template: it has none of the defined names kq_plan, kq_ledger, kq_report"
-    ]
+    return "unknown", [KqError("check_not_template")]
 
 
-def _target(wb: Workbook, name: str, problems: list[str]) -> tuple[str, str] | None:
+def _target(wb: Workbook, name: str, problems: list[KqError]) -> tuple[str, str] | None:
     """The sheet and cells of a defined name, or None with the problem noted."""
     found = resolve(wb, name)
     if found is None:
-        problems.append(f"defined name '{name}' is missing")
+        problems.append(KqError("check_name_missing", name=name))
         return None
     if found[0] not in wb.sheetnames:
-        problems.append(f"defined name '{name}' points at sheet '{found[0]}', which does not exist")
+        problems.append(KqError("check_name_bad_sheet", name=name, sheet=found[0]))
         return None
     return found
 
 
-def _check_plan(wb: Workbook, problems: list[str]) -> None:
+def _check_plan(wb: Workbook, problems: list[KqError]) -> None:
     """A plan template: its three names, the issues and legend on other sheets than the plan."""
     sheets = {
         n: (t[0] if (t := _target(wb, n, problems)) else None)
@@ -92,10 +103,10 @@ def _check_plan(wb: Workbook, problems: list[str]) -> None:
     plan_sheet = sheets[PLAN_NAME]
     for other in (ISSUES_NAME, LEGEND_NAME):
         if plan_sheet and sheets[other] == plan_sheet:
-            problems.append(f"'{other}' must be on another sheet than the plan ('{plan_sheet}')")
+            problems.append(KqError("check_same_sheet", name=other, sheet=plan_sheet))
 
 
-def _check_ledger(wb: Workbook, rules: Rules, problems: list[str]) -> None:
+def _check_ledger(wb: Workbook, rules: Rules, problems: list[KqError]) -> None:
     """A ledger template: known headers, a name column, and a dropdown of known values on every
     code and yes/no column."""
     found = _target(wb, LEDGER_NAME, problems)
@@ -106,7 +117,7 @@ def _check_ledger(wb: Workbook, rules: Rules, problems: list[str]) -> None:
     with_list = _check_dropdowns(wb, ws, columns, rules, problems)
     for letter, fld in columns.items():
         if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
-            problems.append(f"column {letter} ({_zh(rules, fld)}) has no dropdown")
+            problems.append(KqError("check_no_dropdown", column=letter, label=_zh(rules, fld)))
 
 
 def _zh(rules: Rules, fld: str) -> str:
@@ -114,7 +125,7 @@ def _zh(rules: Rules, fld: str) -> str:
     return str(rules["fields"][fld]["zh"])
 
 
-def _ledger_columns(ws: Any, anchor: Any, rules: Rules, problems: list[str]) -> dict[str, str]:
+def _ledger_columns(ws: Any, anchor: Any, rules: Rules, problems: list[KqError]) -> dict[str, str]:
     """Column letter → field of the header row right of ``anchor``; unknown headers noted."""
     columns: dict[str, str] = {}
     for cell in ws[anchor.row]:
@@ -122,16 +133,16 @@ def _ledger_columns(ws: Any, anchor: Any, rules: Rules, problems: list[str]) -> 
             continue
         fld = header_field(cell.value, rules)[0]
         if fld is None:
-            problems.append(f"header {cell.coordinate} '{cell.value}' is not a known field")
+            problems.append(KqError("check_unknown_header", cell=cell.coordinate, value=cell.value))
         else:
             columns[cell.column_letter] = fld
     if "name" not in columns.values():
-        problems.append("no customer name column (客户名称 / Customer)")
+        problems.append(KqError("check_no_name_column"))
     return columns
 
 
 def _check_dropdowns(
-    wb: Workbook, ws: Any, columns: dict[str, str], rules: Rules, problems: list[str]
+    wb: Workbook, ws: Any, columns: dict[str, str], rules: Rules, problems: list[KqError]
 ) -> set[str]:
     """Every list dropdown over a known column: its source found and every item known to the
     rules. Returns the fields that have a dropdown."""
@@ -156,13 +167,13 @@ def _check_dropdowns(
             if fld is None:
                 continue
             with_list.add(fld)
-            where = f"dropdown of column {letter} ({_zh(rules, fld)})"
+            where = {"column": letter, "label": _zh(rules, fld)}
             if items is None:
-                problems.append(f"{where}: source '{formula}' cannot be found")
+                problems.append(KqError("check_dropdown_source", **where, source=formula))
                 continue
             for item in items:
                 if not _known(item, fld, rules, vocab):
-                    problems.append(f"{where}: '{item}' is not a value the rules know")
+                    problems.append(KqError("check_dropdown_value", **where, value=item))
     return with_list
 
 

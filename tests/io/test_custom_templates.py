@@ -51,8 +51,10 @@ def test_init_copies_the_set_and_never_overwrites(runner, tmp_path):
         "sample_ledger.xlsx",
         "rules.toml",
     }
-    again = runner.invoke(cli, ["template", "init", str(folder)])
+    again = runner.invoke(cli, ["template", "init", str(folder), "--lang", "en"])
     assert again.exit_code == 1 and "already exists" in again.stderr
+    again = runner.invoke(cli, ["template", "init", str(folder)])
+    assert again.exit_code == 1 and "已存在" in again.stderr
     assert runner.invoke(cli, ["template", "init", str(folder), "--force"]).exit_code == 0
     check = runner.invoke(cli, ["rules", "check", str(folder / "rules.toml")])
     assert check.exit_code == 0
@@ -112,7 +114,7 @@ def test_check_finds_what_the_writers_need(runner, tmp_path, change, message):
     wb = openpyxl.load_workbook(template)
     change(wb)
     wb.save(template)
-    result = runner.invoke(cli, ["template", "check", str(template)])
+    result = runner.invoke(cli, ["template", "check", str(template), "--lang", "en"])
     assert result.exit_code == 1
     assert f"{template}: {message}" in result.stderr.splitlines()
 
@@ -131,7 +133,7 @@ def test_check_finds_ledger_problems(runner, tmp_path):
         if not (dv.type == "list" and str(dv.sqref).startswith(intent_col))
     ]
     wb.save(template)
-    result = runner.invoke(cli, ["template", "check", str(template)])
+    result = runner.invoke(cli, ["template", "check", str(template), "--lang", "en"])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert f"{template}: header AL1 '微信群' is not a known field" in lines
@@ -140,7 +142,7 @@ def test_check_finds_ledger_problems(runner, tmp_path):
 
 
 def test_check_refuses_a_plain_workbook(runner, sample):
-    result = runner.invoke(cli, ["template", "check", str(sample)])
+    result = runner.invoke(cli, ["template", "check", str(sample), "--lang", "en"])
     assert result.exit_code == 1
     assert "not a kqexcel template" in result.stderr
 
@@ -151,13 +153,14 @@ def test_plan_with_a_broken_template_is_one_line(runner, tmp_path, sample):
     wb = openpyxl.load_workbook(template)
     del wb.defined_names["kq_plan"]
     wb.save(template)
+    out = tmp_path / "x.xlsx"
     result = runner.invoke(
-        cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")]
+        cli, ["plan", str(sample), "--template", str(template), "-o", str(out), "--lang", "en"]
     )
     assert result.exit_code == 1
-    assert (
-        result.stderr.strip()
-        == f"Error: {template}: the template has no defined name 'kq_plan' (kq template check explains)"
+    assert result.stderr.strip() == (
+        f"Error: {template}: the template has no defined name 'kq_plan' "
+        "(kq template check explains)"
     )
 
 
@@ -171,8 +174,9 @@ def test_a_hostile_template_is_refused_before_opening(runner, tmp_path, sample):
         template = tmp_path / name
         template.write_bytes(build())
         before = sha256(template)
+        out = tmp_path / "x.xlsx"
         result = runner.invoke(
-            cli, ["plan", str(sample), "--template", str(template), "-o", str(tmp_path / "x.xlsx")]
+            cli, ["plan", str(sample), "--template", str(template), "-o", str(out), "--lang", "en"]
         )
         assert (
             result.exit_code == 1
@@ -180,7 +184,7 @@ def test_a_hostile_template_is_refused_before_opening(runner, tmp_path, sample):
             and len(result.stderr.strip().splitlines()) == 1
         )
         assert result.stderr.startswith(f"Error: {template}: ")
-        result = runner.invoke(cli, ["template", "check", str(template)])
+        result = runner.invoke(cli, ["template", "check", str(template), "--lang", "en"])
         assert result.exit_code == 1 and reason in result.output
         assert sha256(template) == before
 

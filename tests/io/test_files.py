@@ -32,7 +32,7 @@ def test_a_full_disk_is_one_clear_line(runner, sample, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(workbook.os, "replace", full)
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF])
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", AS_OF, "--lang", "en"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1].startswith("Error: cannot write")
     assert "No space left on device" in result.output

@@ -44,7 +44,7 @@ def ledgers(tmp_path) -> Path:
 
 def _report(paths: list[Path], lang: str = "zh") -> Report:
     rules = default_rules()
-    return build_report(read_all(paths, rules), rules, MONTH, lang=lang)
+    return build_report(read_all(paths, rules, lang=lang), rules, MONTH, lang=lang)
 
 
 # --------------------------------------------------------------------------- find_ledgers
@@ -101,7 +101,7 @@ def test_this_runs_report_is_skipped_only_if_kq_wrote_it(ledgers):
 def test_read_all_lists_every_ledger_in_order_with_the_reason_of_a_failure(ledgers, jobs):
     paths = [ledgers / "华北" / "b.xlsx", ledgers / "坏文件.xlsx", ledgers / "a.xlsx"]
     seen: list[int] = []
-    results = read_all(paths, default_rules(), jobs=jobs, progress=seen.append)
+    results = read_all(paths, default_rules(), jobs=jobs, progress=seen.append, lang="en")
     assert [name for name, _ in results] == [str(p) for p in paths]
     assert seen == [1, 1, 1]
     good, bad, other = (item for _, item in results)
@@ -193,7 +193,7 @@ def test_write_summary_writes_the_overview_and_each_ledger_as_json(ledgers, tmp_
         ("坏文件.xlsx", "failed"),
     ]
     failed = figures["ledgers"][2]
-    assert failed["customers"] == 0 and "not a zip package" in failed["error"]
+    assert failed["customers"] == 0 and "文件不是 zip 包" in failed["error"]
     assert out.read_text(encoding="utf-8").endswith("}\n")
     with pytest.raises(OutputError):
         write_summary(report, out, force=False)

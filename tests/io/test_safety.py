@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kqexcel.errors import LedgerError
+from kqexcel.errors import LedgerError, default_texts
 from kqexcel.io.safety import ACTIVE_PARTS, active_content, check_file
 from tests.conftest import ROOT
 from tests.hostile_corpus import (
@@ -185,11 +185,14 @@ def test_active_content_names_each_kind_once_in_order(tmp_path):
         members = {n: src.read(n) for n in src.namelist()} | members
     path = _file(tmp_path, "active.xlsm", _stored_zip(members))
     reasons = dict(ACTIVE_PARTS)
-    assert active_content(path) == [
+    found = active_content(path)
+    assert [reason.key for reason in found] == [
         reasons["xl/externalLinks/"],
         reasons["xl/vbaProject.bin"],
         reasons["xl/embeddings/"],
     ]
+    assert found[1].text("en") == "macros (save it as .xlsx)"
+    assert found[1].text("zh") == default_texts()["active_macros"]["zh"]
 
 
 @pytest.mark.parametrize("data", [PNG, b""], ids=["png", "empty"])
