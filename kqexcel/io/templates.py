@@ -105,6 +105,23 @@ def plan_table_block(ws: Any, rules: Rules, lang: str, table_name: str) -> None:
     ws.add_table(table)
 
 
+def print_layout(
+    ws: Any, title_rows: str | None = "1:1", title_cols: str | None = None, fit: bool = True
+) -> None:
+    """How a sheet prints: A4 landscape, its header row on every page, and (``fit``) every column
+    on one page across; a wide table instead repeats its identifying columns on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if title_cols:
+        ws.print_title_cols = title_cols
+    if fit:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
 def _define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{ref}")
 
@@ -118,6 +135,7 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
     plan_table_block(ws, rules, lang, "kq_plan_table")
     ws.row_dimensions[1].height = 32
     plan_formats(ws, rules)
+    print_layout(ws, title_cols="A:B", fit=False)  # 35 columns: id and name on every page
     _define(wb, PLAN_NAME, ws.title, "$A$1")
 
     issues = wb.create_sheet(SHEET_TITLES["issues"][lang])
@@ -126,6 +144,7 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         issues.column_dimensions[get_column_letter(j)].width = (24, 14, 8, 22, 24, 48, 10)[j - 1]
     issues.freeze_panes = "A2"
+    print_layout(issues)
     _define(wb, ISSUES_NAME, issues.title, "$A$1")
 
     legend_sheet(wb, SHEET_TITLES["legend"][lang])
@@ -170,6 +189,7 @@ def legend_sheet(wb: Workbook, title: str) -> None:
     legend.column_dimensions["B"].width = 18
     legend.column_dimensions["C"].width = 100
     legend.cell(1, 1).font = Font(bold=True, size=14)
+    print_layout(legend, title_rows=None)
     _define(wb, LEGEND_NAME, legend.title, "$A$1")
 
 

@@ -35,6 +35,31 @@ def _validations(ws):
     )
 
 
+def _printing(ws):
+    setup = ws.page_setup
+    fit = ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None
+    return (
+        setup.orientation,
+        setup.paperSize,
+        bool(fit),
+        setup.fitToWidth if fit else None,
+        ws.print_title_rows,
+        ws.print_title_cols,
+    )
+
+
+def test_a_written_plan_prints_landscape_with_its_headers_on_every_page(runner, sample, tmp_path):
+    from kqexcel.cli import cli
+
+    out = tmp_path / "plan.xlsx"
+    assert runner.invoke(cli, ["plan", str(sample), "-o", str(out), "-q"]).exit_code == 0
+    plan, issues, legend = openpyxl.load_workbook(out).worksheets
+    # 35 columns do not fit a page across: the id and name columns repeat on every page
+    assert _printing(plan) == ("landscape", 9, False, None, "$1:$1", "$A:$B")
+    assert _printing(issues) == ("landscape", 9, True, 1, "$1:$1", None)  # 7 columns: one page
+    assert _printing(legend) == ("landscape", 9, True, 1, None, None)
+
+
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_committed_templates_match_the_builder(tmp_path, name):
     build_all(tmp_path)
@@ -53,6 +78,7 @@ def test_committed_templates_match_the_builder(tmp_path, name):
         ]
         assert _validations(ws) == _validations(other)
         assert ws.sheet_state == other.sheet_state
+        assert _printing(ws) == _printing(other)
     for defined in built.defined_names:
         assert built.defined_names[defined].attr_text == committed.defined_names[defined].attr_text
 
