@@ -30,7 +30,7 @@ from kqexcel.io.report_io import (
     write_summary,
 )
 from kqexcel.io.templates import bundled, bundled_names
-from kqexcel.report import Report, build_report
+from kqexcel.report import Report, build_report, month_end
 from kqexcel.rules import Rules, default_files, load_rules, shipped_text
 from kqexcel.words import say
 
@@ -167,8 +167,9 @@ def plan_ledgers(
     stdout = stdout or sys.stdout
     text = io.StringIO()
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
-        ledger = read_ledger(ledger_path, rules, sheet)
-        plan = make_plan(ledger, rules, as_of or dt.date.today(), lang)  # the door gives the day
+        day = as_of or dt.date.today()  # the door gives the day
+        ledger = read_ledger(ledger_path, rules, sheet, as_of=day)
+        plan = make_plan(ledger, rules, day, lang)
         if fmt == "json":
             write_json(plan, stdout if out is None else text)
         elif fmt == "csv":
@@ -287,7 +288,7 @@ def report_ledgers(
         raise UsageError("no_ledgers_found")
     previous_table = read_previous(previous, rules) if previous else None
     with progress(len(files), say(rules, "reading", lang)) as bar:
-        ledgers = read_all(files, rules, jobs, bar.update, lang)
+        ledgers = read_all(files, rules, jobs, bar.update, lang, as_of or month_end(month))
     result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
     write_report(result, rules, out, template, lang, force)
     if summary_json:

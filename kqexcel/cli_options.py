@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kqexcel.core.values import DATE_MAX, DATE_MIN
+from kqexcel.core.values import DATE_MAX, DATE_MIN, parse_date
 from kqexcel.errors import KqError
 
 
@@ -31,14 +31,20 @@ def bad_value(ctx: click.Context, key: str, **values: Any) -> click.BadParameter
 
 
 def as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    """--as-of: an ISO date within the years kq reads."""
+    """--as-of: a date with its year in any spelling a ledger may use (2026-11-30, 2026/11/30,
+    2026.11.30, 2026年11月30日, 20261130), within the years kq reads."""
     if value is None:
         return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise bad_value(ctx, "bad_date", value=value) from None
-    return in_range(ctx, day, value)
+    from kqexcel.core.ledger import vocabulary
+    from kqexcel.rules import default_rules
+
+    day, reason = parse_date(value, vocabulary(default_rules()))  # no as_of: a year is a must
+    if reason == "date_out_of_range":
+        first, last = DATE_MIN.year, DATE_MAX.year
+        raise bad_value(ctx, "date_out_of_range", value=value, first=first, last=last)
+    if day is None:
+        raise bad_value(ctx, "bad_date", value=value)
+    return day
 
 
 def in_range(ctx: click.Context, day: dt.date, value: str) -> dt.date:
@@ -95,7 +101,8 @@ AS_OF = click.option(
     "--as-of",
     callback=as_of,
     metavar="YYYY-MM-DD",
-    help="基准日（默认今天）The date the plan is made for (default: today).",
+    help="基准日（默认今天；2026-11-30、2026/11/30、2026年11月30日 均可）"
+    "The date the plan is made for (default: today; any spelling with the year).",
 )
 FORCE = click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
 IN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

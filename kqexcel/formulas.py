@@ -85,7 +85,7 @@ def _lang(lang: Any) -> str:
 def _as_of(value: Any, lang: str | None = None) -> dt.date:
     if value is None or value == "":
         return dt.date.today()
-    parsed, reason = parse_date(value, vocabulary(rules()))
+    parsed, reason = parse_date(value, vocabulary(rules()), dt.date.today(), serials=True)
     if reason or parsed is None:
         raise _error("not_date", lang, value)
     return parsed
@@ -130,12 +130,15 @@ def _scalar(value: Any, name: str, lang: str | None = None) -> Any:
     return value
 
 
-def _one_row(lang: str | None, **fields: Any) -> Ledger:
-    """A one-customer ledger from field values (read by the same parsers as a ledger file); the
-    name comes first, so a value such as 合计 never makes the row a total row."""
+def _one_row(lang: str | None, as_of: dt.date | None = None, **fields: Any) -> Ledger:
+    """A one-customer ledger from field values (read by the same parsers as a ledger file, dates
+    as Excel hands a formula its arguments: as serial numbers too); the name comes first, so a
+    value such as 合计 never makes the row a total row."""
     header = [_header("name")] + [_header(f) for f in fields]
     values = [_scalar(v, f, lang) for f, v in fields.items()]
-    return normalise([header, ["—formula—", *values]], 0, rules(), "formula", "formula")
+    row = [header, ["—formula—", *values]]
+    day = as_of or dt.date.today()
+    return normalise(row, 0, rules(), "formula", "formula", as_of=day, serials=True)
 
 
 def _problem(ledger: Ledger, lang: str | None) -> None:
@@ -160,13 +163,14 @@ def plan_rows(
     """The plan of ledger ``rows`` (the first being Excel row 1 when a button reads a sheet) as
     rows, header first, and the Plan itself (for its problems)."""
     language = _lang(lang)
+    day = _as_of(as_of, language)
     try:  # the reader's own checks; the cell says what is wrong in the formula's language
-        parsed = ledger_from_rows(rows, rules(), file, sheet)
+        parsed = ledger_from_rows(rows, rules(), file, sheet, as_of=day)
     except NoHeaderRow:
         raise _error("no_header", language) from None
     except NoNameColumn:
         raise _error("no_name", language) from None
-    plan = make_plan(parsed, rules(), _as_of(as_of, language), language)
+    plan = make_plan(parsed, rules(), day, language)
     columns = display_columns(plan, rules())
     out = [[header for header, _ in columns]]
     out.extend(
@@ -402,6 +406,7 @@ def next_contact(
     r = rules()
     ledger = _one_row(
         None,
+        _as_of(as_of),
         last_contact=last_contact,
         intent=intent,
         contract_status=lifecycle,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
 
 import click
+import pandas as pd
 import pytest
 
 from kqexcel.cli import cli
@@ -85,7 +87,7 @@ def test_several_ledgers_into_a_folder(runner, sample, messy, tmp_path):
     [
         (
             ["plan", "--as-of", "2026-13-01", "{sample}"],
-            "'2026-13-01' is not a date like 2026-11-30",
+            "'2026-13-01' is not a date with its year",
         ),
         (["plan", "--format", "pdf", "{sample}"], "'pdf' is not one of"),
         (["plan", "{missing}"], "does not exist"),
@@ -418,3 +420,50 @@ def test_a_message_with_a_placeholder_kq_does_not_fill_is_a_rules_error(runner, 
     result = runner.invoke(cli, args)
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: 'messages.written.en' has a placeholder kq does not")
+
+
+@pytest.mark.parametrize(
+    "spelling", ["2026-11-30", "2026/11/30", "2026.11.30", "2026年11月30日", "20261130"]
+)
+def test_as_of_takes_every_spelling_a_ledger_may_use(runner, sample, spelling):
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", spelling, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"as_of": "2026-11-30"' in result.stdout.splitlines()[0] or result.stdout
+
+
+@pytest.mark.parametrize("spelling", ["11/30", "11月30日", "46356", "soon"])
+def test_as_of_needs_its_year(runner, sample, spelling):
+    result = runner.invoke(cli, ["plan", str(sample), "--as-of", spelling])
+    assert result.exit_code == 2
+    assert f"“{spelling}”不是带年份的日期" in result.stderr
+
+
+def test_a_ledger_date_typed_as_month_dot_day_is_read_in_the_nearest_year(runner, tmp_path):
+    """DOMAIN §1: 9.17 as Excel stores what a rep types is 17 September, not a 1900 date; 10.1
+    (the 1st or the 10th?) and 46340 (a number) are problems; 11月24日 is a date."""
+    from kqexcel.io.ledger import read_ledger
+    from tests.edge_files import write_rows
+
+    ledger = write_rows(
+        tmp_path / "l.xlsx",
+        [
+            ["客户名称", "年销售额", "最近联系日期", "到期日"],
+            ["甲", 100, 9.17, "3.26到期"],
+            ["乙", 200, "11月24日", None],
+            ["丙", 300, 10.1, None],
+            ["丁", 400, 46340, None],
+        ],
+    )
+    read = read_ledger(ledger, as_of=dt.date(2026, 11, 30))
+    dates = dict(zip(read.table["name"], read.table["last_contact"], strict=True))
+    assert dates["甲"] == pd.Timestamp("2026-09-17") and dates["乙"] == pd.Timestamp("2026-11-24")
+    assert pd.isna(dates["丙"]) and pd.isna(dates["丁"])
+    assert read.table["contract_end"].iat[0] == pd.Timestamp("2027-03-26")
+    assert [(p.row, p.reason) for p in read.problems] == [
+        (4, "date_cut_decimals"),
+        (5, "number_not_date"),
+    ]
+    result = runner.invoke(cli, ["plan", str(ledger), "--as-of", "2026/11/30", "--format", "json"])
+    assert result.exit_code == 1  # two data problems, each named with its row
+    assert "Excel 可能去掉了末尾的 0" in result.stderr and "是一个数字，不是日期" in result.stderr
+    assert "46340" in result.stderr and "已逾期 46" not in result.stdout

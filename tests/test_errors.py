@@ -104,8 +104,8 @@ def test_a_usage_error_of_an_option_speaks_its_language(runner, sample):
     zh = runner.invoke(cli, ["plan", str(sample), "--as-of", "2026-13-01"])
     en = runner.invoke(cli, ["plan", str(sample), "--as-of", "2026-13-01", "--lang", "en"])
     assert zh.exit_code == en.exit_code == 2
-    assert "“2026-13-01”不是像 2026-11-30 这样的日期" in zh.stderr
-    assert "'2026-13-01' is not a date like 2026-11-30" in en.stderr
+    assert "“2026-13-01”不是带年份的日期" in zh.stderr
+    assert "'2026-13-01' is not a date with its year" in en.stderr
 
 
 def _summary_and_ledger(path: Path) -> Path:

@@ -6,6 +6,7 @@ Pure: the caller (``kqexcel.io.ledger``) gets the raw rows out of a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -179,7 +180,11 @@ def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
     return best if best_count >= reader["header_min_matches"] else None
 
 
-def _parsers(rules: Rules, vocab: V.Vocabulary, column: Column) -> Any:
+def _parsers(
+    rules: Rules, vocab: V.Vocabulary, column: Column, dates: tuple[Any, bool] = (None, False)
+) -> Any:
+    """The parser of a column's field; ``dates``: as_of (the year of a date written without one)
+    and whether plain numbers are Excel serials (a formula's arguments)."""
     kind = rules["fields"][column.field]["type"]
     if kind == "text":
         return partial(V.parse_text, vocab=vocab)
@@ -195,7 +200,7 @@ def _parsers(rules: Rules, vocab: V.Vocabulary, column: Column) -> Any:
     if kind == "integer":
         return partial(V.parse_integer, vocab=vocab)
     if kind == "date":
-        return partial(V.parse_date, vocab=vocab)
+        return partial(V.parse_date, vocab=vocab, as_of=dates[0], serials=dates[1])
     if kind == "yesno":
         return partial(V.parse_yesno, vocab=vocab)
     if kind == "numbers":
@@ -205,7 +210,9 @@ def _parsers(rules: Rules, vocab: V.Vocabulary, column: Column) -> Any:
 
 def vocabulary(rules: Rules) -> V.Vocabulary:
     reader = rules["reader"]
-    return V.Vocabulary(reader["placeholders"], reader["yes"], reader["no"])
+    return V.Vocabulary(
+        reader["placeholders"], reader["yes"], reader["no"], reader["date_suffixes"]
+    )
 
 
 def normalise(
@@ -215,9 +222,12 @@ def normalise(
     file: str,
     sheet: str,
     row_offset: int = 1,
+    as_of: dt.date | None = None,
+    serials: bool = False,
 ) -> Ledger:
     """Type the customer rows under ``rows[header_index]``. ``row_offset`` is the Excel row
-    number of ``rows[0]``."""
+    number of ``rows[0]``; ``as_of`` places a date written without its year; ``serials`` reads
+    plain numbers in date columns as Excel serials (a formula's arguments, never a sheet's)."""
     cap = column_cap(rules)
     problems: list[Problem] = []
     dropped = _dropped_columns(rows[header_index], cap)
@@ -253,7 +263,7 @@ def normalise(
         if column is None or not body:
             data[fld] = pd.Series([None] * len(body), dtype=dtype)
             continue
-        parsers = _parsers(rules, vocab, column)
+        parsers = _parsers(rules, vocab, column, (as_of, serials))
         where = (file, sheet, row_numbers)
         data[fld] = _typed(list(by_column[column.index]), column, parsers, dtype, where, problems)
     carried = _carry(columns, by_column, data)
@@ -421,10 +431,12 @@ def ledger_from_rows(
     file: str,
     sheet: str,
     shown: str | None = None,
+    as_of: dt.date | None = None,
 ) -> Ledger:
     """The ledger of one sheet's raw ``rows`` (``rows[0]`` is Excel row 1): header found, rows
     typed, a name column required. Every door (file reader, formulas, button) goes through here.
-    ``shown`` is the file as the errors name it (default: ``file``)."""
+    ``shown`` is the file as the errors name it (default: ``file``); ``as_of`` gives a date
+    written without its year the year nearest to it (DOMAIN.md §1)."""
     where = {"path": shown or file, "sheet": sheet}
     header = find_header(rows, rules)
     if header is None:
@@ -434,7 +446,7 @@ def ledger_from_rows(
         filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))
         if filled > limit:
             raise TooManyRows("sheet_too_many_rows", **where, rows=filled, limit=limit)
-    ledger = normalise(rows, header, rules, file, sheet)
+    ledger = normalise(rows, header, rules, file, sheet, as_of=as_of)
     if "name" not in ledger.mapped:
         raise NoNameColumn("sheet_no_name_column", **where)
     return ledger

@@ -52,6 +52,9 @@ HEADER_UNIT = re.compile(
 COLONS = ":："  # a label's colon, half- or full-width (合计： is a total row)
 LABEL_END = "*" + COLONS  # what may follow a header's words (客户名称*：)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# a date without its year: 11月24日, 11-24, 11/24, 11.24 (month first, as Chinese ledgers write it)
+_DATE_NO_YEAR = re.compile(r"^(\d{1,2})\s*(?:月\s*(\d{1,2})\s*[日号]?|[-/.]\s*(\d{1,2}))$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})$")  # a number as a rep types 9.17 (month.day)
 _LIST_SEPS = re.compile(r"[;；、/\s]+")
 _LIST_COMMAS = re.compile(r"[,，]+")
 
@@ -110,10 +113,18 @@ def clean_text(value: object) -> str:
 class Vocabulary:
     """The spellings that mean 'empty', 'yes' and 'no' (from the rules file)."""
 
-    def __init__(self, placeholders: Iterable[str], yes: Iterable[str], no: Iterable[str]) -> None:
+    def __init__(
+        self,
+        placeholders: Iterable[str],
+        yes: Iterable[str],
+        no: Iterable[str],
+        date_suffixes: Iterable[str] = (),
+    ) -> None:
         self.placeholders = {clean_text(p).casefold() for p in placeholders}
         self.yes = {clean_text(p).casefold() for p in yes}
         self.no = {clean_text(p).casefold() for p in no}
+        # words a date may carry after it (3.26到期, 12.31截止), longest first
+        self.date_suffixes = sorted({clean_text(p) for p in date_suffixes if p}, key=len)[::-1]
         # a text longer than every placeholder (with room for spaces around it) is never one
         self.longest = max((len(p) for p in self.placeholders), default=0) + 8
 
@@ -244,17 +255,24 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
 DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)  # what date arithmetic can hold
 
 
-def parse_date(value: object, vocab: Vocabulary) -> Parsed:
-    """A date: Excel dates, '2026-11-03', '2026/11/3', '2026.11.3', '2026年11月3日', 20261103,
-    or an Excel serial number; a real date outside 1900–2199 (a placeholder like 9999-12-31) is
-    ``date_out_of_range``."""
-    parsed, reason = _parse_date(value, vocab)
+def parse_date(
+    value: object, vocab: Vocabulary, as_of: dt.date | None = None, serials: bool = False
+) -> Parsed:
+    """A date (DOMAIN.md §1): Excel dates, '2026-11-03', '2026/11/3', '2026.11.3', '2026年11月3日',
+    20261103; without a year ('11月24日', '11-24', '11/24', '11.24', or the number 9.17 as a rep
+    types month.day) the year that puts it nearest to ``as_of`` (ties: the earlier). A suffix such
+    as 到期 or 截止 (``vocab.date_suffixes``) is tolerated. A number whose decimals Excel may have
+    cut (10.1: the 1st or the 10th?) is ``date_cut_decimals``; any other plain number is
+    ``number_not_date`` — an Excel serial only where Excel hands dates over as numbers
+    (``serials``: a formula's argument). A real date outside 1900–2199 (a placeholder like
+    9999-12-31) is ``date_out_of_range``."""
+    parsed, reason = _parse_date(value, vocab, as_of, serials)
     if parsed is not None and not DATE_MIN <= parsed <= DATE_MAX:
         return None, "date_out_of_range"
     return parsed, reason
 
 
-def _parse_date(value: object, vocab: Vocabulary) -> Parsed:
+def _parse_date(value: object, vocab: Vocabulary, as_of: dt.date | None, serials: bool) -> Parsed:
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -264,24 +282,61 @@ def _parse_date(value: object, vocab: Vocabulary) -> Parsed:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and math.isnan(value):
             return None, None
-        if not -1e18 < value < 1e18:
-            return None, "not_a_date"
-        if float(value).is_integer() and 19000101 <= value <= 29991231:
-            parsed = _date(int(value) // 10000, int(value) // 100 % 100, int(value) % 100)
-            return (parsed, None) if parsed else (None, "not_a_date")
-        if 1 <= value < 2958466:  # Excel serial day number (1900-01-01 … 9999-12-31)
-            return EXCEL_EPOCH + dt.timedelta(days=int(value)), None
-        return None, "not_a_date"
+        return _date_number(value, as_of, serials)
     if vocab.is_blank(value):
         return None, None
     text = clean_text(value)
+    for suffix in vocab.date_suffixes:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)].rstrip()
+            break
     match = _DATE_SEP.match(text) or _DATE_COMPACT.match(text)
     if match:
         parsed = _date(int(match[1]), int(match[2]), int(match[3]))
         return (parsed, None) if parsed else (None, "not_a_date")
+    if _MONTH_DAY.match(text):
+        return _date_number(float(text), as_of, serials, text)
+    match = _DATE_NO_YEAR.match(text)
+    if match:
+        return _nearest(int(match[1]), int(match[2] or match[3]), as_of)
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return _parse_date(float(text), vocab)
+        return _date_number(float(text), as_of, serials)
     return None, "not_a_date"
+
+
+def _date_number(
+    value: float, as_of: dt.date | None, serials: bool, typed: str | None = None
+) -> Parsed:
+    """A number in a date column: yyyymmdd, month.day (9.17), or an Excel serial where a
+    formula hands dates over as numbers; any other number is a problem, never a 1900 date."""
+    if not -1e18 < value < 1e18:
+        return None, "not_a_date"
+    if float(value).is_integer() and 19000101 <= value <= 29991231:
+        parsed = _date(int(value) // 10000, int(value) // 100 % 100, int(value) % 100)
+        return (parsed, None) if parsed else (None, "not_a_date")
+    if serials:
+        if 1 <= value < 2958466:  # Excel serial day number (1900-01-01 … 9999-12-31)
+            return EXCEL_EPOCH + dt.timedelta(days=int(value)), None
+        return None, "not_a_date"
+    match = _MONTH_DAY.match(typed or repr(float(value)))
+    if match and not float(value).is_integer() and 1 <= int(match[1]) <= 12:
+        month, digits = int(match[1]), match[2]
+        if len(digits) == 1 and _date(2000, month, int(digits) * 10):
+            return None, "date_cut_decimals"  # 10.1: as typed 10.1, or 10.10 with its 0 cut?
+        return _nearest(month, int(digits), as_of)
+    return None, "number_not_date"
+
+
+def _nearest(month: int, day: int, as_of: dt.date | None) -> Parsed:
+    """Month and day in the year that puts them nearest to ``as_of`` (ties: the earlier)."""
+    if as_of is None:
+        return (None, "date_without_year") if _date(2000, month, day) else (None, "not_a_date")
+    candidates = [
+        d for year in (as_of.year - 1, as_of.year, as_of.year + 1) if (d := _date(year, month, day))
+    ]
+    if not candidates:
+        return None, "not_a_date"
+    return min(candidates, key=lambda d: (abs((d - as_of).days), d)), None
 
 
 def parse_yesno(value: object, vocab: Vocabulary) -> Parsed:

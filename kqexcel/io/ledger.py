@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 import zipfile
@@ -453,8 +454,14 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]
     return _calamine_sheets(path, limits["max_sheet_cells"])
 
 
-def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None = None) -> Ledger:
-    """Find the customer sheet and its header, and type every row (problems are collected)."""
+def read_ledger(
+    path: str | Path,
+    rules: Rules | None = None,
+    sheet: str | None = None,
+    as_of: dt.date | None = None,
+) -> Ledger:
+    """Find the customer sheet and its header, and type every row (problems are collected);
+    ``as_of`` places the dates written without a year."""
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
@@ -464,7 +471,7 @@ def read_ledger(path: str | Path, rules: Rules | None = None, sheet: str | None 
         if sheet is not None and name != sheet:
             continue
         try:
-            return ledger_from_rows(rows, rules, path.name, name, shown=str(path))
+            return ledger_from_rows(rows, rules, path.name, name, shown=str(path), as_of=as_of)
         except (NoHeaderRow, NoNameColumn) as exc:
             if sheet is not None:
                 raise

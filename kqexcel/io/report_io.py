@@ -4,6 +4,7 @@ write the report workbook."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import signal
 from collections.abc import Callable
@@ -101,10 +102,13 @@ def _kq_plan(path: Path) -> bool:
     return head.lstrip(b"\xef\xbb\xbf").startswith(b"customer_id,name,owner,region,")
 
 
-def _read_one(args: tuple[Path, Rules, str]) -> tuple[str, Ledger | str]:
-    path, rules, lang = args
+Work = tuple[Path, Rules, str, "dt.date | None"]  # a ledger, the rules, the language, as_of
+
+
+def _read_one(args: Work) -> tuple[str, Ledger | str]:
+    path, rules, lang, as_of = args
     try:
-        return str(path), read_ledger(path, rules).relabel(str(path))
+        return str(path), read_ledger(path, rules, as_of=as_of).relabel(str(path))
     except KqError as exc:
         return str(path), exc.text(lang, rules["errors"])
     except Exception as exc:  # one bad file never ends the batch
@@ -118,14 +122,15 @@ def read_all(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     lang: str = "zh",
+    as_of: dt.date | None = None,
 ) -> list[tuple[str, Ledger | str]]:
     """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text
-    (in ``lang``).
+    (in ``lang``); ``as_of`` places the dates written without a year.
 
     A worker process that dies (out of memory, a crash inside a reader) costs only the ledger
     it was reading: the ledgers its pool had not finished are read again, each in a process of
     its own, and the one that kills its process again is listed as failed."""
-    work = [(p, rules, lang) for p in paths]
+    work: list[Work] = [(p, rules, lang, as_of) for p in paths]
     if jobs <= 1 or len(work) <= 1:
         results = []
         for item in work:
@@ -178,9 +183,9 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _read_alone(item: tuple[Path, Rules, str]) -> tuple[str, Ledger | str]:
+def _read_alone(item: Work) -> tuple[str, Ledger | str]:
     """One ledger in a process of its own (after a worker died)."""
-    path, rules, lang = item
+    path, rules, lang, _ = item
     with ProcessPoolExecutor(max_workers=1, initializer=_worker_signals) as solo:
         try:
             return solo.submit(_read_one, item).result()

@@ -161,8 +161,8 @@ NOV3 = dt.date(2026, 11, 3)
         "20261103",
         20261103,
         20261103.0,
-        46329,  # Excel serial day number of 2026-11-03
-        46329.0,
+        "2026-11-03到期",
+        "2026/11/3 截止",
     ],
 )
 def test_date_spellings(raw: object) -> None:
@@ -174,12 +174,71 @@ def test_date_spellings(raw: object) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["2026-02-30", "2026/13/01", "20260230", 20260230, "2026年2月30日", "next week", "11/3", True],
+    ["2026-02-30", "2026/13/01", "20260230", 20260230, "2026年2月30日", "next week", True, "到期"],
 )
 def test_invalid_date_is_a_problem(raw: object) -> None:
     value, reason = V.parse_date(raw, VOCAB)
     assert value is None
     assert reason == "not_a_date"
+
+
+AS_OF = dt.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [  # DOMAIN.md §1: without a year, the year that puts the date nearest to as_of (2026-11-30)
+        ("11月24日", dt.date(2026, 11, 24)),
+        ("10月25日", dt.date(2026, 10, 25)),
+        ("11-24", dt.date(2026, 11, 24)),
+        ("11/24", dt.date(2026, 11, 24)),
+        ("11.24", dt.date(2026, 11, 24)),  # as text
+        ("1月5日", dt.date(2027, 1, 5)),  # 36 days ahead is nearer than 330 days back
+        ("5月31日", dt.date(2027, 5, 31)),  # 182 days ahead is nearer than 183 days back
+        ("12月31号", dt.date(2026, 12, 31)),
+        (9.17, dt.date(2026, 9, 17)),  # a number as a rep types month.day
+        (11.5, dt.date(2026, 11, 5)),
+        (2.3, dt.date(2027, 2, 3)),  # 2.30 is no date: 2.3 is the 3rd (65 days ahead)
+        ("3.26到期", dt.date(2027, 3, 26)),  # a contract ending next March
+        ("12.31截止", dt.date(2026, 12, 31)),
+        ("6月1日", dt.date(2026, 6, 1)),  # 182 days back, 183 ahead
+        ("10.10", dt.date(2026, 10, 10)),  # as text: the 0 is there
+        ("2.29", None),  # no 29 February in 2025–2027
+    ],
+)
+def test_dates_without_a_year_take_the_year_nearest_to_as_of(raw, expected):
+    value, reason = V.parse_date(raw, VOCAB, AS_OF)
+    assert value == expected
+    assert reason == (None if expected else "not_a_date")
+
+
+def test_a_tie_takes_the_earlier_year():
+    # 2 June 2026 is 182 days before 2026-12-01 and 1 June 2027 … 182 days after: the earlier
+    as_of = dt.date(2026, 12, 1)
+    day = dt.date(2026, 6, 2)
+    after = dt.date(2027, 6, 1)
+    assert (as_of - day).days == (after - as_of).days
+    assert V.parse_date("6月2日", VOCAB, as_of) == (day, None)
+
+
+@pytest.mark.parametrize("raw", [10.1, 10.2, 10.3, 1.1, 12.3, 3.1])
+def test_a_month_day_number_whose_zero_excel_may_have_cut_is_a_problem(raw):
+    assert V.parse_date(raw, VOCAB, AS_OF) == (None, "date_cut_decimals")
+
+
+@pytest.mark.parametrize("raw", [46329, 46329.0, 45000.5, 13.5, 0.5, 9.171, "46340", 7])
+def test_any_other_plain_number_in_a_date_column_is_a_problem_never_a_1900_date(raw):
+    assert V.parse_date(raw, VOCAB, AS_OF) == (None, "number_not_date")
+
+
+def test_a_formula_argument_is_read_as_excel_hands_dates_over_as_serial_numbers():
+    assert V.parse_date(46329, VOCAB, AS_OF, serials=True) == (NOV3, None)
+    assert V.parse_date(46329.0, VOCAB, AS_OF, serials=True) == (NOV3, None)
+
+
+def test_a_date_without_a_year_and_no_as_of_is_a_problem_not_a_guess():
+    assert V.parse_date("11月24日", VOCAB) == (None, "date_without_year")
+    assert V.parse_date(9.17, VOCAB) == (None, "date_without_year")
 
 
 # --------------------------------------------------------------------------- yes / no
