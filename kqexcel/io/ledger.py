@@ -212,13 +212,13 @@ def _apply_flags(rows: Rows, flagged: dict[tuple[int, int], CellError]) -> Rows:
     return rows
 
 
-def _openpyxl_sheets(path: Path, why: str) -> Iterator[tuple[str, Rows]]:
+def _openpyxl_sheets(path: Path, why: str) -> Iterator[tuple[str, Rows, bool]]:
     """The fallback reader (no python-calamine, or a file calamine cannot parse): .xlsx/.xlsm."""
     book = _open_openpyxl(path, why)
     try:
         order = sorted(book.worksheets, key=lambda ws: ws.sheet_state != "visible")
         for ws in order:
-            yield ws.title, _sparse_rows(path, book, ws.title)
+            yield ws.title, _sparse_rows(path, book, ws.title), ws.sheet_state == "visible"
     finally:
         book.close()
 
@@ -289,7 +289,7 @@ def _outside(path: Path, sheet: str) -> LedgerError:
     return LedgerError("sheet_outside_grid", path=path, sheet=sheet)
 
 
-def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
+def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows, bool]]:
     try:
         import python_calamine as pc
     except ImportError:  # e.g. Pyodide (xlwings Lite): openpyxl reads .xlsx/.xlsm
@@ -312,6 +312,7 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
             key=lambda m: str(m.visible) != "SheetVisibleEnum.Visible"
         )  # visible sheets first
         for meta in worksheets:
+            visible = str(meta.visible) == "SheetVisibleEnum.Visible"
             data = _sheet_xml(path, meta.name) if scan else None
             if data is not None:
                 spread = grid_size(data, max_cells)
@@ -321,7 +322,7 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
                     del data
                     other = _open_openpyxl(path, "")
                     try:
-                        yield meta.name, _sparse_rows(path, other, meta.name)
+                        yield meta.name, _sparse_rows(path, other, meta.name), visible
                     finally:
                         other.close()
                     continue
@@ -330,7 +331,7 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows]]:
             except Exception as exc:
                 raise _unreadable(path, meta.name, exc, scan and data is None) from None
             # '' (calamine's empty cell) is read as empty downstream: no copy of 100,000 rows here
-            yield meta.name, _apply_flags(rows, _flagged_cells(data)) if scan else rows
+            yield meta.name, _apply_flags(rows, _flagged_cells(data)) if scan else rows, visible
     finally:
         book.close()
 
@@ -340,7 +341,7 @@ CSV_ROW_LIMIT = 16_000_000  # characters in one CSV row: a longer row is not a l
 CSV_SAMPLE = 1 << 16  # bytes read first, to choose the encoding and the delimiter
 
 
-def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows]]:
+def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows, bool]]:
     """A CSV file as one sheet, read as a stream: UTF-8 (with or without BOM), else GBK/GB18030;
     any line endings (CRLF, LF, CR, mixed); refused by its size, row count or a giant row."""
     size, cap = path.stat().st_size, limits["max_csv_mb"]
@@ -370,7 +371,7 @@ def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows
             rows, count = _csv_records(path, encoding, dialect, max_rows, max_rows + 100)
             if count > len(rows):
                 rows, _ = _csv_records(path, encoding, dialect, max_rows, count)
-            yield path.stem, rows
+            yield path.stem, rows, True
             return
         except UnicodeDecodeError:
             continue
@@ -442,8 +443,9 @@ def _csv_records(
     return rows, count
 
 
-def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows]]:
-    """Every worksheet of the file as raw rows (row 0 is Excel row 1), visible sheets first."""
+def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows, bool]]:
+    """Every worksheet of the file as raw rows (row 0 is Excel row 1) and whether it is visible,
+    visible sheets first."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise LedgerError("unsupported_type", path=path, suffix=suffix)
@@ -461,22 +463,37 @@ def read_ledger(
     as_of: dt.date | None = None,
 ) -> Ledger:
     """Find the customer sheet and its header, and type every row (problems are collected);
-    ``as_of`` places the dates written without a year."""
+    ``as_of`` places the dates written without a year.
+
+    The customer sheet (unless ``sheet`` names it): of the sheets with a recognisable header and
+    a name column, the one with the most named customers — an empty form in front of the sheet
+    the entries are typed into is never chosen over it; the first of equals wins; hidden sheets
+    only when no visible one has customers."""
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
     nameless: NoNameColumn | None = None  # the first sheet with a header but no name column
-    for name, rows in sheets(path, rules):
+    best: Ledger | None = None
+    for name, rows, visible in sheets(path, rules):
         names.append(name)
+        if best is not None and len(best.table) and not visible:
+            break  # a hidden sheet (a decoy, a lookup list) only when no visible sheet will do
         if sheet is not None and name != sheet:
             continue
         try:
-            return ledger_from_rows(rows, rules, path.name, name, shown=str(path), as_of=as_of)
+            found = ledger_from_rows(rows, rules, path.name, name, shown=str(path), as_of=as_of)
         except (NoHeaderRow, NoNameColumn) as exc:
             if sheet is not None:
                 raise
             if isinstance(exc, NoNameColumn):
                 nameless = nameless or exc
+            continue
+        if sheet is not None:
+            return found
+        if best is None or len(found.table) > len(best.table):
+            best = found
+    if best is not None:
+        return best
     if nameless is not None:
         raise nameless
     if sheet is not None:

@@ -549,10 +549,10 @@ def _two_sheets(tmp_path: Path) -> Path:
     )
 
 
-def test_first_sheet_with_a_header_is_used(tmp_path: Path) -> None:
-    ledger = read_ledger(_two_sheets(tmp_path))
-    assert ledger.sheet == "一月"
-    assert ledger.table["name"].tolist() == ["甲"]
+def test_the_sheet_with_the_most_customers_is_used(tmp_path: Path) -> None:
+    ledger = read_ledger(_two_sheets(tmp_path))  # issue 3/8: most named rows, not the first
+    assert ledger.sheet == "二月"
+    assert ledger.table["name"].tolist() == ["乙", "丙"]
 
 
 def test_sheet_selection(tmp_path: Path) -> None:
@@ -611,3 +611,43 @@ def test_empty_file_is_an_error(tmp_path: Path, name: str) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(LedgerError):
         read_ledger(tmp_path / "nope.xlsx")
+
+
+def test_an_empty_form_in_front_of_the_entries_is_not_chosen(tmp_path):
+    """Issue 3/8: 客户信息表 (headers only) first, 录入客户 (the entries) second → the entries."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    form = wb.active
+    form.title = "客户信息表"
+    form.append(["公司名称", "联系人", "电话", "备注"])
+    entries = wb.create_sheet("录入客户")
+    entries.append(["公司名称", "客户经理", "年销售额"])
+    for i in range(3):
+        entries.append([f"客户{i}", "王", 100 * (i + 1)])
+    path = tmp_path / "form.xlsx"
+    wb.save(path)
+    ledger = read_ledger(path)
+    assert ledger.sheet == "录入客户" and len(ledger.table) == 3
+
+
+def test_of_two_ledger_sheets_the_one_with_more_customers_is_read(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    few = wb.active
+    few.title = "旧"
+    few.append(["客户名称", "年销售额"])
+    few.append(["甲", 1])
+    many = wb.create_sheet("新")
+    many.append(["客户名称", "年销售额"])
+    for i in range(4):
+        many.append([f"客户{i}", i])
+    hidden = wb.create_sheet("隐藏")
+    hidden.sheet_state = "hidden"
+    hidden.append(["客户名称", "年销售额"])
+    for i in range(9):
+        hidden.append([f"别的{i}", i])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    assert read_ledger(path).sheet == "新"  # the hidden sheet has more, but a visible one will do
