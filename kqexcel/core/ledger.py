@@ -130,16 +130,34 @@ def column_cap(rules: Rules) -> int:
     return max(1, min(int(rules["safety"]["max_columns"]), EXCEL_COLUMNS - PLAN_ROOM))
 
 
-def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
-    """The field a header cell names (or None), with its unit multiplier and percent flag."""
+@dataclass(frozen=True)
+class HeaderMatch:
+    """What a header cell names: its field (None: carried through), the unit's multiplier and
+    percent flag, how it matched ("exact": a spelling of the field; "stem": a spelling among
+    filler words, 上次拜访时间), and the fields it could name when that is more than one (such a
+    header is not guessed: it is reported)."""
+
+    field: str | None
+    scale: float = 1.0
+    percent: bool = False
+    how: str = ""
+    claims: tuple[str, ...] = ()
+
+
+NO_MATCH = HeaderMatch(None)
+
+
+def header_key(cell: object) -> tuple[str, float, bool] | None:
+    """A header cell as the matching key (units, brackets, annotations and spaces removed), with
+    the unit's multiplier and percent flag; None for a cell that is no header."""
     if cell is None or isinstance(cell, LeftOut):
-        return None, 1.0, False
+        return None
     text = str(cell)
     if len(text) > HEADER_MAX and len(text := text.strip()) > HEADER_MAX:
-        return None, 1.0, False  # a note of 32,767 characters is not normalised to find out
+        return None  # a note of 32,767 characters is not normalised to find out
     text = unicodedata.normalize("NFKC", text).strip().casefold().rstrip(V.LABEL_END).strip()
     if not text:
-        return None, 1.0, False
+        return None
     scale, percent = 1.0, False
     match = V.HEADER_UNIT.match(text)
     if match and match["name"]:
@@ -149,8 +167,59 @@ def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
             percent = True
         else:
             scale = HEADER_UNITS[unit]
-    key = norm_key(text).replace(" ", "")
-    return rules.header_lookup.get(key), scale, percent
+    bare = V.HEADER_ANNOTATION.sub("", text).strip().rstrip(V.LABEL_END)
+    key = norm_key(bare or text).replace(" ", "")
+    return (key, scale, percent) if key else None
+
+
+def header_match(cell: object, rules: Rules) -> HeaderMatch:
+    """The field a header cell names (DOMAIN.md §1): a spelling of one field, or a spelling of
+    exactly one field among the rules' filler words (``reader.header_fillers``)."""
+    found = header_key(cell)
+    if found is None:
+        return NO_MATCH
+    key, scale, percent = found
+    exact = rules.header_lookup.get(key)
+    if exact:
+        return HeaderMatch(exact, scale, percent, "exact")
+    claims = _stem_claims(key, rules)
+    if len(claims) == 1:
+        return HeaderMatch(claims[0], scale, percent, "stem")
+    return HeaderMatch(None, scale, percent, "", claims)
+
+
+def _stem_claims(key: str, rules: Rules) -> tuple[str, ...]:
+    """The fields with a spelling inside ``key`` whose other words are all fillers."""
+    cache = rules.header_cache
+    if key not in cache:
+        fillers = rules.header_fillers
+        fields = {
+            fld
+            for spelling, fld in rules.header_lookup.items()
+            if len(spelling) >= 2
+            and spelling in key
+            and _only_fillers(key.replace(spelling, "", 1), fillers)
+        }
+        order = list(rules["fields"])
+        cache[key] = tuple(sorted(fields, key=order.index))
+    return cache[key]
+
+
+def _only_fillers(rest: str, fillers: tuple[str, ...]) -> bool:
+    """Whether ``rest`` is made of filler words only (and at least one)."""
+    if not rest:
+        return False
+    ends = {0}
+    for start in range(len(rest)):
+        if start in ends:
+            ends.update(start + len(f) for f in fillers if rest.startswith(f, start))
+    return len(rest) in ends
+
+
+def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
+    """The field a header cell names (or None), with its unit multiplier and percent flag."""
+    match = header_match(cell, rules)
+    return match.field, match.scale, match.percent
 
 
 def _row_empty(row: Sequence[object]) -> bool:

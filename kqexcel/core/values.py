@@ -49,6 +49,7 @@ HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?"
     r"(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
 )
+HEADER_ANNOTATION = re.compile(r"[(\[【<《][^)\]】>》]*[)\]】>》]")  # 客户名称(必填), 电话【选填】
 COLONS = ":："  # a label's colon, half- or full-width (合计： is a total row)
 LABEL_END = "*" + COLONS  # what may follow a header's words (客户名称*：)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")

@@ -471,6 +471,17 @@ class Rules:
         return lookup
 
     @cached_property
+    def header_fillers(self) -> tuple[str, ...]:
+        """The filler words a header may hold around a field's spelling, as matching keys."""
+        words = {norm_key(w).replace(" ", "") for w in self.tree["reader"]["header_fillers"]}
+        return tuple(sorted(w for w in words if w))
+
+    @cached_property
+    def header_cache(self) -> dict[str, tuple[str, ...]]:
+        """Header keys already matched by their stems (a sheet repeats its headers)."""
+        return {}
+
+    @cached_property
     def header_lookup(self) -> dict[str, str]:
         """Normalised header spelling (zh, en, synonyms, code) → field."""
         table: dict[str, str] = {}

@@ -44,6 +44,7 @@ class Reader:
     placeholders: tuple[str, ...]
     yes: tuple[str, ...]
     no: tuple[str, ...]
+    header_fillers: tuple[str, ...]
     date_suffixes: tuple[str, ...]
 
 

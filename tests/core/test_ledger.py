@@ -12,7 +12,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kqexcel.core.ledger import Problem, carried_key, find_header, header_field, normalise
+from kqexcel.core.ledger import (
+    Problem,
+    carried_key,
+    find_header,
+    header_field,
+    header_match,
+    normalise,
+)
 from kqexcel.errors import LedgerError
 from kqexcel.io.ledger import read_ledger
 from kqexcel.rules import load_rules
@@ -651,3 +658,70 @@ def test_of_two_ledger_sheets_the_one_with_more_customers_is_read(tmp_path):
     path = tmp_path / "two.xlsx"
     wb.save(path)
     assert read_ledger(path).sheet == "新"  # the hidden sheet has more, but a visible one will do
+
+
+# --------------------------------------------------------------------------- headers of real files
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "how", "scale"),
+    [  # issue 3/8: the headers of public store lists, CRM exports and reps' own ledgers
+        ("店名", "name", "exact", 1.0),
+        ("门店名称", "name", "exact", 1.0),
+        ("客户名", "name", "exact", 1.0),
+        ("客户姓名", "name", "exact", 1.0),
+        ("客户名称(必填)", "name", "exact", 1.0),  # an annotation in brackets
+        ("客户名称【必填】", "name", "exact", 1.0),
+        ("业务归属", "owner", "exact", 1.0),
+        ("客户经理姓名", "owner", "stem", 1.0),  # 姓名 is a filler word
+        ("合同金额（万元）", "revenue", "exact", 1e4),
+        ("年销售额 (元)", "revenue", "exact", 1.0),
+        ("上次拜访时间", "last_contact", "exact", 1.0),
+        ("上次拜访日期", "last_contact", "stem", 1.0),
+        ("最近跟进时间", "last_contact", "exact", 1.0),
+        ("Last Contact Date", "last_contact", "stem", 1.0),
+        ("合同到期时间", "contract_end", "exact", 1.0),
+        ("到期时间", "contract_end", "exact", 1.0),
+        ("意向程度", "intent", "exact", 1.0),
+        ("客户意向程度", "intent", "stem", 1.0),
+        ("客户性格", "style", "exact", 1.0),
+        ("Sales Rep", "owner", "exact", 1.0),
+    ],
+)
+def test_a_header_names_its_field_exactly_or_by_its_stem(header, field, how, scale):
+    match = header_match(header, RULES)
+    assert (match.field, match.how, match.scale) == (field, how, scale)
+
+
+@pytest.mark.parametrize(
+    "header",
+    # the customer's phone is not the customer; a contract number is not a customer number
+    [
+        "客户手机号",
+        "电话",
+        "地址",
+        "省市区",
+        "客户经理电话",
+        "合同编号",
+        "客户状态",
+        "联系人姓名",
+        "下次跟进时间",
+        "创建时间",
+        "客户级别",
+        "所属部门",
+        "成交状态",
+    ],
+)
+def test_a_header_with_other_words_around_a_fields_name_is_carried(header):
+    assert header_match(header, RULES).field is None
+
+
+def test_a_header_two_fields_could_claim_is_not_guessed(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[reader]\nheader_fillers = ["意向"]\n', encoding="utf-8")
+    rules = load_rules(path)  # now 性格意向 is 性格 (style) + a filler, and 意向 (intent) + …
+    path.write_text('[reader]\nheader_fillers = ["意向", "性格"]\n', encoding="utf-8")
+    both = load_rules(path)
+    assert header_match("性格意向", rules).field == "style"
+    match = header_match("性格意向", both)
+    assert match.field is None and match.claims == ("style", "intent")
