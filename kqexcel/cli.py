@@ -87,7 +87,11 @@ def cli(debug: bool) -> None:
 @AS_OF
 @LANG
 @RULES
-@click.option("--sheet", help="台账所在的工作表（默认：第一个能识别表头的工作表） Sheet to read.")
+@click.option(
+    "--sheet",
+    help="台账所在的工作表（默认：能识别表头、客户最多的工作表） Sheet to read "
+    "(default: the one with a header and the most customers).",
+)
 @click.option(
     "--format",
     "fmt",

@@ -249,6 +249,53 @@ def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
     return best if best_count >= reader["header_min_matches"] else None
 
 
+def _filled(cell: object) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _fields(row: Sequence[object], rules: Rules) -> dict[int, str]:
+    return {j: f for j, c in enumerate(row) if (f := header_field(c, rules)[0]) is not None}
+
+
+def two_row_header(
+    rows: Sequence[Sequence[object]], header: int, rules: Rules
+) -> tuple[Sequence[Sequence[object]], int]:
+    """A header over two rows (客户名称 merged down over both, 跟进情况 merged across above
+    最近联系日期 / 购买意向 …, or the same with the texts repeated instead of merged) read as one:
+    each column's lower cell, or its upper one where the lower is empty. Taken only when the
+    rows together name more fields than either alone, both hold text only, and together they
+    still name the customer-name column (a customer row under a plain header puts a name there,
+    not a header). Returns the rows
+    (the lower header row replaced by the combined one) and the index of the row the customers
+    start under."""
+    cap = column_cap(rules)
+    for up, low in ((header, header + 1), (header - 1, header)):
+        if up < 0 or low >= len(rows):
+            continue
+        upper, lower = list(rows[up][:cap]), list(rows[low][:cap])
+        if not all(isinstance(c, str) for c in upper + lower if _filled(c)):
+            continue
+        width = max(len(upper), len(lower))
+        upper += [None] * (width - len(upper))
+        lower += [None] * (width - len(lower))
+        both = [lo if _filled(lo) else hi for hi, lo in zip(upper, lower, strict=True)]
+        found = _fields(both, rules)
+        if "name" not in found.values():  # under a plain header: a customer's name, no header
+            continue
+        alone = max(
+            len(set(_fields(upper, rules).values())), len(set(_fields(lower, rules).values()))
+        )
+        if len(set(found.values())) > alone and _filled_count(lower) and _filled_count(upper):
+            combined = list(rows)
+            combined[low] = both
+            return combined, low
+    return rows, header
+
+
+def _filled_count(row: Sequence[object]) -> int:
+    return sum(1 for c in row if _filled(c))
+
+
 def _parsers(
     rules: Rules, vocab: V.Vocabulary, column: Column, dates: tuple[Any, bool] = (None, False)
 ) -> Any:
@@ -508,6 +555,8 @@ def ledger_from_rows(
     written without its year the year nearest to it (DOMAIN.md §1)."""
     where = {"path": shown or file, "sheet": sheet}
     header = find_header(rows, rules)
+    if header is not None:
+        rows, header = two_row_header(rows, header, rules)
     if header is None:
         raise NoHeaderRow("sheet_no_header", **where, need=rules["reader"]["header_min_matches"])
     limit = rules["safety"]["max_rows"]
