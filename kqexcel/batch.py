@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from kqexcel.core.ledger import Problem
+from kqexcel.core.ledger import Column, Ledger, Problem
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
 from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
@@ -31,7 +31,7 @@ from kqexcel.io.report_io import (
 )
 from kqexcel.io.templates import bundled, bundled_names
 from kqexcel.report import Report, build_report, month_end
-from kqexcel.rules import Rules, default_files, load_rules, shipped_text
+from kqexcel.rules import Rules, default_files, load_rules, norm_key, shipped_text
 from kqexcel.words import say
 
 SUFFIXES = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}
@@ -157,18 +157,20 @@ def plan_ledgers(
     force: bool = False,
     stdout: IO[str] | None = None,
     progress: Progress = no_progress,
+    columns: dict[str, str] | None = None,
 ) -> Iterator[Planned]:
     """``kq plan``: plan every ledger into its target (see :func:`plan_targets`), yielding each as
     it is written. json/csv for one -o file gather every ledger's rows and are written once."""
     template_read = template or (None if fmt != "xlsx" else bundled_template("plan.xlsx"))
     targets = plan_targets(ledgers, output, fmt, force, [rules_path, template_read])
-    rules = load_rules(rules_path)
+    rules = load_rules(rules_path).with_columns(columns or {})
     folder = output_is_folder(output)
     stdout = stdout or sys.stdout
     text = io.StringIO()
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         day = as_of or dt.date.today()  # the door gives the day
         ledger = read_ledger(ledger_path, rules, sheet, as_of=day)
+        refuse_unknown_columns(columns or {}, [ledger])
         plan = make_plan(ledger, rules, day, lang)
         if fmt == "json":
             write_json(plan, stdout if out is None else text)
@@ -184,6 +186,23 @@ def plan_ledgers(
             write_text(out, text.getvalue(), force, "utf-8-sig" if fmt == "csv" else "utf-8")
             text = io.StringIO()
         yield Planned(ledger_path, out, plan, rules)
+
+
+def refuse_unknown_columns(columns: dict[str, str], ledgers: list[Ledger]) -> None:
+    """A ``--map`` column found in none of the ledgers read is a usage error naming the headers
+    there are (a typo, or the wrong file)."""
+    seen = {norm_key(c.header).replace(" ", "") for ledger in ledgers for c in _columns(ledger)}
+    for column in columns:
+        if ledgers and norm_key(column).replace(" ", "") not in seen:
+            headers = list(dict.fromkeys(c.header for ledger in ledgers for c in _columns(ledger)))
+            shown = ", ".join(headers[:40]) + (" …" if len(headers) > 40 else "")
+            raise UsageError(
+                "map_column_unknown", column=column, path=ledgers[0].file, headers=shown
+            )
+
+
+def _columns(ledger: Ledger) -> list[Column]:
+    return [c for cols in (ledger.sources or {ledger.file: ledger.columns}).values() for c in cols]
 
 
 def _s(n: int) -> str:
@@ -273,6 +292,7 @@ def report_ledgers(
     summary_json: Path | None = None,
     force: bool = False,
     progress: Progress = no_progress,
+    columns: dict[str, str] | None = None,
 ) -> Reported:
     """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON)."""
     out = output or default_output(month)
@@ -281,7 +301,7 @@ def report_ledgers(
     files_given = [p for p in paths if not p.is_dir()]
     refuse_inputs(outs, [*files_given, *reads, *default_files()])  # before anything is read
     refuse_existing(outs, force)
-    rules = load_rules(rules_path)
+    rules = load_rules(rules_path).with_columns(columns or {})
     files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
     refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
     if not files:
@@ -289,6 +309,7 @@ def report_ledgers(
     previous_table = read_previous(previous, rules) if previous else None
     with progress(len(files), say(rules, "reading", lang)) as bar:
         ledgers = read_all(files, rules, jobs, bar.update, lang, as_of or month_end(month))
+    refuse_unknown_columns(columns or {}, [item for _, item in ledgers if isinstance(item, Ledger)])
     result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
     write_report(result, rules, out, template, lang, force)
     if summary_json:

@@ -11,7 +11,7 @@ import click
 
 from kqexcel import __version__
 from kqexcel.cli_admin import addin, template
-from kqexcel.cli_options import AS_OF, IN_FILE, LANG, RULES, echo, month, progress
+from kqexcel.cli_options import AS_OF, IN_FILE, LANG, MAP, RULES, echo, month, progress
 from kqexcel.errors import KqError, RulesError, UsageError
 from kqexcel.rules import load_rules
 from kqexcel.words import say
@@ -87,6 +87,7 @@ def cli(debug: bool) -> None:
 @AS_OF
 @LANG
 @RULES
+@MAP
 @click.option(
     "--sheet",
     help="台账所在的工作表（默认：能识别表头、客户最多的工作表） Sheet to read "
@@ -119,6 +120,7 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
         kq plan 客户台账.xlsx --as-of 2026-11-30 -o 十一月计划.xlsx --force
         kq plan 客户台账.xlsx --format json > plan.jsonl
         kq plan 华东.xlsx 华北.xlsx -o 计划/
+        kq plan 门店清单.xlsx --map "业务归属=owner" --map "店名=name"
     """
     from kqexcel.batch import plan_ledgers, problem_lines, written_line
 
@@ -157,6 +159,7 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
 @AS_OF
 @LANG
 @RULES
+@MAP
 @click.option("--template", type=IN_FILE, help="自定义的报告模板 Customised report template.")
 @click.option(
     "--jobs",
@@ -194,6 +197,7 @@ def report(ctx: click.Context, paths: tuple[Path, ...], quiet: bool, **options: 
         kq report 台账/ --month 2026-11
         kq report 台账/ --month 2026-11 --previous kq_report_2026-10.xlsx
         kq report 华东/ 华北/ --month 2026-11 --jobs 2 --summary-json 11月.json -q
+        kq report 台账/ --month 2026-11 --map "业务归属=owner"
     """
     from kqexcel.batch import report_ledgers
 

@@ -97,6 +97,44 @@ RULES = click.option(
     callback=keep_rules,
     help="公司规则文件（TOML），覆盖默认阈值和话术 Company rules file overlaying the defaults.",
 )
+
+
+def column_map(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """--map "业务归属=owner": header → field key (a field's label is taken too; "-": none)."""
+    from kqexcel.rules import default_rules, field_keys, norm_key
+
+    rules = default_rules()
+    mapping: dict[str, str] = {}
+    for value in values:
+        column, sep, name = value.rpartition("=")
+        if not sep or not column.strip() or not name.strip():
+            raise bad_value(ctx, "map_bad", value=value)
+        name = name.strip()
+        field = (
+            name
+            if name == "-" or name in rules["fields"]
+            else rules.header_lookup.get(norm_key(name).replace(" ", ""))
+        )
+        if field is None:
+            raise bad_value(
+                ctx, "map_field_unknown", value=value, field=name, fields=field_keys(rules.tree)
+            )
+        mapping[column.strip()] = field
+    return mapping
+
+
+MAP = click.option(
+    "--map",
+    "columns",
+    multiple=True,
+    callback=column_map,
+    metavar="表头=字段",
+    help='指定某列是哪个字段，可写多次，如 --map "业务归属=owner" --map "店名=name"'
+    "（字段写英文键或中文名；"
+    "- 表示不作为字段） Which field a column is (repeatable; a field key or label, - for none).",
+)
 AS_OF = click.option(
     "--as-of",
     callback=as_of,

@@ -189,3 +189,96 @@ def test_every_real_shaped_ledger_plans_without_map(runner, tmp_path, name):
     result = runner.invoke(cli, ["plan", str(REAL / name), "--as-of", "2026-11-30", "-o", str(out)])
     assert result.exit_code == (1 if name == "date_spellings.xlsx" else 0), result.output
     assert out.exists()
+
+
+# --------------------------------------------------------------------------- --map and [columns]
+
+
+def _ledger(tmp_path: Path) -> Path:
+    from tests.edge_files import write_rows
+
+    return write_rows(
+        tmp_path / "自己的台账.xlsx",
+        [
+            ["客户名称", "负责销售", "营收", "备注"],
+            ["甲店", "王", 100, "老客户"],
+            ["乙店", "李", 50, None],
+        ],
+    )
+
+
+def _records(result) -> dict[str, dict]:
+    import json
+
+    return {r["name"]: r for r in map(json.loads, result.stdout.splitlines())}
+
+
+def test_map_names_the_field_of_a_column_kq_does_not_know(runner, tmp_path):
+    ledger = _ledger(tmp_path)
+    args = ["plan", str(ledger), "--as-of", "2026-11-30", "--format", "json"]
+    plain = _records(runner.invoke(cli, args))
+    assert plain["甲店"]["owner"] is None and plain["甲店"]["tier"] is None
+    mapped = runner.invoke(cli, [*args, "--map", "负责销售=owner", "--map", "营收=年销售额"])
+    assert mapped.exit_code == 0, mapped.output
+    records = _records(mapped)
+    assert records["甲店"]["owner"] == "王" and records["甲店"]["tier"] == "A"
+
+
+def test_map_to_dash_keeps_a_column_out_of_the_fields(runner, tmp_path):
+    ledger = _ledger(tmp_path)
+    args = ["plan", str(ledger), "--as-of", "2026-11-30", "-o", str(tmp_path / "p.xlsx")]
+    result = runner.invoke(cli, [*args, "--map", "备注=-", "--map", "营收=revenue"])
+    assert result.exit_code == 0, result.output
+    from kqexcel.io.ledger import read_ledger
+    from kqexcel.rules import load_rules
+
+    ledger_read = read_ledger(ledger, load_rules().with_columns({"备注": "-", "营收": "revenue"}))
+    assert {c.header: c.field for c in ledger_read.columns}["备注"] is None
+    assert "备注" in ledger_read.carried
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("负责销售=boss", "“boss”不是字段名；可用的字段：customer_id, name, owner"),
+        ("负责销售", "应写成 “表头=字段”"),
+        ("=owner", "应写成 “表头=字段”"),
+        ("负责人员=owner", "表头里没有这一列；表头有：客户名称, 负责销售, 营收, 备注"),
+    ],
+)
+def test_a_map_kq_cannot_follow_is_a_usage_error_listing_the_choices(
+    runner, tmp_path, value, words
+):
+    ledger = _ledger(tmp_path)
+    result = runner.invoke(
+        cli, ["plan", str(ledger), "--map", value, "-o", str(tmp_path / "p.xlsx")]
+    )
+    assert result.exit_code == 2
+    assert words in result.stderr
+    assert not (tmp_path / "p.xlsx").exists()
+
+
+def test_a_companys_columns_table_maps_its_own_headers(runner, tmp_path):
+    ledger = _ledger(tmp_path)
+    rules = tmp_path / "公司规则.toml"
+    rules.write_text('[columns]\n"负责销售" = "owner"\n"营收" = "revenue"\n', encoding="utf-8")
+    args = ["plan", str(ledger), "--as-of", "2026-11-30", "--format", "json", "--rules", str(rules)]
+    assert _records(runner.invoke(cli, args))["乙店"]["owner"] == "李"
+    rules.write_text('[columns]\n"负责销售" = "boss"\n', encoding="utf-8")
+    result = runner.invoke(cli, ["rules", "check", str(rules)])
+    assert result.exit_code == 1
+    assert "“columns.负责销售”：“boss”不是字段名" in result.stderr
+
+
+def test_report_takes_map_too(runner, tmp_path):
+    ledger = _ledger(tmp_path)
+    out = tmp_path / "r.xlsx"
+    args = ["report", str(ledger), "--month", "2026-11", "-o", str(out), "-q"]
+    result = runner.invoke(cli, [*args, "--map", "负责销售=owner", "--map", "营收=revenue"])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    values = {c.value for ws in openpyxl.load_workbook(out) for row in ws.iter_rows() for c in row}
+    assert "王" in values and "李" in values
+    result = runner.invoke(cli, [*args, "--force", "--map", "没有这列=owner"])
+    assert result.exit_code == 2 and "没有这列" in result.stderr

@@ -133,9 +133,9 @@ def column_cap(rules: Rules) -> int:
 @dataclass(frozen=True)
 class HeaderMatch:
     """What a header cell names: its field (None: carried through), the unit's multiplier and
-    percent flag, how it matched ("exact": a spelling of the field; "stem": a spelling among
-    filler words, 上次拜访时间), and the fields it could name when that is more than one (such a
-    header is not guessed: it is reported)."""
+    percent flag, how it matched ("mapped": a company's ``[columns]`` or ``--map``; "exact": a
+    spelling of the field; "stem": a spelling among filler words, 上次拜访时间), and the fields
+    it could name when that is more than one (such a header is not guessed: it is reported)."""
 
     field: str | None
     scale: float = 1.0
@@ -147,9 +147,10 @@ class HeaderMatch:
 NO_MATCH = HeaderMatch(None)
 
 
-def header_key(cell: object) -> tuple[str, float, bool] | None:
+def header_key(cell: object) -> tuple[str, float, bool, str] | None:
     """A header cell as the matching key (units, brackets, annotations and spaces removed), with
-    the unit's multiplier and percent flag; None for a cell that is no header."""
+    the unit's multiplier and percent flag, and the cell's own key (only normalised, as a
+    company's ``[columns]`` names it); None for a cell that is no header."""
     if cell is None or isinstance(cell, LeftOut):
         return None
     text = str(cell)
@@ -159,6 +160,7 @@ def header_key(cell: object) -> tuple[str, float, bool] | None:
     if not text:
         return None
     scale, percent = 1.0, False
+    whole = norm_key(text).replace(" ", "")
     match = V.HEADER_UNIT.match(text)
     if match and match["name"]:
         unit = match["unit"] or match["unit2"]
@@ -169,7 +171,7 @@ def header_key(cell: object) -> tuple[str, float, bool] | None:
             scale = HEADER_UNITS[unit]
     bare = V.HEADER_ANNOTATION.sub("", text).strip().rstrip(V.LABEL_END)
     key = norm_key(bare or text).replace(" ", "")
-    return (key, scale, percent) if key else None
+    return (key, scale, percent, whole) if key else None
 
 
 def header_match(cell: object, rules: Rules) -> HeaderMatch:
@@ -178,7 +180,10 @@ def header_match(cell: object, rules: Rules) -> HeaderMatch:
     found = header_key(cell)
     if found is None:
         return NO_MATCH
-    key, scale, percent = found
+    key, scale, percent, whole = found
+    mapped = rules.column_map.get(whole) or rules.column_map.get(key)
+    if mapped:  # a company's own header ([columns], --map): no synonym overrides it
+        return HeaderMatch(None if mapped == "-" else mapped, scale, percent, "mapped")
     exact = rules.header_lookup.get(key)
     if exact:
         return HeaderMatch(exact, scale, percent, "exact")

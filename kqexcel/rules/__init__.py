@@ -348,8 +348,8 @@ def _check_placeholders(where: str, default: str, value: str) -> None:
 
 
 def _open_table(path: str) -> bool:
-    """Tables where a manager may add entries of their own (extra texts only)."""
-    return path.startswith("texts.")
+    """Tables where a manager may add entries of their own (extra texts, a company's headers)."""
+    return path.startswith("texts.") or path == "columns"
 
 
 def _check(tree: dict[str, Any]) -> None:
@@ -378,6 +378,12 @@ def _check(tree: dict[str, Any]) -> None:
                         limit=MAX_LIST_ITEM,
                         length=len(item),
                     )
+
+    for header, field in tree.get("columns", {}).items():
+        if field != "-" and field not in tree["fields"]:
+            raise RulesError(
+                "rules_column_field", key=f"columns.{header}", value=field, fields=field_keys(tree)
+            )
 
     def number(path: str) -> float:
         node: Any = tree
@@ -415,6 +421,11 @@ def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:
             yield from _leaves(value, f"{path}.{key}" if path else key)
     else:
         yield path, node
+
+
+def field_keys(tree: dict[str, Any]) -> str:
+    """The field keys a column may be given (``[columns]``, ``--map``), for an error to list."""
+    return ", ".join(tree["fields"])
 
 
 class Rules:
@@ -469,6 +480,22 @@ class Rules:
                     table.setdefault(norm_key(spelling), code)
             lookup[domain] = table
         return lookup
+
+    def with_columns(self, columns: dict[str, str]) -> Rules:
+        """These rules with more of a company's headers (``--map``: this run only)."""
+        if not columns:
+            return self
+        tree = dict(self.tree)
+        tree["columns"] = {**self.tree.get("columns", {}), **columns}
+        return _built(Rules(tree, self.source))
+
+    @cached_property
+    def column_map(self) -> dict[str, str]:
+        """A company's own headers (``[columns]``, ``--map``): matching key → field ("-": none)."""
+        return {
+            norm_key(header).replace(" ", ""): field
+            for header, field in self.tree.get("columns", {}).items()
+        }
 
     @cached_property
     def header_fillers(self) -> tuple[str, ...]:
