@@ -282,3 +282,31 @@ def test_report_takes_map_too(runner, tmp_path):
     assert "王" in values and "李" in values
     result = runner.invoke(cli, [*args, "--force", "--map", "没有这列=owner"])
     assert result.exit_code == 2 and "没有这列" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", '最像表头的是工作表“台账”第 2 行：门店, 负责销售, 营收。请用 --map "表头=字段"'),
+        (
+            "en",
+            "the likeliest is row 2 of sheet '台账': 门店, 负责销售, 营收. Say what the columns",
+        ),
+    ],
+)
+def test_a_file_without_a_header_says_what_it_saw_and_names_map(runner, tmp_path, lang, words):
+    from tests.edge_files import write_rows
+
+    ledger = write_rows(
+        tmp_path / "l.xlsx", [["门店清单"], ["门店", "负责销售", "营收"], ["甲店", "王", 100]]
+    )
+    result = runner.invoke(cli, ["plan", str(ledger), "--lang", lang, "-o", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ") and words in line
+    mapped = runner.invoke(
+        cli,
+        ["plan", str(ledger), "--map", "负责销售=owner", "--map", "营收=revenue"]
+        + ["-o", str(tmp_path / "p.xlsx")],
+    )
+    assert mapped.exit_code == 0, mapped.output  # what the message says to do works

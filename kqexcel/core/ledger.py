@@ -301,6 +301,29 @@ def _filled_count(row: Sequence[object]) -> int:
     return sum(1 for c in row if _filled(c))
 
 
+def header_candidate(rows: Sequence[Sequence[object]], rules: Rules) -> tuple[int, str] | None:
+    """The row that looks most like a header when none is recognisable (the most known fields,
+    then the most texts, among the rows the header is searched in): its Excel row number and its
+    cells as a person reads them ("店名, 负责销售, 营收 …"); None for a sheet without text."""
+    best: tuple[int, int, int] | None = None  # fields, texts, index
+    seen = 0
+    for index, row in enumerate(rows):
+        if _row_empty(row):
+            continue
+        seen += 1
+        cells = row[: column_cap(rules)]
+        texts = sum(1 for c in cells if isinstance(c, str) and c.strip())
+        fields = len({header_field(c, rules)[0] for c in cells} - {None})
+        if texts and (best is None or (fields, texts) > best[:2]):
+            best = (fields, texts, index)
+        if seen >= rules["reader"]["header_scan_rows"]:
+            break
+    if best is None:
+        return None
+    shown = [str(c).strip()[:20] for c in rows[best[2]][: column_cap(rules)] if _filled(c)]
+    return best[2] + 1, ", ".join(shown[:12]) + (" …" if len(shown) > 12 else "")
+
+
 def _parsers(
     rules: Rules, vocab: V.Vocabulary, column: Column, dates: tuple[Any, bool] = (None, False)
 ) -> Any:
@@ -563,7 +586,12 @@ def ledger_from_rows(
     if header is not None:
         rows, header = two_row_header(rows, header, rules)
     if header is None:
-        raise NoHeaderRow("sheet_no_header", **where, need=rules["reader"]["header_min_matches"])
+        need = rules["reader"]["header_min_matches"]
+        candidate = header_candidate(rows, rules)
+        if candidate is None:
+            raise NoHeaderRow("sheet_no_header", **where, need=need)
+        row, seen = candidate
+        raise NoHeaderRow("sheet_no_header_seen", **where, need=need, row=row, seen=seen)
     limit = rules["safety"]["max_rows"]
     if len(rows) - header - 1 > limit:
         filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))

@@ -474,6 +474,7 @@ def read_ledger(
     names: list[str] = []
     nameless: NoNameColumn | None = None  # the first sheet with a header but no name column
     best: Ledger | None = None
+    likeliest: NoHeaderRow | None = None  # the sheet whose header comes nearest, to say so
     for name, rows, visible in sheets(path, rules):
         names.append(name)
         if best is not None and len(best.table) and not visible:
@@ -487,6 +488,8 @@ def read_ledger(
                 raise
             if isinstance(exc, NoNameColumn):
                 nameless = nameless or exc
+            elif exc.key == "sheet_no_header_seen" and likeliest is None:
+                likeliest = exc
             continue
         if sheet is not None:
             return found
@@ -502,4 +505,7 @@ def read_ledger(
         raise LedgerError("no_sheet_none", path=path, sheet=sheet)
     if not names:
         raise LedgerError("no_worksheets", path=path)
-    raise LedgerError("no_header", path=path, need=rules["reader"]["header_min_matches"])
+    need = rules["reader"]["header_min_matches"]
+    if likeliest is not None:
+        raise LedgerError("no_header_seen", **likeliest.values)
+    raise LedgerError("no_header", path=path, need=need)
