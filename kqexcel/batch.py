@@ -244,7 +244,8 @@ def problem_lines(
         value = "" if p.value is None else _shown(p.value)
         where = {"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column}
         reason = reason_text(p, lang)
-        lines.append(say(rules, "problem_line", lang, **where, value=value, reason=reason))
+        line = "problem_line" if p.row is not None else "problem_line_file"  # a whole file's
+        lines.append(say(rules, line, lang, **where, value=value, reason=reason))
     if len(problems) > limit:
         lines.append(say(rules, "more", lang, more=len(problems) - limit))
     return lines

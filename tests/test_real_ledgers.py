@@ -310,3 +310,29 @@ def test_a_file_without_a_header_says_what_it_saw_and_names_map(runner, tmp_path
         + ["-o", str(tmp_path / "p.xlsx")],
     )
     assert mapped.exit_code == 0, mapped.output  # what the message says to do works
+
+
+def test_a_file_without_a_revenue_column_says_so_once_not_once_per_row(runner, tmp_path):
+    import datetime as dt
+
+    from kqexcel.core.plan import make_plan
+    from kqexcel.io.ledger import read_ledger
+    from kqexcel.rules import load_rules
+    from tests.edge_files import write_rows
+
+    rows = [["客户名称", "客户经理"]] + [[f"客户{i}", "王"] for i in range(45)]
+    ledger = read_ledger(write_rows(tmp_path / "no_value.xlsx", rows))
+    plan = make_plan(ledger, load_rules(), dt.date(2026, 11, 30), "zh")
+    reasons = [(p.row, p.column, p.reason) for p in plan.problems]
+    assert reasons == [(None, "年销售额", "no_value_column")]
+    result = runner.invoke(
+        cli, ["plan", str(tmp_path / "no_value.xlsx"), "-o", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.count("台账里没有这一列：所有客户都无法分层") == 1
+    assert "第 None 行" not in result.stderr
+    # with the column there, an empty cell is still named by its row
+    rows = [["客户名称", "年销售额"], ["甲", 100], ["乙", None]]
+    ledger = read_ledger(write_rows(tmp_path / "some.xlsx", rows))
+    plan = make_plan(ledger, load_rules(), dt.date(2026, 11, 30), "zh")
+    assert [(p.row, p.reason) for p in plan.problems] == [(3, "no_value_no_tier")]

@@ -296,11 +296,18 @@ def _data_problems(
 
     files, sheets_, rows_ = t["_file"].tolist(), t["_sheet"].tolist(), t["_row"].tolist()
     unreadable = {(p.file, p.row) for p in problems if p.column == column_name(value_field, p.file)}
+    without: dict[str, int] = {}  # files with no value column at all: said once, not per row
     for k in np.flatnonzero(tiers.isna().to_numpy()).tolist():
         if (files[k], rows_[k]) in unreadable:
             continue  # the unreadable value is reported already; its rationale says "no tier"
+        if value_field not in ledger.mapped_in(files[k]):
+            without.setdefault(files[k], k)
+            continue
         column = column_name(value_field, files[k])
         problems.append(Problem(files[k], sheets_[k], rows_[k], column, None, "no_value_no_tier"))
+    for file, k in without.items():
+        label = rules.field_label(value_field, lang)
+        problems.append(Problem(file, sheets_[k], None, label, None, "no_value_column"))
     past_missing = t["past_results"].isna().to_numpy()
     current_missing = t["current_result"].isna().to_numpy()
 

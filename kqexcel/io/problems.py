@@ -26,6 +26,7 @@ REASON_CODES = (
     "missing_name",
     "duplicate_id",
     "no_value_no_tier",
+    "no_value_column",
     "renewal_without_results",
     "duplicate_id_across",
     "error_value",
