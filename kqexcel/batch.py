@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from kqexcel.core.ledger import Column, Ledger, Problem
+from kqexcel.core.ledger import Ledger, Problem
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
 from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
@@ -31,7 +31,7 @@ from kqexcel.io.report_io import (
 )
 from kqexcel.io.templates import bundled, bundled_names
 from kqexcel.report import Report, build_report, month_end
-from kqexcel.rules import Rules, default_files, load_rules, norm_key, shipped_text
+from kqexcel.rules import Rules, default_files, header_norm, load_rules, shipped_text
 from kqexcel.words import say
 
 SUFFIXES = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}
@@ -191,18 +191,15 @@ def plan_ledgers(
 def refuse_unknown_columns(columns: dict[str, str], ledgers: list[Ledger]) -> None:
     """A ``--map`` column found in none of the ledgers read is a usage error naming the headers
     there are (a typo, or the wrong file)."""
-    seen = {norm_key(c.header).replace(" ", "") for ledger in ledgers for c in _columns(ledger)}
+    every = [c for ledger in ledgers for c in ledger.every_column]
+    seen = {header_norm(c.header) for c in every}
     for column in columns:
-        if ledgers and norm_key(column).replace(" ", "") not in seen:
-            headers = list(dict.fromkeys(c.header for ledger in ledgers for c in _columns(ledger)))
+        if ledgers and header_norm(column) not in seen:
+            headers = list(dict.fromkeys(c.header for c in every))
             shown = ", ".join(headers[:40]) + (" …" if len(headers) > 40 else "")
             raise UsageError(
                 "map_column_unknown", column=column, path=ledgers[0].file, headers=shown
             )
-
-
-def _columns(ledger: Ledger) -> list[Column]:
-    return [c for cols in (ledger.sources or {ledger.file: ledger.columns}).values() for c in cols]
 
 
 def _s(n: int) -> str:

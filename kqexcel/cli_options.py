@@ -103,7 +103,9 @@ def column_map(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, str]:
     """--map "业务归属=owner": header → field key (a field's label is taken too; "-": none)."""
-    from kqexcel.rules import default_rules, field_keys, norm_key
+    if not values:  # the option not given: nothing to load
+        return {}
+    from kqexcel.rules import default_rules, field_keys, header_norm
 
     rules = default_rules()
     mapping: dict[str, str] = {}
@@ -115,7 +117,7 @@ def column_map(
         field = (
             name
             if name == "-" or name in rules["fields"]
-            else rules.header_lookup.get(norm_key(name).replace(" ", ""))
+            else rules.header_lookup.get(header_norm(name))
         )
         if field is None:
             raise bad_value(

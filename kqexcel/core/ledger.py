@@ -19,7 +19,7 @@ import pandas as pd
 
 from kqexcel.core import values as V
 from kqexcel.errors import LedgerError
-from kqexcel.rules import EXCEL_COLUMNS, Rules, norm_key
+from kqexcel.rules import EXCEL_COLUMNS, Rules, header_norm
 
 HEADER_UNITS = {
     **V.UNITS,
@@ -99,6 +99,16 @@ class Ledger:
     def mapped(self) -> dict[str, Column]:
         return self.mapped_in(self.file)
 
+    @property
+    def columns_by_file(self) -> dict[str, list[Column]]:
+        """Each file's columns (one ledger: its own; a combined one: every file's)."""
+        return self.sources or {self.file: self.columns}
+
+    @property
+    def every_column(self) -> list[Column]:
+        """The columns of every sheet the ledger was read from."""
+        return [c for columns in self.columns_by_file.values() for c in columns]
+
     def mapped_in(self, file: str) -> dict[str, Column]:
         """The field → column map of the sheet ``file`` was read from (combined ledgers too)."""
         columns = self.sources.get(file, self.columns)
@@ -160,7 +170,7 @@ def header_key(cell: object) -> tuple[str, float, bool, str] | None:
     if not text:
         return None
     scale, percent = 1.0, False
-    whole = norm_key(text).replace(" ", "")
+    whole = header_norm(text)
     match = V.HEADER_UNIT.match(text)
     if match and match["name"]:
         unit = match["unit"] or match["unit2"]
@@ -170,7 +180,7 @@ def header_key(cell: object) -> tuple[str, float, bool, str] | None:
         else:
             scale = HEADER_UNITS[unit]
     bare = V.HEADER_ANNOTATION.sub("", text).strip().rstrip(V.LABEL_END)
-    key = norm_key(bare or text).replace(" ", "")
+    key = header_norm(bare or text)
     return (key, scale, percent, whole) if key else None
 
 
@@ -438,7 +448,7 @@ def _map_columns(header: Sequence[object], rules: Rules) -> list[Column]:
 def _total_rows(rules: Rules, key_cells: list[int]) -> Callable[[Sequence[object]], bool]:
     """A test for 合计 / 总计 / 小计 / Total rows: the word in the name or id cell, or as the
     row's first value."""
-    totals = {norm_key(w).replace(" ", "") for w in rules["reader"]["total_row_words"]}
+    totals = {header_norm(w) for w in rules["reader"]["total_row_words"]}
     longest = max((len(w) for w in totals), default=0) + 6
     firsts = {w[0] for w in totals if w}
 
@@ -448,14 +458,14 @@ def _total_rows(rules: Rules, key_cells: list[int]) -> Callable[[Sequence[object
         first = cell.lstrip()[:1]
         if unicodedata.normalize("NFKC", first).casefold() not in firsts:
             return False
-        return norm_key(cell).replace(" ", "").rstrip(V.COLONS) in totals
+        return header_norm(cell).rstrip(V.COLONS) in totals
 
     def is_total(row: Sequence[object]) -> bool:
         for index in key_cells:
             if total_word(row[index]):
                 return True
         for cell in row:
-            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            if _filled(cell):
                 return total_word(cell)
         return False
 
@@ -609,7 +619,7 @@ def _dropped_columns(header: Sequence[object], cap: int) -> int:
         return len(header) - 1 + header[-1].count - cap
     for index in range(len(header) - 1, cap - 1, -1):
         cell = header[index]
-        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+        if _filled(cell):
             return index - cap + 1
     return 0
 
@@ -665,9 +675,5 @@ def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:
                     )
                 )
         table = table[~dup].reset_index(drop=True)
-    sources = {
-        f: cols
-        for ledger in ledgers
-        for f, cols in (ledger.sources or {ledger.file: ledger.columns}).items()
-    }
+    sources = {f: cols for ledger in ledgers for f, cols in ledger.columns_by_file.items()}
     return Ledger(name, "", 0, [], table, carried, problems, sources)

@@ -125,7 +125,9 @@ class Vocabulary:
         self.yes = {clean_text(p).casefold() for p in yes}
         self.no = {clean_text(p).casefold() for p in no}
         # words a date may carry after it (3.26到期, 12.31截止), longest first
-        self.date_suffixes = sorted({clean_text(p) for p in date_suffixes if p}, key=len)[::-1]
+        self.date_suffixes = sorted(
+            {clean_text(p) for p in date_suffixes if p}, key=len, reverse=True
+        )
         # a text longer than every placeholder (with room for spaces around it) is never one
         self.longest = max((len(p) for p in self.placeholders), default=0) + 8
 

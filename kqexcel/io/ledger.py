@@ -505,7 +505,6 @@ def read_ledger(
         raise LedgerError("no_sheet_none", path=path, sheet=sheet)
     if not names:
         raise LedgerError("no_worksheets", path=path)
-    need = rules["reader"]["header_min_matches"]
     if likeliest is not None:
         raise LedgerError("no_header_seen", **likeliest.values)
-    raise LedgerError("no_header", path=path, need=need)
+    raise LedgerError("no_header", path=path, need=rules["reader"]["header_min_matches"])

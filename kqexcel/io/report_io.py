@@ -102,7 +102,7 @@ def _kq_plan(path: Path) -> bool:
     return head.lstrip(b"\xef\xbb\xbf").startswith(b"customer_id,name,owner,region,")
 
 
-Work = tuple[Path, Rules, str, "dt.date | None"]  # a ledger, the rules, the language, as_of
+Work = tuple[Path, Rules, str, dt.date | None]  # a ledger, the rules, the language, as_of
 
 
 def _read_one(args: Work) -> tuple[str, Ledger | str]:

@@ -36,6 +36,11 @@ def norm_key(value: object) -> str:
     return _SEP.sub(" ", text)
 
 
+def header_norm(value: object) -> str:
+    """The matching key of a header (or a word inside one): ``norm_key`` without spaces."""
+    return norm_key(value).replace(" ", "")
+
+
 class Range(NamedTuple):
     """The values a number in the rules may take: ``low`` to ``high``; ``low`` itself only
     when ``low_allowed``."""
@@ -493,14 +498,13 @@ class Rules:
     def column_map(self) -> dict[str, str]:
         """A company's own headers (``[columns]``, ``--map``): matching key → field ("-": none)."""
         return {
-            norm_key(header).replace(" ", ""): field
-            for header, field in self.tree.get("columns", {}).items()
+            header_norm(header): field for header, field in self.tree.get("columns", {}).items()
         }
 
     @cached_property
     def header_fillers(self) -> tuple[str, ...]:
         """The filler words a header may hold around a field's spelling, as matching keys."""
-        words = {norm_key(w).replace(" ", "") for w in self.tree["reader"]["header_fillers"]}
+        words = {header_norm(w) for w in self.tree["reader"]["header_fillers"]}
         return tuple(sorted(w for w in words if w))
 
     @cached_property
@@ -514,7 +518,7 @@ class Rules:
         table: dict[str, str] = {}
         for field, entry in self.tree["fields"].items():
             for spelling in [entry["zh"], entry["en"], *entry["synonyms"], field]:
-                table.setdefault(norm_key(spelling).replace(" ", ""), field)
+                table.setdefault(header_norm(spelling), field)
         return table
 
 
