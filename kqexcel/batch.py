@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from kqexcel.core.ledger import Ledger, Problem
+from kqexcel.core.ledger import Ledger, Problem, header_names
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
 from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
@@ -192,7 +192,7 @@ def refuse_unknown_columns(columns: dict[str, str], ledgers: list[Ledger]) -> No
     """A ``--map`` column found in none of the ledgers read is a usage error naming the headers
     there are (a typo, or the wrong file)."""
     every = [c for ledger in ledgers for c in ledger.every_column]
-    seen = {header_norm(c.header) for c in every}
+    seen = {name for c in every for name in header_names(c.header)}  # as the mapping matches
     for column in columns:
         if ledgers and header_norm(column) not in seen:
             headers = list(dict.fromkeys(c.header for c in every))

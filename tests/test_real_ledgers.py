@@ -336,3 +336,16 @@ def test_a_file_without_a_revenue_column_says_so_once_not_once_per_row(runner, t
     ledger = read_ledger(write_rows(tmp_path / "some.xlsx", rows))
     plan = make_plan(ledger, load_rules(), dt.date(2026, 11, 30), "zh")
     assert [(p.row, p.reason) for p in plan.problems] == [(3, "no_value_no_tier")]
+
+
+def test_map_names_a_column_without_its_unit_as_the_mapping_reads_it(runner, tmp_path):
+    from tests.edge_files import write_rows
+
+    ledger = write_rows(
+        tmp_path / "u.xlsx", [["客户名称", "负责销售", "合同额（万元）"], ["甲", "王", 12.5]]
+    )
+    args = ["plan", str(ledger), "--as-of", "2026-11-30", "--format", "json"]
+    result = runner.invoke(cli, [*args, "--map", "合同额=revenue", "--map", "负责销售=owner"])
+    assert result.exit_code == 0, result.output
+    record = _records(result)["甲"]
+    assert record["owner"] == "王" and record["expected_value"] == pytest.approx(125000.0)

@@ -184,6 +184,13 @@ def header_key(cell: object) -> tuple[str, float, bool, str] | None:
     return (key, scale, percent, whole) if key else None
 
 
+def header_names(cell: object) -> tuple[str, ...]:
+    """The keys a company's ``[columns]`` or ``--map`` may name a header cell by: as written, and
+    without its unit and annotations (合同额（万元） is 合同额 too)."""
+    found = header_key(cell)
+    return () if found is None else (found[3], found[0])
+
+
 def header_match(cell: object, rules: Rules) -> HeaderMatch:
     """The field a header cell names (DOMAIN.md §1): a spelling of one field, or a spelling of
     exactly one field among the rules' filler words (``reader.header_fillers``)."""
@@ -191,7 +198,7 @@ def header_match(cell: object, rules: Rules) -> HeaderMatch:
     if found is None:
         return NO_MATCH
     key, scale, percent, whole = found
-    mapped = rules.column_map.get(whole) or rules.column_map.get(key)
+    mapped = next((rules.column_map[n] for n in (whole, key) if n in rules.column_map), None)
     if mapped:  # a company's own header ([columns], --map): no synonym overrides it
         return HeaderMatch(None if mapped == "-" else mapped, scale, percent, "mapped")
     exact = rules.header_lookup.get(key)
