@@ -232,7 +232,9 @@ def _shown(value: object, most: int = 200) -> str:
 def problem_lines(
     problems: list[Problem], rules: Rules, lang: str, in_workbook: bool, limit: int = PROBLEM_LINES
 ) -> list[str]:
-    """The count of problems and gaps, then one line per problem (at most ``limit``)."""
+    """The count of problems and gaps, then one line per problem (at most ``limit``); the lines
+    saying what was understood are :func:`reading_lines`."""
+    problems = [p for p in problems if p.kind != "info"]
     n_problems = sum(p.kind == "problem" for p in problems)
     n_gaps = len(problems) - n_problems
     counts = {"problems": n_problems, "gaps": n_gaps, "ps": _s(n_problems), "gs": _s(n_gaps)}
@@ -246,6 +248,23 @@ def problem_lines(
     if len(problems) > limit:
         lines.append(say(rules, "more", lang, more=len(problems) - limit))
     return lines
+
+
+def reading_lines(problems: list[Problem], rules: Rules, lang: str) -> list[str]:
+    """One line per file read: its header row, which column became which field, and the
+    columns not recognised (with the nearest field), unclear or repeated."""
+    return [
+        say(
+            rules,
+            "reading_line",
+            lang,
+            file=p.file,
+            sheet=p.sheet,
+            reading=reason_text(p, lang, rules),
+        )
+        for p in problems
+        if p.kind == "info"
+    ]
 
 
 # --------------------------------------------------------------------------- kq report
@@ -264,6 +283,7 @@ class Reported:
         failed = [s for s in self.report.ledgers if s.error]
         lines = [say(self.rules, "ledger_failed", lang, error=s.error) for s in failed]
         if not quiet:
+            lines[:0] = reading_lines(self.report.problems, self.rules, lang)
             figures = {
                 "out": self.out,
                 "n": len(self.report.ledgers),

@@ -122,16 +122,19 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
         kq plan 华东.xlsx 华北.xlsx -o 计划/
         kq plan 门店清单.xlsx --map "业务归属=owner" --map "店名=name"
     """
-    from kqexcel.batch import plan_ledgers, problem_lines, written_line
+    from kqexcel.batch import plan_ledgers, problem_lines, reading_lines, written_line
 
     lang, fmt = options["lang"], options["fmt"]
     dirty = False
     for planned in plan_ledgers(ledgers, progress=progress(quiet), **options):
         dirty |= planned.dirty
+        problems = planned.plan.problems
+        if not quiet:
+            echo(reading_lines(problems, planned.rules, lang))
         if fmt == "xlsx" and not quiet:
             click.echo(written_line(planned, lang), err=True)
-        if not quiet and planned.plan.problems:
-            echo(problem_lines(planned.plan.problems, planned.rules, lang, fmt == "xlsx"))
+        if not quiet and any(p.kind != "info" for p in problems):
+            echo(problem_lines(problems, planned.rules, lang, fmt == "xlsx"))
     if dirty:
         ctx.exit(1)
 

@@ -143,6 +143,8 @@ def _one_row(lang: str | None, as_of: dt.date | None = None, **fields: Any) -> L
 
 def _problem(ledger: Ledger, lang: str | None) -> None:
     for p in ledger.problems:
+        if p.kind == "info":
+            continue  # what was understood: no problem
         column = p.column.split(" (")[0] if p.column else ""
         raise _error("unreadable_column", lang, p.value, column=column)
 

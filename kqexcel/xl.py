@@ -61,7 +61,7 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
     _dress(target, table[0], len(table), lang)
     issues = _sheet(book, say(F.rules(), "issues_sheet", lang), target)
     issues.range("A1").value = [list(ISSUE_HEADERS[lang])] + [
-        [literal(v) for v in issue_row(p, lang)] for p in plan.problems
+        [literal(v) for v in issue_row(p, lang, F.rules())] for p in plan.problems
     ]
     return len(plan.table)
 

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -36,6 +37,16 @@ def sample(tmp_path: Path) -> Path:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def data_problems(problems: list[Any]) -> list[Any]:
+    """The data problems and gaps, without the lines saying what was understood of each file."""
+    return [p for p in problems if p.kind != "info"]
+
+
+def readings(problems: list[Any]) -> list[Any]:
+    """The lines saying what was understood of each file (one per file read)."""
+    return [p for p in problems if p.kind == "info"]
 
 
 def soffice() -> str:

@@ -128,7 +128,11 @@ def test_problem_lines_count_then_list_at_most_the_limit(messy):
     lines = batch.problem_lines(problems, planned.rules, "en", in_workbook=False, limit=2)
     assert lines[0].endswith(":") and "data problem" in lines[0]
     assert lines[1].startswith(f"  {messy.name} / ") and len(lines) == 4
-    assert lines[-1] == f"  … and {len(problems) - 2} more"
+    assert lines[-1] == f"  … and {len(problems) - 1 - 2} more"  # not the line of how it was read
+    (said,) = batch.reading_lines(problems, planned.rules, "en")
+    assert said.startswith(
+        f"Read {messy.name} / 台账: header in row 3; 22 columns read: A 客户代码→Customer ID"
+    )
 
 
 def test_report_ledgers_writes_the_report_and_says_so(tmp_path):
@@ -139,7 +143,9 @@ def test_report_ledgers_writes_the_report_and_says_so(tmp_path):
     assert reported.out == out and out.exists() and reported.report.clean
     assert reported.lines("en", quiet=True) == []
     assert reported.lines("en", quiet=False) == [
-        f"Wrote {out}: 1 ledgers (0 failed), 1 customers, 0 data problems"
+        f"Read {folder / 'b.csv'} / b: header in row 1; 2 columns read: A 客户名称→Customer, "
+        "B 年销售额→Revenue",
+        f"Wrote {out}: 1 ledgers (0 failed), 1 customers, 0 data problems",
     ]
 
 

@@ -419,7 +419,9 @@ def test_a_message_with_a_placeholder_kq_does_not_fill_is_a_rules_error(runner, 
     args = ["plan", str(sample), "--as-of", AS_OF, "--lang", "en", "--rules", str(rules)]
     result = runner.invoke(cli, args)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: 'messages.written.en' has a placeholder kq does not")
+    assert result.stderr.startswith("Read sample_ledger.xlsx / 客户台账: header in row 2; ")
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("Error: 'messages.written.en' has a placeholder kq does not")
 
 
 @pytest.mark.parametrize(
@@ -460,6 +462,7 @@ def test_a_ledger_date_typed_as_month_dot_day_is_read_in_the_nearest_year(runner
     assert pd.isna(dates["丙"]) and pd.isna(dates["丁"])
     assert read.table["contract_end"].iat[0] == pd.Timestamp("2027-03-26")
     assert [(p.row, p.reason) for p in read.problems] == [
+        (1, "columns_read"),
         (4, "date_cut_decimals"),
         (5, "number_not_date"),
     ]

@@ -363,7 +363,20 @@ def test_workbook_has_table_filters_notes_and_formats(workbook):
 def test_issues_sheet_lists_every_problem(workbook):
     rows = list(workbook["问题"].iter_rows(values_only=True))
     assert rows[0] == ("文件", "工作表", "行号", "列", "原始值", "问题", "类型")
-    body = rows[1:]
+    said, *body = rows[1:]
+    assert said == (
+        "messy_ledger.xlsx",
+        "台账",
+        3,
+        None,
+        None,
+        "表头在第 3 行；识别了 22 列：A 客户代码→客户编号，B 单位名称→客户名称，C 业务员→客户经理，"
+        "D 片区→区域，E 年贡献（万元）→年销售额，F 毛利率，G 服务成本，H 签约状态，I 历史效果，"
+        "J 本期效果，K 决策风格，L 沟通倾向，M 购买意向，N 合作阶段，O 最近联系日期，"
+        "P 已接触决策层，Q 未结投诉，R 承诺期限，S 未兑现承诺，T 主要期望，U 发展阶段，V 联系次数；"
+        "未识别 2 列（原样带到计划里）：W 对接人，X 微信号",
+        "读取说明",
+    )
     assert [(r[2], r[3], r[4]) for r in body] == [
         (7, "年贡献（万元） (E)", "abc"),
         (8, "客户代码 (A)", "C01"),
@@ -404,7 +417,10 @@ def test_english_plan(runner, messy, tmp_path):
     assert rows[0]["Channel"] == "Visit" and rows[0]["Renewal risk"] == "High"
     assert rows[0]["Warnings"] == "Overdue contact 18 days, Renewal risk high, No decision-maker"
     issues = list(wb["Issues"].iter_rows(values_only=True))
-    assert issues[1][5] == "not an amount of money"
+    assert issues[1][6] == "as read" and issues[1][5].endswith(
+        "not recognised (carried through as they are): W 对接人, X 微信号"
+    )
+    assert issues[2][5] == "not an amount of money"
 
 
 def test_csv_output_escapes_formula_text(runner, messy, tmp_path):

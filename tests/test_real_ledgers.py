@@ -177,6 +177,7 @@ def test_every_date_spelling_reads_as_domain_section_1_says():
         assert got == EXPECTED_DATES, column
     reasons = sorted({(p.row, p.reason) for p in ledger.problems})
     assert reasons == [
+        (1, "columns_read"),
         (13, "date_cut_decimals"),
         (14, "date_cut_decimals"),
         (15, "number_not_date"),
@@ -324,7 +325,7 @@ def test_a_file_without_a_revenue_column_says_so_once_not_once_per_row(runner, t
     ledger = read_ledger(write_rows(tmp_path / "no_value.xlsx", rows))
     plan = make_plan(ledger, load_rules(), dt.date(2026, 11, 30), "zh")
     reasons = [(p.row, p.column, p.reason) for p in plan.problems]
-    assert reasons == [(None, "年销售额", "no_value_column")]
+    assert reasons == [(1, None, "columns_read"), (None, "年销售额", "no_value_column")]
     result = runner.invoke(
         cli, ["plan", str(tmp_path / "no_value.xlsx"), "-o", str(tmp_path / "p")]
     )
@@ -335,7 +336,10 @@ def test_a_file_without_a_revenue_column_says_so_once_not_once_per_row(runner, t
     rows = [["客户名称", "年销售额"], ["甲", 100], ["乙", None]]
     ledger = read_ledger(write_rows(tmp_path / "some.xlsx", rows))
     plan = make_plan(ledger, load_rules(), dt.date(2026, 11, 30), "zh")
-    assert [(p.row, p.reason) for p in plan.problems] == [(3, "no_value_no_tier")]
+    assert [(p.row, p.reason) for p in plan.problems] == [
+        (1, "columns_read"),
+        (3, "no_value_no_tier"),
+    ]
 
 
 def test_map_names_a_column_without_its_unit_as_the_mapping_reads_it(runner, tmp_path):
@@ -349,3 +353,134 @@ def test_map_names_a_column_without_its_unit_as_the_mapping_reads_it(runner, tmp
     assert result.exit_code == 0, result.output
     record = _records(result)["甲"]
     assert record["owner"] == "王" and record["expected_value"] == pytest.approx(125000.0)
+
+
+STORE_LIST_READ = {
+    "zh": "表头在第 1 行；识别了 8 列：B 店名→客户名称，C 业务归属→客户经理，"
+    "G 合同金额（万元）→年销售额，H 上次拜访时间→最近联系日期，I 合同到期时间→到期日，"
+    "J 意向程度→购买意向，K 客户性格→性格类型，L 备注；"
+    "未识别 4 列（原样带到计划里）：A 序号，D 省市区，E 地址，F 客户手机号",
+    "en": "header in row 1; 8 columns read: B 店名→Customer, C 业务归属→Owner, "
+    "G 合同金额（万元）→Revenue, H 上次拜访时间→Last contact, I 合同到期时间→Contract end, "
+    "J 意向程度→Intent, K 客户性格→Style, L 备注→Notes; "
+    "4 columns not recognised (carried through as they are): "
+    "A 序号, D 省市区, E 地址, F 客户手机号",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_what_was_understood_is_said_once_per_file_on_screen_and_in_issues(runner, tmp_path, lang):
+    import openpyxl
+
+    out = tmp_path / "p.xlsx"
+    args = ["plan", str(REAL / "store_list.xlsx"), "--as-of", "2026-11-30", "-o", str(out)]
+    result = runner.invoke(cli, [*args, "--lang", lang])
+    assert result.exit_code == 0, result.output  # what was understood is no data problem
+    read = (
+        "读取 store_list.xlsx / 门店清单：" if lang == "zh" else "Read store_list.xlsx / 门店清单: "
+    )
+    assert result.stderr.splitlines()[0] == read + STORE_LIST_READ[lang]
+    book = openpyxl.load_workbook(out)
+    issues = list(book.worksheets[1].iter_rows(values_only=True))
+    kind = {"zh": "读取说明", "en": "as read"}[lang]
+    assert issues[1:] == [
+        ("store_list.xlsx", "门店清单", 1, None, None, STORE_LIST_READ[lang], kind)
+    ]
+    quiet = runner.invoke(cli, [*args, "--lang", lang, "--force", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_an_unrecognised_header_is_said_with_the_nearest_field_and_the_map_that_reads_it(
+    runner, tmp_path
+):
+    from tests.edge_files import write_rows
+
+    rows = [
+        ["客户名称", "负责人员", "年销售", "最近联系日期", "电话"],
+        ["甲", "王", 100, "2026-11-20", "138"],
+    ]
+    ledger = write_rows(tmp_path / "near.xlsx", rows)
+    args = ["plan", str(ledger), "--as-of", "2026-11-30", "--format", "json"]
+    result = runner.invoke(cli, args)
+    assert result.stderr.splitlines()[0] == (
+        "读取 near.xlsx / 台账：表头在第 1 行；识别了 2 列：A 客户名称，D 最近联系日期；"
+        "未识别 3 列（原样带到计划里）："
+        'B 负责人员（可能是“客户经理”？可用 --map "负责人员=客户经理"），'
+        'C 年销售（可能是“年销售额”？可用 --map "年销售=年销售额"），E 电话'
+    )
+    english = runner.invoke(cli, [*args, "--lang", "en"])
+    assert (
+        'B 负责人员 (Owner? use --map "负责人员=owner"), '
+        'C 年销售 (Revenue? use --map "年销售=revenue"), E 电话'
+    ) in english.stderr
+    # the suggestion, taken as it is said, reads the columns
+    taken = runner.invoke(cli, [*args, "--map", "负责人员=客户经理", "--map", "年销售=年销售额"])
+    assert taken.exit_code == 0, taken.output
+    record = _records(taken)["甲"]
+    assert record["owner"] == "王" and record["tier"] == "A"
+    assert (
+        "识别了 4 列：A 客户名称，B 负责人员→客户经理（按映射），C 年销售→年销售额（按映射）"
+        in (taken.stderr)
+    )
+
+
+def test_a_suggestion_needs_the_rules_similarity(tmp_path):
+    from kqexcel.core.ledger import Column, reading
+    from kqexcel.rules import load_rules
+
+    columns = [Column(0, "客户名称", "name"), Column(1, "年销售", None), Column(2, "电话", None)]
+    assert reading(columns, (1,), load_rules()).suggestions == (None, "revenue", None)
+    strict = tmp_path / "rules.toml"
+    strict.write_text("[reader]\nheader_suggest_score = 101\n", encoding="utf-8")
+    assert reading(columns, (1,), load_rules(strict)).suggestions == (None, None, None)
+    # a field read already is never suggested again
+    columns.append(Column(3, "年销售额", "revenue"))
+    assert reading(columns, (1,), load_rules()).suggestions == (None, None, None, None)
+
+
+def test_unclear_repeated_and_set_aside_columns_are_said_too(runner, tmp_path):
+    from tests.edge_files import write_rows
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[reader]\nheader_fillers = ["意向", "性格"]\n[columns]\n"内部" = "-"\n', encoding="utf-8"
+    )
+    rows = [["客户名称", "年销售额", "性格意向", "客户名称", "内部"], ["甲", 100, "x", "乙", 1]]
+    ledger = write_rows(tmp_path / "odd.xlsx", rows)
+    args = ["plan", str(ledger), "--as-of", "2026-11-30", "--format", "json", "--rules", str(rules)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "读取 odd.xlsx / 台账：表头在第 1 行；识别了 2 列：A 客户名称，B 年销售额；"
+        "未识别 1 列（原样带到计划里）：E 内部（按映射）；"
+        "1 列无法确定是哪个字段，没有读取（请用 --map 指定）：C 性格意向（性格类型或购买意向？）；"
+        "1 列重复（原样带到计划里）：D 客户名称（客户名称已从 A 列读取）"
+    )
+
+
+def test_a_two_row_header_is_said_as_two_rows(runner, tmp_path):
+    args = ["plan", str(REAL / "two_row_header_merged.xlsx"), "--as-of", "2026-11-30"]
+    result = runner.invoke(cli, [*args, "--format", "json", "--lang", "en"])
+    assert "header in rows 1–2 (a two-row header); 8 columns read: A 客户编号→Customer ID" in (
+        result.stderr
+    )
+
+
+def test_the_report_says_how_each_ledger_was_read(runner, tmp_path):
+    import shutil
+
+    import openpyxl
+
+    folder = tmp_path / "L"
+    folder.mkdir()
+    for name in ("store_list.xlsx", "wps_saved.xlsx"):
+        shutil.copy(REAL / name, folder / name)
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(cli, ["report", str(folder), "--month", "2026-11", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"读取 {folder / 'store_list.xlsx'} / 门店清单：{STORE_LIST_READ['zh']}"
+    assert lines[1].startswith(f"读取 {folder / 'wps_saved.xlsx'} / Sheet1：表头在第 1 行；")
+    issues = list(openpyxl.load_workbook(out)["问题"].iter_rows(values_only=True))[1:]
+    said = [(Path(str(i[0])).name, i[6]) for i in issues if i[6] == "读取说明"]
+    assert said == [("store_list.xlsx", "读取说明"), ("wps_saved.xlsx", "读取说明")]

@@ -145,7 +145,8 @@ def test_plan_button_writes_the_same_plan_as_the_formula():
     assert [s.name for s in book.sheets] == ["客户台账", "跟进计划", "问题"]
     assert book.sheets["跟进计划"].cells == udfs.KQ_PLAN(rows, AS_OF)
     issues = book.sheets["问题"].cells
-    assert issues[0][:3] == ["文件", "工作表", "行号"] and len(issues) == 2
+    assert issues[0][:3] == ["文件", "工作表", "行号"] and len(issues) == 3
+    assert issues[1][2] == 2 and issues[1][5].startswith("表头在第 2 行；识别了 36 列：A 客户编号")
     # pressed again: the sheets are refreshed, not duplicated
     xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22))
     assert [s.name for s in book.sheets] == ["客户台账", "跟进计划", "问题"]
@@ -188,7 +189,11 @@ def test_plan_button_keeps_formula_text_as_text():
     names = [r[1] for r in plan[1:]]
     assert "'=1+1" in names  # an apostrophe keeps it text in Excel
     assert any(r[-1] == '\'=HYPERLINK("http://x")' for r in plan[1:])
-    assert book.sheets["Issues"].cells[1][5] == "not an amount of money"
+    issues = book.sheets["Issues"].cells
+    assert (
+        issues[1][5].startswith("header in row 3; 22 columns read:") and issues[1][6] == "as read"
+    )
+    assert issues[2][5] == "not an amount of money"
 
 
 def test_plan_button_gives_excel_rows_and_letters_wherever_the_ledger_starts():
@@ -202,7 +207,8 @@ def test_plan_button_gives_excel_rows_and_letters_wherever_the_ledger_starts():
     ]
     book = Book(rows)
     assert xl.plan_active_sheet(book, as_of=dt.date(2026, 11, 22)) == 2
-    issue = book.sheets["问题"].cells[1]
+    said, issue = book.sheets["问题"].cells[1:3]
+    assert said[2] == 4 and said[5].startswith("表头在第 4 行；识别了 3 列：C 客户编号")
     assert issue[:5] == ["ledger.xlsx", "客户台账", 5, "年销售额 (E)", "abc"]
     plan = book.sheets["跟进计划"].cells
     assert plan[0][-1] == "'=x" and plan[1][-1] == "'=1+1"  # ledger text stays text, headers too

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from kqexcel.core import values as V
 from kqexcel.errors import LedgerError
@@ -54,8 +55,20 @@ class Problem:
     column: str | None
     value: Any
     reason: str
-    kind: str = "problem"  # "problem" | "gap"
+    kind: str = "problem"  # "problem" | "gap" | "info" (what was understood, no problem)
     detail: str = ""
+    reading: Reading | None = field(default=None, compare=False)  # a "columns_read" line's
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was understood of one sheet, said once per file (on screen and in Issues): the Excel
+    rows of its header (two for a two-row header), every column as read, and for each column
+    that names no field the field its header comes nearest to (None: none is near enough)."""
+
+    header_rows: tuple[int, ...]
+    columns: tuple[Column, ...]
+    suggestions: tuple[str | None, ...]  # one per column
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class Column:
     field: str | None
     scale: float = 1.0
     percent: bool = False
+    how: str = ""  # how the header matched (HeaderMatch.how); "repeat": a field read already
+    claims: tuple[str, ...] = ()  # the fields an unclear header could name (none taken)
 
     @property
     def letter(self) -> str:
@@ -225,6 +240,15 @@ def _stem_claims(key: str, rules: Rules) -> tuple[str, ...]:
         order = list(rules["fields"])
         cache[key] = tuple(sorted(fields, key=order.index))
     return cache[key]
+
+
+def _core(key: str, fillers: Sequence[str]) -> str:
+    """``key`` without its filler words (客户手机号 → 手机号), compared for a suggestion: the
+    words every other header shares (客户, 时间) make no two headers alike."""
+    core = key
+    for filler in fillers:
+        core = core.replace(filler, "")
+    return core or key
 
 
 def _only_fillers(rest: str, fillers: tuple[str, ...]) -> bool:
@@ -442,13 +466,15 @@ def _map_columns(header: Sequence[object], rules: Rules) -> list[Column]:
     used: set[str] = set()
     for index, cell in enumerate(header):
         name = str(cell).strip() if cell is not None else ""
-        fld, scale, percent = header_field(cell, rules)
-        if fld in used:
-            fld = None
+        match = header_match(cell, rules)
+        fld, how, claims = match.field, match.how, match.claims
+        if fld is not None and fld in used:
+            how, claims, fld = "repeat", (fld,), None
         if fld:
             used.add(fld)
         if fld or name:
-            columns.append(Column(index, name or column_letter(index), fld, scale, percent))
+            letter = name or column_letter(index)
+            columns.append(Column(index, letter, fld, match.scale, match.percent, how, claims))
     return columns
 
 
@@ -600,8 +626,11 @@ def ledger_from_rows(
     written without its year the year nearest to it (DOMAIN.md §1)."""
     where = {"path": shown or file, "sheet": sheet}
     header = find_header(rows, rules)
+    header_rows: tuple[int, ...] = ()
     if header is not None:
-        rows, header = two_row_header(rows, header, rules)
+        found, header = two_row_header(rows, header, rules)
+        header_rows = (header, header + 1) if found is not rows else (header + 1,)
+        rows = found
     if header is None:
         need = rules["reader"]["header_min_matches"]
         candidate = header_candidate(rows, rules)
@@ -617,7 +646,37 @@ def ledger_from_rows(
     ledger = normalise(rows, header, rules, file, sheet, as_of=as_of)
     if "name" not in ledger.mapped:
         raise NoNameColumn("sheet_no_name_column", **where)
+    said = reading(ledger.columns, header_rows, rules)
+    at = (file, sheet, ledger.header_row, None, None, "columns_read")
+    ledger.problems.insert(0, Problem(*at, kind="info", reading=said))
     return ledger
+
+
+def reading(columns: Sequence[Column], header_rows: tuple[int, ...], rules: Rules) -> Reading:
+    """What was understood of a sheet's ``columns``: for each one that names no field (and was
+    not set aside by a company's mapping, or left unclear between fields), the field its header
+    comes nearest to, by the fuzzy score against every spelling of the rules
+    (``reader.header_suggest_score`` at least; filler words left out on both sides), as a
+    suggestion for ``--map`` — unless that field is read already (年销售 beside 年销售额 is
+    another year's figure, not the owner)."""
+    taken = {c.field for c in columns if c.field}
+    fillers = sorted(rules.header_fillers, key=len, reverse=True)
+    choices: dict[str, str] = {}
+    for spelling, fld in rules.header_lookup.items():
+        if len(spelling) >= 2:
+            choices.setdefault(_core(spelling, fillers), fld)
+    least = rules.numbers.reader.header_suggest_score
+    spellings = list(choices) if least <= 100 else []  # 101: no suggestions
+    suggestions: list[str | None] = []
+    for column in columns:
+        found = header_key(column.header)
+        best = None
+        if column.field is None and not column.how and not column.claims and found and spellings:
+            key = _core(found[0], fillers)
+            best = process.extractOne(key, spellings, scorer=fuzz.ratio, score_cutoff=least)
+        nearest = choices[best[0]] if best else None
+        suggestions.append(None if nearest in taken else nearest)
+    return Reading(header_rows, tuple(columns), tuple(suggestions))
 
 
 def _dropped_columns(header: Sequence[object], cap: int) -> int:

@@ -136,7 +136,9 @@ def make_plan(
     channel = C.channel(tiers, risk, stage, intent, lifecycle)
     late = C.promise_overdue(t["promise_due"], today)
     priority = C.priority(tiers, risk, intent, overdue, complaint, late, stage, lifecycle, rules)
-    missing = _rows_in(t, {(p.file, p.row) for p in problems})  # data_missing warns of them
+    missing = _rows_in(
+        t, {(p.file, p.row) for p in problems if p.kind != "info"}
+    )  # data_missing warns of them
     quad = quadrant["profit_quadrant"]
     warnings = C.warnings(t, today, lifecycle, overdue, late, risk, tiers, quad, missing, rules)
     objective = C.objective(late, complaint, risk, lifecycle, intent, stage)
@@ -178,7 +180,9 @@ def _plan(
     if ledger.carried:  # added at once: one insert per column is quadratic in a wide ledger
         table = pd.concat([table, t[[carried_key(name) for name in ledger.carried]]], axis=1)
     order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
-    problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0, p.kind, p.column or ""))
+    problems.sort(
+        key=lambda p: (order.get(p.file, -1), p.kind != "info", p.row or 0, p.kind, p.column or "")
+    )
     return Plan(
         table.reset_index(drop=True),
         notes.reset_index(drop=True),

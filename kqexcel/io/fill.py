@@ -111,13 +111,15 @@ def relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
                 ]
 
 
-def fill_issues(wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME) -> None:
-    """The problems list at the defined name ``name``."""
+def fill_issues(
+    wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME, rules: Rules | None = None
+) -> None:
+    """The problems list at the defined name ``name`` (fields labelled as ``rules`` say)."""
     ws, row, col = name_target(wb, name)
     for j, text in enumerate(ISSUE_HEADERS[lang]):
         put(ws, row, col + j, text)
     for i, p in enumerate(problems, start=row + 1):
-        for j, value in enumerate(issue_row(p, lang)):
+        for j, value in enumerate(issue_row(p, lang, rules)):
             put(ws, i, col + j, value)
 
 

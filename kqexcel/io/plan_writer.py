@@ -110,6 +110,6 @@ def write_plan(
                     ws.cell(table.head_row + 1 + i, col).comment = Comment(
                         cell_text(text), "kqexcel", width=420, height=160
                     )
-    fill_issues(wb, plan.problems, plan.lang)
+    fill_issues(wb, plan.problems, plan.lang, rules=rules)
     fill_legend(wb, rules, plan.lang, plan)
     return save_streamed(wb, Path(out), [table], force, progress)

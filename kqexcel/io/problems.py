@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kqexcel.core.ledger import Problem
+from kqexcel.core.ledger import Problem, Reading
 from kqexcel.io.wording import word
-from kqexcel.rules import LANGS
+from kqexcel.rules import LANGS, Rules, default_rules
 
 REASON_CODES = (
     "not_money",
@@ -33,22 +33,78 @@ REASON_CODES = (
     "formula_no_value",
     "ledger_failed",
     "too_many_columns",
+    "columns_read",
 )
 REASONS = {lang: {code: word(f"reason_{code}", lang) for code in REASON_CODES} for lang in LANGS}
-KINDS = {lang: {kind: word(f"kind_{kind}", lang) for kind in ("problem", "gap")} for lang in LANGS}
+KINDS = {
+    lang: {kind: word(f"kind_{kind}", lang) for kind in ("problem", "gap", "info")}
+    for lang in LANGS
+}
 
 
-def reason_text(problem: Problem, lang: str) -> str:
-    """The reason of a data problem in a rep's words."""
+def reason_text(problem: Problem, lang: str, rules: Rules | None = None) -> str:
+    """The reason of a data problem in a rep's words (a "columns_read" line: what was
+    understood of the file, its fields labelled as ``rules`` label them)."""
+    if problem.reading is not None:
+        return reading_text(problem.reading, rules or default_rules(), lang)
     text = REASONS[lang].get(problem.reason, problem.reason)
     return text.format(detail=problem.detail)
 
 
-def issue_row(problem: Problem, lang: str) -> list[Any]:
+def reading_text(reading: Reading, rules: Rules, lang: str) -> str:
+    """What was understood of a sheet, in one line: the header row(s); each column read, and
+    the field it became; the columns not recognised (with the nearest field and the --map that
+    would read it), unclear between fields, or repeating a field read already."""
+
+    def w(text: str, /, **fields: Any) -> str:
+        return word(text, lang, rules, **fields)
+
+    def label(field: str) -> str:
+        return rules.field_label(field, lang)
+
+    def listed(key: str, items: list[str]) -> str:
+        n = len(items)
+        return w(key, n=n, ns="" if n == 1 else "s", columns=w("read_sep").join(items)) if n else ""
+
+    rows = reading.header_rows
+    if len(rows) == 2:
+        where = w("read_rows_two", first=rows[0], last=rows[1])
+    else:
+        where = w("read_rows_one", row=rows[0] if rows else "")
+    read, unknown, unclear, repeated = [], [], [], []
+    first = {c.field: c.letter for c in reading.columns if c.field}
+    for column, nearest in zip(reading.columns, reading.suggestions, strict=True):
+        at = {"letter": column.letter, "header": column.header}
+        if column.field:
+            name = label(column.field)
+            text = w("read_column_same", **at) if name == column.header else None
+            text = text or w("read_column", **at, field=name)
+            read.append(text + (w("read_mapped") if column.how == "mapped" else ""))
+        elif column.how == "repeat":
+            fld = column.claims[0]
+            repeated.append(w("read_repeat_column", **at, field=label(fld), first=first[fld]))
+        elif column.claims:
+            fields = w("read_or").join(label(f) for f in column.claims)
+            unclear.append(w("read_unclear_column", **at, fields=fields))
+        elif column.how == "mapped":  # a company's "-": set aside on purpose
+            unknown.append(w("read_column_same", **at) + w("read_mapped"))
+        elif nearest:
+            key = label(nearest) if lang == "zh" else nearest
+            unknown.append(w("read_suggest", **at, field=label(nearest), target=key))
+        else:
+            unknown.append(w("read_column_same", **at))
+    n = len(read)
+    text = w("read_header", rows=where, n=n, ns="" if n == 1 else "s")
+    text += w("read_sep").join(read)
+    text += listed("read_unknown", unknown) + listed("read_unclear", unclear)
+    return text + listed("read_repeat", repeated)
+
+
+def issue_row(problem: Problem, lang: str, rules: Rules | None = None) -> list[Any]:
     """One row of the issues sheet (file, sheet, row, column, value, reason, kind): numbers as
     numbers, dates as ISO text, anything else as text."""
     values = [problem.file, problem.sheet, problem.row, problem.column, problem.value]
-    values += [reason_text(problem, lang), KINDS[lang][problem.kind]]
+    values += [reason_text(problem, lang, rules), KINDS[lang][problem.kind]]
     return [
         v.isoformat()
         if isinstance(v, (dt.date, dt.datetime))

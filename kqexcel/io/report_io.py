@@ -351,7 +351,7 @@ def write_report(
     _write_ledgers(wb, report, lang)
     _write_owners_and_tiers(wb, report, lang)
     _write_mix(wb, report, rules, lang)
-    fill_issues(wb, report.problems, lang, "kq_report_issues")
+    fill_issues(wb, report.problems, lang, "kq_report_issues", rules)
     tables = [
         _warnings_table(wb, report, rules, lang),
         _changes_table(wb, report, rules, lang),

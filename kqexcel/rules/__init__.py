@@ -63,6 +63,7 @@ EXCEL_COLUMNS = 16_384
 RANGES: dict[str, Range] = {
     "reader.header_scan_rows": Range(1, 1000),
     "reader.header_min_matches": Range(1, 100),
+    "reader.header_suggest_score": Range(0, 101),
     "safety.max_unpacked_mb": SIZE_MB,
     "safety.max_compression_ratio": Range(1, 100_000),
     "safety.max_rows": Range(1, EXCEL_ROWS),

@@ -46,6 +46,7 @@ class Reader:
     no: tuple[str, ...]
     header_fillers: tuple[str, ...]
     date_suffixes: tuple[str, ...]
+    header_suggest_score: int
 
 
 @dataclass(frozen=True)

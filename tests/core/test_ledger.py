@@ -23,6 +23,7 @@ from kqexcel.core.ledger import (
 from kqexcel.errors import LedgerError
 from kqexcel.io.ledger import read_ledger
 from kqexcel.rules import load_rules
+from tests.conftest import data_problems, readings
 
 RULES = load_rules()
 
@@ -490,7 +491,9 @@ def test_read_xlsx_with_title_row(tmp_path: Path) -> None:
     assert ledger.carried == ["备注列", "内部公式"]
     assert t[carried_key("内部公式")].tolist() == ["=SUM(A1:A2)", '=HYPERLINK("x")']
     assert t[carried_key("备注列")].tolist() == ["VIP", None]
-    assert ledger.problems == []
+    assert data_problems(ledger.problems) == []
+    [said] = readings(ledger.problems)  # what was understood: said once, at the header row
+    assert (said.row, said.reason, said.reading.header_rows) == (3, "columns_read", (3,))
 
 
 def test_read_xlsx_problem_carries_its_place(tmp_path: Path) -> None:
@@ -505,8 +508,8 @@ def test_read_xlsx_problem_carries_its_place(tmp_path: Path) -> None:
         },
     )
     ledger = read_ledger(path)
-    assert len(ledger.problems) == 1
-    p = ledger.problems[0]
+    assert len(data_problems(ledger.problems)) == 1
+    p = data_problems(ledger.problems)[0]
     assert (p.file, p.sheet, p.row, p.value, p.reason) == ("p.xlsx", "S1", 3, "lots", "not_money")
     assert "Revenue (k)" in (p.column or "")
     assert ledger.table["gross_margin"].tolist() == pytest.approx([0.3])
@@ -526,7 +529,7 @@ def test_read_csv_utf8_and_gbk(tmp_path: Path, encoding: str) -> None:
     path.write_bytes(CSV_TEXT.encode(encoding))
     ledger = read_ledger(path)
     assert ledger.sheet == "ledger"
-    assert ledger.problems == []
+    assert data_problems(ledger.problems) == []
     t = ledger.table
     assert t["customer_id"].tolist() == ["C001", "C002"]
     assert t["name"].tolist() == ["甲公司", "乙公司"]

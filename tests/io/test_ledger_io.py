@@ -110,7 +110,9 @@ def test_empty_formula_result_is_a_value_and_uncalculated_rows_are_blank(runner,
     path = _with_formula_cells(tmp_path / "f.xlsx")
     result = runner.invoke(cli, ["plan", str(path), "--as-of", AS_OF, "--format", "json"])
     assert result.exit_code == 1, result.output  # C3 alone: a formula without a saved result
-    problems = [line for line in result.stderr.splitlines() if "f.xlsx" in line]
+    problems = [line for line in result.stderr.splitlines() if "f.xlsx /" in line]
+    assert problems[0].startswith("读取 f.xlsx / 台账：表头在第 1 行")  # what was understood
+    problems = problems[1:]
     assert len(problems) == 1 and "(C)" in problems[0] and "3" in problems[0], result.stderr
     assert len(result.stdout.splitlines()) == 2  # row 4 (only an uncalculated formula) is blank
 
@@ -204,8 +206,9 @@ def test_a_data_gap_names_the_ledger_column(runner, tmp_path):
     issues = list(
         openpyxl.load_workbook(tmp_path / "g_plan.xlsx")["问题"].iter_rows(values_only=True)
     )
-    assert issues[1][2:4] == (
+    assert issues[1][2] == 1 and issues[1][6] == "读取说明"  # first: how the file was read
+    assert issues[2][2:4] == (
         2,
         "历史效果、本期效果 (D)",
     )  # no 历史效果 column: its name; 本期效果 is column D
-    assert issues[1][6] == "数据缺口"
+    assert issues[2][6] == "数据缺口"

@@ -301,7 +301,8 @@ def test_a_company_report_reports_each_unreadable_value_once_with_its_letter(run
     assert result.exit_code == 1
     assert [s["data_problems"] for s in json.loads(summary.read_text())["ledgers"]] == [1, 1]
     issues = list(openpyxl.load_workbook(out)["问题"].iter_rows(values_only=True))[1:]
-    places = sorted((Path(str(i[0])).name, i[2], i[3]) for i in issues if i[0])
+    places = sorted((Path(str(i[0])).name, i[2], i[3]) for i in issues if i[0] and i[3])
+    assert [Path(str(i[0])).name for i in issues if i[6] == "读取说明"] == ["a.csv", "b.csv"]
     assert places == [
         ("a.csv", 2, "年销售额 (C)"),
         ("b.csv", 2, "历史效果、本期效果"),
