@@ -243,17 +243,34 @@ def rules_show(rules_path: Path | None, lang: str) -> None:
 @rules.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @LANG
-def rules_check(file: Path, lang: str) -> None:
-    """检查一个规则文件能否使用 Validate a rules file (exit 0 valid, 1 with the bad key).
+@click.pass_context
+def rules_check(ctx: click.Context, file: Path, lang: str) -> None:
+    """检查一个规则文件能否使用 Validate a rules file: every error in one run.
+
+    一次列出全部问题（每处一行，写错的规则项会提示“是不是 …”）；同一个写法挂在两个选项
+    或两个字段下也算错误（表格里的值会被悄悄读成其中一个）。改了名称的选项或字段，
+    原来的名称仍会照常读取，这里会逐条说明。退出码：0 可以使用，1 有问题。
+
+    Lists every error, one per line (a misspelt key with "did you mean"); a spelling under two
+    codes or fields is an error too. A relabelled code or field still reads its old label, and
+    each such case is said. Exit 0: usable; 1: errors.
 
     \b
     Example:
         kq rules check 公司规则.toml
+        kq rules check 公司规则.toml --lang en
     """
-    from kqexcel.rules import load_rules
+    from kqexcel.rules import check_rules, default_rules
 
-    loaded = load_rules(file)
-    click.echo(say(loaded, "rules_ok", lang, path=file, version=loaded.version))
+    found = check_rules(file)
+    shown = found.rules or default_rules()
+    for key, old in found.kept:
+        click.echo(say(shown, "rules_kept_label", lang, where=key, old=old))
+    if found.rules is None:  # one line per error, each as every error is said
+        for error in found.errors:
+            click.echo(f"Error: {error.text(lang)}", err=True)
+        ctx.exit(1)
+    click.echo(say(found.rules, "rules_ok", lang, path=file, version=found.rules.version))
 
 
 @rules.command("init")

@@ -73,8 +73,11 @@ def _bad_rules(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ([], "规则文件中有未知的规则项“tier.a_shar”"),
-        (["--lang", "en"], "unknown key 'tier.a_shar' in the rules file"),
+        ([], "规则文件中有未知的规则项“tier.a_shar”，是不是“tier.a_share”？"),
+        (
+            ["--lang", "en"],
+            "unknown key 'tier.a_shar' in the rules file: did you mean 'tier.a_share'?",
+        ),
     ],
 )
 def test_plan_with_a_bad_rules_file_speaks_its_language(runner, sample, tmp_path, lang, expected):

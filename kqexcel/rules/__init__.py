@@ -18,6 +18,7 @@ import string
 import tomllib
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -233,42 +234,70 @@ def _join(tree: dict[str, Any], part: dict[str, Any], name: str, path: str = "")
             raise RulesError("rules_set_twice", key=where, file=name)
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any], path: str) -> None:
-    """Overlay ``over`` onto ``base`` in place, checking every key against the defaults."""
+NEAR_KEY_SCORE = 70  # how alike (0–100) a misspelt key and a known one are to be suggested
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], path: str, errors: list[RulesError]) -> None:
+    """Overlay ``over`` onto ``base`` in place, checking every key against the defaults; a bad
+    key or value is added to ``errors`` and left out (the default stays), so that one run finds
+    every error of the file."""
     for key, value in over.items():
         where = f"{path}.{key}" if path else key
-        if key not in base:
-            if _open_table(path):
-                _check_new_entry(where, value, base)
-                base[key] = value
-                continue
-            raise RulesError("rules_unknown_key", key=_key_shown(where))
-        current = base[key]
-        if isinstance(current, dict):
-            if not isinstance(value, dict):
-                raise RulesError("rules_not_table", key=where, type=type(value).__name__)
-            _merge(current, value, where)
-        elif isinstance(current, list):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise RulesError("rules_not_list", key=where)
-            if key == "synonyms" or path == "reader":
-                base[key] = current + [v for v in value if v not in current]
-            else:
-                base[key] = value
-        elif isinstance(current, bool) or isinstance(value, bool):
-            raise RulesError("rules_bad_value", key=where, value=_shown(value))
-        elif isinstance(current, (int, float)):
-            base[key] = _merged_number(where, current, value)
-        elif isinstance(current, str):
-            if not isinstance(value, str):
-                raise RulesError("rules_not_text", key=where, value=_shown(value))
-            if where.startswith(("rationale.", "errors.")):  # texts filled in with str.format
-                _check_placeholders(where, current, value)
-            if key == "type" and path.startswith("fields.") and value != current:
-                raise RulesError("rules_type_fixed", key=where, kind=current)
+        try:
+            _merge_one(base, key, value, path, where, errors)
+        except RulesError as exc:
+            errors.append(exc)
+
+
+def _merge_one(
+    base: dict[str, Any], key: str, value: Any, path: str, where: str, errors: list[RulesError]
+) -> None:
+    if key not in base:
+        if _open_table(path):
+            _check_new_entry(where, value, base)
             base[key] = value
-        else:  # pragma: no cover - the defaults hold no other types
+            return
+        near = _near_key(key, base)
+        if near is not None:
+            near_key = f"{path}.{near}" if path else near
+            raise RulesError("rules_unknown_key_near", key=_key_shown(where), near=near_key)
+        raise RulesError("rules_unknown_key", key=_key_shown(where))
+    current = base[key]
+    if isinstance(current, dict):
+        if not isinstance(value, dict):
+            raise RulesError("rules_not_table", key=where, type=type(value).__name__)
+        _merge(current, value, where, errors)
+    elif isinstance(current, list):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise RulesError("rules_not_list", key=where)
+        if key == "synonyms" or path == "reader":
+            base[key] = current + [v for v in value if v not in current]
+        else:
             base[key] = value
+    elif isinstance(current, bool) or isinstance(value, bool):
+        raise RulesError("rules_bad_value", key=where, value=_shown(value))
+    elif isinstance(current, (int, float)):
+        base[key] = _merged_number(where, current, value)
+    elif isinstance(current, str):
+        if not isinstance(value, str):
+            raise RulesError("rules_not_text", key=where, value=_shown(value))
+        if where.startswith(("rationale.", "errors.")):  # texts filled in with str.format
+            _check_placeholders(where, current, value)
+        if key == "type" and path.startswith("fields.") and value != current:
+            raise RulesError("rules_type_fixed", key=where, kind=current)
+        base[key] = value
+    else:  # pragma: no cover - the defaults hold no other types
+        base[key] = value
+
+
+def _near_key(key: str, known: dict[str, Any]) -> str | None:
+    """The known key a misspelt ``key`` comes nearest to (None: none is alike enough)."""
+    if len(key) > 200 or not known:
+        return None
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(key, list(known), scorer=fuzz.ratio, score_cutoff=NEAR_KEY_SCORE)
+    return None if best is None else str(best[0])
 
 
 def _merged_number(where: str, current: float, value: object) -> float:
@@ -358,9 +387,11 @@ def _open_table(path: str) -> bool:
     return path.startswith("texts.") or path == "columns"
 
 
-def _check(tree: dict[str, Any]) -> None:
+def _check(tree: dict[str, Any], errors: list[RulesError]) -> None:
     """Every number in its range, every text within its length, and the checks across keys that
-    the shape alone cannot express."""
+    the shape alone cannot express; each error found is added to ``errors``."""
+    fail = errors.append
+    outside: set[str] = set()  # numbers out of range: not compared with others as well
     for key, value in _leaves(tree, ""):
         if isinstance(value, bool):
             continue
@@ -369,26 +400,34 @@ def _check(tree: dict[str, Any]) -> None:
             if not _in_range(
                 value, allowed or Range(0, math.inf)
             ):  # an unlisted number: finite, ≥ 0
-                raise _out_of_range(key, value, allowed)
+                fail(_out_of_range(key, value, allowed))
+                outside.add(key)
         elif isinstance(value, str):
             limit = TEXT_LIMITS.get(key.split(".", 1)[0], MAX_TEXT)
             if len(value) > limit:
-                raise RulesError("rules_text_too_long", key=key, limit=limit, length=len(value))
+                fail(RulesError("rules_text_too_long", key=key, limit=limit, length=len(value)))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, str) and len(item) > MAX_LIST_ITEM:
-                    raise RulesError(
-                        "rules_item_too_long",
-                        key=key,
-                        item=i + 1,
-                        limit=MAX_LIST_ITEM,
-                        length=len(item),
+                    fail(
+                        RulesError(
+                            "rules_item_too_long",
+                            key=key,
+                            item=i + 1,
+                            limit=MAX_LIST_ITEM,
+                            length=len(item),
+                        )
                     )
 
     for header, field in tree.get("columns", {}).items():
         if field != "-" and field not in tree["fields"]:
-            raise RulesError(
-                "rules_column_field", key=f"columns.{header}", value=field, fields=field_keys(tree)
+            fail(
+                RulesError(
+                    "rules_column_field",
+                    key=f"columns.{header}",
+                    value=field,
+                    fields=field_keys(tree),
+                )
             )
 
     def number(path: str) -> float:
@@ -397,27 +436,85 @@ def _check(tree: dict[str, Any]) -> None:
             node = node[part]
         return float(node)
 
-    if number("tier.a_share") > number("tier.b_share"):
-        raise RulesError("rules_tier_shares")
+    def both_in_range(*keys: str) -> bool:
+        return not outside.intersection(keys)
+
+    if both_in_range("tier.a_share", "tier.b_share") and (
+        number("tier.a_share") > number("tier.b_share")
+    ):
+        fail(RulesError("rules_tier_shares"))
     if tree["tier"]["value"] not in TIER_VALUES:
-        raise RulesError("rules_tier_value", value=_shown(tree["tier"]["value"]))
-    if number("priority.p1") < number("priority.p2"):
-        raise RulesError("rules_priority_order")
+        fail(RulesError("rules_tier_value", value=_shown(tree["tier"]["value"])))
+    if both_in_range("priority.p1", "priority.p2") and number("priority.p1") < number(
+        "priority.p2"
+    ):
+        fail(RulesError("rules_priority_order"))
     for domain, codes in tree["codes"].items():
         for code, entry in codes.items():
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
-                    raise RulesError("rules_empty", key=f"codes.{domain}.{code}.{lang}")
+                    fail(RulesError("rules_empty", key=f"codes.{domain}.{code}.{lang}"))
     for section in ("fields", "output_fields"):  # an empty header would match an empty cell
         for name, entry in tree[section].items():
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
-                    raise RulesError("rules_empty", key=f"{section}.{name}.{lang}")
+                    fail(RulesError("rules_empty", key=f"{section}.{name}.{lang}"))
     texts = tree.get("texts", {})
     for lang in LANGS:
         promise = texts.get("objective", {}).get("keep_promise", {}).get(lang)
         if promise is not None and "{promise}" not in promise:
-            raise RulesError("rules_keep_promise", key=f"texts.objective.keep_promise.{lang}")
+            fail(RulesError("rules_keep_promise", key=f"texts.objective.keep_promise.{lang}"))
+    _check_spellings(tree, errors)
+
+
+def _check_spellings(tree: dict[str, Any], errors: list[RulesError]) -> None:
+    """No spelling read as two things: a synonym or label of one code that is also one of another
+    code of the same list (犹豫 added to interested, while it is hesitating's label), or a header
+    spelling of two fields. Either would silently read the cells as whichever comes first."""
+    for domain, codes in tree["codes"].items():
+        seen: dict[str, tuple[str, str]] = {}
+        for code, entry in codes.items():
+            for place, spelling in _spellings(code, entry):
+                key = norm_key(spelling)
+                if key and key in seen and seen[key][0] != code:
+                    first, where = seen[key]
+                    errors.append(
+                        RulesError(
+                            "rules_spelling_twice",
+                            spelling=spelling,
+                            key=_at(f"codes.{domain}.{code}", place),
+                            first=_at(f"codes.{domain}.{first}", where),
+                        )
+                    )
+                seen.setdefault(key, (code, place))
+    headers: dict[str, tuple[str, str]] = {}
+    for name, entry in tree["fields"].items():
+        for place, spelling in _spellings(name, entry):
+            key = header_norm(spelling)
+            if key and key in headers and headers[key][0] != name:
+                first, where = headers[key]
+                errors.append(
+                    RulesError(
+                        "rules_spelling_twice",
+                        spelling=spelling,
+                        key=_at(f"fields.{name}", place),
+                        first=_at(f"fields.{first}", where),
+                    )
+                )
+            headers.setdefault(key, (name, place))
+
+
+def _at(key: str, place: str) -> str:
+    return f"{key}.{place}" if place else key
+
+
+def _spellings(code: str, entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Where each spelling of a code or field is written: its key, its labels, its synonyms."""
+    yield "", code
+    for lang in LANGS:
+        yield lang, str(entry.get(lang, ""))
+    for spelling in entry.get("synonyms", []):
+        yield "synonyms", spelling
 
 
 def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -530,24 +627,85 @@ def default_rules() -> Rules:
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
-    """The default rules, overlaid with the manager's file at ``path`` when given."""
-    tree = _default_tree()
+    """The default rules, overlaid with the manager's file at ``path`` when given; a file with
+    errors is refused with the first of them (and how many more `kq rules check` lists)."""
     if path is None:
-        _check(tree)
+        tree = _default_tree()
+        errors: list[RulesError] = []
+        _check(tree, errors)
+        if errors:  # pragma: no cover - the shipped rules are checked by the tests
+            raise errors[0]
         return _built(Rules(tree, "default"))
+    found = check_rules(path)
+    if found.rules is None:
+        first = found.errors[0]
+        if len(found.errors) > 1:
+            more = len(found.errors) - 1
+            raise RulesFileError("rules_file_more", **first.values, more=more) from None
+        raise first
+    return found.rules
+
+
+@dataclass(frozen=True)
+class RulesCheck:
+    """What checking a rules file found: the rules (None when it has errors), every error
+    (each naming the file), and each relabelled code or field whose old label is still read
+    (key, old label)."""
+
+    rules: Rules | None
+    errors: list[RulesFileError]
+    kept: list[tuple[str, str]]
+
+
+def check_rules(path: str | Path) -> RulesCheck:
+    """Every error of the rules file at ``path`` in one run (a bad key or value is left out and
+    the checking goes on), and the old labels kept readable."""
     path = Path(path)
+    tree = _default_tree()
+    errors: list[RulesError] = []
+    kept: list[tuple[str, str]] = []
     try:
         over = _parse(_read_text(path))
-        _merge(tree, over, "")
-        _check(tree)
+        _merge(tree, over, "", errors)
+        kept = _keep_old_labels(tree, _default_tree())
+        _check(tree, errors)
     except RulesError as exc:  # rendered late, in the language of whoever shows it
-        raise RulesFileError("rules_file", path=path, why=exc) from None
+        errors.append(exc)
     except RecursionError:  # tomllib recurses into nested arrays and inline tables
-        raise RulesFileError("rules_too_deep", path=path) from None
+        return RulesCheck(None, [RulesFileError("rules_too_deep", path=path)], [])
     except Exception as exc:  # a manager's file must never end in a traceback without its name
         detail = _one_line(f"{type(exc).__name__}: {exc}")
-        raise RulesFileError("rules_unusable", path=path, why=detail) from exc
-    return _built(Rules(tree, str(path)))
+        return RulesCheck(None, [RulesFileError("rules_unusable", path=path, why=detail)], [])
+    if errors:
+        return RulesCheck(
+            None, [RulesFileError("rules_file", path=path, why=e) for e in errors], kept
+        )
+    return RulesCheck(_built(Rules(tree, str(path))), [], kept)
+
+
+def _keep_old_labels(tree: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
+    """A code or field a company relabels still reads its shipped label (kept as a synonym), so
+    ledgers written with the old words read as before — unless the company gave that spelling
+    to another code or field, which then has it. Returns (key, old label) for each one kept."""
+    kept = []
+    sections = [(f"codes.{d}", tree["codes"][d], defaults["codes"][d]) for d in defaults["codes"]]
+    sections.append(("fields", tree["fields"], defaults["fields"]))
+    for prefix, entries, shipped in sections:
+        norm = header_norm if prefix == "fields" else norm_key
+        claimed = {
+            norm(spelling)
+            for code, entry in entries.items()
+            for place, spelling in _spellings(code, entry)
+        }
+        for code, entry in entries.items():
+            for lang in LANGS:
+                old = shipped.get(code, {}).get(lang)
+                if old is None or norm(old) in claimed or "synonyms" not in entry:
+                    continue
+                entry["synonyms"] = [*entry["synonyms"], old]
+                claimed.add(norm(old))
+                kept.append((f"{prefix}.{code}.{lang}", old))
+    return kept
 
 
 def _built(rules: Rules) -> Rules:
