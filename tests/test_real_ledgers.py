@@ -386,6 +386,9 @@ def test_what_was_understood_is_said_once_per_file_on_screen_and_in_issues(runne
     assert issues[1:] == [
         ("store_list.xlsx", "门店清单", 1, None, None, STORE_LIST_READ[lang], kind)
     ]
+    sheet = book.worksheets[1]  # the long line wraps, and its row is tall enough to show it all
+    assert sheet["F2"].alignment.wrap_text and sheet["F2"].alignment.vertical == "top"
+    assert sheet.row_dimensions[2].height >= 15 * 4
     quiet = runner.invoke(cli, [*args, "--lang", lang, "--force", "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
@@ -484,3 +487,81 @@ def test_the_report_says_how_each_ledger_was_read(runner, tmp_path):
     issues = list(openpyxl.load_workbook(out)["问题"].iter_rows(values_only=True))[1:]
     said = [(Path(str(i[0])).name, i[6]) for i in issues if i[6] == "读取说明"]
     assert said == [("store_list.xlsx", "读取说明"), ("wps_saved.xlsx", "读取说明")]
+
+
+# The header rows of customer exports as public CRM, ERP and store systems write them (yudao and
+# 悟空 CRM, 纷享销客, 销售易, 钉钉, an ERP customer list, a store list): what each column becomes.
+EXPORTS = {
+    "yudao": (
+        "编号 客户名称 所属行业 客户来源 客户级别 手机 "
+        "电话 邮箱 微信 地址 详细地址 下次联系时间 备注 "
+        "负责人 所属部门 创建人 创建时间 更新时间 最后跟进时间 最后跟进记录 成交状态 锁定状态",
+        {
+            "编号": "customer_id",
+            "客户名称": "name",
+            "备注": "notes",
+            "负责人": "owner",
+            "最后跟进时间": "last_contact",
+        },
+    ),
+    "fxiaoke": (
+        "客户名称 客户编号 客户级别 客户来源 负责人 "
+        "所属部门 成交状态 最新跟进时间 创建时间 电话 地址 "
+        "行业 备注 所属公海 累计成交金额",
+        {
+            "客户名称": "name",
+            "客户编号": "customer_id",
+            "负责人": "owner",
+            "最新跟进时间": "last_contact",
+            "备注": "notes",
+        },
+    ),
+    "xiaoshouyi": (
+        "客户名称 客户所有人 所属部门 客户级别 行业 "
+        "电话 地址 创建日期 最新活动记录时间 年销售额 员工人数",
+        {
+            "客户名称": "name",
+            "客户所有人": "owner",
+            "最新活动记录时间": "last_contact",
+            "年销售额": "revenue",
+        },
+    ),
+    "dingtalk": (
+        "客户名称 负责人 客户状态 客户类型 客户来源 "
+        "最近跟进时间 创建时间 地址 联系人 联系电话 跟进阶段",
+        {"客户名称": "name", "负责人": "owner", "最近跟进时间": "last_contact"},
+    ),
+    "erp": (
+        "客户代码 客户简称 客户全称 业务员 部门 "
+        "信用额度 应收余额 本年销售额 上年销售额 最后交易日期",
+        {
+            "客户代码": "customer_id",
+            "客户全称": "name",
+            "业务员": "owner",
+            "本年销售额": "revenue",
+        },
+    ),
+    "stores": (
+        "门店编号 门店名称 所在城市 店长 店长电话 "
+        "负责业务员 月销售额 最近巡店日期 合同截止日期 合作状态",
+        {
+            "门店编号": "customer_id",
+            "门店名称": "name",
+            "负责业务员": "owner",
+            "最近巡店日期": "last_contact",
+            "合同截止日期": "contract_end",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("system", sorted(EXPORTS))
+def test_the_header_rows_of_public_crm_and_erp_exports_are_read(tmp_path, system):
+    from tests.edge_files import write_rows
+
+    headers, expected = EXPORTS[system]
+    header = headers.split()
+    rows = [header, [f"{h}1" for h in header]]
+    ledger = read_ledger(write_rows(tmp_path / f"{system}.xlsx", rows), as_of=AS_OF)
+    read = {c.header: c.field for c in ledger.columns if c.field}
+    assert read == expected

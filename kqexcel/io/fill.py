@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -111,16 +113,39 @@ def relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
                 ]
 
 
+def _shown_width(text: str) -> int:
+    """How many character widths ``text`` takes in a cell (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+REASON_COLUMN = (
+    5  # the reason's place in an issue row (file, sheet, row, column, value, reason, kind)
+)
+
+
 def fill_issues(
     wb: Any, problems: list[Problem], lang: str, name: str = ISSUES_NAME, rules: Rules | None = None
 ) -> None:
     """The problems list at the defined name ``name`` (fields labelled as ``rules`` say)."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
     ws, row, col = name_target(wb, name)
     for j, text in enumerate(ISSUE_HEADERS[lang]):
         put(ws, row, col + j, text)
+    reason = col + REASON_COLUMN  # a reason longer than its column wraps (the row grows to it)
+    width = ws.column_dimensions[get_column_letter(reason)].width or 8.43
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for i, p in enumerate(problems, start=row + 1):
-        for j, value in enumerate(issue_row(p, lang, rules)):
-            put(ws, i, col + j, value)
+        values = issue_row(p, lang, rules)
+        cells = [put(ws, i, col + j, value) for j, value in enumerate(values)]
+        text = values[REASON_COLUMN]
+        if isinstance(text, str) and len(text) * 2 > width:
+            for cell in cells:
+                cell.alignment = top
+            cells[REASON_COLUMN].alignment = wrap
+            lines = math.ceil(_shown_width(text) / max(width - 1, 1))
+            ws.row_dimensions[i].height = min(15 * lines, 409)  # Excel's tallest row
 
 
 def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES) -> None:
