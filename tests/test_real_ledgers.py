@@ -565,3 +565,13 @@ def test_the_header_rows_of_public_crm_and_erp_exports_are_read(tmp_path, system
     ledger = read_ledger(write_rows(tmp_path / f"{system}.xlsx", rows), as_of=AS_OF)
     read = {c.header: c.field for c in ledger.columns if c.field}
     assert read == expected
+
+
+def test_a_wide_sheet_is_said_with_its_columns_counted_past_sixty(runner, tmp_path):
+    ledger = tmp_path / "wide.csv"
+    header = ["客户名称", "年销售额"] + [f"列{i}" for i in range(100)]
+    ledger.write_text(",".join(header) + "\n甲,100" + ",x" * 100 + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["plan", str(ledger), "--format", "json", "--as-of", "2026-11-30"])
+    line = result.stderr.splitlines()[0]
+    assert "未识别 100 列（原样带到计划里）：C 列0，D 列1，" in line
+    assert line.endswith("BJ 列59 …（另有 40 列）") and "列60" not in line

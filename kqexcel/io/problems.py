@@ -51,6 +51,9 @@ def reason_text(problem: Problem, lang: str, rules: Rules | None = None) -> str:
     return text.format(detail=problem.detail)
 
 
+READ_MOST = 60  # columns said by name in each list of a reading line; the rest are counted
+
+
 def reading_text(reading: Reading, rules: Rules, lang: str) -> str:
     """What was understood of a sheet, in one line: the header row(s); each column read, and
     the field it became; the columns not recognised (with the nearest field and the --map that
@@ -62,9 +65,15 @@ def reading_text(reading: Reading, rules: Rules, lang: str) -> str:
     def label(field: str) -> str:
         return rules.field_label(field, lang)
 
+    def joined(items: list[str]) -> str:  # a sheet of 1,000 columns is not said column by column
+        shown = w("read_sep").join(items[:READ_MOST])
+        return shown + (
+            w("read_more", more=len(items) - READ_MOST) if len(items) > READ_MOST else ""
+        )
+
     def listed(key: str, items: list[str]) -> str:
         n = len(items)
-        return w(key, n=n, ns="" if n == 1 else "s", columns=w("read_sep").join(items)) if n else ""
+        return w(key, n=n, ns="" if n == 1 else "s", columns=joined(items)) if n else ""
 
     rows = reading.header_rows
     if len(rows) == 2:
@@ -95,7 +104,7 @@ def reading_text(reading: Reading, rules: Rules, lang: str) -> str:
             unknown.append(w("read_column_same", **at))
     n = len(read)
     text = w("read_header", rows=where, n=n, ns="" if n == 1 else "s")
-    text += w("read_sep").join(read)
+    text += joined(read)
     text += listed("read_unknown", unknown) + listed("read_unclear", unclear)
     return text + listed("read_repeat", repeated)
 

@@ -17,7 +17,7 @@ import re
 import string
 import tomllib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -471,37 +471,30 @@ def _check_spellings(tree: dict[str, Any], errors: list[RulesError]) -> None:
     """No spelling read as two things: a synonym or label of one code that is also one of another
     code of the same list (犹豫 added to interested, while it is hesitating's label), or a header
     spelling of two fields. Either would silently read the cells as whichever comes first."""
-    for domain, codes in tree["codes"].items():
+    for prefix, entries, norm in _spelling_lists(tree):
         seen: dict[str, tuple[str, str]] = {}
-        for code, entry in codes.items():
+        for code, entry in entries.items():
             for place, spelling in _spellings(code, entry):
-                key = norm_key(spelling)
+                key = norm(spelling)
                 if key and key in seen and seen[key][0] != code:
                     first, where = seen[key]
-                    errors.append(
-                        RulesError(
-                            "rules_spelling_twice",
-                            spelling=spelling,
-                            key=_at(f"codes.{domain}.{code}", place),
-                            first=_at(f"codes.{domain}.{first}", where),
-                        )
-                    )
+                    at = {
+                        "key": _at(f"{prefix}.{code}", place),
+                        "first": _at(f"{prefix}.{first}", where),
+                    }
+                    errors.append(RulesError("rules_spelling_twice", spelling=spelling, **at))
                 seen.setdefault(key, (code, place))
-    headers: dict[str, tuple[str, str]] = {}
-    for name, entry in tree["fields"].items():
-        for place, spelling in _spellings(name, entry):
-            key = header_norm(spelling)
-            if key and key in headers and headers[key][0] != name:
-                first, where = headers[key]
-                errors.append(
-                    RulesError(
-                        "rules_spelling_twice",
-                        spelling=spelling,
-                        key=_at(f"fields.{name}", place),
-                        first=_at(f"fields.{first}", where),
-                    )
-                )
-            headers.setdefault(key, (name, place))
+
+
+def _spelling_lists(
+    tree: dict[str, Any],
+) -> list[tuple[str, dict[str, Any], Callable[[object], str]]]:
+    """Each list whose entries are read by their spellings (every code list, and the fields as
+    headers), with its key prefix and how its spellings are compared."""
+    lists: list[tuple[str, dict[str, Any], Callable[[object], str]]] = [
+        (f"codes.{domain}", codes, norm_key) for domain, codes in tree["codes"].items()
+    ]
+    return [*lists, ("fields", tree["fields"], header_norm)]
 
 
 def _at(key: str, place: str) -> str:
@@ -688,10 +681,9 @@ def _keep_old_labels(tree: dict[str, Any], defaults: dict[str, Any]) -> list[tup
     ledgers written with the old words read as before — unless the company gave that spelling
     to another code or field, which then has it. Returns (key, old label) for each one kept."""
     kept = []
-    sections = [(f"codes.{d}", tree["codes"][d], defaults["codes"][d]) for d in defaults["codes"]]
-    sections.append(("fields", tree["fields"], defaults["fields"]))
-    for prefix, entries, shipped in sections:
-        norm = header_norm if prefix == "fields" else norm_key
+    for prefix, entries, norm in _spelling_lists(tree):
+        domain = prefix.removeprefix("codes.")
+        shipped = defaults["fields"] if prefix == "fields" else defaults["codes"].get(domain, {})
         claimed = {
             norm(spelling)
             for code, entry in entries.items()
