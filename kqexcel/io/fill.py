@@ -133,14 +133,17 @@ def fill_issues(
     ws, row, col = name_target(wb, name)
     for j, text in enumerate(ISSUE_HEADERS[lang]):
         put(ws, row, col + j, text)
-    reason = col + REASON_COLUMN  # a reason longer than its column wraps (the row grows to it)
+    reason = col + REASON_COLUMN  # a file's long line wraps (its row grows to show it)
     width = ws.column_dimensions[get_column_letter(reason)].width or 8.43
     wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for i, p in enumerate(problems, start=row + 1):
         values = issue_row(p, lang, rules)
         cells = [put(ws, i, col + j, value) for j, value in enumerate(values)]
         text = values[REASON_COLUMN]
-        if isinstance(text, str) and len(text) * 2 > width:
+        # a file's own line (how it was read, a column it lacks) wraps: one a file, while
+        # styling every problem row of a company's report would cost seconds
+        whole_file = p.kind == "info" or p.row is None
+        if whole_file and isinstance(text, str) and len(text) * 2 > width:
             for cell in cells:
                 cell.alignment = top
             cells[REASON_COLUMN].alignment = wrap
