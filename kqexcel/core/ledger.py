@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from kqexcel.core import values as V
 from kqexcel.errors import LedgerError
-from kqexcel.rules import EXCEL_COLUMNS, Rules, header_norm
+from kqexcel.rules import EXCEL_COLUMNS, Rules, header_norm, without_fillers
 
 HEADER_UNITS = {
     **V.UNITS,
@@ -242,15 +242,6 @@ def _stem_claims(key: str, rules: Rules) -> tuple[str, ...]:
     return cache[key]
 
 
-def _core(key: str, fillers: Sequence[str]) -> str:
-    """``key`` without its filler words (客户手机号 → 手机号), compared for a suggestion: the
-    words every other header shares (客户, 时间) make no two headers alike."""
-    core = key
-    for filler in fillers:
-        core = core.replace(filler, "")
-    return core or key
-
-
 def _only_fillers(rest: str, fillers: tuple[str, ...]) -> bool:
     """Whether ``rest`` is made of filler words only (and at least one)."""
     if not rest:
@@ -347,12 +338,12 @@ def header_candidate(rows: Sequence[Sequence[object]], rules: Rules) -> tuple[in
     then the most texts, among the rows the header is searched in): its Excel row number and its
     cells as a person reads them ("店名, 负责销售, 营收 …"); None for a sheet without text."""
     best: tuple[int, int, int] | None = None  # fields, texts, index
-    seen = 0
+    seen, cap = 0, column_cap(rules)
     for index, row in enumerate(rows):
         if _row_empty(row):
             continue
         seen += 1
-        cells = row[: column_cap(rules)]
+        cells = row[:cap]
         texts = sum(1 for c in cells if isinstance(c, str) and c.strip())
         fields = len({header_field(c, rules)[0] for c in cells} - {None})
         if texts and (best is None or (fields, texts) > best[:2]):
@@ -361,7 +352,7 @@ def header_candidate(rows: Sequence[Sequence[object]], rules: Rules) -> tuple[in
             break
     if best is None:
         return None
-    shown = [str(c).strip()[:20] for c in rows[best[2]][: column_cap(rules)] if _filled(c)]
+    shown = [str(c).strip()[:20] for c in rows[best[2]][:cap] if _filled(c)]
     return best[2] + 1, ", ".join(shown[:12]) + (" …" if len(shown) > 12 else "")
 
 
@@ -660,11 +651,7 @@ def reading(columns: Sequence[Column], header_rows: tuple[int, ...], rules: Rule
     suggestion for ``--map`` — unless that field is read already (年销售 beside 年销售额 is
     another year's figure, not the owner)."""
     taken = {c.field for c in columns if c.field}
-    fillers = sorted(rules.header_fillers, key=len, reverse=True)
-    choices: dict[str, str] = {}
-    for spelling, fld in rules.header_lookup.items():
-        if len(spelling) >= 2:
-            choices.setdefault(_core(spelling, fillers), fld)
+    choices = rules.header_cores
     least = rules.numbers.reader.header_suggest_score
     spellings = list(choices) if least <= 100 else []  # 101: no suggestions
     suggestions: list[str | None] = []
@@ -672,7 +659,7 @@ def reading(columns: Sequence[Column], header_rows: tuple[int, ...], rules: Rule
         found = header_key(column.header)
         best = None
         if column.field is None and not column.how and not column.claims and found and spellings:
-            key = _core(found[0], fillers)
+            key = without_fillers(found[0], rules.header_fillers)
             best = process.extractOne(key, spellings, scorer=fuzz.ratio, score_cutoff=least)
         nearest = choices[best[0]] if best else None
         suggestions.append(None if nearest in taken else nearest)

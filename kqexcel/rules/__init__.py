@@ -10,6 +10,7 @@ are also offered typed and frozen as ``Rules.numbers`` (see ``kqexcel.rules.numb
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import math
@@ -35,6 +36,15 @@ def norm_key(value: object) -> str:
     """The matching key of a header or value: NFKC, trimmed, case-folded, `_ - space` as one."""
     text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
     return _SEP.sub(" ", text)
+
+
+def without_fillers(key: str, fillers: tuple[str, ...]) -> str:
+    """A header key without its filler words, longest first (客户手机号 → 手机号): the words most
+    headers share (客户, 时间) make no two headers alike. A key of fillers only stays whole."""
+    core = key
+    for filler in sorted(fillers, key=len, reverse=True):
+        core = core.replace(filler, "")
+    return core or key
 
 
 def header_norm(value: object) -> str:
@@ -599,6 +609,16 @@ class Rules:
         return tuple(sorted(w for w in words if w))
 
     @cached_property
+    def header_cores(self) -> dict[str, str]:
+        """Each header spelling of two characters or more without its filler words (what an
+        unrecognised header is compared with for a suggestion) → its field; the first wins."""
+        cores: dict[str, str] = {}
+        for spelling, field in self.header_lookup.items():
+            if len(spelling) >= 2:
+                cores.setdefault(without_fillers(spelling, self.header_fillers), field)
+        return cores
+
+    @cached_property
     def header_cache(self) -> dict[str, tuple[str, ...]]:
         """Header keys already matched by their stems (a sheet repeats its headers)."""
         return {}
@@ -654,13 +674,14 @@ def check_rules(path: str | Path) -> RulesCheck:
     """Every error of the rules file at ``path`` in one run (a bad key or value is left out and
     the checking goes on), and the old labels kept readable."""
     path = Path(path)
-    tree = _default_tree()
+    shipped = _default_tree()
+    tree = copy.deepcopy(shipped)
     errors: list[RulesError] = []
     kept: list[tuple[str, str]] = []
     try:
         over = _parse(_read_text(path))
         _merge(tree, over, "", errors)
-        kept = _keep_old_labels(tree, _default_tree())
+        kept = _keep_old_labels(tree, shipped)
         _check(tree, errors)
     except RulesError as exc:  # rendered late, in the language of whoever shows it
         errors.append(exc)
