@@ -575,3 +575,19 @@ def test_a_wide_sheet_is_said_with_its_columns_counted_past_sixty(runner, tmp_pa
     line = result.stderr.splitlines()[0]
     assert "未识别 100 列（原样带到计划里）：C 列0，D 列1，" in line
     assert line.endswith("BJ 列59 …（另有 40 列）") and "列60" not in line
+
+
+def test_a_cell_with_its_own_unit_in_a_unit_column_is_not_multiplied_twice(tmp_path):
+    from tests.edge_files import write_rows
+
+    rows = [
+        ["单位全称", "本年销售额(万)", "最后跟进日期"],
+        ["甲", 35.5, 9.17],
+        ["乙", "12万", "11月3日"],
+    ]
+    ledger = read_ledger(write_rows(tmp_path / "u.xlsx", rows), as_of=AS_OF)
+    assert ledger.table["revenue"].tolist() == [355_000.0, 120_000.0]
+    assert ledger.table["last_contact"].tolist() == [
+        pd.Timestamp("2026-09-17"),
+        pd.Timestamp("2026-11-03"),
+    ]

@@ -47,7 +47,8 @@ _DATE_SEP = re.compile(
 # ratios given in percent points
 HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*(?:[(（\[【]\s*(?:单位\s*[:：]\s*)?"
-    r"(?P<unit>元|千元|万元|亿元|k|m|%|rmb|cny)\s*[)）\]】]|/\s*(?P<unit2>元|千元|万元|亿元|%))\s*$"
+    r"(?P<unit>元|千元|万元|亿元|千|万|亿|k|m|%|rmb|cny)\s*[)）\]】]"
+    r"|/\s*(?P<unit2>元|千元|万元|亿元|万|%))\s*$"
 )
 HEADER_ANNOTATION = re.compile(r"[(\[【<《][^)\]】>》]*[)\]】>》]")  # 客户名称(必填), 电话【选填】
 COLONS = ":："  # a label's colon, half- or full-width (合计： is a total row)

@@ -165,6 +165,10 @@ def test_blank_rows_do_not_count_towards_the_ten() -> None:
         ("年销售额（元）", ("revenue", 1.0, False)),
         ("年销售额(千元)", ("revenue", 1e3, False)),
         ("年销售额（亿元）", ("revenue", 1e8, False)),
+        ("本年销售额(万)", ("revenue", 1e4, False)),  # the unit without 元, as reps write it
+        ("年销售额（千）", ("revenue", 1e3, False)),
+        ("合同金额(亿)", ("revenue", 1e8, False)),
+        ("销售额/万", ("revenue", 1e4, False)),
         ("Revenue (k)", ("revenue", 1e3, False)),
         ("Revenue (K)", ("revenue", 1e3, False)),
         ("Revenue (m)", ("revenue", 1e6, False)),
