@@ -15,20 +15,26 @@ import pandas as pd
 from kqexcel.rules import Rules
 
 MOTIVATIONS = ("image", "profit", "herd")
-# [§8] the warnings, in the order a plan row lists them
+# [§8, §14] the warnings, in the order a plan row lists them
 WARNINGS = (
     "overdue_contact",
     "no_contact",
     "promise_overdue",
+    "followup_missed",
     "open_complaint",
     "renewal_risk_high",
     "contract_ending",
     "contract_expired",
     "no_decision_maker",
+    "no_visit",
+    "single_threaded",
+    "no_insider",
     "loss_customer",
     "relationship_regressing",
     "data_missing",
 )
+# [§10] the warnings the customer file's log and contacts give (see ``file_warnings``)
+FILE_WARNINGS = ("followup_missed", "no_visit", "single_threaded", "no_insider")
 # [§8] the parts of the priority score, in the order the rationale names them
 PRIORITY_PARTS = (
     "tier",
@@ -37,6 +43,7 @@ PRIORITY_PARTS = (
     "overdue",
     "complaint",
     "promise",
+    "followup",
     "regressing",
     "lapsed",
 )
@@ -354,13 +361,17 @@ def interval(
 
 
 def next_contact(
-    last: pd.Series, interval: pd.Series, today: pd.Timestamp
+    last: pd.Series, interval: pd.Series, today: pd.Timestamp, promised: pd.Series | None = None
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """[§8] due date, days overdue and the plan's date (never before ``today``; no last
-    contact: today)."""
+    """[§8, §14] due date, days overdue and the plan's date: the earlier of the due date and the
+    ``promised`` date (§10; it never changes the days overdue), never before ``today``; no last
+    contact: today."""
     due = last + pd.to_timedelta(interval, unit="D")
     overdue = (today - due).dt.days.clip(lower=0).fillna(0).astype(int)
-    return due, overdue, due.where(due >= today, today).fillna(today)
+    planned = due
+    if promised is not None:
+        planned = due.where(promised.isna() | (due <= promised), promised)
+    return due, overdue, planned.where(planned >= today, today).fillna(today)
 
 
 def days_between(later: pd.Series, earlier: pd.Series | pd.Timestamp) -> pd.Series:
@@ -407,9 +418,11 @@ def priority(
     stage: pd.Series,
     lifecycle: pd.Series,
     rules: Rules,
+    followup_missed: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """[§8] the points of each part (``PRIORITY_PARTS``), their sum ``raw_score``, the
+    """[§8, §14] the points of each part (``PRIORITY_PARTS``), their sum ``raw_score``, the
     ``priority_score`` capped at the maximum and the ``priority`` P1 / P2 / P3."""
+    missed = followup_missed if followup_missed is not None else promise_late & False
     pr = rules["priority"]
     parts = pd.DataFrame(
         {
@@ -419,6 +432,7 @@ def priority(
             "overdue": np.minimum(overdue, pr["overdue_cap_days"]) // pr["overdue_days_per_point"],
             "complaint": complaint * pr["open_complaint"],
             "promise": promise_late * pr["promise_overdue"],
+            "followup": missed * pr["followup_missed"],
             "regressing": eq(stage, "regressing") * pr["regressing"],
             "lapsed": eq(lifecycle, "lapsed") * pr["lapsed"],
         },
@@ -447,8 +461,12 @@ def warning_flags(
     quadrant: pd.Series,
     data_missing: pd.Series,
     rules: Rules,
+    file_flags: dict[str, pd.Series] | None = None,
 ) -> dict[str, pd.Series]:
-    """[§8] each warning of ``WARNINGS`` as a column of True/False (or NA: not known)."""
+    """[§8, §14] each warning of ``WARNINGS`` as a column of True/False (or NA: not known);
+    ``file_flags`` are those of the customer file's other sheets (``file_warnings``)."""
+    none = pd.Series(False, index=t.index)
+    extra = {w: (file_flags or {}).get(w, none) for w in FILE_WARNINGS}
     wc = rules["warnings"]
     last = t["last_contact"]
     days_to_end = days_between(t["contract_end"], today)
@@ -458,6 +476,7 @@ def warning_flags(
         "overdue_contact": overdue > 0,
         "no_contact": last.isna(),
         "promise_overdue": promise_late,
+        "followup_missed": extra["followup_missed"],
         "open_complaint": t["open_complaint"].notna(),
         "renewal_risk_high": eq(risk, "high"),
         "contract_ending": lifecycle.isin(["new", "renewal"])
@@ -466,6 +485,9 @@ def warning_flags(
         "contract_expired": eq(lifecycle, "renewal") & (days_to_end < 0),
         # decision_maker_reached None stays unknown: only a written "no" warns
         "no_decision_maker": eq(tier, "A") & (t["decision_maker_reached"] == False),  # noqa: E712
+        "no_visit": extra["no_visit"],
+        "single_threaded": extra["single_threaded"],
+        "no_insider": extra["no_insider"],
         "loss_customer": eq(quadrant, "loss"),
         "relationship_regressing": regressing,
         "data_missing": data_missing,
@@ -498,12 +520,49 @@ def warnings(
     quadrant: pd.Series,
     data_missing: pd.Series,
     rules: Rules,
+    file_flags: dict[str, pd.Series] | None = None,
 ) -> list[list[str]]:
     """[§8] each row's warnings in ``WARNINGS`` order (``warning_flags``, ``warning_lists``)."""
     flags = warning_flags(
-        t, today, lifecycle, overdue, promise_late, risk, tier, quadrant, data_missing, rules
+        t,
+        today,
+        lifecycle,
+        overdue,
+        promise_late,
+        risk,
+        tier,
+        quadrant,
+        data_missing,
+        rules,
+        file_flags,
     )
     return warning_lists(flags, len(t))
+
+
+def file_warnings(
+    tier: pd.Series, facts: pd.DataFrame, promised: pd.Series, today: pd.Timestamp, rules: Rules
+) -> dict[str, pd.Series]:
+    """[§10] the warnings of the log and the contacts: followup_missed (a promised date before
+    as_of), no_visit (tier A, a log, no visit in ``log.visit_days_a`` days), single_threaded
+    (tier A or B: one person known, or at most one named in the window's entries while there
+    are some) and no_insider (tier A, contacts known, none an insider)."""
+    a = eq(tier, "A")
+    a_or_b = a | eq(tier, "B")
+    has_log = facts["has_log"].astype(bool)
+    visit_age = (today - facts["last_visit"]).dt.days
+    recent = (visit_age < rules.numbers.log.visit_days_a).fillna(False).astype(bool)
+    known = facts["contacts_known"]
+    one_known = (known == 1).fillna(False).astype(bool)
+    entries = facts["log_entries"].fillna(0)
+    one_named = has_log & (entries >= 1) & (facts["persons"] <= 1)
+    return {
+        "followup_missed": (promised < today).fillna(False).astype(bool),
+        "no_visit": a & has_log & ~recent,
+        "single_threaded": a_or_b & (one_known | one_named),
+        "no_insider": a
+        & (known >= 1).fillna(False).astype(bool)
+        & ~facts["insider_known"].astype(bool),
+    }
 
 
 def objective(

@@ -69,6 +69,7 @@ class Reading:
     header_rows: tuple[int, ...]
     columns: tuple[Column, ...]
     suggestions: tuple[str | None, ...]  # one per column
+    kind: str = "customers"  # the kind of sheet (DOMAIN §10), whose field labels name columns
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class Ledger:
     carried: list[str]
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, list[Column]] = field(default_factory=dict)  # combined: each file's columns
+    # [§10] the customer file's other sheets (None: the file has none), typed like the customers;
+    # their column "_link" names the customer file their rows belong to (None: any customer)
+    log: Ledger | None = None
+    contacts: Ledger | None = None
 
     @property
     def mapped(self) -> dict[str, Column]:
@@ -133,10 +138,26 @@ class Ledger:
         """The same ledger known by another file label (a report names files by their path)."""
         from dataclasses import replace
 
+        old = self.file
         self.table["_file"] = file
-        self.problems = [replace(p, file=file) for p in self.problems]
+        self.problems = [replace(p, file=file if p.file == old else p.file) for p in self.problems]
+        for other in (self.log, self.contacts):
+            if other is not None:
+                other.table["_link"] = other.table["_link"].where(other.table["_link"] != old, file)
+                other.table["_file"] = other.table["_file"].where(other.table["_file"] != old, file)
         self.file = file
         return self
+
+    def with_sheets(self, log: Ledger | None, contacts: Ledger | None) -> Ledger:
+        """This ledger with the customer file's log and contacts (each, when given, replacing
+        the one it had; ``None`` keeps it)."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            log=log if log is not None else self.log,
+            contacts=contacts if contacts is not None else self.contacts,
+        )
 
 
 def column_letter(index: int) -> str:
@@ -219,6 +240,8 @@ def header_match(cell: object, rules: Rules) -> HeaderMatch:
     exact = rules.header_lookup.get(key)
     if exact:
         return HeaderMatch(exact, scale, percent, "exact")
+    if key in rules.foreign_headers:  # another sheet's field exactly: no stem of one here
+        return HeaderMatch(None, scale, percent)
     claims = _stem_claims(key, rules)
     if len(claims) == 1:
         return HeaderMatch(claims[0], scale, percent, "stem")
@@ -317,7 +340,7 @@ def two_row_header(
         lower += [None] * (width - len(lower))
         both = [lo if _filled(lo) else hi for hi, lo in zip(upper, lower, strict=True)]
         found = _fields(both, rules)
-        if "name" not in found.values():  # under a plain header: a customer's name, no header
+        if KIND_REQUIRED[rules.kind][0] not in found.values():  # a record under a plain header
             continue
         alone = max(
             len(set(_fields(upper, rules).values())), len(set(_fields(lower, rules).values()))
@@ -444,7 +467,11 @@ def normalise(
         data[fld] = _typed(list(by_column[column.index]), column, parsers, dtype, where, problems)
     carried = _carry(columns, by_column, data)
     table = pd.DataFrame(data)
-    keep = _keep(table, mapped, (file, sheet, row_numbers), problems)
+    if rules.kind == "customers":
+        keep = _keep(table, mapped, (file, sheet, row_numbers), problems)
+    else:
+        keep = _keep_records(table, mapped, (file, sheet, row_numbers), problems, rules.kind)
+        table["_link"] = pd.Series([file] * len(table), dtype=object)
     table = table[keep].reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return Ledger(file, sheet, row_offset + header_index, columns, table, carried, problems)
@@ -497,6 +524,15 @@ def _total_rows(rules: Rules, key_cells: list[int]) -> Callable[[Sequence[object
 
 
 Where = tuple[str, str, list[int]]  # file, sheet and the Excel row number of each body row
+
+# [§1, §10] each kind of sheet: the field every row needs (a row without it is left out) and the
+# fields of which its header must name one (besides a customer key) to be read as that kind
+KIND_REQUIRED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "customers": ("name", ()),
+    "log": ("date", ("channel", "content", "result", "next_date")),
+    "contacts": ("person", ("title", "level", "role", "insider")),
+}
+KIND_MISSING = {"log": "missing_date", "contacts": "missing_person"}
 
 
 def _typed(
@@ -591,6 +627,26 @@ def _keep(
     return keep
 
 
+def _keep_records(
+    table: pd.DataFrame, mapped: dict[str, Column], where: Where, problems: list[Problem], kind: str
+) -> np.ndarray:
+    """The rows of a log or contacts sheet kept: a row without its required field (the date, the
+    person) or without a customer (neither id nor name) is left out with a problem."""
+    file, sheet, row_numbers = where
+    required = KIND_REQUIRED[kind][0]
+    missing = table[required].isna().to_numpy()
+    column = mapped.get(required)
+    place = f"{column.header} ({column.letter})" if column else None
+    for i in map(int, np.flatnonzero(missing)):
+        problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, KIND_MISSING[kind]))
+    nobody = (table["customer_id"].isna() & table["name"].isna()).to_numpy() & ~missing
+    key = mapped.get("customer_id") or mapped.get("name")
+    place = f"{key.header} ({key.letter})" if key else None
+    for i in map(int, np.flatnonzero(nobody)):
+        problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, "no_customer"))
+    return ~(missing | nobody)
+
+
 class NoHeaderRow(LedgerError):
     """No row of the sheet names at least ``reader.header_min_matches`` known columns."""
 
@@ -643,6 +699,62 @@ def ledger_from_rows(
     return ledger
 
 
+def sheet_kind(rows: Sequence[Sequence[object]], rules: Rules) -> str | None:
+    """The kind of sheet (DOMAIN §10) the header of ``rows`` says: "log" or "contacts" when,
+    found as in §1 over that kind's fields, it names the kind's required field, one of its
+    telling fields and a customer key; None (the customer sheet, perhaps) otherwise."""
+    for kind in ("log", "contacts"):
+        view = rules.for_kind(kind)
+        header = find_header(rows, view)
+        if header is None:
+            continue
+        fields = {header_field(c, view)[0] for c in rows[header][: column_cap(view)]}
+        required, telling = KIND_REQUIRED[kind]
+        if required in fields and fields & set(telling) and fields & {"customer_id", "name"}:
+            return kind
+    return None
+
+
+class NotKindSheet(LedgerError):
+    """A sheet named as a log or contacts sheet whose header does not say so."""
+
+
+def records_from_rows(
+    rows: Sequence[Sequence[object]],
+    rules: Rules,
+    kind: str,
+    file: str,
+    sheet: str,
+    as_of: dt.date | None = None,
+) -> Ledger:
+    """The typed rows of a log or contacts sheet (DOMAIN §10), read as the customer sheet is (the
+    header found over the kind's fields, the same parsers and problems); raises NotKindSheet when
+    the header names no customer key or not the kind's required field."""
+    view = rules.for_kind(kind)
+    where = {"path": file, "sheet": sheet}
+    header = find_header(rows, view)
+    header_rows: tuple[int, ...] = ()
+    if header is not None:
+        found, header = two_row_header(rows, header, view)
+        header_rows = (header, header + 1) if found is not rows else (header + 1,)
+        rows = found
+    if header is None:
+        raise NotKindSheet("sheet_no_header", **where, need=rules["reader"]["header_min_matches"])
+    limit = rules["safety"]["max_rows"]
+    if len(rows) - header - 1 > limit:
+        filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))
+        if filled > limit:
+            raise TooManyRows("sheet_too_many_rows", **where, rows=filled, limit=limit)
+    sheet_read = normalise(rows, header, view, file, sheet, as_of=as_of)
+    mapped = sheet_read.mapped
+    if KIND_REQUIRED[kind][0] not in mapped or not {"customer_id", "name"} & set(mapped):
+        raise NotKindSheet("sheet_no_header", **where, need=rules["reader"]["header_min_matches"])
+    said = reading(sheet_read.columns, header_rows, view)
+    at = (file, sheet, sheet_read.header_row, None, None, "columns_read")
+    sheet_read.problems.insert(0, Problem(*at, kind="info", reading=said))
+    return sheet_read
+
+
 def reading(columns: Sequence[Column], header_rows: tuple[int, ...], rules: Rules) -> Reading:
     """What was understood of a sheet's ``columns``: for each one that names no field (and was
     not set aside by a company's mapping, or left unclear between fields), the field its header
@@ -663,7 +775,7 @@ def reading(columns: Sequence[Column], header_rows: tuple[int, ...], rules: Rule
             best = process.extractOne(key, spellings, scorer=fuzz.ratio, score_cutoff=least)
         nearest = choices[best[0]] if best else None
         suggestions.append(None if nearest in taken else nearest)
-    return Reading(header_rows, tuple(columns), tuple(suggestions))
+    return Reading(header_rows, tuple(columns), tuple(suggestions), rules.kind)
 
 
 def _dropped_columns(header: Sequence[object], cap: int) -> int:
@@ -729,4 +841,20 @@ def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:
                 )
         table = table[~dup].reset_index(drop=True)
     sources = {f: cols for ledger in ledgers for f, cols in ledger.columns_by_file.items()}
-    return Ledger(name, "", 0, [], table, carried, problems, sources)
+    log = combine_records([ledger.log for ledger in ledgers])
+    contacts = combine_records([ledger.contacts for ledger in ledgers])
+    return Ledger(name, "", 0, [], table, carried, problems, sources, log, contacts)
+
+
+def combine_records(sheets: Sequence[Ledger | None]) -> Ledger | None:
+    """Several logs (or contacts sheets) as one: their rows together, each keeping its file,
+    sheet, row and the customer file it belongs to (None when there are none). Their problems
+    stay with the ledger that read them."""
+    found = [s for s in sheets if s is not None]
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    table = pd.concat([s.table for s in found], ignore_index=True)
+    sources = {f: cols for s in found for f, cols in s.columns_by_file.items()}
+    return Ledger(found[0].file, found[0].sheet, 0, [], table, [], [], sources)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kqexcel.core import classify as C
+from kqexcel.core import customer_file as CF
 from kqexcel.core import rationale as R
 from kqexcel.core.classify import WARNINGS
 from kqexcel.core.ledger import Ledger, Problem, carried_key
@@ -49,7 +51,22 @@ PLAN_FIELDS = (
     "talking_points",
     "questions",
     "warnings",
+    "last_visit",
+    "log_entries",
+    "last_note",
+    "key_person",
+    "contacts_known",
+    "levels_covered",
     "rationale",
+)
+# [§14] the fields the customer file's log and contacts add (null without the sheet)
+FILE_FIELDS = (
+    "last_visit",
+    "log_entries",
+    "last_note",
+    "key_person",
+    "contacts_known",
+    "levels_covered",
 )
 # classification cells that carry the rationale as a cell note
 NOTE_FIELDS = (
@@ -63,6 +80,8 @@ NOTE_FIELDS = (
     "channel",
     "priority",
     "objective",
+    "last_visit",
+    "key_person",
 )
 
 
@@ -108,6 +127,9 @@ class Decisions:
     priority: pd.DataFrame  # classify.priority: parts, raw_score, priority_score, priority
     warnings: list[list[str]]
     objective: pd.Series
+    facts: pd.DataFrame  # customer_file.facts: what the log and the contacts say
+    file_flags: dict[str, pd.Series]  # classify.file_warnings
+    derived: pd.DataFrame  # _effective: which values the log and the contacts gave
 
 
 def make_plan(
@@ -115,7 +137,9 @@ def make_plan(
 ) -> Plan:
     """Classify every customer of ``ledger`` and plan the next contact from ``as_of`` (DOMAIN.md
     §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale)."""
-    t, today = ledger.table, pd.Timestamp(as_of)
+    today = pd.Timestamp(as_of)
+    facts, linked = CF.facts(ledger, rules, as_of)
+    t, derived = _effective(ledger.table, facts)
     lifecycle = t["contract_status"].fillna("unknown")
     intent, stage = t["intent"], t["stage"]
     complaint = t["open_complaint"].notna()
@@ -130,17 +154,33 @@ def make_plan(
     renewal = C.renewal(t, lifecycle, motivation["motivation"], rules)
     tiers, risk = tier["tier"], renewal["renewal_risk"]
     problems, gaps = _data_problems(ledger, rules, lang, tiers, lifecycle)
+    problems.extend(linked)
     # §8 cadence → next contact → channel → priority → warnings → objective
     candidates, interval = C.cadence(tiers, intent, risk, lifecycle, stage, complaint, rules)
-    due, overdue, next_contact = C.next_contact(t["last_contact"], interval, today)
+    promised = facts["promised"]
+    due, overdue, next_contact = C.next_contact(t["last_contact"], interval, today, promised)
     channel = C.channel(tiers, risk, stage, intent, lifecycle)
     late = C.promise_overdue(t["promise_due"], today)
-    priority = C.priority(tiers, risk, intent, overdue, complaint, late, stage, lifecycle, rules)
+    file_flags = C.file_warnings(tiers, facts, promised, today, rules)
+    priority = C.priority(
+        tiers,
+        risk,
+        intent,
+        overdue,
+        complaint,
+        late,
+        stage,
+        lifecycle,
+        rules,
+        file_flags["followup_missed"],
+    )
     missing = _rows_in(
-        t, {(p.file, p.row) for p in problems if p.kind != "info"}
+        t, {(p.file, p.sheet, p.row) for p in problems if p.kind != "info"}
     )  # data_missing warns of them
     quad = quadrant["profit_quadrant"]
-    warnings = C.warnings(t, today, lifecycle, overdue, late, risk, tiers, quad, missing, rules)
+    warnings = C.warnings(
+        t, today, lifecycle, overdue, late, risk, tiers, quad, missing, rules, file_flags
+    )
     objective = C.objective(late, complaint, risk, lifecycle, intent, stage)
     d = Decisions(
         lifecycle=lifecycle,
@@ -161,10 +201,69 @@ def make_plan(
         priority=priority,
         warnings=warnings,
         objective=objective,
+        facts=facts,
+        file_flags=file_flags,
+        derived=derived,
     )
     table = _table(t, d)
-    notes = _texts(table, t, d, gaps, R.Words(rules, lang)) if texts else _no_texts(table)
+    W = R.Words(rules, lang)
+    _file_fields(table, d, W)
+    notes = _texts(table, t, d, gaps, W) if texts else _no_texts(table)
     return _plan(ledger, table, notes, problems, as_of, lang)
+
+
+def _effective(t: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """[§10] the customer table as the plan reads it (a new frame; the ledger's stays as read):
+    last_contact the later of the ledger's and the log's latest entry; contacts, when the
+    ledger's cell is empty and the file has a log, the entries in the window;
+    decision_maker_reached, when empty and the file has both sheets, whether an entry in the
+    window names a decision-level person; the style, when the ledger gives neither a style nor
+    both axes, the key person's. Returns the frame and, per row, which of these the log
+    (``last_from_log``, ``contacts_from_log``, ``dm_from_log``) or the key person
+    (``style_from_key``) gave."""
+    none = pd.Series(False, index=t.index)
+    derived = pd.DataFrame(
+        {k: none for k in ("last_from_log", "contacts_from_log", "dm_from_log", "style_from_key")}
+    )
+    if not (facts["has_log"].any() or facts["has_contacts"].any()):
+        return t, derived
+    out = t.copy(deep=False)
+    has_log = facts["has_log"].astype(bool)
+    ledger_last = t["last_contact"].to_numpy(dtype="datetime64[ns]")
+    log_last = facts["log_last"].to_numpy(dtype="datetime64[ns]")
+    out["last_contact"] = pd.Series(np.fmax(ledger_last, log_last), index=t.index)
+    derived["last_from_log"] = facts["log_last"].notna() & ~(t["last_contact"] > facts["log_last"])
+    derived["contacts_from_log"] = t["contacts"].isna() & has_log
+    out["contacts"] = t["contacts"].where(~derived["contacts_from_log"], facts["log_entries"])
+    dm = t["decision_maker_reached"]
+    derived["dm_from_log"] = dm.isna() & has_log & facts["has_contacts"].astype(bool)
+    out["decision_maker_reached"] = dm.where(~derived["dm_from_log"], facts["dm_log"])
+    given = C.style(t, _NO_RULES)["style"] != "unknown"
+    derived["style_from_key"] = ~given & facts["key_style"].notna()
+    if derived["style_from_key"].any():
+        out["style"] = t["style"].where(~derived["style_from_key"], facts["key_style"])
+    return out, derived
+
+
+class _NoRules:
+    """Enough rules for ``classify.style`` to tell the code alone (not the contacts it needs)."""
+
+    def __getitem__(self, key: str) -> dict[str, dict[str, int]]:
+        return {"decides_after": {}}
+
+
+_NO_RULES: Rules = _NoRules()  # type: ignore[assignment]
+
+
+def _file_fields(table: pd.DataFrame, d: Decisions, W: R.Words) -> None:
+    """[§14] the log's and the contacts' output fields (null where the file lacks the sheet)."""
+    f = d.facts
+    table["last_visit"] = f["last_visit"].where(f["has_log"])
+    table["log_entries"] = f["log_entries"]
+    table["last_note"] = R.last_notes(f, W)
+    table["key_person"] = R.key_persons(f, W)
+    table["contacts_known"] = f["contacts_known"]
+    table["levels_covered"] = pd.Series(list(f["levels"]), index=table.index, dtype=object)
 
 
 def _plan(
@@ -180,8 +279,19 @@ def _plan(
     if ledger.carried:  # added at once: one insert per column is quadratic in a wide ledger
         table = pd.concat([table, t[[carried_key(name) for name in ledger.carried]]], axis=1)
     order = {f: i for i, f in enumerate(dict.fromkeys(t["_file"]))}
+    # each file's customer sheet first, then its other sheets in the order they were read
+    sheets = {(f, s): 0 for f, s in zip(t["_file"], t["_sheet"], strict=True)}
+    for p in problems:
+        sheets.setdefault((p.file, p.sheet), len(sheets))
     problems.sort(
-        key=lambda p: (order.get(p.file, -1), p.kind != "info", p.row or 0, p.kind, p.column or "")
+        key=lambda p: (
+            order.get(p.file, -1),
+            p.kind != "info",
+            sheets[(p.file, p.sheet)],
+            p.row or 0,
+            p.kind,
+            p.column or "",
+        )
     )
     return Plan(
         table.reset_index(drop=True),
@@ -202,6 +312,7 @@ def _table(t: pd.DataFrame, d: Decisions) -> pd.DataFrame:
             "_file": t["_file"],
             "_notes": t["notes"],  # the rep's own 备注, shown after the plan fields
             "_contract_end": t["contract_end"],  # named in the contract warnings
+            "_promised": d.facts["promised"],  # named in the followup_missed warning
             **{f: t[f] for f in IDENTITY},
             "tier": d.tier["tier"],
             "cumulative_share": d.tier["cumulative_share"],
@@ -265,12 +376,12 @@ def _notes(t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words) -> p
         return pd.DataFrame({f: [] for f in NOTE_FIELDS}, dtype=object)
     tiers, risk = d.tier["tier"], d.renewal["renewal_risk"]
     dates = (t["last_contact"], d.next_contact, d.due, d.overdue)
-    out = {
+    out: dict[str, list[Any]] = {
         "tier": R.tier(d.tier, t["revenue"], d.lifecycle, W),
         "profit_quadrant": R.profit_quadrant(d.profit, d.profit_computed, t, d.quadrant, W),
         "expected_value": R.expected_value(d.expected_value, d.profit, t, W),
         "motivation": R.motivation(d.motivation, t, W),
-        "style": R.style(d.style, t, W),
+        "style": R.style(d.style, t, W, d.facts, d.derived),
         "renewal_risk": R.renewal_risk(d.renewal, t["current_result"], gaps, W),
         "next_contact": R.next_contact(
             tiers, d.lifecycle, t["intent"], d.candidates, d.interval, dates, W
@@ -278,7 +389,14 @@ def _notes(t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words) -> p
         "channel": R.channel(d.channel, tiers, risk, d.lifecycle, t["intent"], W),
         "priority": R.priority(d.priority, tiers, risk, W),
         "objective": R.objective(d.objective, t, W),
+        "last_visit": R.visits(d.facts, d.file_flags["no_visit"], W),
+        "key_person": R.key_person_notes(d.facts, d.file_flags, d.derived, W),
     }
+    missed = d.file_flags["followup_missed"]
+    from_log = R.log_dates(d.derived["last_from_log"], d.facts, d.due, missed, W)
+    out["next_contact"] = [
+        f"{a}{W.sep}{b}" if b else a for a, b in zip(out["next_contact"], from_log, strict=True)
+    ]
     return pd.DataFrame(out, index=t.index, dtype=object)
 
 
@@ -339,13 +457,13 @@ def _data_problems(
     return problems, gaps
 
 
-def _rows_in(t: pd.DataFrame, places: set[tuple[str, int | None]]) -> pd.Series:
-    """Which rows of ``t`` are among the (file, Excel row) ``places``."""
+def _rows_in(t: pd.DataFrame, places: set[tuple[str, str, int | None]]) -> pd.Series:
+    """Which rows of ``t`` are among the (file, sheet, Excel row) ``places``."""
     mask = pd.Series(False, index=t.index)
-    by_file: dict[str, list[int]] = {}
-    for file, row in places:
+    by_sheet: dict[tuple[str, str], list[int]] = {}
+    for file, sheet, row in places:
         if row is not None:
-            by_file.setdefault(file, []).append(row)
-    for file, rows in by_file.items():
-        mask |= (t["_file"] == file) & t["_row"].isin(rows)
+            by_sheet.setdefault((file, sheet), []).append(row)
+    for (file, sheet), rows in by_sheet.items():
+        mask |= (t["_file"] == file) & (t["_sheet"] == sheet) & t["_row"].isin(rows)
     return mask

@@ -299,8 +299,15 @@ def motivation(mot: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str]:
     )
 
 
-def style(sty: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str]:
-    """[§4] the style, written or from the two axes, and the contacts it takes to decide."""
+def style(
+    sty: pd.DataFrame,
+    t: pd.DataFrame,
+    W: Words,
+    facts: pd.DataFrame | None = None,
+    derived: pd.DataFrame | None = None,
+) -> list[str]:
+    """[§4, §10] the style, written, from the two axes or from the key person, and the contacts
+    it takes to decide (counted in the log when the ledger has none)."""
     sep = W.sep
     decides_after = W.rules["style"]["decides_after"]
     s_labels, d_labels, o_labels = (
@@ -315,18 +322,52 @@ def style(sty: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str]:
         W.raw("contacts"),
     )
 
-    def sentence(st: str, explicit: bool, raw: Any, d: Any, o: Any, contacts: Any) -> str:
+    t_key, t_log = W.raw("style_key_person"), W.raw("contacts_log")
+    window = W.rules["log"]["window_days"]
+    empty: list[Any] = [None] * len(t)
+    if facts is None or derived is None:
+        from_key, from_log = [False] * len(t), [False] * len(t)
+        person, key_sheet, key_row, log_sheet = empty, empty, empty, empty
+    else:
+        keyed = derived["style_from_key"]
+        from_key, from_log = keyed.tolist(), derived["contacts_from_log"].tolist()
+        person = _objects(facts["key_name"].where(keyed))
+        key_sheet = _objects(facts["key_sheet"].where(keyed))
+        key_row = _objects(facts["key_row"].where(keyed))
+        log_sheet = [
+            s if c else None for s, c in zip(_log_sheet_names(facts), from_log, strict=True)
+        ]
+
+    def sentence(
+        st: str,
+        explicit: bool,
+        raw: Any,
+        d: Any,
+        o: Any,
+        contacts: Any,
+        key: bool,
+        counted: bool,
+        who: Any,
+        sheet: Any,
+        row: Any,
+        log_sheet: Any,
+    ) -> str:
         if st == "unknown":
-            return t_unknown
-        note = (
-            t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw))
-            if explicit
-            else t_axes.format(
+            note = t_unknown
+        elif key:
+            note = t_key.format(style=s_labels[st], person=who, sheet=sheet, row=_fmt(row))
+        elif explicit:
+            note = t_explicit.format(style=s_labels[st], raw=s_labels.get(raw, raw))
+        else:
+            note = t_axes.format(
                 style=s_labels[st],
                 decisiveness=d_labels.get(d, d),
                 orientation=o_labels.get(o, o),
             )
-        )
+        if counted:
+            note += sep + t_log.format(contacts=_fmt(contacts), sheet=log_sheet, days=window)
+        if st == "unknown":
+            return note
         # contacts_to_decide is the style's number (classify.style looks up the same table)
         decide = float(decides_after.get(st, np.nan))
         return note + sep + t_contacts.format(decide=_fmt(decide), contacts=_fmt(contacts))
@@ -338,8 +379,23 @@ def style(sty: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str]:
         t["style"].tolist(),
         t["decisiveness"].tolist(),
         t["orientation"].tolist(),
-        t["contacts"].tolist(),
+        _objects(t["contacts"]),
+        from_key,
+        from_log,
+        person,
+        key_sheet,
+        key_row,
+        log_sheet,
     )
+
+
+def _log_sheet_names(facts: pd.DataFrame) -> list[Any]:
+    """The log sheet each customer's entries are on (the latest entry's; a customer without
+    entries: the first log sheet of the file)."""
+    sheets = facts["log_sheet"]
+    first = sheets.dropna()
+    default = first.iat[0] if len(first) else None
+    return [default if v is None or v != v else v for v in sheets.tolist()]
 
 
 def renewal_risk(
@@ -657,3 +713,219 @@ def talking_points(table: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str |
         )
 
     return per_distinct(sentence, *(column.tolist() for _, column in parts))
+
+
+# --------------------------------------------------------------------------- §10 the customer file
+
+
+def last_notes(facts: pd.DataFrame, W: Words) -> list[str | None]:
+    """[§10] the latest log entry as ``YYYY-MM-DD 方式 联系人：内容（结果）``, the parts that are
+    empty left out with their separators (the channel's label in the plan's language)."""
+    channels = W.labels("channel")
+    colon, t_result = W.raw("note_colon"), W.raw("note_result")
+
+    def sentence(date: Any, channel: Any, person: Any, content: Any, result: Any) -> str | None:
+        if date is None or date is pd.NaT:
+            return None
+        head = " ".join(
+            x for x in (_date(date), channels.get(channel) if channel else None, person) if x
+        )
+        text = head + (colon + str(content) if content else "")
+        return text + (t_result.format(result=result) if result else "")
+
+    dates = facts["log_last"].astype(object).where(facts["log_last"].notna(), None)
+    return per_row(
+        sentence,
+        dates.tolist(),
+        facts["note_channel"].tolist(),
+        _texts(facts["note_person"]),
+        _texts(facts["note_content"]),
+        _texts(facts["note_result"]),
+    )
+
+
+def _texts(column: pd.Series) -> list[Any]:
+    """A text column with None for blanks (text cells may also hold numbers)."""
+    return [None if v is None or v != v or v == "" else str(v) for v in column.tolist()]
+
+
+def key_persons(facts: pd.DataFrame, W: Words) -> list[str | None]:
+    """[§10] the key person as ``姓名（职务，性格类型）``, the parts that are empty left out."""
+    styles = W.labels("style")
+    t_details, sep = W.raw("key_details"), W.raw("detail_separator")
+
+    def sentence(person: Any, title: Any, style_code: Any) -> str | None:
+        if person is None:
+            return None
+        details = [x for x in (title, styles.get(style_code) if style_code else None) if x]
+        return t_details.format(person=person, details=sep.join(details)) if details else person
+
+    return per_distinct(
+        sentence,
+        _texts(facts["key_name"]),
+        _texts(facts["key_title"]),
+        _objects(facts["key_style"]),
+    )
+
+
+def log_dates(
+    from_log: pd.Series, facts: pd.DataFrame, due: pd.Series, missed: pd.Series, W: Words
+) -> list[str | None]:
+    """[§10, §14] what the log said of the next contact: where the last contact comes from (its
+    sheet and row), and the promised date, kept (earlier than the interval's) or missed."""
+    t_last, t_earlier, t_missed = (
+        W.raw("last_contact_log"),
+        W.raw("promised_earlier"),
+        W.raw("promised_missed"),
+    )
+
+    def sentence(
+        log: bool, last: Any, sheet: Any, row: Any, promised: Any, late: bool, due_on: Any
+    ) -> str | None:
+        parts = []
+        if log:
+            parts.append(t_last.format(date=_date(last), sheet=sheet, row=_fmt(row)))
+        if promised is not None and promised is not pd.NaT:
+            where = {"date": _date(promised), "sheet": sheet, "row": _fmt(row)}
+            if late:
+                parts.append(t_missed.format(**where))
+            elif due_on is None or due_on is pd.NaT or promised < due_on:
+                parts.append(t_earlier.format(**where, due=_date(due_on)))
+        return W.sep.join(parts) or None
+
+    promised = facts["promised"]
+    return per_row(
+        sentence,
+        from_log.tolist(),
+        facts["log_last"].tolist(),
+        facts["log_sheet"].tolist(),
+        facts["log_row"].tolist(),
+        promised.astype(object).where(promised.notna(), None).tolist(),
+        missed.tolist(),
+        due.astype(object).where(due.notna(), None).tolist(),
+    )
+
+
+def visits(facts: pd.DataFrame, no_visit: pd.Series, W: Words) -> list[str | None]:
+    """[§10] the last visit and where it is logged, and why no_visit warns (files with a log)."""
+    t_visit, t_none, t_warn = W.raw("last_visit"), W.raw("last_visit_none"), W.raw("no_visit")
+    days = W.rules["log"]["visit_days_a"]
+
+    def sentence(has: bool, date: Any, sheet: Any, row: Any, warn: bool) -> str | None:
+        if not has:
+            return None
+        note = (
+            t_none
+            if date is None or date is pd.NaT
+            else t_visit.format(date=_date(date), sheet=sheet, row=_fmt(row))
+        )
+        return note + W.sep + t_warn.format(days=days) if warn else note
+
+    visit = facts["last_visit"]
+    return per_row(
+        sentence,
+        facts["has_log"].tolist(),
+        visit.astype(object).where(visit.notna(), None).tolist(),
+        facts["visit_sheet"].tolist(),
+        facts["visit_row"].tolist(),
+        no_visit.tolist(),
+    )
+
+
+def key_person_notes(
+    facts: pd.DataFrame, flags: dict[str, pd.Series], derived: pd.DataFrame, W: Words
+) -> list[str | None]:
+    """[§10] the key person and why (level, sheet, row), the persons and levels known, whether
+    the log shows the decision level reached, and why single_threaded or no_insider warn."""
+    levels = W.labels("level")
+    list_sep = W.list_sep
+    why = {
+        "decision": W.raw("key_decision"),
+        "management": W.raw("key_management"),
+        None: W.raw("key_first"),
+    }
+    t_key, t_none = W.raw("key_person"), W.raw("key_person_none")
+    t_dm, t_dm_none = W.raw("decision_maker_log"), W.raw("decision_maker_log_none")
+    t_single, t_single_log, t_insider = (
+        W.raw("single_contact"),
+        W.raw("single_log"),
+        W.raw("no_insider"),
+    )
+    window = W.rules["log"]["window_days"]
+    shown = key_persons(facts, W)
+    contact_sheets = facts["key_sheet"].dropna()
+    contact_sheet = contact_sheets.iat[0] if len(contact_sheets) else ""
+
+    def sentence(
+        has: bool,
+        person: Any,
+        level: Any,
+        sheet: Any,
+        row: Any,
+        known: Any,
+        covered: Any,
+        dm: bool,
+        reached: Any,
+        dm_date: Any,
+        dm_person: Any,
+        dm_sheet: Any,
+        dm_row: Any,
+        single: bool,
+        entries: Any,
+        persons: Any,
+        insider: bool,
+    ) -> str | None:
+        parts = []
+        if has:
+            if person is None:
+                parts.append(t_none.format(sheet=contact_sheet))
+            else:
+                names = list_sep.join(levels.get(c, c) for c in covered or []) or W("levels_none")
+                parts.append(
+                    t_key.format(
+                        person=person,
+                        why=why.get(level, why[None]),
+                        sheet=sheet,
+                        row=_fmt(row),
+                        known=_fmt(known),
+                        levels=names,
+                    )
+                )
+        if dm:
+            parts.append(
+                t_dm.format(date=_date(dm_date), person=dm_person, sheet=dm_sheet, row=_fmt(dm_row))
+                if reached
+                else t_dm_none.format(days=window)
+            )
+        if single:
+            if known == 1:
+                parts.append(t_single)
+            else:
+                parts.append(
+                    t_single_log.format(days=window, entries=_fmt(entries), persons=_fmt(persons))
+                )
+        if insider:
+            parts.append(t_insider.format(known=_fmt(known)))
+        return W.sep.join(parts) or None
+
+    dm_date = facts["dm_date"]
+    return per_row(
+        sentence,
+        facts["has_contacts"].tolist(),
+        shown,
+        facts["key_level"].tolist(),
+        facts["key_sheet"].tolist(),
+        facts["key_row"].tolist(),
+        _objects(facts["contacts_known"]),
+        list(facts["levels"]),
+        derived["dm_from_log"].tolist(),
+        facts["dm_log"].tolist(),
+        dm_date.astype(object).where(dm_date.notna(), None).tolist(),
+        facts["dm_person"].tolist(),
+        facts["dm_sheet"].tolist(),
+        facts["dm_row"].tolist(),
+        flags["single_threaded"].tolist(),
+        _objects(facts["log_entries"]),
+        _objects(facts["persons"]),
+        flags["no_insider"].tolist(),
+    )

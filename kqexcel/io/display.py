@@ -40,19 +40,35 @@ def _warning_texts(
     names = {w: str(rules.label("warning", w, lang)) for w in {w for ws in warnings for w in ws}}
     words = rules["rationale"]["words"]
     overdue, contract = str(words["overdue_warning"][lang]), str(words["contract_warning"][lang])
+    followup = str(words["followup_warning"][lang])
 
-    def shown(w: str, days: Any, end: Any) -> str:
+    def shown(w: str, days: Any, end: Any, promised: Any) -> str:
         if w == "overdue_contact":
             return overdue.format(label=names[w], days=int(days))
         if w in ("contract_ending", "contract_expired"):
             return contract.format(label=names[w], date=pd.Timestamp(end).date().isoformat())
+        if w == "followup_missed":
+            return followup.format(label=names[w], date=pd.Timestamp(promised).date().isoformat())
         return names[w]
 
     return [
-        sep.join(shown(w, d, e) for w in ws) or None
-        for ws, d, e in zip(
-            warnings, t["days_overdue"].tolist(), t["_contract_end"].tolist(), strict=True
+        sep.join(shown(w, d, e, p) for w in ws) or None
+        for ws, d, e, p in zip(
+            warnings,
+            t["days_overdue"].tolist(),
+            t["_contract_end"].tolist(),
+            t["_promised"].tolist(),
+            strict=True,
         )
+    ]
+
+
+def _levels(values: list[Any], rules: Rules, lang: str, sep: str) -> list[Any]:
+    """Each row's levels covered as labels (None: no contacts sheet; an empty list: none)."""
+    labels = {code: str(rules.label("level", code, lang)) for code in rules["codes"]["level"]}
+    none = str(rules["rationale"]["words"]["levels_none"][lang])
+    return [
+        None if v is None else (sep.join(labels.get(c, c) for c in v) or none) for v in values
     ]
 
 
@@ -73,6 +89,8 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
             values = t["objective_text"].tolist()
         elif key == "warnings":
             values = _warning_texts(values, t, rules, lang, sep)
+        elif key == "levels_covered":
+            values = _levels(values, rules, lang, sep)
         out.append((rules.field_label(key, lang), values))
     if t["_notes"].notna().any():  # the ledger's notes column: a rep reads it beside the plan
         out.append((rules.field_label("notes", lang), t["_notes"].tolist()))

@@ -97,7 +97,7 @@ def relabel_formats(sheets: Iterable[Any], rules: Rules, lang: str) -> None:
 
     swaps = {
         quoted(default.label(d, c, either)): quoted(rules.label(d, c, lang))
-        for d in ("priority", "renewal_risk")
+        for d in ("priority", "renewal_risk", "warning")
         for c in rules["codes"][d]
         for either in ("zh", "en")
     }

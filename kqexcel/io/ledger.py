@@ -12,20 +12,28 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from kqexcel.core.customer_file import attach
 from kqexcel.core.ledger import (
     EXCEL_COLUMNS,
     Ledger,
     LeftOut,
     NoHeaderRow,
     NoNameColumn,
+    NotKindSheet,
+    Problem,
+    column_cap,
     column_letter,
+    find_header,
+    header_field,
     ledger_from_rows,
+    records_from_rows,
+    sheet_kind,
 )
 from kqexcel.core.values import CellError
 from kqexcel.errors import LedgerError
 from kqexcel.io.package import sheet_part
 from kqexcel.io.safety import check_file
-from kqexcel.rules import Rules, load_rules
+from kqexcel.rules import Rules, header_norm, load_rules
 
 EXCEL_FORMATS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 FORMATS = EXCEL_FORMATS | {".csv"}
@@ -456,6 +464,108 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows, 
     return _calamine_sheets(path, limits["max_sheet_cells"])
 
 
+RECORD_KINDS = ("log", "contacts")  # [§10] the customer file's other sheets
+
+
+def named_kind(name: str, rules: Rules) -> str | None:
+    """The kind a sheet's name says (跟进记录 → "log", 联系人 → "contacts"; rules
+    ``log.sheet_names``, ``contacts.sheet_names``), compared as headers are."""
+    key = header_norm(name)
+    for kind in RECORD_KINDS:
+        if key in {header_norm(n) for n in rules[kind]["sheet_names"]}:
+            return kind
+    return None
+
+
+def _header_kind(rows: Rows, rules: Rules) -> str | None:
+    """The kind a sheet's header says (``sheet_kind``) — unless the header names more of the
+    customer sheet's own fields than of that kind's: a ledger with 联系人 and 职务 columns beside
+    its 年销售额, 最近联系日期 … is still the customer sheet."""
+    kind = sheet_kind(rows, rules)
+    if kind is None:
+        return None
+    shared = {"customer_id", "name"}
+    view = rules.for_kind(kind)
+    header = find_header(rows, view)
+    own_header = find_header(rows, rules)
+    if header is None or own_header is None:
+        return kind
+    cap = column_cap(rules)
+    theirs = {header_field(c, view)[0] for c in rows[header][:cap]} - {None} - shared
+    ours = {header_field(c, rules)[0] for c in rows[own_header][:cap]} - {None} - shared
+    return None if len(ours - theirs) > len(theirs - ours) else kind
+
+
+def _not_read(file: str, sheet: str, kind: str) -> Problem:
+    """The one line for a log or contacts sheet whose header says nothing: the plan is made
+    without it."""
+    return Problem(file, sheet, None, None, None, "sheet_not_read", detail=kind)
+
+
+def read_records(
+    spec: str | Path,
+    kind: str,
+    rules: Rules | None = None,
+    as_of: dt.date | None = None,
+    sheet: str | None = None,
+) -> Ledger:
+    """A log or contacts sheet given apart (``--log FILE[:SHEET]``): the sheet named, else the
+    sheet of the file its name or header says is of ``kind`` (a CSV: its one sheet). Its rows
+    may belong to any customer (``_link`` None). A sheet whose header says nothing is one
+    problem line and no rows."""
+    rules = rules or load_rules()
+    path = Path(spec)
+    names: list[str] = []
+    candidate: tuple[str, Rows] | None = None
+    for name, rows, _visible in sheets(path, rules):
+        names.append(name)
+        if sheet is not None and name != sheet:
+            continue
+        if sheet is not None or named_kind(name, rules) == kind or sheet_kind(rows, rules) == kind:
+            candidate = (name, rows)
+            break
+        if candidate is None:
+            candidate = (name, rows)  # a file of one sheet: said to be unreadable if need be
+    if sheet is not None and candidate is None:
+        if names:
+            raise LedgerError("no_sheet", path=path, sheet=sheet, sheets=", ".join(names))
+        raise LedgerError("no_sheet_none", path=path, sheet=sheet)
+    if candidate is None:
+        raise LedgerError("no_worksheets", path=path)
+    name, rows = candidate
+    try:
+        found = records_from_rows(rows, rules, kind, path.name, name, as_of=as_of)
+    except NotKindSheet:
+        found = _empty_records(rules, kind, path.name, name)
+        found.problems.append(_not_read(path.name, name, kind))
+    found.table["_link"] = None
+    return found
+
+
+def _one_of(found: list[Ledger]) -> Ledger | None:
+    """The log (or contacts) of a workbook: its sheets of that kind as one."""
+    from kqexcel.core.ledger import combine_records
+
+    if not found:
+        return None
+    problems = [p for sheet in found for p in sheet.problems]
+    merged = combine_records(found)
+    assert merged is not None
+    merged.problems = problems
+    return merged
+
+
+def _empty_records(rules: Rules, kind: str, file: str, sheet: str) -> Ledger:
+    """A sheet of ``kind`` without rows (its header said nothing): the file still counts as
+    having no such sheet."""
+    from kqexcel.core.ledger import normalise
+
+    view = rules.for_kind(kind)
+    header = [str(view["fields"][f]["zh"]) for f in view["fields"]]
+    found = normalise([header], 0, view, file, sheet)
+    return found
+
+
 def read_ledger(
     path: str | Path,
     rules: Rules | None = None,
@@ -463,22 +573,38 @@ def read_ledger(
     as_of: dt.date | None = None,
 ) -> Ledger:
     """Find the customer sheet and its header, and type every row (problems are collected);
-    ``as_of`` places the dates written without a year.
+    ``as_of`` places the dates written without a year. The customer file's follow-up log and
+    contacts sheets (DOMAIN §10) come with it (``Ledger.log``, ``Ledger.contacts``).
 
-    The customer sheet (unless ``sheet`` names it): of the sheets with a recognisable header and
-    a name column, the one with the most named customers — an empty form in front of the sheet
-    the entries are typed into is never chosen over it; the first of equals wins; hidden sheets
-    only when no visible one has customers."""
+    A sheet named as a log or contacts sheet is one (its header unreadable: one problem line,
+    and the plan is made without it); so is one whose header says so (``_header_kind``). The
+    customer sheet (unless ``sheet`` names it): of the other sheets with a recognisable header
+    and a name column, the one with the most named customers — an empty form in front of the
+    sheet the entries are typed into is never chosen over it; the first of equals wins; hidden
+    sheets only when no visible one has customers."""
     rules = rules or load_rules()
     path = Path(path)
     names: list[str] = []
     nameless: NoNameColumn | None = None  # the first sheet with a header but no name column
     best: Ledger | None = None
     likeliest: NoHeaderRow | None = None  # the sheet whose header comes nearest, to say so
+    records: dict[str, list[Ledger]] = {kind: [] for kind in RECORD_KINDS}
+    unread: list[Problem] = []
     for name, rows, visible in sheets(path, rules):
         names.append(name)
+        if sheet is None or name != sheet:
+            named = named_kind(name, rules)
+            kind = named or _header_kind(rows, rules)
+            if kind is not None:
+                try:
+                    records[kind].append(
+                        records_from_rows(rows, rules, kind, path.name, name, as_of=as_of)
+                    )
+                except NotKindSheet:
+                    unread.append(_not_read(path.name, name, kind))
+                continue
         if best is not None and len(best.table) and not visible:
-            break  # a hidden sheet (a decoy, a lookup list) only when no visible sheet will do
+            continue  # a hidden sheet (a decoy, a lookup list) only when no visible sheet will do
         if sheet is not None and name != sheet:
             continue
         try:
@@ -492,11 +618,15 @@ def read_ledger(
                 likeliest = exc
             continue
         if sheet is not None:
-            return found
+            best = found
+            continue
         if best is None or len(found.table) > len(best.table):
             best = found
     if best is not None:
-        return best
+        log, contacts = (_one_of(records[kind]) for kind in RECORD_KINDS)
+        found = attach(best, log, contacts)
+        found.problems.extend(unread)
+        return found
     if nameless is not None:
         raise nameless
     if sheet is not None:

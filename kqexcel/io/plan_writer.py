@@ -38,7 +38,14 @@ def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
     """The plan as DOMAIN.md §9 records: codes, ISO dates, None for missing."""
     t = plan.table
     keys = [*IDENTITY, *PLAN_FIELDS]
-    ints = {"contacts_to_decide", "contacts_remaining", "priority_score", "days_overdue"}
+    ints = {
+        "contacts_to_decide",
+        "contacts_remaining",
+        "priority_score",
+        "days_overdue",
+        "log_entries",
+        "contacts_known",
+    }
     columns = {k: t[k].tolist() for k in keys}
     for i in range(len(t)):
         record: dict[str, Any] = {}
@@ -46,9 +53,11 @@ def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
             value = columns[key][i]
             if key == "warnings":
                 value = list(value)
+            elif key == "levels_covered":
+                value = None if value is None else list(value)
             elif is_missing(value):
                 value = None
-            elif key == "next_contact":
+            elif key in ("next_contact", "last_visit"):
                 value = pd.Timestamp(value).date().isoformat()
             elif key in ints:
                 value = int(value)
@@ -76,7 +85,7 @@ def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
         row = []
         for key in keys:
             value = record[key]
-            if key == "warnings":
+            if key == "warnings" or (key == "levels_covered" and value is not None):
                 value = ";".join(value)
             row.append(cell_text(value, quote=True) if isinstance(value, str) else value)
         writer.writerow(row)

@@ -34,6 +34,12 @@ REASON_CODES = (
     "ledger_failed",
     "too_many_columns",
     "columns_read",
+    "no_such_customer",
+    "ambiguous_customer",
+    "no_customer",
+    "missing_date",
+    "missing_person",
+    "sheet_not_read",
 )
 REASONS = {lang: {code: word(f"reason_{code}", lang) for code in REASON_CODES} for lang in LANGS}
 KINDS = {
@@ -48,7 +54,10 @@ def reason_text(problem: Problem, lang: str, rules: Rules | None = None) -> str:
     if problem.reading is not None:
         return reading_text(problem.reading, rules or default_rules(), lang)
     text = REASONS[lang].get(problem.reason, problem.reason)
-    return text.format(detail=problem.detail)
+    detail = problem.detail
+    if problem.reason == "sheet_not_read":  # the kind of sheet, in the reader's words
+        detail = word(f"kind_sheet_{detail}", lang)
+    return text.format(detail=detail)
 
 
 READ_MOST = 60  # columns said by name in each list of a reading line; the rest are counted
@@ -62,8 +71,10 @@ def reading_text(reading: Reading, rules: Rules, lang: str) -> str:
     def w(text: str, /, **fields: Any) -> str:
         return word(text, lang, rules, **fields)
 
+    view = rules.for_kind(reading.kind)
+
     def label(field: str) -> str:
-        return rules.field_label(field, lang)
+        return view.field_label(field, lang)
 
     def joined(items: list[str]) -> str:  # a sheet of 1,000 columns is not said column by column
         shown = w("read_sep").join(items[:READ_MOST])

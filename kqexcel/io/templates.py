@@ -47,6 +47,9 @@ FORMATS = {
     "priority_score": "0",
     "next_contact": "yyyy-mm-dd",
     "days_overdue": "0",
+    "last_visit": "yyyy-mm-dd",
+    "log_entries": "0",
+    "contacts_known": "0",
 }
 WIDTHS = {
     "customer_id": 12,
@@ -74,9 +77,23 @@ WIDTHS = {
     "talking_points": 60,
     "questions": 48,
     "warnings": 28,
+    "last_visit": 12,
+    "log_entries": 8,
+    "last_note": 40,
+    "key_person": 22,
+    "contacts_known": 8,
+    "levels_covered": 14,
     "rationale": 70,
 }
-WRAP_FIELDS = {"objective", "talking_points", "questions", "warnings", "rationale"}
+WRAP_FIELDS = {
+    "objective",
+    "talking_points",
+    "questions",
+    "warnings",
+    "last_note",
+    "key_person",
+    "rationale",
+}
 
 
 def plan_columns() -> list[str]:
@@ -171,6 +188,16 @@ def plan_formats(ws: Any, rules: Rules) -> None:
     ws.conditional_formatting.add(
         f"{col['next_contact']}2", FormulaRule(formula=[f"{col['days_overdue']}2>0"], font=RED)
     )
+    for warning, cells, color in (
+        ("followup_missed", ("warnings", "last_note"), "FFD966"),
+        ("single_threaded", ("key_person", "contacts_known"), "FFF2CC"),
+    ):  # [§10] a missed promise of the rep's own, and a relationship hanging on one person
+        said = [rules.label("warning", warning, lg) for lg in ("zh", "en")]
+        found = ",".join(f'ISNUMBER(SEARCH("{label}",${col["warnings"]}2))' for label in said)
+        ws.conditional_formatting.add(
+            " ".join(f"{col[c]}2" for c in cells),
+            FormulaRule(formula=[f"OR({found})"], fill=PatternFill("solid", bgColor=color)),
+        )
     high = [rules.label("renewal_risk", "high", lg) for lg in ("zh", "en")]
     ws.conditional_formatting.add(
         f"{col['renewal_risk']}2",

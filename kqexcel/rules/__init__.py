@@ -98,6 +98,8 @@ RANGES: dict[str, Range] = {
     "cadence.lapsed_days": DAYS,
     "cadence.regressing_days": DAYS,
     "cadence.complaint_days": DAYS,
+    "log.window_days": INTERVAL,
+    "log.visit_days_a": INTERVAL,
     "warnings.contract_ending_days": DAYS,
     "warnings.contract_ending_contact_days": DAYS,
     "priority.tier.*": POINTS,
@@ -107,6 +109,7 @@ RANGES: dict[str, Range] = {
     "priority.overdue_days_per_point": INTERVAL,
     "priority.open_complaint": POINTS,
     "priority.promise_overdue": POINTS,
+    "priority.followup_missed": POINTS,
     "priority.regressing": POINTS,
     "priority.lapsed": POINTS,
     "priority.max_score": POINTS,
@@ -120,6 +123,8 @@ RANGES: dict[str, Range] = {
 TEXT_LIMITS: dict[str, int] = {
     "codes": 100,
     "fields": 100,
+    "log_fields": 100,
+    "contact_fields": 100,
     "output_fields": 100,
     "rationale": 1000,
     "errors": 1000,  # one line each; the longest default is about 200 characters
@@ -129,6 +134,16 @@ MAX_LIST_ITEM = 100  # a synonym or reader word
 MAX_PLACEHOLDERS = 20  # in one rationale template (the defaults use at most 8)
 TIER_VALUES = ("revenue", "profit", "expected_value")  # what tier.value may name
 MAX_RULES_MB = 10  # a company's rules file is a few kB; the defaults are about 200 kB
+
+# [§10] the other sheets of a customer file: each kind's fields section and the §1 fields its
+# rows share with the customer sheet (read with the same spellings)
+KIND_FIELDS = {"log": "log_fields", "contacts": "contact_fields"}
+KIND_SHARED = {
+    "log": ("customer_id", "name"),
+    "contacts": ("customer_id", "name", "style", "decisiveness", "orientation"),
+}
+FIELD_SECTIONS = ("fields", *KIND_FIELDS.values())  # every section of header spellings
+ADDED_LISTS = ("synonyms", "sheet_names")  # lists a company's file adds to, not replaces
 
 
 def bounds(key: str) -> Range | None:
@@ -280,7 +295,7 @@ def _merge_one(
     elif isinstance(current, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise RulesError("rules_not_list", key=where)
-        if key == "synonyms" or path == "reader":
+        if key in ADDED_LISTS or path == "reader":
             base[key] = current + [v for v in value if v not in current]
         else:
             base[key] = value
@@ -293,7 +308,7 @@ def _merge_one(
             raise RulesError("rules_not_text", key=where, value=_shown(value))
         if where.startswith(("rationale.", "errors.")):  # texts filled in with str.format
             _check_placeholders(where, current, value)
-        if key == "type" and path.startswith("fields.") and value != current:
+        if key == "type" and path.startswith(FIELD_SECTIONS) and value != current:
             raise RulesError("rules_type_fixed", key=where, kind=current)
         base[key] = value
     else:  # pragma: no cover - the defaults hold no other types
@@ -430,7 +445,7 @@ def _check(tree: dict[str, Any], errors: list[RulesError]) -> None:
                     )
 
     for header, field in tree.get("columns", {}).items():
-        if field != "-" and field not in tree["fields"]:
+        if field != "-" and not any(field in tree[section] for section in FIELD_SECTIONS):
             fail(
                 RulesError(
                     "rules_column_field",
@@ -464,7 +479,7 @@ def _check(tree: dict[str, Any], errors: list[RulesError]) -> None:
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
                     fail(RulesError("rules_empty", key=f"codes.{domain}.{code}.{lang}"))
-    for section in ("fields", "output_fields"):  # an empty header would match an empty cell
+    for section in (*FIELD_SECTIONS, "output_fields"):  # an empty header matches an empty cell
         for name, entry in tree[section].items():
             for lang in LANGS:
                 if not str(entry.get(lang, "")).strip():
@@ -504,7 +519,7 @@ def _spelling_lists(
     lists: list[tuple[str, dict[str, Any], Callable[[object], str]]] = [
         (f"codes.{domain}", codes, norm_key) for domain, codes in tree["codes"].items()
     ]
-    return [*lists, ("fields", tree["fields"], header_norm)]
+    return [*lists, *((section, tree[section], header_norm) for section in FIELD_SECTIONS)]
 
 
 def _at(key: str, place: str) -> str:
@@ -531,15 +546,42 @@ def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 def field_keys(tree: dict[str, Any]) -> str:
     """The field keys a column may be given (``[columns]``, ``--map``), for an error to list."""
-    return ", ".join(tree["fields"])
+    return ", ".join(dict.fromkeys(f for section in FIELD_SECTIONS for f in tree[section]))
 
 
 class Rules:
     """The effective rules: the defaults with a manager's overlay, validated."""
 
-    def __init__(self, tree: dict[str, Any], source: str = "default") -> None:
+    def __init__(
+        self, tree: dict[str, Any], source: str = "default", kind: str = "customers"
+    ) -> None:
         self.tree = tree
         self.source = source
+        self.kind = kind  # the sheet these rules read: "customers", or a kind of KIND_FIELDS
+
+    def for_kind(self, kind: str) -> Rules:
+        """The rules reading a sheet of ``kind`` (DOMAIN §10): its own fields first, then the §1
+        fields it shares (a spelling both have means the kind's own field on its sheet, so 姓名
+        on a contacts sheet is the person, 跟进人 on a log the one who logged it); every other
+        header the customer sheet knows exactly is no field here (not a stem of one: 最近联系日期
+        on a log is the ledger's last contact, not the log's date)."""
+        if kind == self.kind or kind == "customers":
+            return self
+        views = self.__dict__.setdefault("_kinds", {})
+        if kind not in views:
+            own = self.tree[KIND_FIELDS[kind]]
+            shared = {f: self.tree["fields"][f] for f in KIND_SHARED[kind]}
+            view = Rules({**self.tree, "fields": {**own, **shared}}, self.source, kind)
+            view.__dict__["foreign_headers"] = frozenset(
+                set(self.header_lookup) - set(view.header_lookup)
+            )
+            views[kind] = view
+        return views[kind]  # type: ignore[no-any-return]
+
+    @cached_property
+    def foreign_headers(self) -> frozenset[str]:
+        """Header spellings of another sheet's fields that name none here (see ``for_kind``)."""
+        return frozenset()
 
     def __getitem__(self, key: str) -> Any:
         return self.tree[key]
@@ -561,7 +603,10 @@ class Rules:
         return str(entry[lang]) if entry else code
 
     def field_label(self, field: str, lang: str) -> str:
-        """The zh/en header of a ledger field or an output field."""
+        """The zh/en header of a ledger field or an output field (on a log or contacts sheet,
+        its own field's: the log's channel is 跟进方式 there, not the plan's 联系方式)."""
+        if self.kind != "customers" and field in self.tree["fields"]:
+            return str(self.tree["fields"][field][lang])
         if field in self.tree["output_fields"]:
             return str(self.tree["output_fields"][field][lang])
         return str(self.tree["fields"][field][lang])
@@ -598,8 +643,11 @@ class Rules:
     @cached_property
     def column_map(self) -> dict[str, str]:
         """A company's own headers (``[columns]``, ``--map``): matching key → field ("-": none)."""
+        fields = self.tree["fields"]  # a header mapped to another sheet's field: not one here
         return {
-            header_norm(header): field for header, field in self.tree.get("columns", {}).items()
+            header_norm(header): field
+            for header, field in self.tree.get("columns", {}).items()
+            if field == "-" or field in fields
         }
 
     @cached_property
@@ -704,7 +752,9 @@ def _keep_old_labels(tree: dict[str, Any], defaults: dict[str, Any]) -> list[tup
     kept = []
     for prefix, entries, norm in _spelling_lists(tree):
         domain = prefix.removeprefix("codes.")
-        shipped = defaults["fields"] if prefix == "fields" else defaults["codes"].get(domain, {})
+        shipped = (
+            defaults[prefix] if prefix in FIELD_SECTIONS else defaults["codes"].get(domain, {})
+        )
         claimed = {
             norm(spelling)
             for code, entry in entries.items()

@@ -115,6 +115,23 @@ class Cadence:
 
 
 @dataclass(frozen=True)
+class Log:
+    """[§10] The follow-up log: its sheet names, the window of entries counted and the days a
+    tier A customer may go without a visit."""
+
+    sheet_names: tuple[str, ...]
+    window_days: int
+    visit_days_a: int
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """[§10] The contacts sheet's names."""
+
+    sheet_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Warnings:
     """[§8] When a contract counts as ending."""
 
@@ -133,6 +150,7 @@ class Priority:
     overdue_days_per_point: int
     open_complaint: int
     promise_overdue: int
+    followup_missed: int
     regressing: int
     lapsed: int
     max_score: int
@@ -159,6 +177,8 @@ class Numbers:
     motivation: Motivation
     renewal: Renewal
     cadence: Cadence
+    log: Log
+    contacts: Contacts
     warnings: Warnings
     priority: Priority
     output: Output
@@ -174,6 +194,8 @@ _CLASSES: dict[str, type] = {
     "motivation": Motivation,
     "renewal": Renewal,
     "cadence": Cadence,
+    "log": Log,
+    "contacts": Contacts,
     "warnings": Warnings,
     "priority": Priority,
     "output": Output,

@@ -1,0 +1,407 @@
+"""The customer file's other sheets (DOMAIN.md §10): each follow-up log entry and each contact
+linked to its customer, and what they tell about every customer, over whole columns.
+
+``facts`` answers, for every row of the customer table, the values §10 derives (the latest entry,
+the entries in the window, the last visit, the promised date, the key person, the levels…) with
+the sheet and Excel row each came from, so the rationale can name them. The rules that need the
+tier (no_visit, single_threaded, no_insider) are applied by the plan; nothing here formats text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kqexcel.core.classify import AXES
+from kqexcel.core.ledger import Ledger, Problem
+from kqexcel.rules import Rules
+
+LEVELS = ("decision", "management", "operation")  # [§10] in the order levels_covered lists them
+NO_ROW = -1  # a customer the sheet says nothing about
+
+
+def attach(ledger: Ledger, log: Ledger | None, contacts: Ledger | None) -> Ledger:
+    """``ledger`` with the customer file's log and contacts; their reading problems (and what was
+    understood of them) join the ledger's, after its own."""
+    problems = list(ledger.problems)
+    for sheet in (log, contacts):
+        if sheet is not None:
+            problems.extend(sheet.problems)
+    found = ledger.with_sheets(
+        None if log is None else replace(log, problems=[]),
+        None if contacts is None else replace(contacts, problems=[]),
+    )
+    found.problems = problems
+    return found
+
+
+def _text_key(values: pd.Series) -> pd.Series:
+    """An id as Excel shows it, for linking: NFKC, trimmed (1001 and 1001.0 are both 1001 once
+    read; 001001 stays 001001)."""
+    text = values.astype(object).where(values.notna())
+    return text.map(_nfkc, na_action="ignore")
+
+
+def _nfkc(value: Any) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _name_key(values: pd.Series) -> pd.Series:
+    """A name for linking and for comparing persons: NFKC, trimmed, case-folded."""
+    text = values.astype(object).where(values.notna())
+    return text.map(lambda v: _nfkc(v).casefold(), na_action="ignore")
+
+
+def link(
+    customers: pd.DataFrame, records: pd.DataFrame, mapped: dict[str, Any], problems: list[Problem]
+) -> np.ndarray:
+    """The position in ``customers`` of each record's customer (-1: none). A record with an id
+    cell links by id only; one without, by name. Each record links within the customer file it
+    belongs to (its ``_link``; None: any). A record matching no customer, or two by name, is a
+    problem ("no such customer", "ambiguous customer") naming its sheet, row and key column."""
+    out = np.full(len(records), NO_ROW, dtype=np.int64)
+    if not len(records) or not len(customers):
+        if len(records):
+            _unlinked(records, np.ones(len(records), bool), mapped, problems)
+        return out
+    ids, names = _text_key(customers["customer_id"]), _name_key(customers["name"])
+    rec_ids, rec_names = _text_key(records["customer_id"]), _name_key(records["name"])
+    scopes = records["_link"].astype(object).where(records["_link"].notna(), "")
+    files = customers["_file"].to_numpy(dtype=object)
+    ambiguous = np.zeros(len(records), dtype=bool)
+    for scope in pd.unique(scopes.to_numpy(dtype=object)):
+        mine = (scopes == scope).to_numpy()
+        among = np.flatnonzero(files == scope) if scope else np.arange(len(customers))
+        by_id = pd.Index(ids.iloc[among])
+        with_id = mine & rec_ids.notna().to_numpy()
+        if with_id.any():
+            found = _first_of(by_id, rec_ids[with_id])
+            out[with_id] = np.where(found >= 0, among[np.maximum(found, 0)], NO_ROW)
+        by_name = names.iloc[among]
+        with_name = mine & rec_ids.isna().to_numpy() & rec_names.notna().to_numpy()
+        if with_name.any():
+            counts = by_name.value_counts()
+            single = pd.Index(counts.index[counts.to_numpy() == 1])
+            unique_names = pd.Series(among, index=by_name.to_numpy())
+            unique_names = unique_names[unique_names.index.isin(single)]
+            wanted = rec_names[with_name]
+            found = pd.Index(unique_names.index).get_indexer(wanted)
+            out[with_name] = np.where(found >= 0, unique_names.to_numpy()[np.maximum(found, 0)], -1)
+            twice = wanted.isin(counts.index[counts.to_numpy() > 1]).to_numpy()
+            positions = np.flatnonzero(with_name)[twice]
+            ambiguous[positions] = True
+            if twice.any():
+                rows = customers["_row"].to_numpy()
+                where = {
+                    n: ", ".join(str(int(r)) for r in rows[among[by_name.to_numpy() == n]][:5])
+                    for n in set(wanted[twice])
+                }
+                _ambiguous(records, positions, mapped, where, rec_names, problems)
+    _unlinked(records, (out < 0) & ~ambiguous, mapped, problems)
+    return out
+
+
+def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
+    """Positions of ``wanted`` in ``index`` (-1: absent); an index with repeats (ids of two
+    customer files read as one) answers the first."""
+    if index.is_unique:
+        return np.asarray(index.get_indexer(wanted.to_numpy(dtype=object)))
+    first = pd.Series(np.arange(len(index)), index=index)
+    first = first[~first.index.duplicated()]
+    return np.asarray(pd.Index(first.index).get_indexer(wanted.to_numpy(dtype=object)))
+
+
+def _place(mapped: dict[str, Any], field: str) -> str | None:
+    column = mapped.get(field)
+    return f"{column.header} ({column.letter})" if column is not None else None
+
+
+def _unlinked(
+    records: pd.DataFrame, rows: np.ndarray, mapped: dict[str, Any], problems: list[Problem]
+) -> None:
+    has_id = records["customer_id"].notna().to_numpy()
+    for i in np.flatnonzero(rows).tolist():
+        key = "customer_id" if has_id[i] else "name"
+        problems.append(
+            Problem(
+                str(records["_file"].iat[i]),
+                str(records["_sheet"].iat[i]),
+                int(records["_row"].iat[i]),
+                _place(mapped.get(str(records["_file"].iat[i]), {}), key),
+                records[key].iat[i],
+                "no_such_customer",
+            )
+        )
+
+
+def _ambiguous(
+    records: pd.DataFrame,
+    positions: np.ndarray,
+    mapped: dict[str, Any],
+    where: dict[str, str],
+    names: pd.Series,
+    problems: list[Problem],
+) -> None:
+    for i in positions.tolist():
+        file = str(records["_file"].iat[i])
+        problems.append(
+            Problem(
+                file,
+                str(records["_sheet"].iat[i]),
+                int(records["_row"].iat[i]),
+                _place(mapped.get(file, {}), "name"),
+                records["name"].iat[i],
+                "ambiguous_customer",
+                detail=where[names.iat[i]],
+            )
+        )
+
+
+def _mapped(sheet: Ledger) -> dict[str, Any]:
+    """Each file's field → column map of a (combined) sheet, for the problems' places."""
+    return {
+        file: {c.field: c for c in cols if c.field} for file, cols in sheet.columns_by_file.items()
+    }
+
+
+def _last_per(groups: np.ndarray, order_keys: tuple[np.ndarray, ...], n: int) -> np.ndarray:
+    """For each of ``n`` groups, the position of its last row by ``order_keys`` (the last key
+    sorts first, as np.lexsort has it); NO_ROW for a group without rows."""
+    out = np.full(n, NO_ROW, dtype=np.int64)
+    if not len(groups):
+        return out
+    order = np.lexsort((*order_keys, groups))
+    sorted_groups = groups[order]
+    last = np.r_[sorted_groups[1:] != sorted_groups[:-1], True]
+    out[sorted_groups[last]] = order[last]
+    return out
+
+
+def _first_per(groups: np.ndarray, order_keys: tuple[np.ndarray, ...], n: int) -> np.ndarray:
+    """For each group, the position of its first row by ``order_keys`` (see ``_last_per``)."""
+    out = np.full(n, NO_ROW, dtype=np.int64)
+    if not len(groups):
+        return out
+    order = np.lexsort((*order_keys, groups))
+    sorted_groups = groups[order]
+    first = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    out[sorted_groups[first]] = order[first]
+    return out
+
+
+def _pick(values: pd.Series, at: np.ndarray, dtype: Any = object) -> pd.Series:
+    """``values`` at positions ``at`` (NO_ROW: missing), as a column of the customer table."""
+    source = values.to_numpy()
+    if dtype == "datetime64[ns]":
+        picked = np.where(
+            at >= 0,
+            source[np.maximum(at, 0)] if len(source) else np.datetime64("NaT"),
+            np.datetime64("NaT"),
+        )
+        return pd.Series(picked.astype("datetime64[ns]"))
+    if not len(source):
+        return pd.Series([None] * len(at), dtype=dtype)
+    picked_obj = source.astype(object)[np.maximum(at, 0)]
+    picked_obj[at < 0] = None
+    return pd.Series(picked_obj, dtype=dtype)
+
+
+def person_styles(contacts: pd.DataFrame) -> pd.Series:
+    """[§10] each person's style: their style cell, else their two axes (None: neither)."""
+    explicit = contacts["style"].where(contacts["style"] != "unknown")
+    d = contacts["decisiveness"].to_numpy(dtype=object)
+    o = contacts["orientation"].to_numpy(dtype=object)
+    axes = np.select([(d == a) & (o == b) for a, b in AXES], list(AXES.values()), None)  # type: ignore[call-overload]
+    return explicit.astype(object).where(explicit.notna(), pd.Series(axes, index=contacts.index))
+
+
+def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, list[Problem]]:
+    """What the log and the contacts say of every customer of ``ledger`` (one row per customer,
+    aligned with its table), and the problems of linking them. Columns:
+
+    - ``has_log`` / ``has_contacts``: the customer's file has the sheet;
+    - from the log (entries on or before as_of): ``log_last`` (date), ``log_row`` / ``log_sheet``
+      of the latest entry (ties: the lower row), its parts ``note_channel``, ``note_person``,
+      ``note_content``, ``note_result``, ``promised`` (its next date); ``log_entries`` in the
+      window; ``last_visit`` with ``visit_row`` / ``visit_sheet``; ``persons`` (distinct persons
+      named in the window); ``dm_log`` (True / False / None) with ``dm_date``, ``dm_person``,
+      ``dm_row``, ``dm_sheet`` of the latest entry naming a decision-level person;
+    - from the contacts: ``contacts_known``, ``levels`` (codes), ``key_name``, ``key_title``,
+      ``key_style``, ``key_level``, ``key_row``, ``key_sheet``, ``insider_known``."""
+    t = ledger.table
+    n = len(t)
+    today = pd.Timestamp(as_of)
+    problems: list[Problem] = []
+    files = t["_file"].to_numpy(dtype=object)
+    out: dict[str, Any] = {}
+    log, contacts = ledger.log, ledger.contacts
+    out["has_log"] = _has(files, log)
+    out["has_contacts"] = _has(files, contacts)
+
+    person_keys = pd.Series([], dtype=object)
+    decision_people: pd.DataFrame | None = None
+    if contacts is not None:
+        c = contacts.table
+        owner = link(t, c, _mapped(contacts), problems)
+        c_ok = owner >= 0
+        c, owner = c[c_ok].reset_index(drop=True), owner[c_ok]
+        keys = _name_key(c["person"])
+        styles = person_styles(c)
+        distinct = pd.DataFrame({"o": owner, "p": keys}).drop_duplicates()
+        known = np.bincount(distinct["o"].to_numpy(dtype=np.int64), minlength=n).astype(float)
+        out["contacts_known"] = np.where(out["has_contacts"], known, np.nan)
+        level = c["level"].to_numpy(dtype=object)
+        bits = np.zeros(n, dtype=np.int64)
+        for k, code in enumerate(LEVELS):
+            has = np.zeros(n, dtype=bool)
+            has[owner[level == code]] = True
+            bits |= has.astype(np.int64) << k
+        patterns = {
+            int(m): [code for k, code in enumerate(LEVELS) if int(m) >> k & 1]
+            for m in np.unique(bits)
+        }
+        out["levels"] = [
+            patterns[int(m)] if h else None
+            for m, h in zip(bits.tolist(), out["has_contacts"].tolist(), strict=True)
+        ]
+        rank = np.select([level == "decision", level == "management"], [0, 1], 2)
+        rows = c["_row"].to_numpy(dtype=np.int64)
+        sheet_order = pd.factorize(c["_sheet"].astype(object))[0]
+        key_at = _first_per(owner, (rows, sheet_order, rank), n)
+        out["key_name"] = _pick(c["person"], key_at)
+        out["key_title"] = _pick(c["title"], key_at)
+        out["key_style"] = _pick(styles, key_at)
+        out["key_level"] = _pick(c["level"], key_at)
+        out["key_row"] = _pick(c["_row"], key_at)
+        out["key_sheet"] = _pick(c["_sheet"], key_at)
+        insider = np.zeros(n, dtype=bool)
+        insider[owner[(c["insider"] == True).to_numpy(dtype=bool)]] = True  # noqa: E712
+        out["insider_known"] = insider
+        decision_people = pd.DataFrame({"o": owner, "p": keys})[level == "decision"].dropna()
+        person_keys = keys
+    else:
+        out["contacts_known"] = np.full(n, np.nan)
+        out["levels"] = [None] * n
+        for key in ("key_name", "key_title", "key_style", "key_level", "key_row", "key_sheet"):
+            out[key] = pd.Series([None] * n, dtype=object)
+        out["insider_known"] = np.zeros(n, dtype=bool)
+    del person_keys
+
+    if log is not None:
+        g = log.table
+        g = g[(g["date"] <= today).to_numpy()]  # a later date is a plan, not a contact
+        g = g.reset_index(drop=True)
+        owner = link(t, g, _mapped(log), problems)
+        ok = owner >= 0
+        g, owner = g[ok].reset_index(drop=True), owner[ok]
+        dates = g["date"].to_numpy(dtype="datetime64[ns]")
+        rows = g["_row"].to_numpy(dtype=np.int64)
+        sheet_order = pd.factorize(g["_sheet"].astype(object))[0]
+        last_at = _last_per(owner, (rows, sheet_order, dates.astype(np.int64)), n)
+        out["log_last"] = _pick(g["date"], last_at, "datetime64[ns]")
+        out["log_row"] = _pick(g["_row"], last_at)
+        out["log_sheet"] = _pick(g["_sheet"], last_at)
+        for part in ("channel", "person", "content", "result"):
+            out[f"note_{part}"] = _pick(g[part], last_at)
+        out["promised"] = _pick(g["next_date"], last_at, "datetime64[ns]")
+        age = (today - g["date"]).dt.days.to_numpy()
+        window = age < rules.numbers.log.window_days
+        entries = np.bincount(owner[window], minlength=n).astype(float)
+        out["log_entries"] = np.where(out["has_log"], entries, np.nan)
+        visits = (g["channel"] == "visit").to_numpy(dtype=bool)
+        visit_at = _last_per(owner[visits], (rows[visits], dates[visits].astype(np.int64)), n)
+        visit_index = np.flatnonzero(visits)
+        visit_at = np.where(
+            visit_at >= 0,
+            visit_index[np.maximum(visit_at, 0)] if len(visit_index) else NO_ROW,
+            NO_ROW,
+        )
+        out["last_visit"] = _pick(g["date"], visit_at, "datetime64[ns]")
+        out["visit_row"] = _pick(g["_row"], visit_at)
+        out["visit_sheet"] = _pick(g["_sheet"], visit_at)
+        names = _name_key(g["person"])
+        in_window = pd.DataFrame({"o": owner[window], "p": names[window].to_numpy(dtype=object)})
+        persons = in_window.dropna().drop_duplicates()
+        out["persons"] = np.bincount(persons["o"].to_numpy(dtype=np.int64), minlength=n).astype(
+            float
+        )
+        out.update(_decision_maker(g, owner, window, names, decision_people, n))
+    else:
+        out["log_last"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+        out["promised"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+        out["last_visit"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+        out["log_entries"] = np.full(n, np.nan)
+        out["persons"] = np.zeros(n)
+        for key in (
+            "log_row",
+            "log_sheet",
+            "visit_row",
+            "visit_sheet",
+            "note_channel",
+            "note_person",
+            "note_content",
+            "note_result",
+            "dm_person",
+            "dm_row",
+            "dm_sheet",
+        ):
+            out[key] = pd.Series([None] * n, dtype=object)
+        out["dm_log"] = pd.Series([None] * n, dtype=object)
+        out["dm_date"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+    frame = pd.DataFrame(
+        {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in out.items()},
+        index=t.index,
+    )
+    return frame, problems
+
+
+def _has(files: np.ndarray, sheet: Ledger | None) -> np.ndarray:
+    """Which customers' files have the sheet (a sheet given apart belongs to every file)."""
+    if sheet is None:
+        return np.zeros(len(files), dtype=bool)
+    links = set(sheet.table["_link"].tolist()) if len(sheet.table) else set(sheet.columns_by_file)
+    if None in links or any(link != link for link in links):  # given apart (--log): every file
+        return np.ones(len(files), dtype=bool)
+    return np.isin(files, list(links))
+
+
+def _decision_maker(
+    g: pd.DataFrame,
+    owner: np.ndarray,
+    window: np.ndarray,
+    names: pd.Series,
+    decision_people: pd.DataFrame | None,
+    n: int,
+) -> dict[str, Any]:
+    """[§10] whether an entry in the window names a decision-level person of its customer, with
+    the latest such entry (None where the file lacks the log or the contacts)."""
+    out: dict[str, Any] = {}
+    if decision_people is None:
+        out["dm_log"] = pd.Series([None] * n, dtype=object)
+        for key in ("dm_person", "dm_row", "dm_sheet"):
+            out[key] = pd.Series([None] * n, dtype=object)
+        out["dm_date"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+        return out
+    pairs = pd.MultiIndex.from_arrays(
+        [decision_people["o"].to_numpy(), decision_people["p"].to_numpy(dtype=object)]
+    )
+    entry_pairs = pd.MultiIndex.from_arrays([owner, names.to_numpy(dtype=object)])
+    hits = window & entry_pairs.isin(pairs) & names.notna().to_numpy()
+    at = np.flatnonzero(hits)
+    dates = g["date"].to_numpy(dtype="datetime64[ns]")
+    last = _last_per(
+        owner[at], (g["_row"].to_numpy(dtype=np.int64)[at], dates[at].astype(np.int64)), n
+    )
+    last = np.where(last >= 0, at[np.maximum(last, 0)] if len(at) else NO_ROW, NO_ROW)
+    reached = last >= 0
+    out["dm_log"] = pd.Series(reached, dtype=object)
+    out["dm_date"] = _pick(g["date"], last, "datetime64[ns]")
+    out["dm_person"] = _pick(g["person"], last)
+    out["dm_row"] = _pick(g["_row"], last)
+    out["dm_sheet"] = _pick(g["_sheet"], last)
+    return out
