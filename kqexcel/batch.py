@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from kqexcel.core.customer_file import attach
 from kqexcel.core.ledger import Ledger, Problem, header_names
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
 from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
-from kqexcel.io.ledger import read_ledger
+from kqexcel.io.ledger import read_ledger, read_records
 from kqexcel.io.plan_writer import write_csv, write_json, write_plan
 from kqexcel.io.problems import reason_text
 from kqexcel.io.report_io import (
@@ -158,11 +159,18 @@ def plan_ledgers(
     stdout: IO[str] | None = None,
     progress: Progress = no_progress,
     columns: dict[str, str] | None = None,
+    log_file: FileSheet | None = None,
+    contacts_file: FileSheet | None = None,
 ) -> Iterator[Planned]:
     """``kq plan``: plan every ledger into its target (see :func:`plan_targets`), yielding each as
-    it is written. json/csv for one -o file gather every ledger's rows and are written once."""
+    it is written. json/csv for one -o file gather every ledger's rows and are written once.
+    ``log_file`` / ``contacts_file``: the customer file's log and contacts given apart (file,
+    sheet), for one ledger."""
     template_read = template or (None if fmt != "xlsx" else bundled_template("plan.xlsx"))
-    targets = plan_targets(ledgers, output, fmt, force, [rules_path, template_read])
+    apart = [f[0] for f in (log_file, contacts_file) if f is not None]
+    if apart and len(ledgers) > 1:
+        raise UsageError("apart_one_ledger")
+    targets = plan_targets(ledgers, output, fmt, force, [rules_path, template_read, *apart])
     rules = load_rules(rules_path).with_columns(columns or {})
     folder = output_is_folder(output)
     stdout = stdout or sys.stdout
@@ -170,6 +178,7 @@ def plan_ledgers(
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         day = as_of or dt.date.today()  # the door gives the day
         ledger = read_ledger(ledger_path, rules, sheet, as_of=day)
+        ledger = attach(ledger, *records_apart(log_file, contacts_file, rules, day))
         refuse_unknown_columns(columns or {}, [ledger])
         plan = make_plan(ledger, rules, day, lang)
         if fmt == "json":
@@ -188,10 +197,33 @@ def plan_ledgers(
         yield Planned(ledger_path, out, plan, rules)
 
 
+FileSheet = tuple[Path, str | None]  # --log / --contacts: a file and perhaps its sheet
+
+
+def records_apart(
+    log_file: FileSheet | None, contacts_file: FileSheet | None, rules: Rules, day: dt.date
+) -> tuple[Ledger | None, Ledger | None]:
+    """The log and the contacts given apart (``--log``, ``--contacts``), each None when not
+    given: read once, for every customer."""
+    found = []
+    for spec, kind in ((log_file, "log"), (contacts_file, "contacts")):
+        found.append(
+            None if spec is None else read_records(spec[0], kind, rules, day, sheet=spec[1])
+        )
+    return found[0], found[1]
+
+
 def refuse_unknown_columns(columns: dict[str, str], ledgers: list[Ledger]) -> None:
-    """A ``--map`` column found in none of the ledgers read is a usage error naming the headers
-    there are (a typo, or the wrong file)."""
+    """A ``--map`` column found in none of the ledgers read (their log and contacts sheets too)
+    is a usage error naming the headers there are (a typo, or the wrong file)."""
     every = [c for ledger in ledgers for c in ledger.every_column]
+    every += [
+        c
+        for ledger in ledgers
+        for sheet in (ledger.log, ledger.contacts)
+        if sheet is not None
+        for c in sheet.every_column
+    ]
     seen = {name for c in every for name in header_names(c.header)}  # as the mapping matches
     for column in columns:
         if ledgers and header_norm(column) not in seen:
@@ -311,24 +343,35 @@ def report_ledgers(
     force: bool = False,
     progress: Progress = no_progress,
     columns: dict[str, str] | None = None,
+    log_file: FileSheet | None = None,
+    contacts_file: FileSheet | None = None,
 ) -> Reported:
-    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON)."""
+    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON); a log
+    or contacts given apart (``log_file``, ``contacts_file``) links to the customers of every
+    ledger."""
     out = output or default_output(month)
     outs = [out, *([summary_json] if summary_json else [])]
-    reads = [previous, rules_path, template or bundled_template("report.xlsx")]
+    apart = [f[0] for f in (log_file, contacts_file) if f is not None]
+    reads = [previous, rules_path, template or bundled_template("report.xlsx"), *apart]
     files_given = [p for p in paths if not p.is_dir()]
     refuse_inputs(outs, [*files_given, *reads, *default_files()])  # before anything is read
     refuse_existing(outs, force)
     rules = load_rules(rules_path).with_columns(columns or {})
-    files = find_ledgers(list(paths), skip={p for p in (previous,) if p}, reports=set(outs))
+    skip = {p for p in (previous, *apart) if p}
+    files = find_ledgers(list(paths), skip=skip, reports=set(outs))
     refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
     if not files:
         raise UsageError("no_ledgers_found")
     previous_table = read_previous(previous, rules) if previous else None
     with progress(len(files), say(rules, "reading", lang)) as bar:
         ledgers = read_all(files, rules, jobs, bar.update, lang, as_of or month_end(month))
-    refuse_unknown_columns(columns or {}, [item for _, item in ledgers if isinstance(item, Ledger)])
-    result = build_report(ledgers, rules, month, as_of, lang, tier_scope, previous_table)
+    day = as_of or month_end(month)
+    extra = records_apart(log_file, contacts_file, rules, day)
+    read = [item for _, item in ledgers if isinstance(item, Ledger)]
+    refuse_unknown_columns(columns or {}, [*read, *(attach(read[0], *extra) for _ in read[:1])])
+    result = build_report(
+        ledgers, rules, month, as_of, lang, tier_scope, previous_table, apart=extra
+    )
     write_report(result, rules, out, template, lang, force)
     if summary_json:
         write_summary(result, summary_json, force)

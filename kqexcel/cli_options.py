@@ -114,11 +114,9 @@ def column_map(
         if not sep or not column.strip() or not name.strip():
             raise bad_value(ctx, "map_bad", value=value)
         name = name.strip()
-        field = (
-            name
-            if name == "-" or name in rules["fields"]
-            else rules.header_lookup.get(header_norm(name))
-        )
+        field = name if name == "-" or _field_key(name, rules.tree) else None
+        for view in (rules, rules.for_kind("log"), rules.for_kind("contacts")):
+            field = field or view.header_lookup.get(header_norm(name))
         if field is None:
             raise bad_value(
                 ctx, "map_field_unknown", value=value, field=name, fields=field_keys(rules.tree)
@@ -127,6 +125,46 @@ def column_map(
     return mapping
 
 
+def _field_key(name: str, tree: dict[str, Any]) -> bool:
+    from kqexcel.rules import FIELD_SECTIONS
+
+    return any(name in tree[section] for section in FIELD_SECTIONS)
+
+
+def file_sheet(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[Path, str | None] | None:
+    """--log / --contacts FILE[:SHEET]: the file, and the sheet after its last colon when the
+    whole text names no file (C:\\台账\\跟进.xlsx:十一月 on Windows too)."""
+    if value is None:
+        return None
+    whole = Path(value)
+    if whole.is_file():
+        return whole, None
+    head, sep, sheet = value.rpartition(":")
+    if sep and head and Path(head).is_file() and sheet:
+        return Path(head), sheet
+    if whole.is_dir() or (sep and head and Path(head).is_dir()):
+        raise bad_value(ctx, "file_is_folder", path=head if sep and head else value)
+    raise bad_value(ctx, "file_not_found", path=head if sep and head and sheet else value)
+
+
+LOG = click.option(
+    "--log",
+    "log_file",
+    callback=file_sheet,
+    metavar="FILE[:SHEET]",
+    help="跟进记录在另一个文件（或工作表）里：文件[:工作表]（默认：台账里名为 跟进记录 等的工作表）"
+    " The follow-up log in a file of its own, FILE[:SHEET] (default: the ledger's 跟进记录 sheet).",
+)
+CONTACTS = click.option(
+    "--contacts",
+    "contacts_file",
+    callback=file_sheet,
+    metavar="FILE[:SHEET]",
+    help="联系人在另一个文件（或工作表）里：文件[:工作表]（默认：台账里名为 联系人 等的工作表）"
+    " The contacts in a file of their own, FILE[:SHEET] (default: the ledger's 联系人 sheet).",
+)
 MAP = click.option(
     "--map",
     "columns",

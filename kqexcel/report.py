@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -69,11 +69,16 @@ def build_report(
     lang: str = "zh",
     scope: str = "company",
     previous: pd.DataFrame | None = None,
+    apart: tuple[Ledger | None, Ledger | None] = (None, None),
 ) -> Report:
     """Plan every customer of the readable ledgers (tiers across the company, or per ledger)
-    and compare tiers with last month's report."""
+    and compare tiers with last month's report; ``apart``: a log and contacts given apart,
+    linking to the customers of every ledger."""
     as_of = as_of or month_end(month)
     read = [(name, item) for name, item in ledgers if isinstance(item, Ledger)]
+    given_apart = any(sheet is not None for sheet in apart)
+    if read and given_apart and scope == "ledger" and len(read) > 1:
+        read = _with_apart(read, apart)
     statuses = []
     failed: list[Problem] = []
     for name, item in ledgers:
@@ -101,6 +106,10 @@ def build_report(
         revenue = pd.concat([ledger.table["revenue"] for _, ledger in read], ignore_index=True)
     else:
         ledger = combine([ledger for _, ledger in read]) if read else _empty_ledger(rules)
+        if given_apart:
+            from kqexcel.core.customer_file import attach
+
+            ledger = attach(ledger, *apart)
         plan = make_plan(ledger, rules, as_of, lang)
         plan.sources = [(name, "") for name, _ in read]
         revenue = ledger.table["revenue"].reset_index(drop=True)
@@ -114,6 +123,21 @@ def build_report(
     plan.problems = failed + plan.problems
     changes = tier_changes(plan.table, previous) if previous is not None else None
     return Report(month, as_of, plan, statuses, changes, revenue)
+
+
+def _with_apart(
+    read: list[tuple[str, Ledger]], apart: tuple[Ledger | None, Ledger | None]
+) -> list[tuple[str, Ledger]]:
+    """Each ledger with the log and contacts given apart: every row goes to the ledger of the
+    customer it links to (a row linking to none, to the first ledger, which lists it once)."""
+    from kqexcel.core.customer_file import assign_links, attach
+
+    everyone = combine([ledger for _, ledger in read]).table
+    first = read[0][1].file
+    sheets = [None if s is None else assign_links(everyone, s, first) for s in apart]
+    out = [(name, attach(ledger, *sheets)) for name, ledger in read[:1]]
+    cleared = [None if s is None else replace(s, problems=[]) for s in sheets]
+    return out + [(name, attach(ledger, *cleared)) for name, ledger in read[1:]]
 
 
 def _empty_ledger(rules: Rules) -> Ledger:

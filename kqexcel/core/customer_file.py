@@ -74,9 +74,13 @@ def link(
     scopes = records["_link"].astype(object).where(records["_link"].notna(), "")
     files = customers["_file"].to_numpy(dtype=object)
     ambiguous = np.zeros(len(records), dtype=bool)
+    elsewhere = np.zeros(len(records), dtype=bool)  # rows of another file's customers
     for scope in pd.unique(scopes.to_numpy(dtype=object)):
         mine = (scopes == scope).to_numpy()
         among = np.flatnonzero(files == scope) if scope else np.arange(len(customers))
+        if scope and not len(among):
+            elsewhere |= mine
+            continue
         by_id = pd.Index(ids.iloc[among])
         with_id = mine & rec_ids.notna().to_numpy()
         if with_id.any():
@@ -102,8 +106,20 @@ def link(
                     for n in set(wanted[twice])
                 }
                 _ambiguous(records, positions, mapped, where, rec_names, problems)
-    _unlinked(records, (out < 0) & ~ambiguous, mapped, problems)
+    _unlinked(records, (out < 0) & ~ambiguous & ~elsewhere, mapped, problems)
     return out
+
+
+def assign_links(customers: pd.DataFrame, sheet: Ledger, fallback: str) -> Ledger:
+    """A sheet given apart (``--log`` for a report of several ledgers, each planned alone) with
+    each row's ``_link`` set to the file of the customer it links to; rows linking to none go to
+    ``fallback``'s plan, which lists them once."""
+    scratch: list[Problem] = []
+    found = link(customers, sheet.table, _mapped(sheet), scratch)
+    files = customers["_file"].to_numpy(dtype=object)
+    table = sheet.table.copy()
+    table["_link"] = np.where(found >= 0, files[np.maximum(found, 0)], fallback)
+    return replace(sheet, table=table)
 
 
 def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
@@ -364,8 +380,11 @@ def _has(files: np.ndarray, sheet: Ledger | None) -> np.ndarray:
     """Which customers' files have the sheet (a sheet given apart belongs to every file)."""
     if sheet is None:
         return np.zeros(len(files), dtype=bool)
-    links = set(sheet.table["_link"].tolist()) if len(sheet.table) else set(sheet.columns_by_file)
-    if None in links or any(link != link for link in links):  # given apart (--log): every file
+    table = sheet.table
+    if "_apart" in table and table["_apart"].any():  # given apart (--log): every file has it
+        return np.ones(len(files), dtype=bool)
+    links = set(table["_link"].tolist()) if len(table) else set(sheet.columns_by_file)
+    if None in links or any(link != link for link in links):
         return np.ones(len(files), dtype=bool)
     return np.isin(files, list(links))
 

@@ -67,9 +67,7 @@ def _levels(values: list[Any], rules: Rules, lang: str, sep: str) -> list[Any]:
     """Each row's levels covered as labels (None: no contacts sheet; an empty list: none)."""
     labels = {code: str(rules.label("level", code, lang)) for code in rules["codes"]["level"]}
     none = str(rules["rationale"]["words"]["levels_none"][lang])
-    return [
-        None if v is None else (sep.join(labels.get(c, c) for c in v) or none) for v in values
-    ]
+    return [None if v is None else (sep.join(labels.get(c, c) for c in v) or none) for v in values]
 
 
 def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:

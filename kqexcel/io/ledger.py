@@ -539,6 +539,7 @@ def read_records(
         found = _empty_records(rules, kind, path.name, name)
         found.problems.append(_not_read(path.name, name, kind))
     found.table["_link"] = None
+    found.table["_apart"] = True  # every customer's file has it, rows or not
     return found
 
 
