@@ -19,12 +19,16 @@ import numpy as np
 import pandas as pd
 
 from kqexcel.core import classify as C
+from kqexcel.core import customer_file as CF
 from kqexcel.core.ledger import (
     Ledger,
     NoHeaderRow,
     NoNameColumn,
+    NotKindSheet,
+    Problem,
     ledger_from_rows,
     normalise,
+    records_from_rows,
     vocabulary,
 )
 from kqexcel.core.plan import Plan, make_plan
@@ -152,18 +156,54 @@ def _problem(ledger: Ledger, lang: str | None) -> None:
 # ----------------------------------------------------------------------------- the plan
 
 
-def plan_table(ledger: Any, as_of: Any = None, lang: Any = "zh") -> list[list[Any]]:
+def _rows(block: Any) -> list[list[Any]]:
+    """A range as rows (one cell: one row of one cell)."""
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in (block or [])]
+
+
+def plan_table(
+    ledger: Any, as_of: Any = None, lang: Any = "zh", log: Any = None, contacts: Any = None
+) -> list[list[Any]]:
     """The whole plan of a ledger range (header row included) as rows, header first — the same
-    columns and values as the plan sheet of `kq plan`."""
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in (ledger or [])]
-    return plan_rows(rows, as_of, lang, "Excel", "range")[0]
+    columns and values as the plan sheet of `kq plan`; ``log`` and ``contacts`` are the ranges
+    of the follow-up log and the contacts (DOMAIN §10), each with its header row."""
+    sheets = {"log": _rows(log) or None, "contacts": _rows(contacts) or None}
+    return plan_rows(_rows(ledger), as_of, lang, "Excel", "range", sheets)[0]
+
+
+def records(
+    rows: list[list[Any]] | None, kind: str, file: str, sheet: str, day: dt.date
+) -> Ledger | None:
+    """A log or contacts range read as the sheet is (None: not given); a header that says
+    nothing gives no rows and the one problem line saying so."""
+    if not rows:
+        return None
+    try:
+        return records_from_rows(rows, rules(), kind, file, sheet, as_of=day)
+    except NotKindSheet:
+        empty = records_from_rows(_kind_header(kind), rules(), kind, file, sheet, as_of=day)
+        empty.problems = [Problem(file, sheet, None, None, None, "sheet_not_read", detail=kind)]
+        return empty
+
+
+def _kind_header(kind: str) -> list[list[Any]]:
+    """The header row of an empty sheet of ``kind`` (its fields' zh labels)."""
+    view = rules().for_kind(kind)
+    return [[str(view["fields"][f]["zh"]) for f in view["fields"]]]
 
 
 def plan_rows(
-    rows: list[list[Any]], as_of: Any, lang: Any, file: str, sheet: str
+    rows: list[list[Any]],
+    as_of: Any,
+    lang: Any,
+    file: str,
+    sheet: str,
+    others: dict[str, list[list[Any]] | None] | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[list[list[Any]], Plan]:
     """The plan of ledger ``rows`` (the first being Excel row 1 when a button reads a sheet) as
-    rows, header first, and the Plan itself (for its problems)."""
+    rows, header first, and the Plan itself (for its problems). ``others``: the rows of the
+    customer file's log and contacts ("log", "contacts"), ``names`` their sheets' names."""
     language = _lang(lang)
     day = _as_of(as_of, language)
     try:  # the reader's own checks; the cell says what is wrong in the formula's language
@@ -172,6 +212,9 @@ def plan_rows(
         raise _error("no_header", language) from None
     except NoNameColumn:
         raise _error("no_name", language) from None
+    others, names = others or {}, names or {}
+    found = [records(others.get(k), k, file, names.get(k, k), day) for k in ("log", "contacts")]
+    parsed = CF.attach(parsed, found[0], found[1])
     plan = make_plan(parsed, rules(), day, language)
     columns = display_columns(plan, rules())
     out = [[header for header, _ in columns]]
@@ -438,6 +481,27 @@ def next_contact(
     return _cell(nxt.iat[0])
 
 
+def key_person(contacts: Any, customer_id: Any, lang: Any = "zh") -> Any:
+    """[§10] The key person of one customer among a contacts range (header row included):
+    ``姓名（职务，性格类型）``, as the plan's 关键人 column; empty when nobody is listed."""
+    language = _lang(lang)
+    wanted = _scalar(customer_id, "customer_id", language)
+    if wanted is None or wanted == "":
+        raise _error("unreadable", language, wanted)
+    day = dt.date.today()
+    sheet = records(_rows(contacts), "contacts", "Excel", "range", day)
+    if sheet is None or not len(sheet.table):
+        return None
+    one = normalise(
+        [[_header("customer_id"), _header("name")], [wanted, "—"]], 0, rules(), "Excel", "range"
+    )
+    one = CF.attach(one, None, sheet)
+    facts, _ = CF.facts(one, rules(), day)
+    from kqexcel.core.rationale import Words, key_persons
+
+    return key_persons(facts, Words(rules(), language))[0]
+
+
 def rules_version() -> str:
     """The version of the rules in use (and where they come from)."""
     r = rules()
@@ -457,5 +521,6 @@ UDFS: dict[str, Callable[..., Any]] = {
     "KQ_STYLE_TIPS": style_tips,
     "KQ_RENEWAL": renewal,
     "KQ_NEXT_CONTACT": next_contact,
+    "KQ_KEY_PERSON": key_person,
     "KQ_RULES_VERSION": rules_version,
 }

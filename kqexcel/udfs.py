@@ -20,11 +20,14 @@ CATEGORY = "kqexcel"
 @xw.arg("ledger", ndim=2, doc="台账区域，含表头行 / ledger range with its header row")
 @xw.arg("as_of", doc="基准日，可省略（今天）/ as-of date, default today")
 @xw.arg("lang", doc="zh 或 en / zh or en")
+@xw.arg("log", ndim=2, doc="跟进记录区域（含表头），可省略 / follow-up log range, optional")
+@xw.arg("contacts", ndim=2, doc="联系人区域（含表头），可省略 / contacts range, optional")
 @F.excel_errors
-def KQ_PLAN(ledger, as_of=None, lang="zh"):
-    """跟进计划：整张表（含表头），与 kq plan 的计划表相同。
-    The whole follow-up plan of a ledger range, header row first, as kq plan writes it."""
-    return F.plan_table(ledger, as_of, lang)
+def KQ_PLAN(ledger, as_of=None, lang="zh", log=None, contacts=None):
+    """跟进计划：整张表（含表头），与 kq plan 的计划表相同；可加上跟进记录和联系人区域。
+    The whole follow-up plan of a ledger range, header row first, as kq plan writes it; with
+    the follow-up log and contacts ranges when given."""
+    return F.plan_table(ledger, as_of, lang, log, contacts)
 
 
 @xw.func(category=CATEGORY)
@@ -176,6 +179,18 @@ def KQ_NEXT_CONTACT(
     """下次联系日期（不早于基准日）。
     The next contact date: last contact + interval, never before as-of."""
     return F.next_contact(last_contact, tier, intent, risk, as_of, lifecycle, stage, complaint)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("contacts", ndim=2, doc="联系人区域，含表头 / contacts range with its header row")
+@xw.arg("customer_id", doc="客户编号 / customer ID")
+@xw.arg("lang", doc="zh 或 en / zh or en")
+@F.excel_errors
+def KQ_KEY_PERSON(contacts, customer_id, lang="zh"):
+    """关键人：决策层排在最前的人，没有就取管理层、再没有取第一位，写成 姓名（职务，性格类型）。
+    The key person of a customer: the first decision-level person, else management, else the
+    first listed, as name (title, style)."""
+    return F.key_person(contacts, customer_id, lang)
 
 
 @xw.func(category=CATEGORY)

@@ -46,15 +46,20 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
 
     The sheet is read from A1 to the end of its used range, so the row numbers and column letters
     in Issues are the ones Excel shows, wherever the ledger starts."""
+    from kqexcel.io.ledger import named_kind
     from kqexcel.io.problems import issue_row
     from kqexcel.io.templates import ISSUE_HEADERS
 
     book = _caller(book)
     source = book.sheets.active
-    last = source.used_range.last_cell
-    rows = source.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
+    others: dict[str, list[list[Any]] | None] = {}
+    names: dict[str, str] = {}
+    for sheet in book.sheets:  # [§10] the 跟进记录 and 联系人 sheets, by their names
+        kind = named_kind(sheet.name, F.rules())
+        if kind and sheet.name != source.name and kind not in others:
+            others[kind], names[kind] = _used_rows(sheet), sheet.name
     table, plan = F.plan_rows(
-        [list(r) for r in rows], as_of or dt.date.today(), lang, book.name, source.name
+        _used_rows(source), as_of or dt.date.today(), lang, book.name, source.name, others, names
     )
     target = _sheet(book, say(F.rules(), "plan_sheet", lang), source)
     target.range("A1").value = [[literal(v) for v in row] for row in table]
@@ -64,6 +69,13 @@ def plan_active_sheet(book: Any = None, lang: str = "zh", as_of: dt.date | None 
         [literal(v) for v in issue_row(p, lang, F.rules())] for p in plan.problems
     ]
     return len(plan.table)
+
+
+def _used_rows(sheet: Any) -> list[list[Any]]:
+    """A sheet's cells from A1 to the end of its used range (row numbers as Excel shows them)."""
+    last = sheet.used_range.last_cell
+    rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
+    return [list(r) for r in rows]
 
 
 def _dress(sheet: Any, headers: list[Any], n_rows: int, lang: str) -> None:

@@ -14,6 +14,19 @@ failed:
     KQ_EV = Err.Description
 End Function
 
+Function KQ_KEY_PERSON(contacts, customer_id, Optional lang)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KQ_KEY_PERSON = XLPy.CallUDF("kqexcel.udfs", "KQ_KEY_PERSON", Array(contacts, customer_id, lang), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KQ_KEY_PERSON = XLPy.CallUDF("kqexcel.udfs", "KQ_KEY_PERSON", Array(contacts, customer_id, lang))
+        Exit Function
+    #End If
+failed:
+    KQ_KEY_PERSON = Err.Description
+End Function
+
 Function KQ_MOTIVATION(Optional stage, Optional competition, Optional skill, Optional staff, Optional outlook, Optional expectation, Optional buyers, Optional lang)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -53,13 +66,13 @@ failed:
     KQ_NEXT_CONTACT = Err.Description
 End Function
 
-Function KQ_PLAN(ledger, Optional as_of, Optional lang)
+Function KQ_PLAN(ledger, Optional as_of, Optional lang, Optional log, Optional contacts)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang), ActiveWorkbook, Application.Caller)
+        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang, log, contacts), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang))
+        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang, log, contacts))
         Exit Function
     #End If
 failed:

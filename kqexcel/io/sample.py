@@ -1,4 +1,5 @@
-"""The bundled sample ledger: 40 fictional customers that walk every rule path of DOMAIN.md.
+"""The bundled sample ledger: 40 fictional customers that walk every rule path of DOMAIN.md, with
+a follow-up log (跟进记录) and contacts (联系人) that give every code of §10.
 
 The customers are data (templates/sample_ledger.json, one row a line, so it is reviewable);
 ``kq template build`` writes templates/sample_ledger.xlsx from it, and the README's first command
@@ -34,6 +35,15 @@ SHEET: str = _DATA["sheet"]
 TITLE: str = _DATA["title"]
 HEADERS: list[str] = _DATA["headers"]
 ROWS: list[tuple[object, ...]] = [tuple(_value(c) for c in row) for row in _DATA["rows"]]
+# [§10] the customer file's other sheets: name → (headers, rows)
+SHEETS: dict[str, tuple[list[str], list[tuple[object, ...]]]] = {
+    _DATA[kind]["sheet"]: (
+        _DATA[kind]["headers"],
+        [tuple(_value(c) for c in row) for row in _DATA[kind]["rows"]],
+    )
+    for kind in ("log", "contacts")
+    if kind in _DATA
+}
 
 
 def build_sample_ledger(path: str | Path) -> Path:
@@ -51,11 +61,26 @@ def build_sample_ledger(path: str | Path) -> Path:
     for r, row in enumerate([HEADERS, *ROWS], start=2):
         for c, value in enumerate(row, start=1):
             put(ws, r, c, value)
-    for cells in ws.iter_rows(min_row=3):
-        for cell in cells:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
+    _dates(ws, 3)
     ws.freeze_panes = "C3"
+    for name, (headers, rows) in SHEETS.items():
+        other = wb.create_sheet(name)
+        for r, row in enumerate([headers, *rows], start=1):
+            for c, value in enumerate(row, start=1):
+                put(other, r, c, value)
+        _dates(other, 2)
+        other.freeze_panes = "A2"
+        for c, header in enumerate(headers, start=1):
+            width = 40 if header in ("跟进内容", "跟进结果") else 14
+            other.column_dimensions[other.cell(1, c).column_letter].width = width
     path = Path(path)
     atomic_write(path, True, wb.save)
     return path
+
+
+def _dates(ws: object, first_row: int) -> None:
+    """Date cells shown as dates (yyyy-mm-dd) from ``first_row`` on."""
+    for cells in ws.iter_rows(min_row=first_row):  # type: ignore[attr-defined]
+        for cell in cells:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"

@@ -19,8 +19,10 @@ from kqexcel.io.safety import active_content, check_file
 from kqexcel.io.templates import (
     ISSUES_NAME,
     LEDGER_NAME,
+    LEDGER_TITLES,
     LEGEND_NAME,
     PLAN_NAME,
+    RECORD_NAMES,
     TEMPLATE_MAX_MB,
 )
 from kqexcel.rules import Rules, load_rules
@@ -110,14 +112,32 @@ def _check_ledger(wb: Workbook, rules: Rules, problems: list[KqError]) -> None:
     """A ledger template: known headers, a name column, and a dropdown of known values on every
     code and yes/no column."""
     found = _target(wb, LEDGER_NAME, problems)
-    if not found:
-        return
-    ws = wb[found[0]]
-    columns = _ledger_columns(ws, ws[found[1].replace("$", "").split(":")[0]], rules, problems)
-    with_list = _check_dropdowns(wb, ws, columns, rules, problems)
+    if found:
+        _check_sheet(wb, wb[found[0]], found[1], rules, problems, "")
+    for kind, name in RECORD_NAMES.items():  # [§10] the follow-up log and the contacts
+        if wb.defined_names.get(name) is None:
+            sheet = LEDGER_TITLES[kind]["zh"]
+            problems.append(KqError("check_kind_missing", sheet=sheet, name=name))
+            continue
+        at = _target(wb, name, problems)
+        if at:
+            _check_sheet(wb, wb[at[0]], at[1], rules.for_kind(kind), problems, f"{at[0]}!")
+
+
+def _check_sheet(
+    wb: Workbook, ws: Any, cells: str, rules: Rules, problems: list[KqError], prefix: str
+) -> None:
+    """One sheet of a ledger template: known headers, its key columns, and a dropdown on every
+    code and yes/no column (and on a log's or contacts' customer id). ``prefix`` names the
+    sheet in the problems (empty for the customer sheet)."""
+    anchor = ws[cells.replace("$", "").split(":")[0]]
+    columns = _ledger_columns(ws, anchor, rules, problems, prefix)
+    with_list = _check_dropdowns(wb, ws, columns, rules, problems, prefix)
     for letter, fld in columns.items():
-        if rules["fields"][fld]["type"] in ("code", "yesno") and fld not in with_list:
-            problems.append(KqError("check_no_dropdown", column=letter, label=_zh(rules, fld)))
+        listed = rules["fields"][fld]["type"] in ("code", "yesno")
+        if (listed or (prefix and fld == "customer_id")) and fld not in with_list:
+            where = {"column": prefix + letter, "label": _zh(rules, fld)}
+            problems.append(KqError("check_no_dropdown", **where))
 
 
 def _zh(rules: Rules, fld: str) -> str:
@@ -125,24 +145,41 @@ def _zh(rules: Rules, fld: str) -> str:
     return str(rules["fields"][fld]["zh"])
 
 
-def _ledger_columns(ws: Any, anchor: Any, rules: Rules, problems: list[KqError]) -> dict[str, str]:
-    """Column letter → field of the header row right of ``anchor``; unknown headers noted."""
+def _ledger_columns(
+    ws: Any, anchor: Any, rules: Rules, problems: list[KqError], prefix: str = ""
+) -> dict[str, str]:
+    """Column letter → field of the header row right of ``anchor``; unknown headers noted, and
+    a missing name column (on a log or contacts sheet: its required field or a customer key)."""
+    from kqexcel.core.ledger import KIND_REQUIRED
+
     columns: dict[str, str] = {}
     for cell in ws[anchor.row]:
         if cell.column < anchor.column or cell.value is None:
             continue
         fld = header_field(cell.value, rules)[0]
         if fld is None:
-            problems.append(KqError("check_unknown_header", cell=cell.coordinate, value=cell.value))
+            where = prefix + cell.coordinate
+            problems.append(KqError("check_unknown_header", cell=where, value=cell.value))
         else:
             columns[cell.column_letter] = fld
-    if "name" not in columns.values():
-        problems.append(KqError("check_no_name_column"))
+    found = set(columns.values())
+    if rules.kind == "customers":
+        if "name" not in found:
+            problems.append(KqError("check_no_name_column"))
+        return columns
+    for fld in (KIND_REQUIRED[rules.kind][0], "customer_id"):
+        if fld not in found:
+            problems.append(KqError("check_kind_field", sheet=ws.title, label=_zh(rules, fld)))
     return columns
 
 
 def _check_dropdowns(
-    wb: Workbook, ws: Any, columns: dict[str, str], rules: Rules, problems: list[KqError]
+    wb: Workbook,
+    ws: Any,
+    columns: dict[str, str],
+    rules: Rules,
+    problems: list[KqError],
+    prefix: str = "",
 ) -> set[str]:
     """Every list dropdown over a known column: its source found and every item known to the
     rules. Returns the fields that have a dropdown."""
@@ -167,10 +204,12 @@ def _check_dropdowns(
             if fld is None:
                 continue
             with_list.add(fld)
-            where = {"column": letter, "label": _zh(rules, fld)}
+            where = {"column": prefix + letter, "label": _zh(rules, fld)}
             if items is None:
                 problems.append(KqError("check_dropdown_source", **where, source=formula))
                 continue
+            if rules["fields"][fld]["type"] not in ("code", "yesno"):
+                continue  # a list of the ledger's own values (the customer ids)
             for item in items:
                 if not _known(item, fld, rules, vocab):
                     problems.append(KqError("check_dropdown_value", **where, value=item))

@@ -221,8 +221,13 @@ def legend_sheet(wb: Workbook, title: str) -> None:
 
 
 LEDGER_NAME = "kq_ledger"
+# [§10] the customer file's other sheets in the ledger template: defined name of each header
+RECORD_NAMES = {"log": "kq_log", "contacts": "kq_contacts"}
+CUSTOMER_IDS = "kq_customer_ids"  # the customer sheet's id column: the log's and contacts' list
 LEDGER_ROWS = 2000  # rows of the ledger template that carry dropdowns, formats and input messages
-LEDGER_TITLES = {key: both(f"ledger_sheet_{key}") for key in ("ledger", "guide", "lists")}
+LEDGER_TITLES = {
+    key: both(f"ledger_sheet_{key}") for key in ("ledger", "guide", "lists", "log", "contacts")
+}
 LEDGER_FORMATS = {
     "money": "#,##0.00",
     "ratio": "0%",
@@ -289,8 +294,71 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
     _define(wb, LEDGER_NAME, ws.title, "$A$1")
+    id_letter = get_column_letter(fields.index("customer_id") + 1)
+    _define(wb, CUSTOMER_IDS, ws.title, f"${id_letter}$2:${id_letter}${LEDGER_ROWS + 1}")
+    for kind in RECORD_NAMES:
+        list_col = _records_sheet(wb, rules, lang, kind, lists, list_col)
     _guide_sheet(wb, rules, lang, fields, guide_texts)
     return wb
+
+
+def _records_sheet(
+    wb: Workbook, rules: Rules, lang: str, kind: str, lists: Any, list_col: int
+) -> int:
+    """The 跟进记录 or 联系人 sheet (DOMAIN §10): one column per field of the kind, a customer-id
+    dropdown fed from the customer sheet, the kind's dropdowns (channel, level, role, insider,
+    style …), formats and input messages. Returns the last column used on the lists sheet."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    view = rules.for_kind(kind)
+    fields = list(view["fields"])
+    fields.remove("customer_id")
+    fields.remove("name")
+    fields = ["customer_id", "name", *fields]
+    texts = rules.tree.get("texts", {}).get(f"guide_{kind}", {})
+    ws = wb.create_sheet(LEDGER_TITLES[kind][lang], wb.sheetnames.index(lists.title))
+    defined = set(wb.defined_names)
+    for j, fld in enumerate(fields, start=1):
+        letter = get_column_letter(j)
+        spec = view["fields"][fld]
+        _ledger_header(ws, j, spec, lang)
+        text = texts.get(fld, {})
+        prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
+        title = str(spec[lang])[:32]
+        options = ledger_options(view, fld, lang)
+        if options and f"kq_list_{fld}" not in defined:
+            list_col += 1
+            _ledger_list(wb, lists, list_col, fld, str(spec[lang]), options)
+            defined.add(f"kq_list_{fld}")
+        if fld == "customer_id":
+            dv = DataValidation(
+                type="list",
+                formula1=CUSTOMER_IDS,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",  # a customer typed in before the ledger has it
+                errorTitle=title,
+                error=word("ledger_choose_customer", lang),
+                showInputMessage=True,
+                promptTitle=title,
+                prompt=prompt,
+            )
+        else:
+            dv = _validation(fld, spec["type"], bool(options), title, prompt, lang)
+        dv.add(f"{letter}2:{letter}{LEDGER_ROWS + 1}")
+        ws.add_data_validation(dv)
+    wide = {"content": 40, "result": 30, "name": 24}
+    for j, fld in enumerate(fields, start=1):
+        if fld in wide:
+            ws.column_dimensions[get_column_letter(j)].width = wide[fld]
+    ws.freeze_panes = "C2"
+    ws.row_dimensions[1].height = 32
+    last = get_column_letter(len(fields))
+    table = Table(displayName=f"{RECORD_NAMES[kind]}_table", ref=f"A1:{last}2")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    ws.add_table(table)
+    _define(wb, RECORD_NAMES[kind], ws.title, "$A$1")
+    return list_col
 
 
 def _ledger_header(ws: Any, j: int, spec: dict[str, Any], lang: str) -> None:
@@ -368,15 +436,42 @@ def _guide_sheet(
     for j, text in enumerate(GUIDE_HEADERS[lang], start=1):
         cell = put(guide, 4, j, text)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-    for r, fld in enumerate(fields, start=5):
-        spec = rules["fields"][fld]
-        options = ledger_options(rules, fld, lang)
-        what = " / ".join(options) if options else TYPE_HINTS[lang][spec["type"]]
-        put(guide, r, 1, str(spec[lang])).font = Font(bold=True)
-        put(guide, r, 2, what).alignment = Alignment(wrap_text=True, vertical="top")
-        meaning = guide_texts.get(fld, {}).get(lang, "")
-        put(guide, r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
+    r = 5
+    for fld in fields:
+        _guide_row(guide, r, rules, fld, lang, guide_texts)
+        r += 1
+    for kind in RECORD_NAMES:  # [§10] the log's and the contacts' columns, each under its title
+        view = rules.for_kind(kind)
+        texts = rules.tree.get("texts", {}).get(f"guide_{kind}", {})
+        r += 1
+        put(guide, r, 1, LEDGER_TITLES[kind][lang]).font = Font(bold=True, size=12)
+        intro = texts.get("intro", {}).get(lang)
+        if intro:
+            put(guide, r, 2, intro).alignment = Alignment(wrap_text=True, vertical="top")
+            guide.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+            guide.row_dimensions[r].height = 48
+        r += 1
+        for fld in [
+            "customer_id",
+            "name",
+            *(f for f in view["fields"] if f not in ("customer_id", "name")),
+        ]:
+            _guide_row(guide, r, view, fld, lang, texts)
+            r += 1
     guide.freeze_panes = "A5"
+
+
+def _guide_row(
+    guide: Any, r: int, rules: Rules, fld: str, lang: str, texts: dict[str, Any]
+) -> None:
+    """One field's row on the guide: its header, what to enter, what it means."""
+    spec = rules["fields"][fld]
+    options = ledger_options(rules, fld, lang)
+    what = " / ".join(options) if options else TYPE_HINTS[lang][spec["type"]]
+    put(guide, r, 1, str(spec[lang])).font = Font(bold=True)
+    put(guide, r, 2, what).alignment = Alignment(wrap_text=True, vertical="top")
+    meaning = texts.get(fld, {}).get(lang, "")
+    put(guide, r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def bundled(name: str) -> Path:
