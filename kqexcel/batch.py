@@ -276,6 +276,8 @@ def problem_lines(
         where = {"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column}
         reason = reason_text(p, lang)
         line = "problem_line" if p.row is not None else "problem_line_file"  # a whole file's
+        if p.row is None and p.column is None:
+            line = "problem_line_sheet"  # a whole sheet's (a log whose header says nothing)
         lines.append(say(rules, line, lang, **where, value=value, reason=reason))
     if len(problems) > limit:
         lines.append(say(rules, "more", lang, more=len(problems) - limit))

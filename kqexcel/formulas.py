@@ -213,7 +213,12 @@ def plan_rows(
     except NoNameColumn:
         raise _error("no_name", language) from None
     others, names = others or {}, names or {}
-    found = [records(others.get(k), k, file, names.get(k, k), day) for k in ("log", "contacts")]
+    found = [
+        records(
+            others.get(k), k, file, names.get(k) or say(rules(), f"ledger_sheet_{k}", language), day
+        )
+        for k in ("log", "contacts")
+    ]
     parsed = CF.attach(parsed, found[0], found[1])
     plan = make_plan(parsed, rules(), day, language)
     columns = display_columns(plan, rules())
@@ -490,10 +495,16 @@ def key_person(contacts: Any, customer_id: Any, lang: Any = "zh") -> Any:
         raise _error("unreadable", language, wanted)
     day = dt.date.today()
     sheet = records(_rows(contacts), "contacts", "Excel", "range", day)
-    if sheet is None or not len(sheet.table):
+    if sheet is None or any(p.reason == "sheet_not_read" for p in sheet.problems):
+        raise _error("no_header", language)
+    if not len(sheet.table):
         return None
     one = normalise(
-        [[_header("customer_id"), _header("name")], [wanted, "—"]], 0, rules(), "Excel", "range"
+        [[_header("customer_id"), _header("name")], [wanted, "—formula—"]],
+        0,
+        rules(),
+        "Excel",
+        "range",
     )
     one = CF.attach(one, None, sheet)
     facts, _ = CF.facts(one, rules(), day)

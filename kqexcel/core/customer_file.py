@@ -95,7 +95,8 @@ def link(
             unique_names = unique_names[unique_names.index.isin(single)]
             wanted = rec_names[with_name]
             found = pd.Index(unique_names.index).get_indexer(wanted)
-            out[with_name] = np.where(found >= 0, unique_names.to_numpy()[np.maximum(found, 0)], -1)
+            targets = np.append(unique_names.to_numpy(dtype=np.int64), NO_ROW)
+            out[with_name] = targets[np.where(found >= 0, found, len(targets) - 1)]
             twice = wanted.isin(counts.index[counts.to_numpy() > 1]).to_numpy()
             positions = np.flatnonzero(with_name)[twice]
             ambiguous[positions] = True

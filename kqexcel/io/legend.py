@@ -24,6 +24,8 @@ CODE_DOMAINS = (  # a code domain and the texts domain that explains its codes
     ("channel", "channel"),
     ("objective", "objective"),
     ("warning", "warning"),
+    ("level", None),
+    ("role", None),
 )
 
 
@@ -89,7 +91,8 @@ def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
         "{p2}": str(rules["priority"]["p2"]),
     }
     for domain, text_domain in CODE_DOMAINS:
-        header = rules.field_label("warnings" if domain == "warning" else domain, lang)
+        labels = rules.for_kind("contacts") if domain in ("level", "role") else rules
+        header = labels.field_label("warnings" if domain == "warning" else domain, lang)
         put(ws, r, col, header).font = Font(bold=True)
         r += 1
         for code in rules["codes"][domain]:
