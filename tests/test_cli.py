@@ -140,9 +140,9 @@ def test_debug_shows_the_exception(runner, tmp_path):
 def test_sheet_option(runner, sample):
     result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--format", "json"])
     assert result.exit_code == 1
-    assert "没有名为“Nope”的工作表（现有工作表：客户台账）" in result.stderr
+    assert "没有名为“Nope”的工作表（现有工作表：客户台账, 跟进记录, 联系人）" in result.stderr
     result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--lang", "en"])
-    assert "no sheet named 'Nope' (sheets: 客户台账)" in result.stderr
+    assert "no sheet named 'Nope' (sheets: 客户台账, 跟进记录, 联系人)" in result.stderr
     ok = runner.invoke(
         cli, ["plan", str(sample), "--sheet", "客户台账", "--format", "json", "--as-of", AS_OF]
     )
@@ -376,6 +376,7 @@ def test_the_sample_ledger_shows_every_code(runner, sample):
         ("channel", "channel"),
         ("objective", "objective"),
         ("warning", "warnings"),
+        ("level", "levels_covered"),
     ]:
         seen = {c for r in records for c in (r[key] if isinstance(r[key], list) else [r[key]])}
         assert set(codes[domain]) <= seen, (domain, set(codes[domain]) - seen)

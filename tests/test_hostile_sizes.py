@@ -19,7 +19,7 @@ import pytest
 
 from kqexcel.cli import cli
 from kqexcel.core.ledger import EXCEL_COLUMNS, column_letter, find_header, normalise
-from kqexcel.core.plan import make_plan
+from kqexcel.core.plan import IDENTITY, PLAN_FIELDS, make_plan
 from kqexcel.errors import LedgerError
 from kqexcel.io import ledger as ledger_io
 from kqexcel.io.display import display_columns
@@ -345,7 +345,7 @@ def test_a_200000_column_csv_is_planned_fast_with_the_drop_reported(tmp_path):
     assert code == 1  # the columns left out are a data problem
     assert f"第 1 行，ALM–{column_letter(width - 1)}：（列太多，这 199,000 列没有读入" in stderr
     within_budget(seconds, peak, stderr)
-    assert len(_plan_columns(tmp_path / "p.xlsx")) == 30 + 998
+    assert len(_plan_columns(tmp_path / "p.xlsx")) == len(IDENTITY) + len(PLAN_FIELDS) + 998
 
     rules = rules_file(tmp_path, "[safety]\nmax_columns = 16384\n")  # as many as Excel holds
     code, stderr, seconds, peak = kq_plan(
@@ -370,7 +370,7 @@ def test_a_16384_column_workbook_is_planned_fast(tmp_path):
     code, stderr, seconds, peak = kq_plan(path, "-o", str(tmp_path / "p.xlsx"))
     assert code == 1 and "第 1 行，ALM–XFD：（列太多，这 15,384 列没有读入" in stderr
     within_budget(seconds, peak, stderr)
-    assert len(_plan_columns(tmp_path / "p.xlsx")) == 30 + 998
+    assert len(_plan_columns(tmp_path / "p.xlsx")) == len(IDENTITY) + len(PLAN_FIELDS) + 998
 
 
 # --------------------------------------------------------------------------- long cells

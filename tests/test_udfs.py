@@ -30,6 +30,7 @@ FUNCTIONS = [
     "KQ_STYLE_TIPS",
     "KQ_RENEWAL",
     "KQ_NEXT_CONTACT",
+    "KQ_KEY_PERSON",
     "KQ_RULES_VERSION",
 ]
 
@@ -41,14 +42,26 @@ def sample_rows():
 
 
 @pytest.fixture(scope="module")
-def plan_records(tmp_path_factory):
+def ledger_only(tmp_path_factory):
+    """The sample's customer sheet alone: what the one-sheet formulas see (KQ_PLAN with the log
+    and contacts ranges is compared with the whole sample in test_customer_file_doors)."""
+    wb = openpyxl.load_workbook(ROOT / "templates" / "sample_ledger.xlsx")
+    for name in wb.sheetnames[1:]:
+        del wb[name]
+    path = tmp_path_factory.mktemp("ledger") / "sample_ledger.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def plan_records(ledger_only):
     from click.testing import CliRunner
 
     result = CliRunner().invoke(
         cli,
         [
             "plan",
-            str(ROOT / "templates" / "sample_ledger.xlsx"),
+            str(ledger_only),
             "--as-of",
             AS_OF,
             "--format",
@@ -60,13 +73,13 @@ def plan_records(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def plan_sheet(tmp_path_factory):
+def plan_sheet(tmp_path_factory, ledger_only):
     from click.testing import CliRunner
 
     out = tmp_path_factory.mktemp("plan") / "plan.xlsx"
     result = CliRunner().invoke(
         cli,
-        ["plan", str(ROOT / "templates" / "sample_ledger.xlsx"), "--as-of", AS_OF, "-o", str(out)],
+        ["plan", str(ledger_only), "--as-of", AS_OF, "-o", str(out)],
     )
     assert result.exit_code == 0
     rows = [list(r) for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)]
@@ -226,7 +239,13 @@ def test_every_function_has_wizard_help(registered):
             assert len(arg["name"]) <= 15, "short argument names for the wizard"
     assert registered["KQ_PLAN"]["args"][0]["options"] == {"ndim": 2}
     assert registered["KQ_TIERS"]["args"][0]["options"] == {"ndim": 1}
-    assert [a["name"] for a in registered["KQ_PLAN"]["args"]] == ["ledger", "as_of", "lang"]
+    assert [a["name"] for a in registered["KQ_PLAN"]["args"]] == [
+        "ledger",
+        "as_of",
+        "lang",
+        "log",
+        "contacts",
+    ]
     assert registered["KQ_PLAN"]["args"][2]["optional"] == "zh"
     assert registered["KQ_RULES_VERSION"]["args"] == []
 
@@ -250,7 +269,10 @@ def test_vba_declares_every_function_for_an_addin():
     for name in FUNCTIONS:
         assert f'XLPy.CallUDF("kqexcel.udfs", "{name}"' in vba
     assert "ActiveWorkbook" in vba and "ThisWorkbook" not in vba
-    assert "Function KQ_PLAN(ledger, Optional as_of, Optional lang)" in vba
+    assert (
+        "Function KQ_PLAN(ledger, Optional as_of, Optional lang, Optional log, Optional contacts)"
+        in vba
+    )
 
 
 def test_addin_install_is_a_clear_message_off_windows_and_mac(runner, monkeypatch):

@@ -70,8 +70,9 @@ def build_sample_ledger(path: str | Path) -> Path:
                 put(other, r, c, value)
         _dates(other, 2)
         other.freeze_panes = "A2"
-        for c, header in enumerate(headers, start=1):
-            width = 40 if header in ("跟进内容", "跟进结果") else 14
+        for c, header in enumerate(headers, start=1):  # wide enough for the longest entry
+            longest = max(len(str(v)) for v in [header, *(r[c - 1] for r in rows)] if v)
+            width = min(40, max(12, 2 * longest + 2))
             other.column_dimensions[other.cell(1, c).column_letter].width = width
     path = Path(path)
     atomic_write(path, True, wb.save)

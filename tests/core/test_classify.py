@@ -70,7 +70,10 @@ def test_channel_keeps_the_table_index() -> None:
 
 
 def _priority(rows: list[tuple[Any, ...]], rules: Any = RULES) -> pd.DataFrame:
-    tier, risk, intent, overdue, complaint, late, stage, lifecycle = (
+    """Rows of (tier, risk, intent, overdue, complaint, promise late, stage, lifecycle) and,
+    when a ninth is given, whether a promised follow-up was missed (§10)."""
+    rows = [(*r, False) if len(r) == 8 else r for r in rows]
+    tier, risk, intent, overdue, complaint, late, stage, lifecycle, missed = (
         list(column) for column in zip(*rows, strict=True)
     )
     return C.priority(
@@ -83,18 +86,19 @@ def _priority(rows: list[tuple[Any, ...]], rules: Any = RULES) -> pd.DataFrame:
         codes(stage),
         codes(lifecycle),
         rules,
+        pd.Series(missed, dtype=bool),
     )
 
 
 def test_priority_parts_sum_and_cap() -> None:
-    # DOMAIN §8: tier A 40, risk high 20, interested 15, min(50, 30) // 3 = 10, complaint 10,
-    # promise 10, regressing 10, lapsed 5 = 120 → capped at 100 → P1
-    everything = ("A", "high", "interested", 50, True, True, "regressing", "lapsed")
+    # DOMAIN §8, §14: tier A 40, risk high 20, interested 15, min(50, 30) // 3 = 10, complaint
+    # 10, promise 10, followup_missed 10, regressing 10, lapsed 5 = 130 → capped at 100 → P1
+    everything = ("A", "high", "interested", 50, True, True, "regressing", "lapsed", True)
     nothing = (None, None, None, 0, False, False, None, "unknown")
     got = _priority([everything, nothing])
-    assert got.loc[0, list(C.PRIORITY_PARTS)].tolist() == [40, 20, 15, 10, 10, 10, 10, 5]
-    assert got.loc[0, ["raw_score", "priority_score", "priority"]].tolist() == [120, 100, "P1"]
-    assert got.loc[1, list(C.PRIORITY_PARTS)].tolist() == [0] * 8
+    assert got.loc[0, list(C.PRIORITY_PARTS)].tolist() == [40, 20, 15, 10, 10, 10, 10, 10, 5]
+    assert got.loc[0, ["raw_score", "priority_score", "priority"]].tolist() == [130, 100, "P1"]
+    assert got.loc[1, list(C.PRIORITY_PARTS)].tolist() == [0] * 9
     assert got.loc[1, ["raw_score", "priority_score", "priority"]].tolist() == [0, 0, "P3"]
 
 
@@ -223,6 +227,7 @@ def test_warnings_of_a_whole_table() -> None:
         codes(["loss", None, None]),
         pd.Series([False, True, False]),
         RULES,
+        {w: pd.Series([True, False, False]) for w in C.FILE_WARNINGS},  # §10: row 0 has all
     )
     assert got == [
         [w for w in C.WARNINGS if w not in ("no_contact", "contract_expired", "data_missing")],

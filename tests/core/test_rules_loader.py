@@ -48,7 +48,16 @@ def test_the_two_files_share_no_key():
 
 def test_the_numbers_file_holds_the_numbers_and_labels_the_texts_file_the_prose():
     numbers, texts = (_shipped(name) for name in DEFAULT_FILES)
-    assert list(numbers) == ["meta", *SECTIONS, "fields", "codes", "output_fields", "columns"]
+    assert list(numbers) == [
+        "meta",
+        *SECTIONS,
+        "fields",
+        "log_fields",
+        "contact_fields",
+        "codes",
+        "output_fields",
+        "columns",
+    ]
     assert list(texts) == ["rationale", "texts", *ADDED_SINCE]
 
 
