@@ -324,7 +324,8 @@ def test_key_person_decision_then_management_then_first_listed():
     assert row(plan, "1")["contacts_known"] == 4
     note = row(plan, "1")["_notes"]["key_person"]
     assert note.startswith(
-        "关键人 王总（总经理，力量型）：决策层里排在最前（联系人第 4 行）；已知联系人 4 位，接触层级 决策层、管理层、操作层"
+        "关键人 王总（总经理，力量型）：决策层里排在最前（联系人第 4 行）；"
+        "已知联系人 4 位，接触层级 决策层、管理层、操作层"
     )
 
 
@@ -625,8 +626,8 @@ def test_a_log_whose_header_says_nothing_is_one_line_and_the_plan_goes_on(tmp_pa
     )
     assert result.exit_code == 1, result.output
     assert (
-        "  f.xlsx / 跟进记录：这张跟进记录表的表头认不出（需要日期或姓名，以及客户编号或客户名称），计划没有用它\n"
-        in result.output
+        "  f.xlsx / 跟进记录：这张跟进记录表的表头认不出"
+        "（需要日期或姓名，以及客户编号或客户名称），计划没有用它\n" in result.output
     )
     records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2 and records[0]["log_entries"] is None
@@ -790,7 +791,8 @@ def test_conditional_formats_mark_followup_missed_and_single_threaded(planned: P
     header = [c.value for c in ws[1]]
     letter = {h: openpyxl.utils.get_column_letter(j) for j, h in enumerate(header, start=1)}
     formulas = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
-    missed = f'OR(ISNUMBER(SEARCH("约定未跟进",${letter["预警"]}2)),ISNUMBER(SEARCH("约定未跟进",${letter["预警"]}2)))'
+    found = f'ISNUMBER(SEARCH("约定未跟进",${letter["预警"]}2))'
+    missed = f"OR({found},{found})"  # the zh and en labels, both zh in a zh plan
     single = missed.replace("约定未跟进", "单线联系")
     assert formulas[
         f"{letter['预警']}2:{letter['预警']}3 {letter['最近跟进']}2:{letter['最近跟进']}3"
