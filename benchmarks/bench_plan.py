@@ -2,12 +2,18 @@
 
     python benchmarks/bench_plan.py                       # 500, 10,000 and 100,000 rows
     python benchmarks/bench_plan.py --sizes 500 10000 --runs 3 --report 300 300 --json out.json
+    python benchmarks/bench_plan.py --sizes --file 100000 1000000 200000 --file 500 5000 1000
 
 For each size, in one run: whole-process wall time (median of the runs, start-up included),
 rows/s and peak RSS (wait4) of `kq plan`, of the naive baseline (benchmarks/naive_baseline.py)
 and of the floor (benchmarks/floor.py: calamine read + xlsxwriter write of the same plan table,
 no logic); the ratios kq/naive and kq/floor; and, inside one process, the stages read, classify
 (codes only), texts (talking points, rationale) and write.
+
+``--file CUSTOMERS LOG CONTACTS`` (DOMAIN §10): one workbook with a customer sheet, a 跟进记录 log
+and a 联系人 sheet of those many rows; the whole `kq plan`, and in one process the stages read
+(each sheet: raw cells, then typed), derive (linking and the per-customer facts), classify,
+texts and write.
 """
 
 from __future__ import annotations
@@ -149,6 +155,117 @@ def make_ledger(rows: int, path: Path, seed: int = 7) -> Path:
     return path
 
 
+LOG_HEADER = ["客户编号", "客户名称", "跟进日期", "跟进方式", "联系人", "跟进内容", "跟进结果"]
+LOG_HEADER += ["下次跟进日期", "跟进人"]
+CONTACT_HEADER = ["客户编号", "姓名", "职务", "层级", "角色", "内线", "性格类型", "手机"]
+
+
+def make_customer_file(customers: int, log: int, contacts: int, path: Path, seed: int = 11) -> Path:
+    """A customer file (DOMAIN §10): the messy customer sheet, a follow-up log of ``log`` entries
+    (ids, now and then a name instead; channels and dates in several spellings; some entries
+    after as_of) and ``contacts`` people (xlsxwriter, for speed)."""
+    import xlsxwriter
+
+    rnd = random.Random(seed)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = wb.add_worksheet("客户台账")
+    ws.write_row(0, 0, ["客户台账（基准测试数据）"])
+    ws.write_row(2, 0, HEADER)
+
+    def put(sheet: object, r: int, values: list[object]) -> None:
+        for j, value in enumerate(values):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, j, dt.datetime.combine(value, dt.time()), date_format)  # type: ignore[attr-defined]
+            elif value is not None:
+                sheet.write(r, j, value)  # type: ignore[attr-defined]
+
+    for i in range(customers):
+        put(ws, 3 + i, messy_row(i, rnd))
+    base = dt.date(2026, 11, 22)
+    sheet = wb.add_worksheet("跟进记录")
+    sheet.write_row(0, 0, LOG_HEADER)
+    channels = ["拜访", "电话", "微信", "邮件", "上门", "短信", "面谈"]
+    for r in range(log):
+        i = rnd.randrange(customers)
+        day = base - dt.timedelta(days=rnd.randint(-10, 500))
+        key = [f"K{i:06d}", None] if rnd.random() > 0.05 else [None, f"客户{i}号商贸有限公司"]
+        nxt = day + dt.timedelta(days=rnd.randint(1, 30)) if rnd.random() < 0.3 else None
+        when = day if rnd.random() < 0.8 else day.isoformat()
+        put(
+            sheet,
+            1 + r,
+            [
+                *key,
+                when,
+                rnd.choice(channels),
+                f"联系人{i % 97}-{rnd.randint(0, 2)}",
+                "沟通近期订单和促销安排",
+                rnd.choice(["同意", "再考虑", None]),
+                nxt,
+                "张伟",
+            ],
+        )
+    people = wb.add_worksheet("联系人")
+    people.write_row(0, 0, CONTACT_HEADER)
+    for r in range(contacts):
+        i = r * customers // max(contacts, 1)
+        put(
+            people,
+            1 + r,
+            [
+                f"K{i:06d}",
+                f"联系人{i % 97}-{r % 3}",
+                rnd.choice(["总经理", "采购", "店长"]),
+                rnd.choice(["决策层", "管理层", "操作层", None]),
+                rnd.choice(["采购员", "开票员", "业务员", "其他"]),
+                rnd.choice(["是", "否", None]),
+                rnd.choice(["老鹰", "孔雀", None, None]),
+                f"138{r:08d}",
+            ],
+        )
+    wb.close()
+    return path
+
+
+def file_stages(path: Path, out: Path) -> dict[str, float]:
+    """The stages of a customer file's plan inside one process: each sheet read (raw cells) and
+    typed, derive (linking the log and contacts, the facts per customer), classify, texts, write."""
+    code = f"""
+import time, json, datetime as dt
+from kqexcel.rules import load_rules
+from kqexcel.io.ledger import sheets, named_kind
+from kqexcel.core.ledger import ledger_from_rows, records_from_rows
+from kqexcel.core.customer_file import attach, facts
+from kqexcel.core.plan import make_plan
+from kqexcel.io.plan_writer import write_plan
+rules = load_rules(); day = dt.date(2026, 11, 22); out = {{}}
+found = {{}}
+t = time.perf_counter()
+for name, rows, _ in sheets(__import__("pathlib").Path({str(path)!r}), rules):
+    t1 = time.perf_counter(); out["read " + name] = t1 - t
+    kind = named_kind(name, rules)
+    if kind:
+        found[kind] = records_from_rows(rows, rules, kind, "f.xlsx", name, as_of=day)
+    else:
+        found["customers"] = ledger_from_rows(rows, rules, "f.xlsx", name, as_of=day)
+    t = time.perf_counter(); out["type " + name] = t - t1
+ledger = attach(found["customers"], found.get("log"), found.get("contacts"))
+t = time.perf_counter(); facts(ledger, rules, day); out["derive"] = time.perf_counter() - t
+t = time.perf_counter(); make_plan(ledger, rules, day, texts=False)
+out["classify"] = time.perf_counter() - t - out["derive"]
+t = time.perf_counter(); plan = make_plan(ledger, rules, day)
+out["texts"] = time.perf_counter() - t - out["classify"] - out["derive"]
+t = time.perf_counter(); write_plan(plan, rules, {str(out)!r}, force=True)
+out["write"] = time.perf_counter() - t
+print(json.dumps(out, ensure_ascii=False))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
 def run_process(args: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one child process."""
     start = time.perf_counter()
@@ -222,7 +339,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[500, 10_000, 100_000])
+    parser.add_argument(
+        "--file",
+        type=int,
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("CUSTOMERS", "LOG", "CONTACTS"),
+        help="also time a customer file with a follow-up log and contacts (DOMAIN §10)",
+    )
     parser.add_argument(
         "--naive-runs", type=int, default=1, help="runs of the naive baseline (it is slow)"
     )
@@ -325,6 +451,29 @@ def main() -> None:
         )
         row["kq_vs_naive"] = median / naive
         row["kq_vs_floor"] = median / floor
+    staged: list[tuple[str, dict[str, float]]] = []
+    for customers, log, contacts in options.file:
+        path = OUT / f"file_{customers}_{log}_{contacts}.xlsx"
+        if not path.exists():
+            make_customer_file(customers, log, contacts, path)
+        out = OUT / f"file_plan_{customers}.xlsx"
+        median, peak, walls = timed(
+            [*kq, "plan", str(path), "-o", str(out), "--force", "-q", "--as-of", "2026-11-22"],
+            options.runs,
+        )
+        case = f"kq plan {customers:,}+{log:,} log+{contacts:,} contacts"
+        results.append(
+            {
+                "case": case,
+                "rows": customers + log + contacts,
+                "wall_s": median,
+                "rows_per_s": (customers + log + contacts) / median,
+                "peak_mb": peak,
+                "runs_s": walls,
+            }
+        )
+        if not options.no_stages:
+            staged.append((case, file_stages(path, out)))
     if options.report:
         count, rows = options.report
         folder = OUT / f"report_{count}x{rows}"
@@ -408,6 +557,8 @@ print(statistics.median(times))
             f"{r.get('classify_rows_per_s', 0):>14,.0f}"
             f"{r.get('texts_s', 0):>8.2f}{r.get('write_s', 0):>8.2f}{ratios}"
         )
+    for case, figures in staged:
+        print(f"\n{case}, stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
     if options.json:
         options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 
