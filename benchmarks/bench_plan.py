@@ -163,11 +163,13 @@ CONTACT_HEADER = ["客户编号", "姓名", "职务", "层级", "角色", "内�
 def make_customer_file(customers: int, log: int, contacts: int, path: Path, seed: int = 11) -> Path:
     """A customer file (DOMAIN §10): the messy customer sheet, a follow-up log of ``log`` entries
     (ids, now and then a name instead; channels and dates in several spellings; some entries
-    after as_of) and ``contacts`` people (xlsxwriter, for speed)."""
+    after as_of) and ``contacts`` people. Written by xlsxwriter with a shared-string table, as
+    Excel and WPS save (constant_memory would inline every string, making the log's XML five
+    times larger than a real file's)."""
     import xlsxwriter
 
     rnd = random.Random(seed)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws = wb.add_worksheet("客户台账")
     ws.write_row(0, 0, ["客户台账（基准测试数据）"])

@@ -283,13 +283,17 @@ def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
 
 
 def _row_empty(row: Sequence[object]) -> bool:
-    """Nothing but blanks, or formulas never calculated (a template filled down with formulas)."""
-    return all(
-        c is None
-        or (isinstance(c, str) and not c.strip())
-        or (isinstance(c, V.CellError) and c.reason == "formula_no_value")
-        for c in row
-    )
+    """Nothing but blanks, or formulas never calculated (a template filled down with formulas).
+    A loop that stops at the first value: most rows are decided by their first cell."""
+    for c in row:
+        if c is None:
+            continue
+        if isinstance(c, str):
+            if c.strip():
+                return False
+        elif not (isinstance(c, V.CellError) and c.reason == "formula_no_value"):
+            return False
+    return True
 
 
 def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
@@ -502,9 +506,16 @@ def _total_rows(rules: Rules, key_cells: list[int]) -> Callable[[Sequence[object
     totals = {header_norm(w) for w in rules["reader"]["total_row_words"]}
     longest = max((len(w) for w in totals), default=0) + 6
     firsts = {w[0] for w in totals if w}
+    starts: dict[str, bool] = {}  # a cell's first character → whether a total word may follow
 
     def total_word(cell: object) -> bool:
         if not isinstance(cell, str) or not 0 < len(cell) <= longest:
+            return False
+        ok = starts.get(cell[0])
+        if ok is None:
+            c = cell[0]
+            ok = starts[c] = c.isspace() or unicodedata.normalize("NFKC", c).casefold() in firsts
+        if not ok:  # the usual case, decided by one lookup: K000123, 客户1号 …
             return False
         first = cell.lstrip()[:1]
         if unicodedata.normalize("NFKC", first).casefold() not in firsts:
