@@ -22,9 +22,27 @@ from kqexcel.core.classify import WARNINGS
 from kqexcel.core.ledger import Ledger, Problem, carried_key
 from kqexcel.rules import Rules
 
-__all__ = ["IDENTITY", "NOTE_FIELDS", "PLAN_FIELDS", "WARNINGS", "Decisions", "Plan", "make_plan"]
+__all__ = [
+    "FILE_FIELDS",
+    "IDENTITY",
+    "NOTE_FIELDS",
+    "PLAN_FIELDS",
+    "WARNINGS",
+    "Decisions",
+    "Plan",
+    "make_plan",
+]
 
 IDENTITY = ("customer_id", "name", "owner", "region")
+# [§14] the fields the customer file's log and contacts add (null without the sheet)
+FILE_FIELDS = (
+    "last_visit",
+    "log_entries",
+    "last_note",
+    "key_person",
+    "contacts_known",
+    "levels_covered",
+)
 PLAN_FIELDS = (
     "tier",
     "cumulative_share",
@@ -51,22 +69,8 @@ PLAN_FIELDS = (
     "talking_points",
     "questions",
     "warnings",
-    "last_visit",
-    "log_entries",
-    "last_note",
-    "key_person",
-    "contacts_known",
-    "levels_covered",
+    *FILE_FIELDS,
     "rationale",
-)
-# [§14] the fields the customer file's log and contacts add (null without the sheet)
-FILE_FIELDS = (
-    "last_visit",
-    "log_entries",
-    "last_note",
-    "key_person",
-    "contacts_known",
-    "levels_covered",
 )
 # classification cells that carry the rationale as a cell note
 NOTE_FIELDS = (

@@ -271,10 +271,7 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     for j, fld in enumerate(fields, start=1):
         letter = get_column_letter(j)
         spec = rules["fields"][fld]
-        _ledger_header(ws, j, spec, lang)
-        text = guide_texts.get(fld, {})
-        prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
-        title = str(spec[lang])[:32]
+        title, prompt = _column_head(ws, j, spec, guide_texts.get(fld, {}), lang)
         options = ledger_options(rules, fld, lang)
         if options:
             list_col += 1
@@ -287,13 +284,7 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         )
         header_dv.add(f"{letter}1")
         ws.add_data_validation(header_dv)
-    last = get_column_letter(len(fields))
-    ws.freeze_panes = "C2"
-    ws.row_dimensions[1].height = 32
-    table = Table(displayName="kq_ledger_table", ref=f"A1:{last}2")
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-    ws.add_table(table)
-    _define(wb, LEDGER_NAME, ws.title, "$A$1")
+    _input_table(wb, ws, len(fields), LEDGER_NAME, "kq_ledger_table")
     id_letter = get_column_letter(fields.index("customer_id") + 1)
     _define(wb, CUSTOMER_IDS, ws.title, f"${id_letter}$2:${id_letter}${LEDGER_ROWS + 1}")
     for kind in RECORD_NAMES:
@@ -321,10 +312,7 @@ def _records_sheet(
     for j, fld in enumerate(fields, start=1):
         letter = get_column_letter(j)
         spec = view["fields"][fld]
-        _ledger_header(ws, j, spec, lang)
-        text = texts.get(fld, {})
-        prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
-        title = str(spec[lang])[:32]
+        title, prompt = _column_head(ws, j, spec, texts.get(fld, {}), lang)
         options = ledger_options(view, fld, lang)
         if options and f"kq_list_{fld}" not in defined:
             list_col += 1
@@ -351,14 +339,27 @@ def _records_sheet(
     for j, fld in enumerate(fields, start=1):
         if fld in wide:
             ws.column_dimensions[get_column_letter(j)].width = wide[fld]
+    _input_table(wb, ws, len(fields), RECORD_NAMES[kind], f"{RECORD_NAMES[kind]}_table")
+    return list_col
+
+
+def _column_head(
+    ws: Any, j: int, spec: dict[str, Any], text: dict[str, Any], lang: str
+) -> tuple[str, str]:
+    """Column ``j``'s header cell and format; returns its input message's title and text."""
+    _ledger_header(ws, j, spec, lang)
+    prompt = str(text.get(f"prompt_{lang}") or TYPE_HINTS[lang][spec["type"]])[:255]
+    return str(spec[lang])[:32], prompt
+
+
+def _input_table(wb: Workbook, ws: Any, width: int, name: str, table_name: str) -> None:
+    """An input sheet's Excel table over its ``width`` columns, the header frozen and named."""
     ws.freeze_panes = "C2"
     ws.row_dimensions[1].height = 32
-    last = get_column_letter(len(fields))
-    table = Table(displayName=f"{RECORD_NAMES[kind]}_table", ref=f"A1:{last}2")
+    table = Table(displayName=table_name, ref=f"A1:{get_column_letter(width)}2")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
-    _define(wb, RECORD_NAMES[kind], ws.title, "$A$1")
-    return list_col
+    _define(wb, name, ws.title, "$A$1")
 
 
 def _ledger_header(ws: Any, j: int, spec: dict[str, Any], lang: str) -> None:
