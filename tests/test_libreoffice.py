@@ -45,9 +45,11 @@ def test_libreoffice_reads_the_sample_plan(runner, sample, tmp_path):
         assert int(row[col["逾期天数"]]) == record["days_overdue"]
     issues = _rows(sheets["问题"])
     assert issues[0][:3] == ["文件", "工作表", "行号"]
-    assert len(issues) == 3  # how the file was read, then one data gap in the sample
+    # how each sheet was read (客户台账, 跟进记录, 联系人), then one data gap in the sample
+    assert len(issues) == 5
+    assert [r[1] for r in issues[1:4]] == ["客户台账", "跟进记录", "联系人"]
     assert issues[1][2] == "2" and issues[1][5].startswith("表头在第 2 行；识别了 36 列：")
-    assert issues[1][6] == "读取说明" and issues[2][6] == "数据缺口"
+    assert issues[1][6] == "读取说明" and issues[4][6] == "数据缺口"
 
 
 def test_libreoffice_keeps_formula_text_as_text(runner, messy, tmp_path):

@@ -82,7 +82,7 @@ WIDTHS = {
     "last_note": 40,
     "key_person": 22,
     "contacts_known": 8,
-    "levels_covered": 14,
+    "levels_covered": 20,
     "rationale": 70,
 }
 WRAP_FIELDS = {
