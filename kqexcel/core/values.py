@@ -406,19 +406,30 @@ def parse_column(
     values: Sequence[object], parse: Callable[[object], Parsed], has_bool: bool | None = None
 ) -> tuple[list[Any], list[str | None]]:
     """Parse a column, calling ``parse`` once per distinct value (hashing in pandas, not Python)."""
+    codes, parsed, reasons = parse_distinct(values, parse, has_bool)
+    return parsed[codes].tolist(), reasons[codes].tolist()
+
+
+def parse_distinct(
+    values: Sequence[object], parse: Callable[[object], Parsed], has_bool: bool | None = None
+) -> tuple[Any, Any, Any]:
+    """A column parsed once per distinct value: (each row's code, each distinct value's parsed
+    value, each distinct value's reason), the last two object arrays; ``parsed[codes]`` is the
+    column. A column holding booleans is parsed value by value (True == 1 == 1.0 when hashed)."""
     import numpy as np
     import pandas as pd
 
     if has_bool is None:
         has_bool = bool in set(map(type, values))
-    if has_bool:  # True == 1 == 1.0 when hashed: parse one by one
+    if has_bool:
         results = [parse(v) for v in values]
-        return [r[0] for r in results], [r[1] for r in results]
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    # pandas hands missing values back as NaN: an empty cell, as None
-    parsed = [parse(None if isinstance(u, float) and u != u else u) for u in uniques]
-    out = np.empty(len(parsed), dtype=object)
-    out[:] = [p[0] for p in parsed]
-    reasons = np.empty(len(parsed), dtype=object)
-    reasons[:] = [p[1] for p in parsed]
-    return out[codes].tolist(), reasons[codes].tolist()
+        codes = np.arange(len(results))
+    else:
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+        # pandas hands missing values back as NaN: an empty cell, as None
+        results = [parse(None if isinstance(u, float) and u != u else u) for u in uniques]
+    out = np.empty(len(results), dtype=object)
+    out[:] = [p[0] for p in results]
+    reasons = np.empty(len(results), dtype=object)
+    reasons[:] = [p[1] for p in results]
+    return codes, out, reasons
