@@ -72,6 +72,10 @@ def template_init(directory: Path, force: bool, lang: str) -> None:
 def template_ledger(output: Path, rules_path: Path | None, lang: str, force: bool) -> None:
     """生成空白客户台账，下拉选项来自规则文件 A blank ledger whose dropdowns follow the rules.
 
+    三张表：客户台账、跟进记录（每次联系一行）、联系人（客户那边每个人一行）；跟进记录和
+    联系人的客户编号从客户台账里选。Three sheets: the customers, the follow-up log and the
+    contacts, whose customer-id dropdowns list the customer sheet's ids.
+
     \b
     Example:
         kq template ledger 空白台账.xlsx

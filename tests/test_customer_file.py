@@ -13,6 +13,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kqexcel.cli import cli
 from kqexcel.core.customer_file import attach
@@ -918,3 +920,51 @@ def test_report_with_a_log_apart_links_across_ledgers(tmp_path: Path, runner):
         }
         assert rows["甲公司"]["跟进次数"] == 1 and rows["丙公司"]["跟进次数"] == 1
         assert rows["乙公司"]["跟进次数"] == 0
+
+
+# --------------------------------------------------------------------------- property
+
+
+ENTRY = st.tuples(
+    st.sampled_from(["1", "2", "3", "4"]),  # "4" is no customer: a problem, not counted
+    st.integers(-5, 800),  # days before as_of (negative: after it, a plan)
+    st.sampled_from(["拜访", "电话", None]),
+    st.sampled_from(["王", "李", None]),
+    st.one_of(st.none(), st.integers(-20, 20)),  # the next date, days after the entry
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ENTRY, max_size=25))
+def test_the_group_bys_agree_with_counting_by_hand(entries):
+    log = [
+        entry(
+            cid,
+            AS_OF - dt.timedelta(days=age),
+            channel,
+            person,
+            next_date=None if nxt is None else AS_OF - dt.timedelta(days=age - nxt),
+        )
+        for cid, age, channel, person, nxt in entries
+    ]
+    plan = plan_of(
+        [customer("1", "甲", 1000), customer("2", "乙", 10), customer("3", "丙", 1)], log=log
+    )
+    for cid in ("1", "2", "3"):
+        mine = [(i, e) for i, e in enumerate(entries) if e[0] == cid and e[1] >= 0]
+        r = row(plan, cid)
+        assert r["log_entries"] == sum(1 for _, e in mine if e[1] < 365)
+        visits = [e[1] for _, e in mine if e[2] == "拜访"]
+        assert (None if not visits else pd_ts(str(AS_OF - dt.timedelta(days=min(visits))))) == (
+            None if is_missing(r["last_visit"]) else r["last_visit"]
+        )
+        if not mine:
+            assert is_missing(r["last_note"])
+            continue
+        latest = max(mine, key=lambda x: (-x[1][1], x[0]))[1]  # latest date, then the lower row
+        assert r["last_note"].startswith(str(AS_OF - dt.timedelta(days=latest[1])))
+        missed = latest[4] is not None and latest[1] - latest[4] > 0
+        assert ("followup_missed" in r["warnings"]) is missed
+    assert sum(p.reason == "no_such_customer" for p in plan.problems) == sum(
+        1 for e in entries if e[0] == "4" and e[1] >= 0
+    )
