@@ -227,9 +227,26 @@ def header_names(cell: object) -> tuple[str, ...]:
     return () if found is None else (found[3], found[0])
 
 
+MATCH_CACHE_MOST = 50_000  # header cells remembered per rules (a batch repeats its headers)
+
+
 def header_match(cell: object, rules: Rules) -> HeaderMatch:
     """The field a header cell names (DOMAIN.md §1): a spelling of one field, or a spelling of
-    exactly one field among the rules' filler words (``reader.header_fillers``)."""
+    exactly one field among the rules' filler words (``reader.header_fillers``). A text cell's
+    answer is remembered: every ledger of a batch, and every kind of sheet tried on a sheet,
+    asks about the same headers."""
+    if type(cell) is str:
+        cache = rules.match_cache
+        found = cache.get(cell)
+        if found is None:
+            found = _header_match(cell, rules)
+            if len(cache) < MATCH_CACHE_MOST:
+                cache[cell] = found
+        return found
+    return _header_match(cell, rules)
+
+
+def _header_match(cell: object, rules: Rules) -> HeaderMatch:
     found = header_key(cell)
     if found is None:
         return NO_MATCH

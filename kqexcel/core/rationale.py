@@ -721,6 +721,8 @@ def talking_points(table: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str |
 def last_notes(facts: pd.DataFrame, W: Words) -> list[str | None]:
     """[§10] the latest log entry as ``YYYY-MM-DD 方式 联系人：内容（结果）``, the parts that are
     empty left out with their separators (the channel's label in the plan's language)."""
+    if not facts["has_log"].any():  # no log in any file: nothing to say (the usual ledger)
+        return [None] * len(facts)
     channels = W.labels("channel")
     colon, t_result = W.raw("note_colon"), W.raw("note_result")
 
@@ -751,6 +753,8 @@ def _texts(column: pd.Series) -> list[Any]:
 
 def key_persons(facts: pd.DataFrame, W: Words) -> list[str | None]:
     """[§10] the key person as ``姓名（职务，性格类型）``, the parts that are empty left out."""
+    if not facts["has_contacts"].any():
+        return [None] * len(facts)
     styles = W.labels("style")
     t_details, sep = W.raw("key_details"), W.raw("detail_separator")
 
@@ -773,6 +777,8 @@ def log_dates(
 ) -> list[str | None]:
     """[§10, §14] what the log said of the next contact: where the last contact comes from (its
     sheet and row), and the promised date, kept (earlier than the interval's) or missed."""
+    if not facts["has_log"].any():
+        return [None] * len(facts)
     t_last, t_earlier, t_missed = (
         W.raw("last_contact_log"),
         W.raw("promised_earlier"),
@@ -808,6 +814,8 @@ def log_dates(
 
 def visits(facts: pd.DataFrame, no_visit: pd.Series, W: Words) -> list[str | None]:
     """[§10] the last visit and where it is logged, and why no_visit warns (files with a log)."""
+    if not facts["has_log"].any():
+        return [None] * len(facts)
     t_visit, t_none, t_warn = W.raw("last_visit"), W.raw("last_visit_none"), W.raw("no_visit")
     days = W.rules["log"]["visit_days_a"]
 
@@ -837,6 +845,8 @@ def key_person_notes(
 ) -> list[str | None]:
     """[§10] the key person and why (level, sheet, row), the persons and levels known, whether
     the log shows the decision level reached, and why single_threaded or no_insider warn."""
+    if not (facts["has_contacts"].any() or facts["has_log"].any()):
+        return [None] * len(facts)
     levels = W.labels("level")
     list_sep = W.list_sep
     why = {

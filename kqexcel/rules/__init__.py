@@ -667,6 +667,11 @@ class Rules:
         return cores
 
     @cached_property
+    def match_cache(self) -> dict[str, Any]:
+        """Header cells already matched (``core.ledger.header_match``), by their text."""
+        return {}
+
+    @cached_property
     def header_cache(self) -> dict[str, tuple[str, ...]]:
         """Header keys already matched by their stems (a sheet repeats its headers)."""
         return {}
