@@ -7,6 +7,7 @@ Pure: the caller (``kqexcel.io.ledger``) gets the raw rows out of a file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -199,7 +200,17 @@ def header_key(cell: object) -> tuple[str, float, bool, str] | None:
     company's ``[columns]`` names it); None for a cell that is no header."""
     if cell is None or isinstance(cell, LeftOut):
         return None
-    text = str(cell)
+    if type(cell) is str and len(cell) <= HEADER_MAX:
+        return _text_header_key(cell)  # remembered for the process: every ledger's headers
+    return _header_key(str(cell))
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_header_key(text: str) -> tuple[str, float, bool, str] | None:
+    return _header_key(text)
+
+
+def _header_key(text: str) -> tuple[str, float, bool, str] | None:
     if len(text) > HEADER_MAX and len(text := text.strip()) > HEADER_MAX:
         return None  # a note of 32,767 characters is not normalised to find out
     text = unicodedata.normalize("NFKC", text).strip().casefold().rstrip(V.LABEL_END).strip()
@@ -758,12 +769,7 @@ def ledger_from_rows(
     ``shown`` is the file as the errors name it (default: ``file``); ``as_of`` gives a date
     written without its year the year nearest to it (DOMAIN.md §1)."""
     where = {"path": shown or file, "sheet": sheet}
-    header = find_header(rows, rules)
-    header_rows: tuple[int, ...] = ()
-    if header is not None:
-        found, header = two_row_header(rows, header, rules)
-        header_rows = (header, header + 1) if found is not rows else (header + 1,)
-        rows = found
+    rows, header, header_rows = _header_of(rows, rules)
     if header is None:
         need = rules["reader"]["header_min_matches"]
         candidate = header_candidate(rows, rules)
@@ -771,18 +777,42 @@ def ledger_from_rows(
             raise NoHeaderRow("sheet_no_header", **where, need=need)
         row, seen = candidate
         raise NoHeaderRow("sheet_no_header_seen", **where, need=need, row=row, seen=seen)
+    _refuse_too_many(rows, header, rules, where)
+    ledger = normalise(rows, header, rules, file, sheet, as_of=as_of)
+    if "name" not in ledger.mapped:
+        raise NoNameColumn("sheet_no_name_column", **where)
+    return _said(ledger, header_rows, rules)
+
+
+def _header_of(
+    rows: Sequence[Sequence[object]], rules: Rules
+) -> tuple[Sequence[Sequence[object]], int | None, tuple[int, ...]]:
+    """The rows (a two-row header made one), the index of the header row (None: none found)
+    and the Excel rows the header was read from."""
+    header = find_header(rows, rules)
+    if header is None:
+        return rows, None, ()
+    found, header = two_row_header(rows, header, rules)
+    return found, header, (header, header + 1) if found is not rows else (header + 1,)
+
+
+def _refuse_too_many(
+    rows: Sequence[Sequence[object]], header: int, rules: Rules, where: dict[str, str]
+) -> None:
+    """More filled rows under the header than ``safety.max_rows``: refused."""
     limit = rules["safety"]["max_rows"]
     if len(rows) - header - 1 > limit:
         filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))
         if filled > limit:
             raise TooManyRows("sheet_too_many_rows", **where, rows=filled, limit=limit)
-    ledger = normalise(rows, header, rules, file, sheet, as_of=as_of)
-    if "name" not in ledger.mapped:
-        raise NoNameColumn("sheet_no_name_column", **where)
-    said = reading(ledger.columns, header_rows, rules)
-    at = (file, sheet, ledger.header_row, None, None, "columns_read")
-    ledger.problems.insert(0, Problem(*at, kind="info", reading=said))
-    return ledger
+
+
+def _said(sheet_read: Ledger, header_rows: tuple[int, ...], rules: Rules) -> Ledger:
+    """``sheet_read`` with its line saying what was understood of it, first among its problems."""
+    said = reading(sheet_read.columns, header_rows, rules)
+    at = (sheet_read.file, sheet_read.sheet, sheet_read.header_row, None, None, "columns_read")
+    sheet_read.problems.insert(0, Problem(*at, kind="info", reading=said))
+    return sheet_read
 
 
 def sheet_kind(rows: Sequence[Sequence[object]], rules: Rules) -> str | None:
@@ -818,27 +848,16 @@ def records_from_rows(
     the header names no customer key or not the kind's required field."""
     view = rules.for_kind(kind)
     where = {"path": file, "sheet": sheet}
-    header = find_header(rows, view)
-    header_rows: tuple[int, ...] = ()
-    if header is not None:
-        found, header = two_row_header(rows, header, view)
-        header_rows = (header, header + 1) if found is not rows else (header + 1,)
-        rows = found
+    need = rules["reader"]["header_min_matches"]
+    rows, header, header_rows = _header_of(rows, view)
     if header is None:
-        raise NotKindSheet("sheet_no_header", **where, need=rules["reader"]["header_min_matches"])
-    limit = rules["safety"]["max_rows"]
-    if len(rows) - header - 1 > limit:
-        filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))
-        if filled > limit:
-            raise TooManyRows("sheet_too_many_rows", **where, rows=filled, limit=limit)
+        raise NotKindSheet("sheet_no_header", **where, need=need)
+    _refuse_too_many(rows, header, rules, where)
     sheet_read = normalise(rows, header, view, file, sheet, as_of=as_of)
     mapped = sheet_read.mapped
     if KIND_REQUIRED[kind][0] not in mapped or not {"customer_id", "name"} & set(mapped):
-        raise NotKindSheet("sheet_no_header", **where, need=rules["reader"]["header_min_matches"])
-    said = reading(sheet_read.columns, header_rows, view)
-    at = (file, sheet, sheet_read.header_row, None, None, "columns_read")
-    sheet_read.problems.insert(0, Problem(*at, kind="info", reading=said))
-    return sheet_read
+        raise NotKindSheet("sheet_no_header", **where, need=need)
+    return _said(sheet_read, header_rows, view)
 
 
 def reading(columns: Sequence[Column], header_rows: tuple[int, ...], rules: Rules) -> Reading:
