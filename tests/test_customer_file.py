@@ -599,6 +599,16 @@ def test_the_sheets_are_found_by_name_whatever_their_order(tmp_path: Path):
     assert ledger.log is not None and ledger.log.sheet == "跟进记录"
     assert ledger.contacts is not None and len(ledger.contacts.table) == 1
     said = [(p.sheet, p.reading.kind) for p in readings(ledger.problems)]
+    from kqexcel.io.problems import reason_text
+
+    contacts_line = reason_text(readings(ledger.problems)[2], "zh", RULES)
+    assert contacts_line.endswith("H 性格类型")  # every column read: nothing said unused
+    wider = [[*CONTACT_HEADER, "手机"], [*contact("1", "王总"), "138"]]
+    other = read_ledger(
+        workbook(tmp_path / "g.xlsx", {"客户台账": CUSTOMERS, "联系人": wider}), RULES
+    )
+    line = reason_text(readings(other.problems)[1], "zh", RULES)
+    assert line.endswith("；未识别 1 列（计划里不用）：I 手机")  # not carried into the plan
     assert said == [("客户台账", "customers"), ("跟进记录", "log"), ("联系人", "contacts")]
 
 

@@ -116,7 +116,8 @@ def reading_text(reading: Reading, rules: Rules, lang: str) -> str:
     n = len(read)
     text = w("read_header", rows=where, n=n, ns="" if n == 1 else "s")
     text += joined(read)
-    text += listed("read_unknown", unknown) + listed("read_unclear", unclear)
+    unknown_key = "read_unknown" if reading.kind == "customers" else "read_unknown_record"
+    text += listed(unknown_key, unknown) + listed("read_unclear", unclear)
     return text + listed("read_repeat", repeated)
 
 
