@@ -181,15 +181,15 @@ def records(
     try:
         return records_from_rows(rows, rules(), kind, file, sheet, as_of=day)
     except NotKindSheet:
-        empty = records_from_rows(_kind_header(kind), rules(), kind, file, sheet, as_of=day)
-        empty.problems = [Problem(file, sheet, None, None, None, "sheet_not_read", detail=kind)]
-        return empty
+        return None
 
 
-def _kind_header(kind: str) -> list[list[Any]]:
-    """The header row of an empty sheet of ``kind`` (its fields' zh labels)."""
-    view = rules().for_kind(kind)
-    return [[str(view["fields"][f]["zh"]) for f in view["fields"]]]
+def _not_read(rows: list[list[Any]] | None, kind: str, file: str, sheet: str) -> list[Problem]:
+    """The one problem line of a log or contacts range given but not readable (the plan is made
+    without it, as `kq plan` does)."""
+    if not rows:
+        return []
+    return [Problem(file, sheet, None, None, None, "sheet_not_read", detail=kind)]
 
 
 def plan_rows(
@@ -213,13 +213,14 @@ def plan_rows(
     except NoNameColumn:
         raise _error("no_name", language) from None
     others, names = others or {}, names or {}
+    sheet_names = {k: names.get(k) or say(rules(), f"ledger_sheet_{k}", language) for k in others}
     found = [
-        records(
-            others.get(k), k, file, names.get(k) or say(rules(), f"ledger_sheet_{k}", language), day
-        )
-        for k in ("log", "contacts")
+        records(others.get(k), k, file, sheet_names.get(k, k), day) for k in ("log", "contacts")
     ]
     parsed = CF.attach(parsed, found[0], found[1])
+    for k, sheet_read in zip(("log", "contacts"), found, strict=True):
+        if sheet_read is None:
+            parsed.problems.extend(_not_read(others.get(k), k, file, sheet_names.get(k, k)))
     plan = make_plan(parsed, rules(), day, language)
     columns = display_columns(plan, rules())
     out = [[header for header, _ in columns]]
@@ -495,7 +496,7 @@ def key_person(contacts: Any, customer_id: Any, lang: Any = "zh") -> Any:
         raise _error("unreadable", language, wanted)
     day = dt.date.today()
     sheet = records(_rows(contacts), "contacts", "Excel", "range", day)
-    if sheet is None or any(p.reason == "sheet_not_read" for p in sheet.problems):
+    if sheet is None:
         raise _error("no_header", language)
     if not len(sheet.table):
         return None

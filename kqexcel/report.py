@@ -52,7 +52,10 @@ class Report:
 
     @property
     def clean(self) -> bool:
-        return all(s.status == "ok" for s in self.ledgers)
+        """Every ledger read without problems, and no problem in a file given apart (--log)."""
+        files = {s.file for s in self.ledgers}
+        apart = any(p.kind == "problem" and p.file not in files for p in self.problems)
+        return all(s.status == "ok" for s in self.ledgers) and not apart
 
 
 def month_end(month: str) -> dt.date:
@@ -133,9 +136,18 @@ def _with_apart(
     from kqexcel.core.customer_file import assign_links, attach
 
     everyone = combine([ledger for _, ledger in read]).table
-    first = read[0][1].file
-    sheets = [None if s is None else assign_links(everyone, s, first) for s in apart]
-    out = [(name, attach(ledger, *sheets)) for name, ledger in read[:1]]
+    sheets: list[Ledger | None] = []
+    unlinked: list[Problem] = []
+    for given in apart:
+        if given is None:
+            sheets.append(None)
+            continue
+        linked, problems = assign_links(everyone, given)
+        sheets.append(linked)
+        unlinked += problems
+    first_name, first = read[0]
+    out = [(first_name, attach(first, *sheets))]
+    out[0][1].problems.extend(unlinked)  # said once, with the first ledger
     cleared = [None if s is None else replace(s, problems=[]) for s in sheets]
     return out + [(name, attach(ledger, *cleared)) for name, ledger in read[1:]]
 

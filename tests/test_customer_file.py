@@ -564,7 +564,7 @@ def test_a_log_problem_does_not_mark_the_customer_row_of_the_same_number():
     ledger = ledger_from_rows(rows_of(CUSTOMER_HEADER, [A]), RULES, "f.xlsx", "客户台账")
     log = records_from_rows(rows, RULES, "log", "f.xlsx", "跟进记录")
     plan = make_plan(attach(ledger, log, None), RULES, AS_OF)
-    assert [p.reason for p in data_problems(plan.problems)] == ["not_a_date", "missing_date"]
+    assert [p.reason for p in data_problems(plan.problems)] == ["not_a_date"]  # said once
     assert "data_missing" not in plan.table["warnings"].iat[0]
 
 
@@ -978,3 +978,147 @@ def test_the_group_bys_agree_with_counting_by_hand(entries):
     assert sum(p.reason == "no_such_customer" for p in plan.problems) == sum(
         1 for e in entries if e[0] == "4" and e[1] >= 0
     )
+
+
+# --------------------------------------------------------------------------- what a review found
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["客户名称", "联系人", "职务", "联系电话", "地址", "年销售额", "最近联系日期"],
+        ["客户名称", "日期", "联系方式", "年销售额"],  # 联系方式: a phone number, to a rep
+    ],
+)
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_one_sheet_ledger_that_looks_like_a_log_or_contacts_is_a_ledger(tmp_path, header, suffix):
+    values = {
+        "客户名称": "甲",
+        "联系人": "王",
+        "职务": "经理",
+        "年销售额": 100,
+        "日期": "2026-11-01",
+    }
+    rows = [
+        header,
+        [values.get(h) for h in header],
+        [("乙" if h == "客户名称" else values.get(h)) for h in header],
+    ]
+    if suffix == ".csv":
+        path = tmp_path / "r.csv"
+        path.write_text(
+            "\n".join(",".join("" if v is None else str(v) for v in r) for r in rows), "utf-8"
+        )
+    else:
+        path = workbook(tmp_path / "r.xlsx", {"客户台账": rows})
+    ledger = read_ledger(path, RULES, as_of=AS_OF)
+    assert len(ledger.table) == 2 and ledger.log is None and ledger.contacts is None
+
+
+def test_an_empty_or_hidden_named_sheet_is_no_problem(tmp_path):
+    path = tmp_path / "f.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户台账"
+    for r in CUSTOMERS:
+        ws.append(r)
+    wb.create_sheet("跟进记录")  # empty
+    lists = wb.create_sheet("联系人")  # a hidden lookup list
+    lists.append(["经理", "主管"])
+    lists.sheet_state = "hidden"
+    wb.save(path)
+    ledger = read_ledger(path, RULES, as_of=AS_OF)
+    assert not data_problems(ledger.problems) and ledger.log is None and ledger.contacts is None
+
+
+def test_apart_the_sheet_named_for_the_kind_wins_over_a_header_that_fits(tmp_path, runner):
+    ledger = workbook(tmp_path / "f.xlsx", {"客户台账": CUSTOMERS})
+    other = [["客户编号", "联系人", "职务"], ["1", "小刘", "采购"]]
+    dossier = workbook(tmp_path / "d.xlsx", {"客户": other, "关键人": CONTACTS})
+    result = runner.invoke(
+        cli,
+        [
+            "plan",
+            str(ledger),
+            "--contacts",
+            str(dossier),
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-22",
+        ],
+    )
+    assert json.loads(result.stdout.splitlines()[0])["key_person"] == "王总（总经理）"
+
+
+def test_an_apart_log_without_rows_is_still_the_log(tmp_path, runner):
+    ledger = workbook(tmp_path / "f.xlsx", {"客户台账": CUSTOMERS})
+    log = tmp_path / "log.csv"
+    log.write_text("客户编号,跟进日期,跟进方式\n", encoding="utf-8")
+    result = runner.invoke(
+        cli, ["plan", str(ledger), "--log", str(log), "--format", "json", "--as-of", "2026-11-22"]
+    )
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first["log_entries"] == 0 and "no_visit" in first["warnings"]
+
+
+def test_report_by_ledger_keeps_an_ambiguous_name_out(tmp_path, runner):
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    for name in ("east", "north"):
+        workbook(
+            folder / f"{name}.xlsx",
+            {"客户台账": rows_of(CUSTOMER_HEADER, [customer(None, "甲公司", 500)])},
+        )
+    log = workbook(
+        tmp_path / "log.xlsx",
+        {"跟进记录": [LOG_HEADER, entry(None, D(2026, 11, 18), "拜访", "王", name="甲公司")]},
+    )
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            str(folder),
+            "--month",
+            "2026-11",
+            "-o",
+            str(out),
+            "--log",
+            str(log),
+            "--tier-scope",
+            "ledger",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    book = openpyxl.load_workbook(out)
+    customers = [r for r in book["全部客户"].iter_rows(min_row=2, values_only=True)]
+    header = [c.value for c in book["全部客户"][1]]
+    assert [r[header.index("跟进次数")] for r in customers] == [0, 0]
+    issues = [r for r in book["问题"].iter_rows(values_only=True) if r[5] and "同名客户" in r[5]]
+    assert len(issues) == 1 and "east.xlsx:2, north.xlsx:2" in issues[0][5]
+
+
+def test_an_unreadable_log_date_is_said_once(tmp_path):
+    rows = [LOG_HEADER, entry("1", "不是日期"), entry("1", None)]
+    ledger = ledger_from_rows(rows_of(CUSTOMER_HEADER, [A]), RULES, "f.xlsx", "客户台账")
+    log = records_from_rows(rows, RULES, "log", "f.xlsx", "跟进记录")
+    assert [(p.row, p.reason) for p in data_problems(log.problems)] == [
+        (2, "not_a_date"),
+        (3, "missing_date"),
+    ]
+
+
+def test_entries_naming_nobody_say_so():
+    r = row(plan_of([A, SMALL], log=[entry("1", D(2026, 11, 1))]), "1")
+    assert "单线联系：近 365 天的 1 次跟进都没写找的是谁" in r["_notes"]["key_person"]
+
+
+def test_formula_ranges_that_say_nothing_are_left_out():
+    from kqexcel import udfs
+
+    customers = rows_of(CUSTOMER_HEADER, [customer("1", "甲", 1000, last=D(2026, 11, 1))])
+    plan = udfs.KQ_PLAN(customers, "2026-11-22", "zh", [["日子"], ["x"]], None)
+    header = plan[0]
+    assert plan[1][header.index("跟进次数")] is None  # no log: null, no no_visit
+    assert "久未拜访" not in (plan[1][header.index("预警")] or "")

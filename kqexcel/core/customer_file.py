@@ -112,8 +112,12 @@ def link(
             ambiguous[positions] = True
             if twice.any():
                 rows = customers["_row"].to_numpy()
+                shown = [
+                    f"{f.rsplit('/', 1)[-1]}:{int(r)}" if not scope else str(int(r))
+                    for f, r in zip(files[among], rows[among], strict=True)
+                ]
                 where = {
-                    n: ", ".join(str(int(r)) for r in rows[among[by_name.to_numpy() == n]][:5])
+                    n: ", ".join(shown[k] for k in np.flatnonzero(by_name.to_numpy() == n)[:5])
                     for n in set(wanted[twice])
                 }
                 _ambiguous(records, positions, mapped, where, rec_names, problems)
@@ -121,16 +125,19 @@ def link(
     return out
 
 
-def assign_links(customers: pd.DataFrame, sheet: Ledger, fallback: str) -> Ledger:
+UNLINKED = "\0unlinked"  # the _link of a row that belongs to no customer file (said once)
+
+
+def assign_links(customers: pd.DataFrame, sheet: Ledger) -> tuple[Ledger, list[Problem]]:
     """A sheet given apart (``--log`` for a report of several ledgers, each planned alone) with
-    each row's ``_link`` set to the file of the customer it links to; rows linking to none go to
-    ``fallback``'s plan, which lists them once."""
-    scratch: list[Problem] = []
-    found = link(customers, sheet.table, _mapped(sheet), scratch)
+    each row's ``_link`` set to the file of the customer it links to among every ledger's; the
+    rows linking to none (or by name to two) are left out, and their problems returned."""
+    problems: list[Problem] = []
+    found = link(customers, sheet.table, _mapped(sheet), problems)
     files = customers["_file"].to_numpy(dtype=object)
     table = sheet.table.copy()
-    table["_link"] = np.where(found >= 0, files[np.maximum(found, 0)], fallback)
-    return replace(sheet, table=table)
+    table["_link"] = np.where(found >= 0, files[np.maximum(found, 0)], UNLINKED)
+    return replace(sheet, table=table), problems
 
 
 def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
@@ -392,7 +399,7 @@ def _has(files: np.ndarray, sheet: Ledger | None) -> np.ndarray:
     if sheet is None:
         return np.zeros(len(files), dtype=bool)
     table = sheet.table
-    if "_apart" in table and table["_apart"].any():  # given apart (--log): every file has it
+    if "_apart" in table.columns:  # given apart (--log) and read: every file has it
         return np.ones(len(files), dtype=bool)
     links = set(table["_link"].tolist()) if len(table) else set(sheet.columns_by_file)
     if None in links or any(link != link for link in links):

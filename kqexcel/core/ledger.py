@@ -734,8 +734,11 @@ def _keep_records(
     missing = table[required].isna().to_numpy()
     column = mapped.get(required)
     place = f"{column.header} ({column.letter})" if column else None
+    said = {p.row for p in problems if p.column == place}  # unreadable: said already, once
     for i in map(int, np.flatnonzero(missing)):
-        problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, KIND_MISSING[kind]))
+        if int(row_numbers[i]) not in said:
+            at = (file, sheet, int(row_numbers[i]), place, None, KIND_MISSING[kind])
+            problems.append(Problem(*at))
     nobody = (table["customer_id"].isna() & table["name"].isna()).to_numpy() & ~missing
     key = mapped.get("customer_id") or mapped.get("name")
     place = f"{key.header} ({key.letter})" if key else None

@@ -861,6 +861,7 @@ def key_person_notes(
         W.raw("single_log"),
         W.raw("no_insider"),
     )
+    t_single_nobody = W.raw("single_log_nobody")
     window = W.rules["log"]["window_days"]
     shown = key_persons(facts, W)
     contact_sheets = facts["key_sheet"].dropna()
@@ -910,6 +911,8 @@ def key_person_notes(
         if single:
             if known == 1:
                 parts.append(t_single)
+            elif persons == 0:  # entries that name nobody: the log cannot tell who was met
+                parts.append(t_single_nobody.format(days=window, entries=_fmt(entries)))
             else:
                 parts.append(
                     t_single_log.format(days=window, entries=_fmt(entries), persons=_fmt(persons))

@@ -493,7 +493,7 @@ def _header_kind(rows: Rows, rules: Rules) -> str | None:
     cap = column_cap(rules)
     theirs = {header_field(c, view)[0] for c in rows[header][:cap]} - {None} - shared
     ours = {header_field(c, rules)[0] for c in rows[own_header][:cap]} - {None} - shared
-    return None if len(ours - theirs) > len(theirs - ours) else kind
+    return None if len(ours - theirs) >= len(theirs - ours) else kind
 
 
 def _not_read(file: str, sheet: str, kind: str) -> Problem:
@@ -517,15 +517,20 @@ def read_records(
     path = Path(spec)
     names: list[str] = []
     candidate: tuple[str, Rows] | None = None
+    by_header: tuple[str, Rows] | None = None
     for name, rows, _visible in sheets(path, rules):
         names.append(name)
         if sheet is not None and name != sheet:
             continue
-        if sheet is not None or named_kind(name, rules) == kind or sheet_kind(rows, rules) == kind:
+        if sheet is not None or named_kind(name, rules) == kind:
             candidate = (name, rows)
             break
+        if by_header is None and sheet_kind(rows, rules) == kind:
+            by_header = (name, rows)  # unless a sheet further on is named for the kind
         if candidate is None:
             candidate = (name, rows)  # a file of one sheet: said to be unreadable if need be
+    if by_header is not None and (candidate is None or named_kind(candidate[0], rules) != kind):
+        candidate = by_header
     if sheet is not None and candidate is None:
         if names:
             raise LedgerError("no_sheet", path=path, sheet=sheet, sheets=", ".join(names))
@@ -538,9 +543,31 @@ def read_records(
     except NotKindSheet:
         found = _empty_records(rules, kind, path.name, name)
         found.problems.append(_not_read(path.name, name, kind))
+        found.table["_link"] = "\0none"  # no customer's file has it: the plan is made without
+        return found
     found.table["_link"] = None
     found.table["_apart"] = True  # every customer's file has it, rows or not
     return found
+
+
+def _blank_row(row: list[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def _customers_after_all(
+    by_header: list[tuple[str, Rows, str]], path: Path, rules: Rules, as_of: dt.date | None
+) -> tuple[Ledger | None, str | None]:
+    """Of the sheets taken for a log or contacts by their header, the one with the most named
+    customers read as the customer sheet (a workbook needs one), and its name."""
+    best: Ledger | None = None
+    for name, rows, _kind in by_header:
+        try:
+            found = ledger_from_rows(rows, rules, path.name, name, shown=str(path), as_of=as_of)
+        except (NoHeaderRow, NoNameColumn):
+            continue
+        if best is None or len(found.table) > len(best.table):
+            best = found
+    return best, None if best is None else best.sheet
 
 
 def _one_of(found: list[Ledger]) -> Ledger | None:
@@ -591,18 +618,27 @@ def read_ledger(
     likeliest: NoHeaderRow | None = None  # the sheet whose header comes nearest, to say so
     records: dict[str, list[Ledger]] = {kind: [] for kind in RECORD_KINDS}
     unread: list[Problem] = []
+    # sheets taken for a log or contacts by their header alone: customer sheets after all when
+    # no other sheet is one (a one-sheet ledger with 联系人 and 职务 columns is a ledger)
+    by_header: list[tuple[str, Rows, str]] = []
     for name, rows, visible in sheets(path, rules):
         names.append(name)
         if sheet is None or name != sheet:
             named = named_kind(name, rules)
             kind = named or _header_kind(rows, rules)
             if kind is not None:
+                if not any(not _blank_row(r) for r in rows):
+                    continue  # an empty 跟进记录 sheet: nothing to read, nothing wrong
                 try:
                     records[kind].append(
                         records_from_rows(rows, rules, kind, path.name, name, as_of=as_of)
                     )
                 except NotKindSheet:
-                    unread.append(_not_read(path.name, name, kind))
+                    if visible:  # a hidden sheet named 联系人 is a lookup list, not a sheet
+                        unread.append(_not_read(path.name, name, kind))
+                    continue
+                if named is None:
+                    by_header.append((name, rows, kind))
                 continue
         if best is not None and len(best.table) and not visible:
             continue  # a hidden sheet (a decoy, a lookup list) only when no visible sheet will do
@@ -623,6 +659,13 @@ def read_ledger(
             continue
         if best is None or len(found.table) > len(best.table):
             best = found
+    if best is None and by_header and sheet is None:
+        best, taken = _customers_after_all(by_header, path, rules, as_of)
+        if best is not None:
+            records = {
+                kind: [r for r in found_records if r.sheet != taken]
+                for kind, found_records in records.items()
+            }
     if best is not None:
         log, contacts = (_one_of(records[kind]) for kind in RECORD_KINDS)
         found = attach(best, log, contacts)
