@@ -1101,7 +1101,6 @@ def test_report_by_ledger_keeps_an_ambiguous_name_out(tmp_path, runner):
 
 def test_an_unreadable_log_date_is_said_once(tmp_path):
     rows = [LOG_HEADER, entry("1", "不是日期"), entry("1", None)]
-    ledger = ledger_from_rows(rows_of(CUSTOMER_HEADER, [A]), RULES, "f.xlsx", "客户台账")
     log = records_from_rows(rows, RULES, "log", "f.xlsx", "跟进记录")
     assert [(p.row, p.reason) for p in data_problems(log.problems)] == [
         (2, "not_a_date"),
