@@ -274,6 +274,10 @@ def test_a_promised_date_earlier_than_the_interval_is_the_next_contact():
     r = row(plan, "1")
     assert r["next_contact"] == pd_ts("2026-11-24") and r["days_overdue"] == 0
     assert (
+        "下次联系 2026-11-24：约定的日子（按间隔应为 2026-12-20 = 上次 2026-11-20 + 30 天）"
+        in (r["_notes"]["next_contact"])
+    )
+    assert (
         "约定 2026-11-24 再联系（跟进记录第 2 行），早于按间隔算的 2026-12-20"
         in r["_notes"]["next_contact"]
     )

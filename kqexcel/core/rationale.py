@@ -488,9 +488,13 @@ def next_contact(
                 reasons.append(template.format(days=int(value)))
         return t_interval.format(days=days, reasons=list_sep.join(reasons))
 
+    t_promised = W.raw("next_contact_promised")
+
     def tail(last: Any, nxt: Any, due: Any, overdue: int, days: int) -> str:
         if last is None or last is pd.NaT:
             return t_none_next.format(next=_date(nxt))
+        if overdue == 0 and due is not pd.NaT and nxt < due:  # §14: a promised day, earlier
+            return t_promised.format(next=_date(nxt), due=_date(due), last=_date(last), days=days)
         if overdue > 0:
             return t_over.format(
                 next=_date(nxt), due=_date(due), last=_date(last), days=days, overdue=int(overdue)
