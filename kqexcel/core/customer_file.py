@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from kqexcel.rules import Rules
 
 LEVELS = ("decision", "management", "operation")  # [§10] in the order levels_covered lists them
 NO_ROW = -1  # a customer the sheet says nothing about
+UNLINKED_REASON = "no_such_customer"
 
 
 def attach(ledger: Ledger, log: Ledger | None, contacts: Ledger | None) -> Ledger:
@@ -77,7 +79,7 @@ def link(
     out = np.full(len(records), NO_ROW, dtype=np.int64)
     if not len(records) or not len(customers):
         if len(records):
-            _unlinked(records, np.ones(len(records), bool), mapped, problems)
+            problems += _record_problems(records, np.arange(len(records)), mapped, UNLINKED_REASON)
         return out
     ids, names = _text_key(customers["customer_id"]), _name_key(customers["name"])
     rec_ids, rec_names = _text_key(records["customer_id"]), _name_key(records["name"])
@@ -113,15 +115,22 @@ def link(
             if twice.any():
                 rows = customers["_row"].to_numpy()
                 shown = [
-                    f"{f.rsplit('/', 1)[-1]}:{int(r)}" if not scope else str(int(r))
+                    f"{Path(f).name}:{int(r)}" if not scope else str(int(r))
                     for f, r in zip(files[among], rows[among], strict=True)
                 ]
                 where = {
                     n: ", ".join(shown[k] for k in np.flatnonzero(by_name.to_numpy() == n)[:5])
                     for n in set(wanted[twice])
                 }
-                _ambiguous(records, positions, mapped, where, rec_names, problems)
-    _unlinked(records, (out < 0) & ~ambiguous & ~elsewhere, mapped, problems)
+                problems += _record_problems(
+                    records,
+                    positions,
+                    mapped,
+                    "ambiguous_customer",
+                    lambda i, where=where: where[rec_names.iat[i]],
+                )
+    unlinked = np.flatnonzero((out < 0) & ~ambiguous & ~elsewhere)
+    problems += _record_problems(records, unlinked, mapped, UNLINKED_REASON)
     return out
 
 
@@ -150,50 +159,33 @@ def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
     return np.asarray(pd.Index(first.index).get_indexer(wanted.to_numpy(dtype=object)))
 
 
-def _place(mapped: dict[str, Any], field: str) -> str | None:
-    column = mapped.get(field)
-    return f"{column.header} ({column.letter})" if column is not None else None
-
-
-def _unlinked(
-    records: pd.DataFrame, rows: np.ndarray, mapped: dict[str, Any], problems: list[Problem]
-) -> None:
-    has_id = records["customer_id"].notna().to_numpy()
-    for i in np.flatnonzero(rows).tolist():
-        key = "customer_id" if has_id[i] else "name"
-        problems.append(
-            Problem(
-                str(records["_file"].iat[i]),
-                str(records["_sheet"].iat[i]),
-                int(records["_row"].iat[i]),
-                _place(mapped.get(str(records["_file"].iat[i]), {}), key),
-                records[key].iat[i],
-                "no_such_customer",
-            )
-        )
-
-
-def _ambiguous(
+def _record_problems(
     records: pd.DataFrame,
-    positions: np.ndarray,
+    rows: Any,
     mapped: dict[str, Any],
-    where: dict[str, str],
-    names: pd.Series,
-    problems: list[Problem],
-) -> None:
-    for i in positions.tolist():
+    reason: str,
+    detail: Any = None,
+) -> list[Problem]:
+    """One problem per record at ``rows`` (positions), placed at its id column, or its name
+    column when it has no id; ``detail(i)`` gives a record's detail."""
+    has_id = records["customer_id"].notna().to_numpy()
+    out = []
+    for i in np.asarray(rows).tolist():
         file = str(records["_file"].iat[i])
-        problems.append(
+        key = "customer_id" if has_id[i] else "name"
+        column = mapped.get(file, {}).get(key)
+        out.append(
             Problem(
                 file,
                 str(records["_sheet"].iat[i]),
                 int(records["_row"].iat[i]),
-                _place(mapped.get(file, {}), "name"),
-                records["name"].iat[i],
-                "ambiguous_customer",
-                detail=where[names.iat[i]],
+                column.place if column is not None else None,
+                records[key].iat[i],
+                reason,
+                detail=detail(i) if detail else "",
             )
         )
+    return out
 
 
 def _mapped(sheet: Ledger) -> dict[str, Any]:
@@ -206,25 +198,25 @@ def _mapped(sheet: Ledger) -> dict[str, Any]:
 def _last_per(groups: np.ndarray, order_keys: tuple[np.ndarray, ...], n: int) -> np.ndarray:
     """For each of ``n`` groups, the position of its last row by ``order_keys`` (the last key
     sorts first, as np.lexsort has it); NO_ROW for a group without rows."""
-    out = np.full(n, NO_ROW, dtype=np.int64)
-    if not len(groups):
-        return out
-    order = np.lexsort((*order_keys, groups))
-    sorted_groups = groups[order]
-    last = np.r_[sorted_groups[1:] != sorted_groups[:-1], True]
-    out[sorted_groups[last]] = order[last]
-    return out
+    return _end_per(groups, order_keys, n, last=True)
 
 
 def _first_per(groups: np.ndarray, order_keys: tuple[np.ndarray, ...], n: int) -> np.ndarray:
     """For each group, the position of its first row by ``order_keys`` (see ``_last_per``)."""
+    return _end_per(groups, order_keys, n, last=False)
+
+
+def _end_per(
+    groups: np.ndarray, order_keys: tuple[np.ndarray, ...], n: int, last: bool
+) -> np.ndarray:
     out = np.full(n, NO_ROW, dtype=np.int64)
     if not len(groups):
         return out
     order = np.lexsort((*order_keys, groups))
     sorted_groups = groups[order]
-    first = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
-    out[sorted_groups[first]] = order[first]
+    change = sorted_groups[1:] != sorted_groups[:-1]
+    end = np.r_[change, True] if last else np.r_[True, change]
+    out[sorted_groups[end]] = order[end]
     return out
 
 
@@ -277,7 +269,6 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     out["has_log"] = _has(files, log)
     out["has_contacts"] = _has(files, contacts)
 
-    person_keys = pd.Series([], dtype=object)
     decision_people: pd.DataFrame | None = None
     if contacts is not None:
         c = contacts.table
@@ -317,14 +308,12 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
         insider[owner[(c["insider"] == True).to_numpy(dtype=bool)]] = True  # noqa: E712
         out["insider_known"] = insider
         decision_people = pd.DataFrame({"o": owner, "p": keys})[level == "decision"].dropna()
-        person_keys = keys
     else:
         out["contacts_known"] = np.full(n, np.nan)
         out["levels"] = [None] * n
         for key in ("key_name", "key_title", "key_style", "key_level", "key_row", "key_sheet"):
             out[key] = pd.Series([None] * n, dtype=object)
         out["insider_known"] = np.zeros(n, dtype=bool)
-    del person_keys
 
     if log is not None:
         g = log.table

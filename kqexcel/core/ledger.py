@@ -97,6 +97,11 @@ class Column:
     def letter(self) -> str:
         return column_letter(self.index)
 
+    @property
+    def place(self) -> str:
+        """The column as a problem names it: its header and letter, 年销售额 (G)."""
+        return f"{self.header} ({self.letter})"
+
 
 @dataclass
 class Ledger:
@@ -310,7 +315,7 @@ def header_field(cell: object, rules: Rules) -> tuple[str | None, float, bool]:
     return match.field, match.scale, match.percent
 
 
-def _row_empty(row: Sequence[object]) -> bool:
+def row_empty(row: Sequence[object]) -> bool:
     """Nothing but blanks, or formulas never calculated (a template filled down with formulas).
     A loop that stops at the first value: most rows are decided by their first cell."""
     for c in row:
@@ -330,7 +335,7 @@ def find_header(rows: Sequence[Sequence[object]], rules: Rules) -> int | None:
     cap = column_cap(rules)
     best, best_count, seen = None, 0, 0
     for index, row in enumerate(rows):
-        if _row_empty(row):
+        if row_empty(row):
             continue
         seen += 1
         fields = {header_field(c, rules)[0] for c in row[:cap]} - {None}
@@ -395,7 +400,7 @@ def header_candidate(rows: Sequence[Sequence[object]], rules: Rules) -> tuple[in
     best: tuple[int, int, int] | None = None  # fields, texts, index
     seen, cap = 0, column_cap(rules)
     for index, row in enumerate(rows):
-        if _row_empty(row):
+        if row_empty(row):
             continue
         seen += 1
         cells = row[:cap]
@@ -524,7 +529,7 @@ def _body(
     rows: Sequence[Sequence[object]], width: int, key_cells: list[int], rules: Rules
 ) -> tuple[list[list[object]], np.ndarray]:
     """The columns of the rows kept under the header (each row cut or padded to ``width``) and
-    their positions among ``rows``: empty rows (``_row_empty``) and total rows (``_total_rows``)
+    their positions among ``rows``: empty rows (``row_empty``) and total rows (``_total_rows``)
     left out. Decided column by column, each distinct value of a column once (a log of a
     million rows holds a few thousand distinct values a column), not row by row."""
     n = len(rows)
@@ -538,7 +543,7 @@ def _body(
     for j, column in enumerate(columns):
         found, distinct = pd.factorize(column)  # None (and NaN) → -1: a blank cell
         distinct = np.asarray(distinct, dtype=object)
-        blank = np.array([_row_empty((u,)) for u in distinct] + [True], dtype=bool)
+        blank = np.array([row_empty((u,)) for u in distinct] + [True], dtype=bool)
         full = np.array([_filled(u) for u in distinct] + [False], dtype=bool)
         empty &= blank[found]
         filled[j] = full[found]
@@ -639,7 +644,7 @@ def _typed(
 ) -> pd.Series:
     """One field's column parsed; every unreadable cell (and error value) becomes a problem."""
     file, sheet, row_numbers = where
-    place = f"{column.header} ({column.letter})"
+    place = column.place
     kinds = set(map(type, raw))
     if V.CellError in kinds:
         for i, value in enumerate(raw):
@@ -697,7 +702,7 @@ def _keep(
     name_col, id_col = mapped.get("name"), mapped.get("customer_id")
     if name_col is not None:  # the reader refuses sheets without a name column anyway
         missing = table["name"].isna().to_numpy()
-        place = f"{name_col.header} ({name_col.letter})"
+        place = name_col.place
         for i in map(int, np.flatnonzero(missing)):
             problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, "missing_name"))
         keep &= ~missing
@@ -706,7 +711,7 @@ def _keep(
         first = ids.notna() & ~ids.duplicated(keep="first")
         dup = ids.notna() & ~first
         first_row = dict(zip(ids[first], table["_row"][first], strict=True))
-        place = f"{id_col.header} ({id_col.letter})"
+        place = id_col.place
         for i in map(int, np.flatnonzero(dup.to_numpy())):
             value = ids.iloc[i]
             problems.append(
@@ -733,7 +738,7 @@ def _keep_records(
     required = KIND_REQUIRED[kind][0]
     missing = table[required].isna().to_numpy()
     column = mapped.get(required)
-    place = f"{column.header} ({column.letter})" if column else None
+    place = column.place if column else None
     said = {p.row for p in problems if p.column == place}  # unreadable: said already, once
     for i in map(int, np.flatnonzero(missing)):
         if int(row_numbers[i]) not in said:
@@ -741,7 +746,7 @@ def _keep_records(
             problems.append(Problem(*at))
     nobody = (table["customer_id"].isna() & table["name"].isna()).to_numpy() & ~missing
     key = mapped.get("customer_id") or mapped.get("name")
-    place = f"{key.header} ({key.letter})" if key else None
+    place = key.place if key else None
     for i in map(int, np.flatnonzero(nobody)):
         problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, "no_customer"))
     return ~(missing | nobody)
@@ -821,7 +826,10 @@ def _said(sheet_read: Ledger, header_rows: tuple[int, ...], rules: Rules) -> Led
 def sheet_kind(rows: Sequence[Sequence[object]], rules: Rules) -> str | None:
     """The kind of sheet (DOMAIN §10) the header of ``rows`` says: "log" or "contacts" when,
     found as in §1 over that kind's fields, it names the kind's required field, one of its
-    telling fields and a customer key; None (the customer sheet, perhaps) otherwise."""
+    telling fields and a customer key — unless it names at least as many of the customer
+    sheet's own fields (a ledger with 联系人 and 职务 columns beside its 年销售额, 最近联系日期 …
+    is still the customer sheet); None (the customer sheet, perhaps) otherwise."""
+    keys = {"customer_id", "name"}
     for kind in ("log", "contacts"):
         view = rules.for_kind(kind)
         header = find_header(rows, view)
@@ -829,8 +837,13 @@ def sheet_kind(rows: Sequence[Sequence[object]], rules: Rules) -> str | None:
             continue
         fields = {header_field(c, view)[0] for c in rows[header][: column_cap(view)]}
         required, telling = KIND_REQUIRED[kind]
-        if required in fields and fields & set(telling) and fields & {"customer_id", "name"}:
-            return kind
+        if required in fields and fields & set(telling) and fields & keys:
+            own = find_header(rows, rules)
+            if own is None:
+                return kind
+            ours = {header_field(c, rules)[0] for c in rows[own][: column_cap(rules)]}
+            theirs, ours = fields - {None} - keys, ours - {None} - keys
+            return None if len(ours - theirs) >= len(theirs - ours) else kind
     return None
 
 

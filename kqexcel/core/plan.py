@@ -143,7 +143,7 @@ def make_plan(
     §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale)."""
     today = pd.Timestamp(as_of)
     facts, linked = CF.facts(ledger, rules, as_of)
-    t, derived = _effective(ledger.table, facts)
+    t, derived = _effective(ledger.table, facts, rules)
     lifecycle = t["contract_status"].fillna("unknown")
     intent, stage = t["intent"], t["stage"]
     complaint = t["open_complaint"].notna()
@@ -216,7 +216,9 @@ def make_plan(
     return _plan(ledger, table, notes, problems, as_of, lang)
 
 
-def _effective(t: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _effective(
+    t: pd.DataFrame, facts: pd.DataFrame, rules: Rules
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """[§10] the customer table as the plan reads it (a new frame; the ledger's stays as read):
     last_contact the later of the ledger's and the log's latest entry; contacts, when the
     ledger's cell is empty and the file has a log, the entries in the window;
@@ -242,21 +244,11 @@ def _effective(t: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     dm = t["decision_maker_reached"]
     derived["dm_from_log"] = dm.isna() & has_log & facts["has_contacts"].astype(bool)
     out["decision_maker_reached"] = dm.where(~derived["dm_from_log"], facts["dm_log"])
-    given = C.style(t, _NO_RULES)["style"] != "unknown"
+    given = C.style(t, rules)["style"] != "unknown"
     derived["style_from_key"] = ~given & facts["key_style"].notna()
     if derived["style_from_key"].any():
         out["style"] = t["style"].where(~derived["style_from_key"], facts["key_style"])
     return out, derived
-
-
-class _NoRules:
-    """Enough rules for ``classify.style`` to tell the code alone (not the contacts it needs)."""
-
-    def __getitem__(self, key: str) -> dict[str, dict[str, int]]:
-        return {"decides_after": {}}
-
-
-_NO_RULES: Rules = _NoRules()  # type: ignore[assignment]
 
 
 def _file_fields(table: pd.DataFrame, d: Decisions, W: R.Words) -> None:

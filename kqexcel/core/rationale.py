@@ -739,10 +739,9 @@ def last_notes(facts: pd.DataFrame, W: Words) -> list[str | None]:
         text = head + (colon + str(content) if content else "")
         return text + (t_result.format(result=result) if result else "")
 
-    dates = facts["log_last"].astype(object).where(facts["log_last"].notna(), None)
     return per_row(
         sentence,
-        dates.tolist(),
+        _objects(facts["log_last"]),
         facts["note_channel"].tolist(),
         _texts(facts["note_person"]),
         _texts(facts["note_content"]),
@@ -810,9 +809,9 @@ def log_dates(
         facts["log_last"].tolist(),
         facts["log_sheet"].tolist(),
         facts["log_row"].tolist(),
-        promised.astype(object).where(promised.notna(), None).tolist(),
+        _objects(promised),
         missed.tolist(),
-        due.astype(object).where(due.notna(), None).tolist(),
+        _objects(due),
     )
 
 
@@ -837,7 +836,7 @@ def visits(facts: pd.DataFrame, no_visit: pd.Series, W: Words) -> list[str | Non
     return per_row(
         sentence,
         facts["has_log"].tolist(),
-        visit.astype(object).where(visit.notna(), None).tolist(),
+        _objects(visit),
         facts["visit_sheet"].tolist(),
         facts["visit_row"].tolist(),
         no_visit.tolist(),
@@ -937,7 +936,7 @@ def key_person_notes(
         list(facts["levels"]),
         derived["dm_from_log"].tolist(),
         facts["dm_log"].tolist(),
-        dm_date.astype(object).where(dm_date.notna(), None).tolist(),
+        _objects(dm_date),
         facts["dm_person"].tolist(),
         facts["dm_sheet"].tolist(),
         facts["dm_row"].tolist(),

@@ -21,12 +21,10 @@ from kqexcel.core.ledger import (
     NoNameColumn,
     NotKindSheet,
     Problem,
-    column_cap,
     column_letter,
-    find_header,
-    header_field,
     ledger_from_rows,
     records_from_rows,
+    row_empty,
     sheet_kind,
 )
 from kqexcel.core.values import CellError
@@ -477,25 +475,6 @@ def named_kind(name: str, rules: Rules) -> str | None:
     return None
 
 
-def _header_kind(rows: Rows, rules: Rules) -> str | None:
-    """The kind a sheet's header says (``sheet_kind``) — unless the header names more of the
-    customer sheet's own fields than of that kind's: a ledger with 联系人 and 职务 columns beside
-    its 年销售额, 最近联系日期 … is still the customer sheet."""
-    kind = sheet_kind(rows, rules)
-    if kind is None:
-        return None
-    shared = {"customer_id", "name"}
-    view = rules.for_kind(kind)
-    header = find_header(rows, view)
-    own_header = find_header(rows, rules)
-    if header is None or own_header is None:
-        return kind
-    cap = column_cap(rules)
-    theirs = {header_field(c, view)[0] for c in rows[header][:cap]} - {None} - shared
-    ours = {header_field(c, rules)[0] for c in rows[own_header][:cap]} - {None} - shared
-    return None if len(ours - theirs) >= len(theirs - ours) else kind
-
-
 def _not_read(file: str, sheet: str, kind: str) -> Problem:
     """The one line for a log or contacts sheet whose header says nothing: the plan is made
     without it."""
@@ -550,10 +529,6 @@ def read_records(
     return found
 
 
-def _blank_row(row: list[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
-
-
 def _customers_after_all(
     by_header: list[tuple[str, Rows, str]], path: Path, rules: Rules, as_of: dt.date | None
 ) -> tuple[Ledger | None, str | None]:
@@ -605,7 +580,7 @@ def read_ledger(
     contacts sheets (DOMAIN §10) come with it (``Ledger.log``, ``Ledger.contacts``).
 
     A sheet named as a log or contacts sheet is one (its header unreadable: one problem line,
-    and the plan is made without it); so is one whose header says so (``_header_kind``). The
+    and the plan is made without it); so is one whose header says so (``sheet_kind``). The
     customer sheet (unless ``sheet`` names it): of the other sheets with a recognisable header
     and a name column, the one with the most named customers — an empty form in front of the
     sheet the entries are typed into is never chosen over it; the first of equals wins; hidden
@@ -625,9 +600,9 @@ def read_ledger(
         names.append(name)
         if sheet is None or name != sheet:
             named = named_kind(name, rules)
-            kind = named or _header_kind(rows, rules)
+            kind = named or sheet_kind(rows, rules)
             if kind is not None:
-                if not any(not _blank_row(r) for r in rows):
+                if all(map(row_empty, rows)):
                     continue  # an empty 跟进记录 sheet: nothing to read, nothing wrong
                 try:
                     records[kind].append(
