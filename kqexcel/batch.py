@@ -205,25 +205,21 @@ def records_apart(
 ) -> tuple[Ledger | None, Ledger | None]:
     """The log and the contacts given apart (``--log``, ``--contacts``), each None when not
     given: read once, for every customer."""
-    found = []
-    for spec, kind in ((log_file, "log"), (contacts_file, "contacts")):
-        found.append(
-            None if spec is None else read_records(spec[0], kind, rules, day, sheet=spec[1])
-        )
-    return found[0], found[1]
+
+    def read(spec: FileSheet | None, kind: str) -> Ledger | None:
+        return None if spec is None else read_records(spec[0], kind, rules, day, sheet=spec[1])
+
+    return read(log_file, "log"), read(contacts_file, "contacts")
 
 
-def refuse_unknown_columns(columns: dict[str, str], ledgers: list[Ledger]) -> None:
-    """A ``--map`` column found in none of the ledgers read (their log and contacts sheets too)
-    is a usage error naming the headers there are (a typo, or the wrong file)."""
-    every = [c for ledger in ledgers for c in ledger.every_column]
-    every += [
-        c
-        for ledger in ledgers
-        for sheet in (ledger.log, ledger.contacts)
-        if sheet is not None
-        for c in sheet.every_column
-    ]
+def refuse_unknown_columns(
+    columns: dict[str, str], ledgers: list[Ledger], apart: tuple[Ledger | None, ...] = ()
+) -> None:
+    """A ``--map`` column found in none of the ledgers read (their log and contacts sheets too,
+    and those given ``apart``) is a usage error naming the headers there are (a typo, or the
+    wrong file)."""
+    sheets = [s for ledger in ledgers for s in (ledger, ledger.log, ledger.contacts)]
+    every = [c for sheet in [*sheets, *apart] if sheet is not None for c in sheet.every_column]
     seen = {name for c in every for name in header_names(c.header)}  # as the mapping matches
     for column in columns:
         if ledgers and header_norm(column) not in seen:
@@ -370,7 +366,7 @@ def report_ledgers(
     day = as_of or month_end(month)
     extra = records_apart(log_file, contacts_file, rules, day)
     read = [item for _, item in ledgers if isinstance(item, Ledger)]
-    refuse_unknown_columns(columns or {}, [*read, *(attach(read[0], *extra) for _ in read[:1])])
+    refuse_unknown_columns(columns or {}, read, extra)
     result = build_report(
         ledgers, rules, month, as_of, lang, tier_scope, previous_table, apart=extra
     )

@@ -32,6 +32,7 @@ from kqexcel.core.ledger import (
     vocabulary,
 )
 from kqexcel.core.plan import Plan, make_plan
+from kqexcel.core.rationale import Words, key_persons
 from kqexcel.core.values import parse_code, parse_date, parse_money, parse_numbers, parse_ratio
 from kqexcel.io.display import display_columns
 from kqexcel.rules import Rules, load_rules, norm_key
@@ -509,8 +510,6 @@ def key_person(contacts: Any, customer_id: Any, lang: Any = "zh") -> Any:
     )
     one = CF.attach(one, None, sheet)
     facts, _ = CF.facts(one, rules(), day)
-    from kqexcel.core.rationale import Words, key_persons
-
     return key_persons(facts, Words(rules(), language))[0]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from kqexcel.core.customer_file import assign_links, attach
 from kqexcel.core.ledger import Ledger, Problem, combine
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.rules import Rules, default_rules
@@ -110,8 +111,6 @@ def build_report(
     else:
         ledger = combine([ledger for _, ledger in read]) if read else _empty_ledger(rules)
         if given_apart:
-            from kqexcel.core.customer_file import attach
-
             ledger = attach(ledger, *apart)
         plan = make_plan(ledger, rules, as_of, lang)
         plan.sources = [(name, "") for name, _ in read]
@@ -132,9 +131,8 @@ def _with_apart(
     read: list[tuple[str, Ledger]], apart: tuple[Ledger | None, Ledger | None]
 ) -> list[tuple[str, Ledger]]:
     """Each ledger with the log and contacts given apart: every row goes to the ledger of the
-    customer it links to (a row linking to none, to the first ledger, which lists it once)."""
-    from kqexcel.core.customer_file import assign_links, attach
-
+    customer it links to; a row linking to none (or by name to two) to no ledger, its problem
+    listed once, with the first ledger."""
     everyone = combine([ledger for _, ledger in read]).table
     sheets: list[Ledger | None] = []
     unlinked: list[Problem] = []

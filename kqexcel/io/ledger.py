@@ -22,7 +22,9 @@ from kqexcel.core.ledger import (
     NotKindSheet,
     Problem,
     column_letter,
+    combine_records,
     ledger_from_rows,
+    normalise,
     records_from_rows,
     row_empty,
     sheet_kind,
@@ -531,9 +533,9 @@ def read_records(
 
 def _customers_after_all(
     by_header: list[tuple[str, Rows, str]], path: Path, rules: Rules, as_of: dt.date | None
-) -> tuple[Ledger | None, str | None]:
+) -> Ledger | None:
     """Of the sheets taken for a log or contacts by their header, the one with the most named
-    customers read as the customer sheet (a workbook needs one), and its name."""
+    customers read as the customer sheet (a workbook needs one)."""
     best: Ledger | None = None
     for name, rows, _kind in by_header:
         try:
@@ -542,13 +544,11 @@ def _customers_after_all(
             continue
         if best is None or len(found.table) > len(best.table):
             best = found
-    return best, None if best is None else best.sheet
+    return best
 
 
 def _one_of(found: list[Ledger]) -> Ledger | None:
     """The log (or contacts) of a workbook: its sheets of that kind as one."""
-    from kqexcel.core.ledger import combine_records
-
     if not found:
         return None
     problems = [p for sheet in found for p in sheet.problems]
@@ -561,8 +561,6 @@ def _one_of(found: list[Ledger]) -> Ledger | None:
 def _empty_records(rules: Rules, kind: str, file: str, sheet: str) -> Ledger:
     """A sheet of ``kind`` without rows (its header said nothing): the file still counts as
     having no such sheet."""
-    from kqexcel.core.ledger import normalise
-
     view = rules.for_kind(kind)
     header = [str(view["fields"][f]["zh"]) for f in view["fields"]]
     found = normalise([header], 0, view, file, sheet)
@@ -635,10 +633,10 @@ def read_ledger(
         if best is None or len(found.table) > len(best.table):
             best = found
     if best is None and by_header and sheet is None:
-        best, taken = _customers_after_all(by_header, path, rules, as_of)
+        best = _customers_after_all(by_header, path, rules, as_of)
         if best is not None:
             records = {
-                kind: [r for r in found_records if r.sheet != taken]
+                kind: [r for r in found_records if r.sheet != best.sheet]
                 for kind, found_records in records.items()
             }
     if best is not None:
