@@ -161,13 +161,15 @@ def plan_ledgers(
     columns: dict[str, str] | None = None,
     log_file: FileSheet | None = None,
     contacts_file: FileSheet | None = None,
+    orders_file: FileSheet | None = None,
 ) -> Iterator[Planned]:
     """``kq plan``: plan every ledger into its target (see :func:`plan_targets`), yielding each as
     it is written. json/csv for one -o file gather every ledger's rows and are written once.
-    ``log_file`` / ``contacts_file``: the customer file's log and contacts given apart (file,
-    sheet), for one ledger."""
+    ``log_file`` / ``contacts_file`` / ``orders_file``: the customer file's other sheets given
+    apart (file, sheet), for one ledger."""
     template_read = template or (None if fmt != "xlsx" else bundled_template("plan.xlsx"))
-    apart = [f[0] for f in (log_file, contacts_file) if f is not None]
+    given = {"log": log_file, "contacts": contacts_file, "orders": orders_file}
+    apart = [f[0] for f in given.values() if f is not None]
     if apart and len(ledgers) > 1:
         raise UsageError("apart_one_ledger")
     targets = plan_targets(ledgers, output, fmt, force, [rules_path, template_read, *apart])
@@ -178,7 +180,7 @@ def plan_ledgers(
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         day = as_of or dt.date.today()  # the door gives the day
         ledger = read_ledger(ledger_path, rules, sheet, as_of=day)
-        ledger = attach(ledger, *records_apart(log_file, contacts_file, rules, day))
+        ledger = attach(ledger, records_apart(given, rules, day))
         refuse_unknown_columns(columns or {}, [ledger])
         plan = make_plan(ledger, rules, day, lang)
         if fmt == "json":
@@ -197,29 +199,29 @@ def plan_ledgers(
         yield Planned(ledger_path, out, plan, rules)
 
 
-FileSheet = tuple[Path, str | None]  # --log / --contacts: a file and perhaps its sheet
+FileSheet = tuple[Path, str | None]  # --log / --contacts / --orders: a file, perhaps its sheet
 
 
 def records_apart(
-    log_file: FileSheet | None, contacts_file: FileSheet | None, rules: Rules, day: dt.date
-) -> tuple[Ledger | None, Ledger | None]:
-    """The log and the contacts given apart (``--log``, ``--contacts``), each None when not
-    given: read once, for every customer."""
-
-    def read(spec: FileSheet | None, kind: str) -> Ledger | None:
-        return None if spec is None else read_records(spec[0], kind, rules, day, sheet=spec[1])
-
-    return read(log_file, "log"), read(contacts_file, "contacts")
+    given: dict[str, FileSheet | None], rules: Rules, day: dt.date
+) -> dict[str, Ledger | None]:
+    """The customer file's other sheets given apart (``--log``, ``--contacts``, ``--orders``),
+    by kind, each None when not given: read once, for every customer."""
+    return {
+        kind: None if spec is None else read_records(spec[0], kind, rules, day, sheet=spec[1])
+        for kind, spec in given.items()
+    }
 
 
 def refuse_unknown_columns(
-    columns: dict[str, str], ledgers: list[Ledger], apart: tuple[Ledger | None, ...] = ()
+    columns: dict[str, str], ledgers: list[Ledger], apart: dict[str, Ledger | None] | None = None
 ) -> None:
-    """A ``--map`` column found in none of the ledgers read (their log and contacts sheets too,
-    and those given ``apart``) is a usage error naming the headers there are (a typo, or the
-    wrong file)."""
-    sheets = [s for ledger in ledgers for s in (ledger, ledger.log, ledger.contacts)]
-    every = [c for sheet in [*sheets, *apart] if sheet is not None for c in sheet.every_column]
+    """A ``--map`` column found in none of the ledgers read (their other sheets too, and those
+    given ``apart``) is a usage error naming the headers there are (a typo, or the wrong
+    file)."""
+    sheets = [s for ledger in ledgers for s in (ledger, *ledger.others.values())]
+    extra = list((apart or {}).values())
+    every = [c for sheet in [*sheets, *extra] if sheet is not None for c in sheet.every_column]
     seen = {name for c in every for name in header_names(c.header)}  # as the mapping matches
     for column in columns:
         if ledgers and header_norm(column) not in seen:
@@ -343,13 +345,15 @@ def report_ledgers(
     columns: dict[str, str] | None = None,
     log_file: FileSheet | None = None,
     contacts_file: FileSheet | None = None,
+    orders_file: FileSheet | None = None,
 ) -> Reported:
-    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON); a log
-    or contacts given apart (``log_file``, ``contacts_file``) links to the customers of every
-    ledger."""
+    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON); a
+    log, contacts or orders given apart (``log_file``, ``contacts_file``, ``orders_file``) links
+    to the customers of every ledger."""
     out = output or default_output(month)
     outs = [out, *([summary_json] if summary_json else [])]
-    apart = [f[0] for f in (log_file, contacts_file) if f is not None]
+    given = {"log": log_file, "contacts": contacts_file, "orders": orders_file}
+    apart = [f[0] for f in given.values() if f is not None]
     reads = [previous, rules_path, template or bundled_template("report.xlsx"), *apart]
     files_given = [p for p in paths if not p.is_dir()]
     refuse_inputs(outs, [*files_given, *reads, *default_files()])  # before anything is read
@@ -364,7 +368,7 @@ def report_ledgers(
     with progress(len(files), say(rules, "reading", lang)) as bar:
         ledgers = read_all(files, rules, jobs, bar.update, lang, as_of or month_end(month))
     day = as_of or month_end(month)
-    extra = records_apart(log_file, contacts_file, rules, day)
+    extra = records_apart(given, rules, day)
     read = [item for _, item in ledgers if isinstance(item, Ledger)]
     refuse_unknown_columns(columns or {}, read, extra)
     result = build_report(

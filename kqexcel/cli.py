@@ -17,6 +17,7 @@ from kqexcel.cli_options import (
     IN_FILE,
     LANG,
     LOG,
+    ORDERS,
     MAP,
     RULES,
     echo,
@@ -101,6 +102,7 @@ def cli(debug: bool) -> None:
 @MAP
 @LOG
 @CONTACTS
+@ORDERS
 @click.option(
     "--sheet",
     help="台账所在的工作表（默认：能识别表头、客户最多的工作表） Sheet to read "
@@ -123,9 +125,9 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
 
     输入的台账不会被修改。表头可以是中文或英文，放在标题行下面也能识别；
     读不懂的单元格会列在“问题”表里（文件、工作表、行号、列、原因），其余照常处理。
-    工作簿里名为 跟进记录 / 联系人（或表头看得出是）的工作表一并读入：最近联系、约定的
-    下次跟进、关键人、接触层级都从中得出。The ledger's 跟进记录 (follow-up log) and 联系人
-    (contacts) sheets are read too.
+    工作簿里名为 跟进记录 / 联系人 / 订单（或表头看得出是）的工作表一并读入：最近联系、约定的
+    下次跟进、关键人、接触层级、RFM 分群和订单断档都从中得出。The ledger's 跟进记录
+    (follow-up log), 联系人 (contacts) and 订单 (orders) sheets are read too.
 
     退出码 Exit codes: 0 全部读取正常 all rows clean; 1 有数据问题（计划仍已写出）data
     problems (the plan is still written) or an error; 2 命令用法错误 usage error.
@@ -138,6 +140,7 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
         kq plan 华东.xlsx 华北.xlsx -o 计划/
         kq plan 门店清单.xlsx --map "业务归属=owner" --map "店名=name"
         kq plan 客户台账.xlsx --log 拜访记录.csv --contacts 客户档案.xlsx:关键人
+        kq plan 客户台账.xlsx --orders ERP销售明细.csv
     """
     from kqexcel.batch import plan_ledgers, problem_lines, reading_lines, written_line
 
@@ -182,6 +185,7 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
 @MAP
 @LOG
 @CONTACTS
+@ORDERS
 @click.option("--template", type=IN_FILE, help="自定义的报告模板 Customised report template.")
 @click.option(
     "--jobs",

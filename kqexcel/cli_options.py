@@ -105,6 +105,7 @@ def column_map(
     """--map "业务归属=owner": header → field key (a field's label is taken too; "-": none)."""
     if not values:  # the option not given: nothing to load
         return {}
+    from kqexcel.core.ledger import RECORD_KINDS
     from kqexcel.rules import default_rules, field_keys, header_norm
 
     rules = default_rules()
@@ -115,7 +116,7 @@ def column_map(
             raise bad_value(ctx, "map_bad", value=value)
         name = name.strip()
         field = name if name == "-" or _field_key(name, rules.tree) else None
-        for view in (rules, rules.for_kind("log"), rules.for_kind("contacts")):
+        for view in (rules, *(rules.for_kind(kind) for kind in RECORD_KINDS)):
             field = field or view.header_lookup.get(header_norm(name))
         if field is None:
             raise bad_value(
@@ -134,7 +135,7 @@ def _field_key(name: str, tree: dict[str, Any]) -> bool:
 def file_sheet(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[Path, str | None] | None:
-    """--log / --contacts FILE[:SHEET]: the file, and the sheet after its last colon when the
+    """--log / --contacts / --orders FILE[:SHEET]: the file, and the sheet after its last colon when the
     whole text names no file (C:\\台账\\跟进.xlsx:十一月 on Windows too)."""
     if value is None:
         return None
@@ -164,6 +165,16 @@ CONTACTS = click.option(
     metavar="FILE[:SHEET]",
     help="联系人在另一个文件（或工作表）里：文件[:工作表]（默认：台账里名为 联系人 等的工作表）"
     " The contacts in a file of their own, FILE[:SHEET] (default: the ledger's 联系人 sheet).",
+)
+ORDERS = click.option(
+    "--orders",
+    "orders_file",
+    callback=file_sheet,
+    metavar="FILE[:SHEET]",
+    help="订单在另一个文件（或工作表）里，如 ERP 导出的 CSV（GBK 或 UTF-8）：文件[:工作表]"
+    "（默认：台账里名为 订单、销售明细 等的工作表）"
+    " The orders in a file of their own, such as an ERP's CSV export, FILE[:SHEET]"
+    " (default: the ledger's 订单 sheet).",
 )
 MAP = click.option(
     "--map",

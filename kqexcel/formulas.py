@@ -21,6 +21,7 @@ import pandas as pd
 from kqexcel.core import classify as C
 from kqexcel.core import customer_file as CF
 from kqexcel.core.ledger import (
+    RECORD_KINDS,
     Ledger,
     NoHeaderRow,
     NoNameColumn,
@@ -204,7 +205,7 @@ def plan_rows(
 ) -> tuple[list[list[Any]], Plan]:
     """The plan of ledger ``rows`` (the first being Excel row 1 when a button reads a sheet) as
     rows, header first, and the Plan itself (for its problems). ``others``: the rows of the
-    customer file's log and contacts ("log", "contacts"), ``names`` their sheets' names."""
+    customer file's other sheets ("log", "contacts", "orders"), ``names`` their sheets' names."""
     language = _lang(lang)
     day = _as_of(as_of, language)
     try:  # the reader's own checks; the cell says what is wrong in the formula's language
@@ -215,11 +216,9 @@ def plan_rows(
         raise _error("no_name", language) from None
     others, names = others or {}, names or {}
     sheet_names = {k: names.get(k) or say(rules(), f"ledger_sheet_{k}", language) for k in others}
-    found = [
-        records(others.get(k), k, file, sheet_names.get(k, k), day) for k in ("log", "contacts")
-    ]
-    parsed = CF.attach(parsed, found[0], found[1])
-    for k, sheet_read in zip(("log", "contacts"), found, strict=True):
+    found = {k: records(others.get(k), k, file, sheet_names.get(k, k), day) for k in RECORD_KINDS}
+    parsed = CF.attach(parsed, found)
+    for k, sheet_read in found.items():
         if sheet_read is None:
             parsed.problems.extend(_not_read(others.get(k), k, file, sheet_names.get(k, k)))
     plan = make_plan(parsed, rules(), day, language)
@@ -508,7 +507,7 @@ def key_person(contacts: Any, customer_id: Any, lang: Any = "zh") -> Any:
         "Excel",
         "range",
     )
-    one = CF.attach(one, None, sheet)
+    one = CF.attach(one, {"contacts": sheet})
     facts, _ = CF.facts(one, rules(), day)
     return key_persons(facts, Words(rules(), language))[0]
 

@@ -73,14 +73,15 @@ def build_report(
     lang: str = "zh",
     scope: str = "company",
     previous: pd.DataFrame | None = None,
-    apart: tuple[Ledger | None, Ledger | None] = (None, None),
+    apart: dict[str, Ledger | None] | None = None,
 ) -> Report:
     """Plan every customer of the readable ledgers (tiers across the company, or per ledger)
-    and compare tiers with last month's report; ``apart``: a log and contacts given apart,
-    linking to the customers of every ledger."""
+    and compare tiers with last month's report; ``apart``: the other sheets given apart (log,
+    contacts, orders; by kind), linking to the customers of every ledger."""
     as_of = as_of or month_end(month)
+    apart = apart or {}
     read = [(name, item) for name, item in ledgers if isinstance(item, Ledger)]
-    given_apart = any(sheet is not None for sheet in apart)
+    given_apart = any(sheet is not None for sheet in apart.values())
     if read and given_apart and scope == "ledger" and len(read) > 1:
         read = _with_apart(read, apart)
     statuses = []
@@ -111,7 +112,7 @@ def build_report(
     else:
         ledger = combine([ledger for _, ledger in read]) if read else _empty_ledger(rules)
         if given_apart:
-            ledger = attach(ledger, *apart)
+            ledger = attach(ledger, apart)
         plan = make_plan(ledger, rules, as_of, lang)
         plan.sources = [(name, "") for name, _ in read]
         revenue = ledger.table["revenue"].reset_index(drop=True)
@@ -128,26 +129,24 @@ def build_report(
 
 
 def _with_apart(
-    read: list[tuple[str, Ledger]], apart: tuple[Ledger | None, Ledger | None]
+    read: list[tuple[str, Ledger]], apart: dict[str, Ledger | None]
 ) -> list[tuple[str, Ledger]]:
-    """Each ledger with the log and contacts given apart: every row goes to the ledger of the
+    """Each ledger with the other sheets given apart: every row goes to the ledger of the
     customer it links to; a row linking to none (or by name to two) to no ledger, its problem
     listed once, with the first ledger."""
     everyone = combine([ledger for _, ledger in read]).table
-    sheets: list[Ledger | None] = []
+    sheets: dict[str, Ledger | None] = {}
     unlinked: list[Problem] = []
-    for given in apart:
+    for kind, given in apart.items():
         if given is None:
-            sheets.append(None)
             continue
-        linked, problems = assign_links(everyone, given)
-        sheets.append(linked)
+        sheets[kind], problems = assign_links(everyone, given)
         unlinked += problems
     first_name, first = read[0]
-    out = [(first_name, attach(first, *sheets))]
+    out = [(first_name, attach(first, sheets))]
     out[0][1].problems.extend(unlinked)  # said once, with the first ledger
-    cleared = [None if s is None else replace(s, problems=[]) for s in sheets]
-    return out + [(name, attach(ledger, *cleared)) for name, ledger in read[1:]]
+    cleared = {k: None if s is None else replace(s, problems=[]) for k, s in sheets.items()}
+    return out + [(name, attach(ledger, cleared)) for name, ledger in read[1:]]
 
 
 def _empty_ledger(rules: Rules) -> Ledger:

@@ -78,7 +78,7 @@ def plan_of(
             (contacts, "contacts", CONTACT_HEADER, "联系人"),
         )
     ]
-    return make_plan(attach(ledger, *sheets), RULES, as_of, lang)
+    return make_plan(attach(ledger, dict(zip(("log", "contacts"), sheets))), RULES, as_of, lang)
 
 
 def row(plan, cid: str) -> dict[str, Any]:
@@ -380,7 +380,7 @@ def test_a_persons_style_from_their_two_axes():
     ]
     ledger = ledger_from_rows(rows_of(CUSTOMER_HEADER, [A]), RULES, "f.xlsx", "客户台账")
     contacts = records_from_rows(rows, RULES, "contacts", "f.xlsx", "联系人")
-    plan = make_plan(attach(ledger, None, contacts), RULES, AS_OF)
+    plan = make_plan(attach(ledger, {"contacts": contacts}), RULES, AS_OF)
     assert plan.table["style"].iat[0] == "dove"
     assert plan.table["key_person"].iat[0] == "王总（和平型）"
 
@@ -567,7 +567,7 @@ def test_a_log_problem_does_not_mark_the_customer_row_of_the_same_number():
     rows = [LOG_HEADER, entry("1", "不是日期"), entry("1", D(2026, 11, 1))]
     ledger = ledger_from_rows(rows_of(CUSTOMER_HEADER, [A]), RULES, "f.xlsx", "客户台账")
     log = records_from_rows(rows, RULES, "log", "f.xlsx", "跟进记录")
-    plan = make_plan(attach(ledger, log, None), RULES, AS_OF)
+    plan = make_plan(attach(ledger, {"log": log}), RULES, AS_OF)
     assert [p.reason for p in data_problems(plan.problems)] == ["not_a_date"]  # said once
     assert "data_missing" not in plan.table["warnings"].iat[0]
 
@@ -784,6 +784,9 @@ def test_the_plan_sheet_carries_the_new_columns(planned: Path):
         "关键人",
         "已知联系人",
         "接触层级",
+        "最近下单",
+        "RFM得分",
+        "RFM分群",
         "依据",
     ]
     values = {h: c.value for h, c in zip(header, ws[2], strict=False)}
@@ -854,6 +857,9 @@ def test_json_and_csv_keys_as_domain_14(tmp_path: Path, runner):
         "key_person",
         "contacts_known",
         "levels_covered",
+        "last_order",
+        "rfm_score",
+        "rfm_segment",
         "rationale",
     ]
     assert record["levels_covered"] == ["decision"] and record["log_entries"] == 1

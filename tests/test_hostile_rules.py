@@ -128,7 +128,10 @@ def lowest(key: str) -> float:
 
 def edge_file(tmp_path: Path, edge, name: str) -> Path:
     path = tmp_path / name
-    path.write_text(overlay({key: edge(key) for key in numeric_leaves()}), encoding="utf-8")
+    text = overlay({key: edge(key) for key in numeric_leaves()})
+    if edge("rfm.bins") < 5:  # the default segments need scores up to 5: a table that fits
+        text += 'rfm.segments = [{ code = "champions", r = [1, 2], f = [1, 2], m = [1, 2] }]\n'
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -30,11 +30,20 @@ WARNINGS = (
     "single_threaded",
     "no_insider",
     "loss_customer",
+    "order_gap",
+    "revenue_drop",
     "relationship_regressing",
     "data_missing",
 )
-# [§10] the warnings the customer file's log and contacts give (see ``file_warnings``)
-FILE_WARNINGS = ("followup_missed", "no_visit", "single_threaded", "no_insider")
+# [§10, §11] the warnings the customer file's other sheets give (see ``file_warnings``)
+FILE_WARNINGS = (
+    "followup_missed",
+    "no_visit",
+    "single_threaded",
+    "no_insider",
+    "order_gap",
+    "revenue_drop",
+)
 # [§8] the parts of the priority score, in the order the rationale names them
 PRIORITY_PARTS = (
     "tier",
@@ -44,9 +53,19 @@ PRIORITY_PARTS = (
     "complaint",
     "promise",
     "followup",
+    "order_gap",
+    "revenue_drop",
+    "rfm",
     "regressing",
     "lapsed",
 )
+# [§14] the parts the customer file's other sheets give: the flag's key in ``extra``
+EXTRA_PARTS = {
+    "followup": "followup_missed",
+    "order_gap": "order_gap",
+    "revenue_drop": "revenue_drop",
+    "rfm": "rfm_urgent",
+}
 # [§5] which motivation each indicator value votes for (the fixed meaning of the domain)
 INDICATORS: dict[str, dict[str, str]] = {
     "company_stage": {"rising": "image", "early": "profit", "struggling": "herd"},
@@ -309,9 +328,11 @@ def interval_candidates(
     stage: pd.Series,
     complaint: pd.Series,
     rules: Rules,
+    urgent: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """[§8] the days each rule allows until the next contact; the interval is the row minimum.
-    ``complaint`` is True where a complaint is open."""
+    """[§8, §14] the days each rule allows until the next contact; the interval is the row
+    minimum. ``complaint`` is True where a complaint is open, ``urgent`` where the RFM segment
+    is urgent (§11)."""
     cad = rules["cadence"]
     base = lookup(tier.fillna("none"), cad["tier_days"])
     declined_prospect = eq(lifecycle, "prospect") & eq(intent, "declined")
@@ -324,6 +345,11 @@ def interval_candidates(
             "regressing": np.where(eq(stage, "regressing"), cad["regressing_days"], np.nan),
             "complaint": np.where(
                 complaint.fillna(False).astype(bool), cad["complaint_days"], np.nan
+            ),
+            "rfm": np.where(
+                False if urgent is None else urgent.to_numpy(dtype=bool),
+                cad["rfm_urgent_days"],
+                np.nan,
             ),
         },
         index=tier.index,
@@ -338,9 +364,12 @@ def cadence(
     stage: pd.Series,
     complaint: pd.Series,
     rules: Rules,
+    urgent: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """[§8] the days each rule allows (``interval_candidates``) and the interval, their minimum."""
-    candidates = interval_candidates(tier, intent, risk, lifecycle, stage, complaint, rules)
+    candidates = interval_candidates(
+        tier, intent, risk, lifecycle, stage, complaint, rules, urgent
+    )
     return candidates, candidates.min(axis=1).astype(int)
 
 
@@ -418,11 +447,13 @@ def priority(
     stage: pd.Series,
     lifecycle: pd.Series,
     rules: Rules,
-    followup_missed: pd.Series | None = None,
+    extra: dict[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """[§8, §14] the points of each part (``PRIORITY_PARTS``), their sum ``raw_score``, the
-    ``priority_score`` capped at the maximum and the ``priority`` P1 / P2 / P3."""
-    missed = followup_missed if followup_missed is not None else promise_late & False
+    ``priority_score`` capped at the maximum and the ``priority`` P1 / P2 / P3. ``extra``: the
+    flags of the customer file's other sheets (``EXTRA_PARTS``; a flag not given is False)."""
+    none = promise_late & False
+    flag = {part: (extra or {}).get(key, none) for part, key in EXTRA_PARTS.items()}
     pr = rules["priority"]
     parts = pd.DataFrame(
         {
@@ -432,7 +463,7 @@ def priority(
             "overdue": np.minimum(overdue, pr["overdue_cap_days"]) // pr["overdue_days_per_point"],
             "complaint": complaint * pr["open_complaint"],
             "promise": promise_late * pr["promise_overdue"],
-            "followup": missed * pr["followup_missed"],
+            **{part: flag[part] * pr[key] for part, key in EXTRA_PARTS.items()},
             "regressing": eq(stage, "regressing") * pr["regressing"],
             "lapsed": eq(lifecycle, "lapsed") * pr["lapsed"],
         },
@@ -489,6 +520,8 @@ def warning_flags(
         "single_threaded": extra["single_threaded"],
         "no_insider": extra["no_insider"],
         "loss_customer": eq(quadrant, "loss"),
+        "order_gap": extra["order_gap"],
+        "revenue_drop": extra["revenue_drop"],
         "relationship_regressing": regressing,
         "data_missing": data_missing,
     }
@@ -540,12 +573,20 @@ def warnings(
 
 
 def file_warnings(
-    tier: pd.Series, facts: pd.DataFrame, promised: pd.Series, today: pd.Timestamp, rules: Rules
+    tier: pd.Series,
+    facts: pd.DataFrame,
+    promised: pd.Series,
+    today: pd.Timestamp,
+    rules: Rules,
+    orders: pd.DataFrame | None = None,
 ) -> dict[str, pd.Series]:
-    """[§10] the warnings of the log and the contacts: followup_missed (a promised date before
-    as_of), no_visit (tier A, a log, no visit in ``log.visit_days_a`` days), single_threaded
-    (tier A or B: one person known, or at most one named in the window's entries while there
-    are some) and no_insider (tier A, contacts known, none an insider)."""
+    """[§10, §11] the warnings of the customer file's other sheets: followup_missed (a promised
+    date before as_of), no_visit (tier A, a log, no visit in ``log.visit_days_a`` days),
+    single_threaded (tier A or B: one person known, or at most one named in the window's
+    entries while there are some), no_insider (tier A, contacts known, none an insider),
+    order_gap (``orders.facts``) and revenue_drop (tier A, the last 365 days below
+    ``orders.drop_ratio`` × the 365 before, when those have orders); also ``rfm_urgent``, the
+    urgent segments (a priority part, not a warning)."""
     a = eq(tier, "A")
     a_or_b = a | eq(tier, "B")
     has_log = facts["has_log"].astype(bool)
@@ -562,6 +603,23 @@ def file_warnings(
         "no_insider": a
         & (known >= 1).fillna(False).astype(bool)
         & ~facts["insider_known"].astype(bool),
+        **order_warnings(a, orders, rules),
+    }
+
+
+def order_warnings(
+    a: pd.Series, orders: pd.DataFrame | None, rules: Rules
+) -> dict[str, pd.Series]:
+    """[§11] order_gap, revenue_drop (tier A only) and rfm_urgent from ``orders.facts``."""
+    if orders is None:
+        none = pd.Series(False, index=a.index)
+        return {"order_gap": none, "revenue_drop": none, "rfm_urgent": none}
+    ratio = rules.numbers.orders.drop_ratio
+    drop = (orders["orders_before"] > 0) & (orders["year_last"] < ratio * orders["year_before"])
+    return {
+        "order_gap": orders["order_gap"].astype(bool),
+        "revenue_drop": a & drop.fillna(False).astype(bool),
+        "rfm_urgent": orders["urgent"].astype(bool),
     }
 
 

@@ -27,16 +27,15 @@ NO_ROW = -1  # a customer the sheet says nothing about
 UNLINKED_REASON = "no_such_customer"
 
 
-def attach(ledger: Ledger, log: Ledger | None, contacts: Ledger | None) -> Ledger:
-    """``ledger`` with the customer file's log and contacts; their reading problems (and what was
-    understood of them) join the ledger's, after its own."""
+def attach(ledger: Ledger, sheets: dict[str, Ledger | None]) -> Ledger:
+    """``ledger`` with the customer file's other sheets (log, contacts, orders; by kind); their
+    reading problems (and what was understood of them) join the ledger's, after its own."""
     problems = list(ledger.problems)
-    for sheet in (log, contacts):
+    for sheet in sheets.values():
         if sheet is not None:
             problems.extend(sheet.problems)
     found = ledger.with_sheets(
-        None if log is None else replace(log, problems=[]),
-        None if contacts is None else replace(contacts, problems=[]),
+        {k: None if s is None else replace(s, problems=[]) for k, s in sheets.items()}
     )
     found.problems = problems
     return found
@@ -142,7 +141,7 @@ def assign_links(customers: pd.DataFrame, sheet: Ledger) -> tuple[Ledger, list[P
     each row's ``_link`` set to the file of the customer it links to among every ledger's; the
     rows linking to none (or by name to two) are left out, and their problems returned."""
     problems: list[Problem] = []
-    found = link(customers, sheet.table, _mapped(sheet), problems)
+    found = link(customers, sheet.table, mapped_columns(sheet), problems)
     files = customers["_file"].to_numpy(dtype=object)
     table = sheet.table.copy()
     table["_link"] = np.where(found >= 0, files[np.maximum(found, 0)], UNLINKED)
@@ -188,7 +187,7 @@ def _record_problems(
     return out
 
 
-def _mapped(sheet: Ledger) -> dict[str, Any]:
+def mapped_columns(sheet: Ledger) -> dict[str, Any]:
     """Each file's field → column map of a (combined) sheet, for the problems' places."""
     return {
         file: {c.field: c for c in cols if c.field} for file, cols in sheet.columns_by_file.items()
@@ -266,13 +265,13 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     files = t["_file"].to_numpy(dtype=object)
     out: dict[str, Any] = {}
     log, contacts = ledger.log, ledger.contacts
-    out["has_log"] = _has(files, log)
-    out["has_contacts"] = _has(files, contacts)
+    out["has_log"] = has_sheet(files, log)
+    out["has_contacts"] = has_sheet(files, contacts)
 
     decision_people: pd.DataFrame | None = None
     if contacts is not None:
         c = contacts.table
-        owner = link(t, c, _mapped(contacts), problems)
+        owner = link(t, c, mapped_columns(contacts), problems)
         c_ok = owner >= 0
         c, owner = c[c_ok].reset_index(drop=True), owner[c_ok]
         keys = _name_key(c["person"])
@@ -319,7 +318,7 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
         g = log.table
         g = g[(g["date"] <= today).to_numpy()]  # a later date is a plan, not a contact
         g = g.reset_index(drop=True)
-        owner = link(t, g, _mapped(log), problems)
+        owner = link(t, g, mapped_columns(log), problems)
         ok = owner >= 0
         g, owner = g[ok].reset_index(drop=True), owner[ok]
         dates = g["date"].to_numpy(dtype="datetime64[ns]")
@@ -383,7 +382,7 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     return frame, problems
 
 
-def _has(files: np.ndarray, sheet: Ledger | None) -> np.ndarray:
+def has_sheet(files: np.ndarray, sheet: Ledger | None) -> np.ndarray:
     """Which customers' files have the sheet (a sheet given apart belongs to every file)."""
     if sheet is None:
         return np.zeros(len(files), dtype=bool)

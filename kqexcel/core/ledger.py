@@ -120,6 +120,13 @@ class Ledger:
     # their column "_link" names the customer file their rows belong to (None: any customer)
     log: Ledger | None = None
     contacts: Ledger | None = None
+    orders: Ledger | None = None  # [§11]
+
+    @property
+    def others(self) -> dict[str, Ledger]:
+        """The customer file's other sheets it has, by kind (RECORD_KINDS order)."""
+        found = {kind: getattr(self, kind) for kind in RECORD_KINDS}
+        return {kind: sheet for kind, sheet in found.items() if sheet is not None}
 
     @property
     def mapped(self) -> dict[str, Column]:
@@ -147,23 +154,24 @@ class Ledger:
         old = self.file
         self.table["_file"] = file
         self.problems = [replace(p, file=file if p.file == old else p.file) for p in self.problems]
-        for other in (self.log, self.contacts):
+        for other in self.others.values():
             if other is not None:
                 other.table["_link"] = other.table["_link"].where(other.table["_link"] != old, file)
                 other.table["_file"] = other.table["_file"].where(other.table["_file"] != old, file)
         self.file = file
         return self
 
-    def with_sheets(self, log: Ledger | None, contacts: Ledger | None) -> Ledger:
-        """This ledger with the customer file's log and contacts (each, when given, replacing
-        the one it had; ``None`` keeps it)."""
+    def with_sheets(self, sheets: dict[str, Ledger | None]) -> Ledger:
+        """This ledger with the customer file's other sheets, by kind (each, when given,
+        replacing the one it had; ``None`` keeps it)."""
         from dataclasses import replace
 
-        return replace(
-            self,
-            log=log if log is not None else self.log,
-            contacts=contacts if contacts is not None else self.contacts,
-        )
+        given = {kind: sheet for kind, sheet in sheets.items() if sheet is not None}
+        return replace(self, **given)
+
+
+# [§10, §11] the customer file's other sheets, in the order they are read and reported
+RECORD_KINDS = ("log", "contacts", "orders")
 
 
 def column_letter(index: int) -> str:
@@ -630,8 +638,14 @@ KIND_REQUIRED: dict[str, tuple[str, tuple[str, ...]]] = {
     "customers": ("name", ()),
     "log": ("date", ("channel", "content", "result", "next_date")),
     "contacts": ("person", ("title", "level", "role", "insider")),
+    "orders": ("date", ("amount",)),
 }
-KIND_MISSING = {"log": "missing_date", "contacts": "missing_person"}
+# the fields a record cannot go without, each with the reason its empty cell is reported under
+KIND_MISSING = {
+    "log": {"date": "missing_date"},
+    "contacts": {"person": "missing_person"},
+    "orders": {"date": "missing_order_date", "amount": "missing_amount"},
+}
 
 
 def _typed(
@@ -732,18 +746,20 @@ def _keep(
 def _keep_records(
     table: pd.DataFrame, mapped: dict[str, Column], where: Where, problems: list[Problem], kind: str
 ) -> np.ndarray:
-    """The rows of a log or contacts sheet kept: a row without its required field (the date, the
-    person) or without a customer (neither id nor name) is left out with a problem."""
+    """The rows of a log, contacts or orders sheet kept: a row without a required field (the
+    date, the person, the amount) or without a customer (neither id nor name) is left out with a
+    problem (one per row: an unreadable cell said already is not said again)."""
     file, sheet, row_numbers = where
-    required = KIND_REQUIRED[kind][0]
-    missing = table[required].isna().to_numpy()
-    column = mapped.get(required)
-    place = column.place if column else None
-    said = {p.row for p in problems if p.column == place}  # unreadable: said already, once
-    for i in map(int, np.flatnonzero(missing)):
-        if int(row_numbers[i]) not in said:
-            at = (file, sheet, int(row_numbers[i]), place, None, KIND_MISSING[kind])
-            problems.append(Problem(*at))
+    missing = np.zeros(len(table), dtype=bool)
+    for required, reason in KIND_MISSING[kind].items():
+        empty = table[required].isna().to_numpy() & ~missing
+        column = mapped.get(required)
+        place = column.place if column else None
+        said = {p.row for p in problems if p.column == place}  # unreadable: said already, once
+        for i in map(int, np.flatnonzero(empty)):
+            if int(row_numbers[i]) not in said:
+                problems.append(Problem(file, sheet, int(row_numbers[i]), place, None, reason))
+        missing |= empty
     nobody = (table["customer_id"].isna() & table["name"].isna()).to_numpy() & ~missing
     key = mapped.get("customer_id") or mapped.get("name")
     place = key.place if key else None
@@ -830,7 +846,7 @@ def sheet_kind(rows: Sequence[Sequence[object]], rules: Rules) -> str | None:
     sheet's own fields (a ledger with 联系人 and 职务 columns beside its 年销售额, 最近联系日期 …
     is still the customer sheet); None (the customer sheet, perhaps) otherwise."""
     keys = {"customer_id", "name"}
-    for kind in ("log", "contacts"):
+    for kind in RECORD_KINDS:
         view = rules.for_kind(kind)
         header = find_header(rows, view)
         if header is None:
@@ -871,7 +887,7 @@ def records_from_rows(
     _refuse_too_many(rows, header, rules, where)
     sheet_read = normalise(rows, header, view, file, sheet, as_of=as_of)
     mapped = sheet_read.mapped
-    if KIND_REQUIRED[kind][0] not in mapped or not {"customer_id", "name"} & set(mapped):
+    if not set(KIND_MISSING[kind]) <= set(mapped) or not {"customer_id", "name"} & set(mapped):
         raise NotKindSheet("sheet_no_header", **where, need=need)
     return _said(sheet_read, header_rows, view)
 
@@ -964,7 +980,8 @@ def combine(ledgers: Sequence[Ledger], name: str = "") -> Ledger:
     sources = {f: cols for ledger in ledgers for f, cols in ledger.columns_by_file.items()}
     log = combine_records([ledger.log for ledger in ledgers])
     contacts = combine_records([ledger.contacts for ledger in ledgers])
-    return Ledger(name, "", 0, [], table, carried, problems, sources, log, contacts)
+    orders = combine_records([ledger.orders for ledger in ledgers])
+    return Ledger(name, "", 0, [], table, carried, problems, sources, log, contacts, orders)
 
 
 def combine_records(sheets: Sequence[Ledger | None]) -> Ledger | None:

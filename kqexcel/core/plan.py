@@ -17,6 +17,7 @@ import pandas as pd
 
 from kqexcel.core import classify as C
 from kqexcel.core import customer_file as CF
+from kqexcel.core import orders as O
 from kqexcel.core import rationale as R
 from kqexcel.core.classify import WARNINGS
 from kqexcel.core.ledger import Ledger, Problem, carried_key
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 IDENTITY = ("customer_id", "name", "owner", "region")
-# [§14] the fields the customer file's log and contacts add (null without the sheet)
+# [§14] the fields the customer file's other sheets add (null without the sheet)
 FILE_FIELDS = (
     "last_visit",
     "log_entries",
@@ -42,6 +43,9 @@ FILE_FIELDS = (
     "key_person",
     "contacts_known",
     "levels_covered",
+    "last_order",
+    "rfm_score",
+    "rfm_segment",
 )
 PLAN_FIELDS = (
     "tier",
@@ -86,6 +90,7 @@ NOTE_FIELDS = (
     "objective",
     "last_visit",
     "key_person",
+    "rfm_segment",
 )
 
 
@@ -133,7 +138,8 @@ class Decisions:
     objective: pd.Series
     facts: pd.DataFrame  # customer_file.facts: what the log and the contacts say
     file_flags: dict[str, pd.Series]  # classify.file_warnings
-    derived: pd.DataFrame  # _effective: which values the log and the contacts gave
+    derived: pd.DataFrame  # _effective: which values the customer file's other sheets gave
+    orders: pd.DataFrame  # orders.facts: what the orders say
 
 
 def make_plan(
@@ -143,7 +149,8 @@ def make_plan(
     §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale)."""
     today = pd.Timestamp(as_of)
     facts, linked = CF.facts(ledger, rules, as_of)
-    t, derived = _effective(ledger.table, facts, rules)
+    bought, linked_orders = O.facts(ledger, rules, as_of)
+    t, derived = _effective(ledger.table, facts, rules, bought)
     lifecycle = t["contract_status"].fillna("unknown")
     intent, stage = t["intent"], t["stage"]
     complaint = t["open_complaint"].notna()
@@ -159,13 +166,17 @@ def make_plan(
     tiers, risk = tier["tier"], renewal["renewal_risk"]
     problems, gaps = _data_problems(ledger, rules, lang, tiers, lifecycle)
     problems.extend(linked)
+    problems.extend(linked_orders)
     # §8 cadence → next contact → channel → priority → warnings → objective
-    candidates, interval = C.cadence(tiers, intent, risk, lifecycle, stage, complaint, rules)
+    urgent = bought["urgent"]
+    candidates, interval = C.cadence(
+        tiers, intent, risk, lifecycle, stage, complaint, rules, urgent
+    )
     promised = facts["promised"]
     due, overdue, next_contact = C.next_contact(t["last_contact"], interval, today, promised)
     channel = C.channel(tiers, risk, stage, intent, lifecycle)
     late = C.promise_overdue(t["promise_due"], today)
-    file_flags = C.file_warnings(tiers, facts, promised, today, rules)
+    file_flags = C.file_warnings(tiers, facts, promised, today, rules, bought)
     priority = C.priority(
         tiers,
         risk,
@@ -176,7 +187,7 @@ def make_plan(
         stage,
         lifecycle,
         rules,
-        file_flags["followup_missed"],
+        file_flags,
     )
     missing = _rows_in(
         t, {(p.file, p.sheet, p.row) for p in problems if p.kind != "info"}
@@ -208,16 +219,17 @@ def make_plan(
         facts=facts,
         file_flags=file_flags,
         derived=derived,
+        orders=bought,
     )
     table = _table(t, d)
     W = R.Words(rules, lang)
     _file_fields(table, d, W)
-    notes = _texts(table, t, d, gaps, W) if texts else _no_texts(table)
+    notes = _texts(table, t, d, gaps, W, as_of) if texts else _no_texts(table)
     return _plan(ledger, table, notes, problems, as_of, lang)
 
 
 def _effective(
-    t: pd.DataFrame, facts: pd.DataFrame, rules: Rules
+    t: pd.DataFrame, facts: pd.DataFrame, rules: Rules, bought: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """[§10] the customer table as the plan reads it (a new frame; the ledger's stays as read):
     last_contact the later of the ledger's and the log's latest entry; contacts, when the
@@ -226,14 +238,19 @@ def _effective(
     window names a decision-level person; the style, when the ledger gives neither a style nor
     both axes, the key person's. Returns the frame and, per row, which of these the log
     (``last_from_log``, ``contacts_from_log``, ``dm_from_log``) or the key person
-    (``style_from_key``) gave."""
+    (``style_from_key``) gave. [§11] revenue, when the ledger's cell is empty and the customer
+    has orders, is the sum of the window's amounts (``revenue_from_orders``)."""
     none = pd.Series(False, index=t.index)
-    derived = pd.DataFrame(
-        {k: none for k in ("last_from_log", "contacts_from_log", "dm_from_log", "style_from_key")}
-    )
+    keys = ("last_from_log", "contacts_from_log", "dm_from_log", "style_from_key")
+    derived = pd.DataFrame({k: none for k in (*keys, "revenue_from_orders")})
+    out = t
+    if bought["has_orders"].any():
+        out = t.copy(deep=False)
+        derived["revenue_from_orders"] = t["revenue"].isna() & bought["frequency"].notna()
+        out["revenue"] = t["revenue"].where(~derived["revenue_from_orders"], bought["orders_window"])
     if not (facts["has_log"].any() or facts["has_contacts"].any()):
-        return t, derived
-    out = t.copy(deep=False)
+        return out, derived
+    out = out.copy(deep=False)
     has_log = facts["has_log"].astype(bool)
     ledger_last = t["last_contact"].to_numpy(dtype="datetime64[ns]")
     log_last = facts["log_last"].to_numpy(dtype="datetime64[ns]")
@@ -260,6 +277,10 @@ def _file_fields(table: pd.DataFrame, d: Decisions, W: R.Words) -> None:
     table["key_person"] = R.key_persons(f, W)
     table["contacts_known"] = f["contacts_known"]
     table["levels_covered"] = pd.Series(list(f["levels"]), index=table.index, dtype=object)
+    o = d.orders
+    table["last_order"] = o["last_order"]
+    table["rfm_score"] = o["rfm_score"]
+    table["rfm_segment"] = o["rfm_segment"]
 
 
 def _plan(
@@ -340,11 +361,16 @@ def _table(t: pd.DataFrame, d: Decisions) -> pd.DataFrame:
 
 
 def _texts(
-    table: pd.DataFrame, t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words
+    table: pd.DataFrame,
+    t: pd.DataFrame,
+    d: Decisions,
+    gaps: dict[int, str],
+    W: R.Words,
+    as_of: dt.date,
 ) -> pd.DataFrame:
     """Add the talking points, questions, objective text and rationale to ``table``; return the
     rationale per classification cell (the workbook's cell notes)."""
-    notes = _notes(t, d, gaps, W)
+    notes = _notes(t, d, gaps, W, as_of)
     table["talking_points"] = R.talking_points(table, t, W)
     table["questions"] = R.questions(t["need_type"], W)
     table["objective_text"] = R.objective_texts(d.objective, t["open_promise"], W)
@@ -366,7 +392,9 @@ def _no_texts(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(index=table.index, columns=list(NOTE_FIELDS), dtype=object)
 
 
-def _notes(t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words) -> pd.DataFrame:
+def _notes(
+    t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words, as_of: dt.date
+) -> pd.DataFrame:
     """One rationale sentence per classification cell: the rule and the values that decided it."""
     if not len(t):
         return pd.DataFrame({f: [] for f in NOTE_FIELDS}, dtype=object)
@@ -387,7 +415,10 @@ def _notes(t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words) -> p
         "objective": R.objective(d.objective, t, W),
         "last_visit": R.visits(d.facts, d.file_flags["no_visit"], W),
         "key_person": R.key_person_notes(d.facts, d.file_flags, d.derived, W),
+        "rfm_segment": R.rfm_notes(d.orders, d.file_flags, as_of.isoformat(), W),
     }
+    bought = R.revenue_from_orders(d.derived["revenue_from_orders"], d.orders, W)
+    out["tier"] = [f"{a}{W.sep}{b}" if b else a for a, b in zip(out["tier"], bought, strict=True)]
     missed = d.file_flags["followup_missed"]
     from_log = R.log_dates(d.derived["last_from_log"], d.facts, d.due, missed, W)
     out["next_contact"] = [

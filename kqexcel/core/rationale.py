@@ -19,6 +19,8 @@ from kqexcel.core import classify as C
 from kqexcel.rules import Rules
 
 _UNSEEN = object()  # a cache miss (a sentence may itself be None)
+# [§8, §14] the interval candidates that shorten it, in the order the rationale names them
+SHORTENINGS = ("risk", "lapsed", "regressing", "complaint", "rfm")
 
 
 def per_distinct(sentence: Callable[..., Any], *columns: Iterable[Any]) -> list[Any]:
@@ -468,6 +470,7 @@ def next_contact(
         W.raw("lapsed"),
         W.raw("regressing"),
         W.raw("complaint"),
+        W.raw("rfm_days"),
     ]
 
     def head(tr: Any, declined: bool, code: Any, ci: Any, *rest: Any) -> str:
@@ -508,12 +511,104 @@ def next_contact(
         tiers.tolist(),
         declined.tolist(),
         intent.tolist(),
-        *(_objects(candidates[k]) for k in ("intent", "risk", "lapsed", "regressing", "complaint")),
+        *(_objects(candidates[k]) for k in ("intent", *SHORTENINGS)),
         days,
     )
     last, nxt, due, overdue = dates
     tails = per_row(tail, last.tolist(), nxt.tolist(), due.tolist(), overdue.tolist(), days)
     return [h + sep + t for h, t in zip(heads, tails, strict=True)]
+
+
+def revenue_from_orders(taken: pd.Series, orders: pd.DataFrame, W: Words) -> list[str | None]:
+    """[§11] where the revenue came from the orders: their sum over the window."""
+    if not taken.any():
+        return [None] * len(taken)
+    t_rev, days = W.raw("revenue_orders"), W.rules["orders"]["window_days"]
+    return per_row(
+        lambda took, value: t_rev.format(days=days, value=_fmt(value)) if took else None,
+        taken.tolist(),
+        orders["orders_window"].tolist(),
+    )
+
+
+def rfm_notes(
+    orders: pd.DataFrame, flags: dict[str, pd.Series], as_of: str, W: Words
+) -> list[str | None]:
+    """[§11] the RFM scores with the numbers behind them ("R3 F4 M3：最近下单 205 天前，6 单，
+    合计 472"), or why there are none; then order_gap and revenue_drop with their numbers."""
+    if not orders["has_orders"].any():
+        return [None] * len(orders)
+    seg_labels = W.labels("rfm_segment")
+    t_rfm, t_unscored, t_none = W.raw("rfm"), W.raw("rfm_unscored"), W.raw("rfm_none")
+    t_urgent, t_gap, t_drop = W.raw("rfm_urgent"), W.raw("order_gap"), W.raw("revenue_drop")
+    factor = _fmt(W.rules["orders"]["gap_factor"])
+    ratio = _fmt(W.rules["orders"]["drop_ratio"])
+
+    def sentence(
+        has: bool,
+        recency: Any,
+        frequency: Any,
+        monetary: Any,
+        r: Any,
+        f: Any,
+        m: Any,
+        last: Any,
+        score: Any,
+        segment: Any,
+        customers: int,
+        urgent: bool,
+        gap: bool,
+        median: Any,
+        drop: bool,
+        year_last: Any,
+        year_before: Any,
+    ) -> str | None:
+        if not has:
+            return None
+        if not _num(recency):
+            return t_none.format(as_of=as_of)
+        numbers = {
+            "recency": _fmt(recency),
+            "frequency": _fmt(frequency),
+            "monetary": _fmt(monetary),
+            "last": _date(last),
+        }
+        if _num(r):
+            label = seg_labels.get(segment, segment)
+            note = t_rfm.format(
+                segment=label, score=_fmt(score), r=_fmt(r), f=_fmt(f), m=_fmt(m), **numbers
+            )
+            if urgent:
+                note += W.sep + t_urgent.format(segment=label)
+        else:
+            note = t_unscored.format(customers=customers, **numbers)
+        if gap:
+            note += W.sep + t_gap.format(recency=_fmt(recency), median=_fmt(median), factor=factor)
+        if drop:
+            note += W.sep + t_drop.format(
+                last=_fmt(year_last), before=_fmt(year_before), ratio=ratio
+            )
+        return note
+
+    o = orders
+    return per_row(
+        sentence,
+        o["has_orders"].tolist(),
+        *(
+            _objects(o[k])
+            for k in ("recency", "frequency", "monetary", "r_score", "f_score", "m_score")
+        ),
+        o["last_order"].tolist(),
+        _objects(o["rfm_score"]),
+        o["rfm_segment"].tolist(),
+        o["rfm_customers"].tolist(),
+        o["urgent"].tolist(),
+        o["order_gap"].tolist(),
+        _objects(o["gap_median"]),
+        flags["revenue_drop"].tolist(),
+        _objects(o["year_last"]),
+        _objects(o["year_before"]),
+    )
 
 
 def channel(

@@ -24,6 +24,7 @@ LABELLED = (
     "stage",
     "priority",
     "channel",
+    "rfm_segment",
 )
 
 

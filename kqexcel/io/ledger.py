@@ -19,6 +19,7 @@ from kqexcel.core.ledger import (
     LeftOut,
     NoHeaderRow,
     NoNameColumn,
+    RECORD_KINDS,
     NotKindSheet,
     Problem,
     column_letter,
@@ -464,7 +465,6 @@ def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows, 
     return _calamine_sheets(path, limits["max_sheet_cells"])
 
 
-RECORD_KINDS = ("log", "contacts")  # [§10] the customer file's other sheets
 
 
 def named_kind(name: str, rules: Rules) -> str | None:
@@ -640,8 +640,7 @@ def read_ledger(
                 for kind, found_records in records.items()
             }
     if best is not None:
-        log, contacts = (_one_of(records[kind]) for kind in RECORD_KINDS)
-        found = attach(best, log, contacts)
+        found = attach(best, {kind: _one_of(records[kind]) for kind in RECORD_KINDS})
         found.problems.extend(unread)
         return found
     if nameless is not None:

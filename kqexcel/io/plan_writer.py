@@ -45,6 +45,7 @@ def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
         "days_overdue",
         "log_entries",
         "contacts_known",
+        "rfm_score",
     }
     columns = {k: t[k].tolist() for k in keys}
     for i in range(len(t)):
@@ -57,7 +58,7 @@ def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
                 value = None if value is None else list(value)
             elif is_missing(value):
                 value = None
-            elif key in ("next_contact", "last_visit"):
+            elif key in ("next_contact", "last_visit", "last_order"):
                 value = pd.Timestamp(value).date().isoformat()
             elif key in ints:
                 value = int(value)

@@ -50,6 +50,8 @@ FORMATS = {
     "last_visit": "yyyy-mm-dd",
     "log_entries": "0",
     "contacts_known": "0",
+    "last_order": "yyyy-mm-dd",
+    "rfm_score": "0",
 }
 WIDTHS = {
     "customer_id": 12,
@@ -83,6 +85,9 @@ WIDTHS = {
     "key_person": 22,
     "contacts_known": 8,
     "levels_covered": 20,
+    "last_order": 12,
+    "rfm_score": 8,
+    "rfm_segment": 10,
     "rationale": 70,
 }
 WRAP_FIELDS = {

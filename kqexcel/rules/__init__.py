@@ -98,8 +98,14 @@ RANGES: dict[str, Range] = {
     "cadence.lapsed_days": DAYS,
     "cadence.regressing_days": DAYS,
     "cadence.complaint_days": DAYS,
+    "cadence.rfm_urgent_days": DAYS,
     "log.window_days": INTERVAL,
     "log.visit_days_a": INTERVAL,
+    "orders.window_days": INTERVAL,
+    "orders.gap_factor": Range(0, 100),
+    "orders.drop_ratio": Range(0, 10),
+    "rfm.bins": Range(2, 9),  # 100 R + 10 F + M holds one digit a score
+    "rfm.break_offset": Range(0, 1_000_000),
     "warnings.contract_ending_days": DAYS,
     "warnings.contract_ending_contact_days": DAYS,
     "priority.tier.*": POINTS,
@@ -110,6 +116,9 @@ RANGES: dict[str, Range] = {
     "priority.open_complaint": POINTS,
     "priority.promise_overdue": POINTS,
     "priority.followup_missed": POINTS,
+    "priority.order_gap": POINTS,
+    "priority.revenue_drop": POINTS,
+    "priority.rfm_urgent": POINTS,
     "priority.regressing": POINTS,
     "priority.lapsed": POINTS,
     "priority.max_score": POINTS,
@@ -125,6 +134,7 @@ TEXT_LIMITS: dict[str, int] = {
     "fields": 100,
     "log_fields": 100,
     "contact_fields": 100,
+    "order_fields": 100,
     "output_fields": 100,
     "rationale": 1000,
     "errors": 1000,  # one line each; the longest default is about 200 characters
@@ -133,14 +143,20 @@ MAX_TEXT = 10_000  # any other text (the longest default is about 400 characters
 MAX_LIST_ITEM = 100  # a synonym or reader word
 MAX_PLACEHOLDERS = 20  # in one rationale template (the defaults use at most 8)
 TIER_VALUES = ("revenue", "profit", "expected_value")  # what tier.value may name
+RFM_METHODS = ("quantile", "fixed")  # what rfm.method may name
+CHOICES = {"tier.value": TIER_VALUES, "rfm.method": RFM_METHODS}  # the texts that are a choice
+RFM_MEASURES = ("recency", "frequency", "monetary")
+SEGMENT_KEYS = {"code": str, "r": list, "f": list, "m": list, "urgent": bool}
+MAX_SEGMENTS = 100
 MAX_RULES_MB = 10  # a company's rules file is a few kB; the defaults are about 200 kB
 
 # [§10] the other sheets of a customer file: each kind's fields section and the §1 fields its
 # rows share with the customer sheet (read with the same spellings)
-KIND_FIELDS = {"log": "log_fields", "contacts": "contact_fields"}
+KIND_FIELDS = {"log": "log_fields", "contacts": "contact_fields", "orders": "order_fields"}
 KIND_SHARED = {
     "log": ("customer_id", "name"),
     "contacts": ("customer_id", "name", "style", "decisiveness", "orientation"),
+    "orders": ("customer_id", "name"),
 }
 FIELD_SECTIONS = ("fields", *KIND_FIELDS.values())  # every section of header spellings
 ADDED_LISTS = ("synonyms", "sheet_names")  # lists a company's file adds to, not replaces
@@ -292,6 +308,10 @@ def _merge_one(
         if not isinstance(value, dict):
             raise RulesError("rules_not_table", key=where, type=type(value).__name__)
         _merge(current, value, where, errors)
+    elif where == "rfm.segments":  # [§11] a table of rows: a company's replaces the default
+        base[key] = _segments(value)
+    elif isinstance(current, list) and current and not isinstance(current[0], str):
+        base[key] = _numbers(where, value)  # rfm.fixed_breaks.*
     elif isinstance(current, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise RulesError("rules_not_list", key=where)
@@ -313,6 +333,73 @@ def _merge_one(
         base[key] = value
     else:  # pragma: no cover - the defaults hold no other types
         base[key] = value
+
+
+def _segments(value: Any) -> list[dict[str, Any]]:
+    """[§11] a company's segment table: rows of a code, three score ranges and the urgent flag
+    (ranges are checked against rfm.bins with the rest of the tree)."""
+    if not isinstance(value, list) or not value or len(value) > MAX_SEGMENTS:
+        raise RulesError("rules_segments_table", key="rfm.segments", most=MAX_SEGMENTS)
+    rows = []
+    for i, row in enumerate(value, 1):
+        where = f"rfm.segments[{i}]"
+        if not isinstance(row, dict):
+            raise RulesError("rules_segments_table", key=where, most=MAX_SEGMENTS)
+        unknown = sorted(set(row) - set(SEGMENT_KEYS))
+        if unknown:
+            raise RulesError("rules_unknown_key", key=f"{where}.{_key_shown(unknown[0])}")
+        row = {"urgent": False, **row}
+        for name, kind in SEGMENT_KEYS.items():
+            if name not in row:
+                raise RulesError("rules_segment_missing", key=where, name=name)
+            if not isinstance(row[name], kind):
+                raise RulesError("rules_bad_value", key=f"{where}.{name}", value=_shown(row[name]))
+        for name in ("r", "f", "m"):
+            pair = row[name]
+            if (
+                len(pair) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+                or pair[0] > pair[1]
+            ):
+                raise RulesError("rules_segment_range", key=f"{where}.{name}", value=_shown(pair))
+        rows.append(row)
+    return rows
+
+
+def _numbers(where: str, value: Any) -> list[float]:
+    """A list of finite numbers (rfm.fixed_breaks.*)."""
+    if not isinstance(value, list) or not all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in value
+    ):
+        raise RulesError("rules_not_numbers", key=where)
+    return [float(x) for x in value]
+
+
+def _check_rfm(tree: dict[str, Any], fail: Any, outside: set[str]) -> None:
+    """[§11] the RFM settings across keys: a known method; bins − 1 rising fixed breaks per
+    measure; every segment's ranges within 1–bins, and its code labelled in
+    [codes.rfm_segment]."""
+    rfm = tree["rfm"]
+    if "rfm.bins" in outside:  # said already; the ranges cannot be compared with it
+        return
+    bins = rfm["bins"]
+    if rfm["method"] not in RFM_METHODS:
+        fail(RulesError("rules_choice", key="rfm.method", value=_shown(rfm["method"]),
+                        choices=", ".join(RFM_METHODS)))
+    for measure in RFM_MEASURES if rfm["method"] == "fixed" else ():
+        breaks = rfm["fixed_breaks"].get(measure, [])
+        if len(breaks) != bins - 1 or any(b >= a for a, b in zip(breaks[1:], breaks, strict=False)):
+            fail(RulesError("rules_fixed_breaks", key=f"rfm.fixed_breaks.{measure}", need=bins - 1))
+    labels = tree["codes"].get("rfm_segment", {})
+    for i, row in enumerate(rfm["segments"], 1):
+        for name in ("r", "f", "m"):
+            low, high = row[name]
+            if low < 1 or high > bins:
+                fail(RulesError("rules_segment_bins", key=f"rfm.segments[{i}].{name}",
+                                value=_shown(row[name]), bins=bins))
+        if row["code"] not in labels:
+            fail(RulesError("rules_segment_label", key=f"rfm.segments[{i}].code",
+                            value=row["code"]))
 
 
 def _near_key(key: str, known: dict[str, Any]) -> str | None:
@@ -409,7 +496,7 @@ def _check_placeholders(where: str, default: str, value: str) -> None:
 
 def _open_table(path: str) -> bool:
     """Tables where a manager may add entries of their own (extra texts, a company's headers)."""
-    return path.startswith("texts.") or path == "columns"
+    return path.startswith("texts.") or path in ("columns", "codes.rfm_segment")
 
 
 def _check(tree: dict[str, Any], errors: list[RulesError]) -> None:
@@ -470,6 +557,7 @@ def _check(tree: dict[str, Any], errors: list[RulesError]) -> None:
         fail(RulesError("rules_tier_shares"))
     if tree["tier"]["value"] not in TIER_VALUES:
         fail(RulesError("rules_tier_value", value=_shown(tree["tier"]["value"])))
+    _check_rfm(tree, fail, outside)
     if both_in_range("priority.p1", "priority.p2") and number("priority.p1") < number(
         "priority.p2"
     ):

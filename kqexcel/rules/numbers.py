@@ -112,6 +112,7 @@ class Cadence:
     lapsed_days: int
     regressing_days: int
     complaint_days: int
+    rfm_urgent_days: int
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,30 @@ class Contacts:
     """[§10] The contacts sheet's names."""
 
     sheet_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Orders:
+    """[§11] The orders sheet's names, the revenue window, and when order_gap and revenue_drop
+    warn."""
+
+    sheet_names: tuple[str, ...]
+    window_days: int
+    gap_factor: float
+    drop_ratio: float
+
+
+@dataclass(frozen=True)
+class Rfm:
+    """[§11] How RFM scores are cut (``bins``, ``method`` "quantile" or "fixed", the quantile
+    ``break_offset``, the ``fixed_breaks`` of each measure) and the segment table, each row a
+    mapping of ``code``, the ``r`` / ``f`` / ``m`` ranges and ``urgent``."""
+
+    bins: int
+    method: str
+    break_offset: float
+    fixed_breaks: Mapping[str, tuple[float, ...]]
+    segments: tuple[Mapping[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -151,6 +176,9 @@ class Priority:
     open_complaint: int
     promise_overdue: int
     followup_missed: int
+    order_gap: int
+    revenue_drop: int
+    rfm_urgent: int
     regressing: int
     lapsed: int
     max_score: int
@@ -179,6 +207,8 @@ class Numbers:
     cadence: Cadence
     log: Log
     contacts: Contacts
+    orders: Orders
+    rfm: Rfm
     warnings: Warnings
     priority: Priority
     output: Output
@@ -196,6 +226,8 @@ _CLASSES: dict[str, type] = {
     "cadence": Cadence,
     "log": Log,
     "contacts": Contacts,
+    "orders": Orders,
+    "rfm": Rfm,
     "warnings": Warnings,
     "priority": Priority,
     "output": Output,

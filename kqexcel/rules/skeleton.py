@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from kqexcel.rules import TIER_VALUES, Range, _default_tree, _number, bounds
+from kqexcel.rules import CHOICES, Range, _default_tree, _number, bounds
 from kqexcel.rules.numbers import SECTIONS
 
 
@@ -50,7 +50,8 @@ def _meaning(key: str, keys: Mapping[str, Any], tree: Mapping[str, Any]) -> dict
 def _allowed(key: str, value: Any, words: Mapping[str, Any]) -> dict[str, str]:
     """The allowed values of ``key`` in zh and en."""
     if isinstance(value, str):
-        return {lang: f"{words['choices'][lang]} {', '.join(TIER_VALUES)}" for lang in ("zh", "en")}
+        shown = ", ".join(CHOICES[key])
+        return {lang: f"{words['choices'][lang]} {shown}" for lang in ("zh", "en")}
     allowed = bounds(key) or Range(0, float("inf"))
     low, high = _shown(allowed.low), _shown(allowed.high)
     if allowed.low_allowed:

@@ -71,11 +71,13 @@ def test_channel_keeps_the_table_index() -> None:
 
 def _priority(rows: list[tuple[Any, ...]], rules: Any = RULES) -> pd.DataFrame:
     """Rows of (tier, risk, intent, overdue, complaint, promise late, stage, lifecycle) and,
-    when a ninth is given, whether a promised follow-up was missed (§10)."""
-    rows = [(*r, False) if len(r) == 8 else r for r in rows]
-    tier, risk, intent, overdue, complaint, late, stage, lifecycle, missed = (
+    when given, whether a promised follow-up was missed (§10), an order gap, a revenue drop and
+    an urgent RFM segment (§11) — each False when left out."""
+    rows = [(*r, *[False] * (12 - len(r))) for r in rows]
+    tier, risk, intent, overdue, complaint, late, stage, lifecycle, *flags = (
         list(column) for column in zip(*rows, strict=True)
     )
+    keys = ("followup_missed", "order_gap", "revenue_drop", "rfm_urgent")
     return C.priority(
         codes(tier),
         codes(risk),
@@ -86,19 +88,23 @@ def _priority(rows: list[tuple[Any, ...]], rules: Any = RULES) -> pd.DataFrame:
         codes(stage),
         codes(lifecycle),
         rules,
-        pd.Series(missed, dtype=bool),
+        {k: pd.Series(v, dtype=bool) for k, v in zip(keys, flags, strict=True)},
     )
 
 
 def test_priority_parts_sum_and_cap() -> None:
     # DOMAIN §8, §14: tier A 40, risk high 20, interested 15, min(50, 30) // 3 = 10, complaint
-    # 10, promise 10, followup_missed 10, regressing 10, lapsed 5 = 130 → capped at 100 → P1
-    everything = ("A", "high", "interested", 50, True, True, "regressing", "lapsed", True)
+    # 10, promise 10, followup_missed 10, order_gap 10, revenue_drop 10, urgent RFM 10,
+    # regressing 10, lapsed 5 = 160 → capped at 100 → P1
+    everything = (
+        "A", "high", "interested", 50, True, True, "regressing", "lapsed", True, True, True, True
+    )  # fmt: skip
     nothing = (None, None, None, 0, False, False, None, "unknown")
     got = _priority([everything, nothing])
-    assert got.loc[0, list(C.PRIORITY_PARTS)].tolist() == [40, 20, 15, 10, 10, 10, 10, 10, 5]
-    assert got.loc[0, ["raw_score", "priority_score", "priority"]].tolist() == [130, 100, "P1"]
-    assert got.loc[1, list(C.PRIORITY_PARTS)].tolist() == [0] * 9
+    parts = [40, 20, 15, 10, 10, 10, 10, 10, 10, 10, 10, 5]
+    assert got.loc[0, list(C.PRIORITY_PARTS)].tolist() == parts
+    assert got.loc[0, ["raw_score", "priority_score", "priority"]].tolist() == [160, 100, "P1"]
+    assert got.loc[1, list(C.PRIORITY_PARTS)].tolist() == [0] * 12
     assert got.loc[1, ["raw_score", "priority_score", "priority"]].tolist() == [0, 0, "P3"]
 
 

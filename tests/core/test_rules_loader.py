@@ -54,6 +54,7 @@ def test_the_numbers_file_holds_the_numbers_and_labels_the_texts_file_the_prose(
         "fields",
         "log_fields",
         "contact_fields",
+        "order_fields",
         "codes",
         "output_fields",
         "columns",
