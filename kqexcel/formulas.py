@@ -20,6 +20,7 @@ import pandas as pd
 
 from kqexcel.core import classify as C
 from kqexcel.core import customer_file as CF
+from kqexcel.core import orders as O
 from kqexcel.core.ledger import (
     RECORD_KINDS,
     Ledger,
@@ -164,12 +165,19 @@ def _rows(block: Any) -> list[list[Any]]:
 
 
 def plan_table(
-    ledger: Any, as_of: Any = None, lang: Any = "zh", log: Any = None, contacts: Any = None
+    ledger: Any,
+    as_of: Any = None,
+    lang: Any = "zh",
+    log: Any = None,
+    contacts: Any = None,
+    orders: Any = None,
 ) -> list[list[Any]]:
     """The whole plan of a ledger range (header row included) as rows, header first — the same
-    columns and values as the plan sheet of `kq plan`; ``log`` and ``contacts`` are the ranges
-    of the follow-up log and the contacts (DOMAIN §10), each with its header row."""
-    sheets = {"log": _rows(log) or None, "contacts": _rows(contacts) or None}
+    columns and values as the plan sheet of `kq plan`; ``log``, ``contacts`` and ``orders`` are
+    the ranges of the follow-up log, the contacts (DOMAIN §10) and the orders (§11), each with
+    its header row."""
+    given = {"log": log, "contacts": contacts, "orders": orders}
+    sheets = {kind: _rows(block) or None for kind, block in given.items()}
     return plan_rows(_rows(ledger), as_of, lang, "Excel", "range", sheets)[0]
 
 
@@ -512,6 +520,63 @@ def key_person(contacts: Any, customer_id: Any, lang: Any = "zh") -> Any:
     return key_persons(facts, Words(rules(), language))[0]
 
 
+def rfm(
+    customer_ids: Any,
+    order_ids: Any,
+    order_dates: Any,
+    amounts: Any,
+    as_of: Any = None,
+    lang: Any = "zh",
+) -> list[list[Any]]:
+    """[§11] One row per customer of ``customer_ids``: recency (days), frequency, monetary, the
+    R, F and M scores, rfm_score and the segment's label, from the orders given as three
+    columns (each order's customer id, date and amount), scored over every listed customer with
+    orders, as `kq plan` scores them. Orders after as_of are skipped; orders of customers not
+    listed are left out."""
+    language = _lang(lang)
+    day = _as_of(as_of, language)
+    ids, owners, dates, money = (
+        _column(v) for v in (customer_ids, order_ids, order_dates, amounts)
+    )
+    if not (len(owners) == len(dates) == len(money)):
+        raise _error("same_rows", language)
+    r = rules()
+    view = r.for_kind("orders")
+    header = [_header("customer_id"), *(str(view["fields"][f]["zh"]) for f in ("date", "amount"))]
+    sheet = normalise(
+        [header, *zip(owners, dates, money, strict=True)],
+        0,
+        view,
+        "Excel",
+        "orders",
+        as_of=day,
+        serials=True,
+    )
+    for problem in sheet.problems:
+        if problem.kind == "problem" and problem.value is not None:
+            column = problem.column.split(" (")[0] if problem.column else ""
+            raise _error("unreadable_column", language, problem.value, column=column)
+    customers = normalise(
+        [[_header("customer_id"), _header("name")], *([i, i] for i in ids)],
+        0,
+        r,
+        "Excel",
+        "customers",
+    )
+    if len(customers.table) != len(ids):
+        raise _error("rfm_ids", language)
+    sheet.table["_link"] = None
+    facts, _ = O.facts(CF.attach(customers, {"orders": sheet}), r, day)
+    labels = Words(r, language).labels("rfm_segment")
+    keys = ("recency", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_score")
+    return [
+        [*(_cell(facts[k].iat[i]) for k in keys), labels.get(facts["rfm_segment"].iat[i])]
+        if facts["frequency"].notna().iat[i]
+        else [None] * (len(keys) + 1)
+        for i in range(len(facts))
+    ]
+
+
 def rules_version() -> str:
     """The version of the rules in use (and where they come from)."""
     r = rules()
@@ -532,5 +597,6 @@ UDFS: dict[str, Callable[..., Any]] = {
     "KQ_RENEWAL": renewal,
     "KQ_NEXT_CONTACT": next_contact,
     "KQ_KEY_PERSON": key_person,
+    "KQ_RFM": rfm,
     "KQ_RULES_VERSION": rules_version,
 }

@@ -22,12 +22,13 @@ CATEGORY = "kqexcel"
 @xw.arg("lang", doc="zh 或 en / zh or en")
 @xw.arg("log", ndim=2, doc="跟进记录区域（含表头），可省略 / follow-up log range, optional")
 @xw.arg("contacts", ndim=2, doc="联系人区域（含表头），可省略 / contacts range, optional")
+@xw.arg("orders", ndim=2, doc="订单区域（含表头），可省略 / orders range, optional")
 @F.excel_errors
-def KQ_PLAN(ledger, as_of=None, lang="zh", log=None, contacts=None):
-    """跟进计划：整张表（含表头），与 kq plan 的计划表相同；可加上跟进记录和联系人区域。
+def KQ_PLAN(ledger, as_of=None, lang="zh", log=None, contacts=None, orders=None):
+    """跟进计划：整张表（含表头），与 kq plan 的计划表相同；可加上跟进记录、联系人和订单区域。
     The whole follow-up plan of a ledger range, header row first, as kq plan writes it; with
-    the follow-up log and contacts ranges when given."""
-    return F.plan_table(ledger, as_of, lang, log, contacts)
+    the follow-up log, contacts and orders ranges when given."""
+    return F.plan_table(ledger, as_of, lang, log, contacts, orders)
 
 
 @xw.func(category=CATEGORY)
@@ -191,6 +192,22 @@ def KQ_KEY_PERSON(contacts, customer_id, lang="zh"):
     The key person of a customer: the first decision-level person, else management, else the
     first listed, as name (title, style)."""
     return F.key_person(contacts, customer_id, lang)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=1, doc="客户编号列（每位客户一行）/ customer IDs, one per row")
+@xw.arg("order_ids", ndim=1, doc="订单的客户编号列 / each order's customer ID")
+@xw.arg("order_dates", ndim=1, doc="订单日期列 / each order's date")
+@xw.arg("amounts", ndim=1, doc="订单金额列（退货为负）/ each order's amount (returns negative)")
+@xw.arg("as_of", doc="基准日，可省略（今天）/ as-of date, default today")
+@xw.arg("lang", doc="zh 或 en / zh or en")
+@F.excel_errors
+def KQ_RFM(customer_ids, order_ids, order_dates, amounts, as_of=None, lang="zh"):
+    """RFM：每位客户一行，依次为 最近下单天数、下单次数、金额合计、R、F、M 得分、RFM得分、RFM分群，
+    与 kq plan 相同。
+    Per customer: recency (days), frequency, monetary, the R, F and M scores, the RFM score and
+    segment, as kq plan scores them."""
+    return F.rfm(customer_ids, order_ids, order_dates, amounts, as_of, lang)
 
 
 @xw.func(category=CATEGORY)

@@ -47,8 +47,8 @@ def rfm(
     100 R + 10 F + M, rfm_segment (the first row of the segment table holding the three
     scores; none: others) and ``urgent`` (the segment's flag).
 
-    Method "quantile": the breaks are the k/bins quantiles (linear interpolation, R's type 7) of
-    the values + ``break_offset``; "fixed": the rules' breaks. c = the number of breaks ≤ a value;
+    Method "quantile": the breaks are the k/bins quantiles (``r_quantiles``: R's type 7, linear
+    interpolation) of the values + ``break_offset``; "fixed": the rules' breaks. c = the number of breaks ≤ a value;
     frequency and monetary score 1 + c, recency bins − c. Breaks that coincide leave their bins
     empty. With fewer than 2 customers, quantile scores mean nothing: all null."""
     r = rules.numbers.rfm
@@ -64,8 +64,7 @@ def rfm(
         if r.method == "fixed":
             breaks = np.asarray(r.fixed_breaks[measure], dtype=float)
         else:
-            probs = np.arange(1, r.bins) / r.bins
-            breaks = np.quantile(x, probs, method="linear") + r.break_offset
+            breaks = r_quantiles(x, r.bins) + r.break_offset
         c = np.searchsorted(breaks, x, side="right")
         out[key] = (r.bins - c if measure == "recency" else 1 + c).astype(float)
     frame = pd.DataFrame(out)
@@ -74,6 +73,22 @@ def rfm(
     frame["rfm_segment"] = segment
     frame["urgent"] = urgent
     return frame
+
+
+def r_quantiles(x: np.ndarray, bins: int) -> np.ndarray:
+    """The k/bins quantiles of ``x``, k = 1 … bins − 1, exactly as R computes
+    ``quantile(x, probs = seq(0, 1, length.out = bins + 1))`` (type 7, the rfm package's call):
+    the probabilities as R's seq makes them (k × (1 / bins): 3 × 0.2 is 0.6000000000000001),
+    the index 1 + (n − 1) p, and (1 − h) x[lo] + h x[hi] where x[hi] differs from x[lo]. The
+    last bit matters: a value equal to a break lands in the bin above it."""
+    v = np.sort(x)
+    probs = np.arange(1, bins) * (1.0 / bins)
+    index = 1 + (len(v) - 1) * probs
+    lo, hi = np.floor(index).astype(np.int64), np.ceil(index).astype(np.int64)
+    low, high = v[lo - 1], v[hi - 1]
+    h = index - lo
+    mixed = (index > lo) & (high != low)
+    return np.where(mixed, (1 - h) * low + h * high, low)
 
 
 def segments(

@@ -26,6 +26,7 @@ CODE_DOMAINS = (  # a code domain and the texts domain that explains its codes
     ("warning", "warning"),
     ("level", None),
     ("role", None),
+    ("rfm_segment", "rfm_segment"),
 )
 
 

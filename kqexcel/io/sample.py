@@ -1,5 +1,6 @@
 """The bundled sample ledger: 40 fictional customers that walk every rule path of DOMAIN.md, with
-a follow-up log (跟进记录) and contacts (联系人) that give every code of §10.
+a follow-up log (跟进记录) and contacts (联系人) that give every code of §10, and orders (订单)
+that give §11's segments, an order gap, a revenue drop, a return and revenue from orders.
 
 The customers are data (templates/sample_ledger.json, one row a line, so it is reviewable);
 ``kq template build`` writes templates/sample_ledger.xlsx from it, and the README's first command
@@ -35,13 +36,13 @@ SHEET: str = _DATA["sheet"]
 TITLE: str = _DATA["title"]
 HEADERS: list[str] = _DATA["headers"]
 ROWS: list[tuple[object, ...]] = [tuple(_value(c) for c in row) for row in _DATA["rows"]]
-# [§10] the customer file's other sheets: name → (headers, rows)
+# [§10, §11] the customer file's other sheets: name → (headers, rows)
 SHEETS: dict[str, tuple[list[str], list[tuple[object, ...]]]] = {
     _DATA[kind]["sheet"]: (
         _DATA[kind]["headers"],
         [tuple(_value(c) for c in row) for row in _DATA[kind]["rows"]],
     )
-    for kind in ("log", "contacts")
+    for kind in ("log", "contacts", "orders")
     if kind in _DATA
 }
 

@@ -114,7 +114,7 @@ def _check_ledger(wb: Workbook, rules: Rules, problems: list[KqError]) -> None:
     found = _target(wb, LEDGER_NAME, problems)
     if found:
         _check_sheet(wb, wb[found[0]], found[1], rules, problems, "")
-    for kind, name in RECORD_NAMES.items():  # [§10] the follow-up log and the contacts
+    for kind, name in RECORD_NAMES.items():  # [§10, §11] the log, the contacts, the orders
         if wb.defined_names.get(name) is None:
             sheet = LEDGER_TITLES[kind]["zh"]
             problems.append(KqError("check_kind_missing", sheet=sheet, name=name))
@@ -149,8 +149,9 @@ def _ledger_columns(
     ws: Any, anchor: Any, rules: Rules, problems: list[KqError], prefix: str = ""
 ) -> dict[str, str]:
     """Column letter → field of the header row right of ``anchor``; unknown headers noted, and
-    a missing name column (on a log or contacts sheet: its required field or a customer key)."""
-    from kqexcel.core.ledger import KIND_REQUIRED
+    a missing name column (on a log, contacts or orders sheet: its required fields or a
+    customer key)."""
+    from kqexcel.core.ledger import KIND_MISSING
 
     columns: dict[str, str] = {}
     for cell in ws[anchor.row]:
@@ -167,7 +168,7 @@ def _ledger_columns(
         if "name" not in found:
             problems.append(KqError("check_no_name_column"))
         return columns
-    for fld in (KIND_REQUIRED[rules.kind][0], "customer_id"):
+    for fld in (*KIND_MISSING[rules.kind], "customer_id"):
         if fld not in found:
             problems.append(KqError("check_kind_field", sheet=ws.title, label=_zh(rules, fld)))
     return columns

@@ -226,12 +226,13 @@ def legend_sheet(wb: Workbook, title: str) -> None:
 
 
 LEDGER_NAME = "kq_ledger"
-# [§10] the customer file's other sheets in the ledger template: defined name of each header
-RECORD_NAMES = {"log": "kq_log", "contacts": "kq_contacts"}
-CUSTOMER_IDS = "kq_customer_ids"  # the customer sheet's id column: the log's and contacts' list
+# [§10, §11] the customer file's other sheets in the ledger template: defined name of each header
+RECORD_NAMES = {"log": "kq_log", "contacts": "kq_contacts", "orders": "kq_orders"}
+CUSTOMER_IDS = "kq_customer_ids"  # the customer sheet's id column: the other sheets' list
 LEDGER_ROWS = 2000  # rows of the ledger template that carry dropdowns, formats and input messages
 LEDGER_TITLES = {
-    key: both(f"ledger_sheet_{key}") for key in ("ledger", "guide", "lists", "log", "contacts")
+    key: both(f"ledger_sheet_{key}")
+    for key in ("ledger", "guide", "lists", "log", "contacts", "orders")
 }
 LEDGER_FORMATS = {
     "money": "#,##0.00",
@@ -301,9 +302,9 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
 def _records_sheet(
     wb: Workbook, rules: Rules, lang: str, kind: str, lists: Any, list_col: int
 ) -> int:
-    """The 跟进记录 or 联系人 sheet (DOMAIN §10): one column per field of the kind, a customer-id
-    dropdown fed from the customer sheet, the kind's dropdowns (channel, level, role, insider,
-    style …), formats and input messages. Returns the last column used on the lists sheet."""
+    """The 跟进记录, 联系人 or 订单 sheet (DOMAIN §10, §11): one column per field of the kind, a
+    customer-id dropdown fed from the customer sheet, the kind's dropdowns (channel, level, role,
+    insider, style …), the date and amount checks, formats and input messages. Returns the last column used on the lists sheet."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     view = rules.for_kind(kind)
@@ -336,11 +337,26 @@ def _records_sheet(
                 promptTitle=title,
                 prompt=prompt,
             )
+        elif spec["type"] == "money":  # [§11] an order's amount: a number, negative for a return
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1="-1000000000000",
+                formula2="1000000000000",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",  # 1.28万 is read too: warned, not refused
+                errorTitle=title,
+                error=word("ledger_enter_amount", lang),
+                showInputMessage=True,
+                promptTitle=title,
+                prompt=prompt,
+            )
         else:
             dv = _validation(fld, spec["type"], bool(options), title, prompt, lang)
         dv.add(f"{letter}2:{letter}{LEDGER_ROWS + 1}")
         ws.add_data_validation(dv)
-    wide = {"content": 40, "result": 30, "name": 24}
+    wide = {"content": 40, "result": 30, "name": 24, "product": 24}
     for j, fld in enumerate(fields, start=1):
         if fld in wide:
             ws.column_dimensions[get_column_letter(j)].width = wide[fld]

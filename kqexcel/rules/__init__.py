@@ -294,6 +294,9 @@ def _merge_one(
     base: dict[str, Any], key: str, value: Any, path: str, where: str, errors: list[RulesError]
 ) -> None:
     if key not in base:
+        if path == "codes.rfm_segment":  # [§11] a company's own segment: labels, as the others
+            base[key] = _new_code(where, value)
+            return
         if _open_table(path):
             _check_new_entry(where, value, base)
             base[key] = value
@@ -361,9 +364,25 @@ def _segments(value: Any) -> list[dict[str, Any]]:
                 or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
                 or pair[0] > pair[1]
             ):
-                raise RulesError("rules_segment_range", key=f"{where}.{name}", value=_shown(pair))
+                shown = str(list(pair)) if isinstance(pair, list) else _shown(pair)
+                raise RulesError("rules_segment_range", key=f"{where}.{name}", value=shown)
         rows.append(row)
     return rows
+
+
+def _new_code(where: str, value: Any) -> dict[str, Any]:
+    """A code a company adds (a segment of its own): zh and en labels, synonyms optional."""
+    if not isinstance(value, dict) or set(value) - {*LANGS, "synonyms"}:
+        raise RulesError("rules_new_code", key=where)
+    entry = {"synonyms": [], **value}
+    for lang in LANGS:
+        if not isinstance(entry.get(lang), str):
+            raise RulesError("rules_new_code", key=where)
+    if not isinstance(entry["synonyms"], list) or not all(
+        isinstance(v, str) for v in entry["synonyms"]
+    ):
+        raise RulesError("rules_not_list", key=f"{where}.synonyms")
+    return entry
 
 
 def _numbers(where: str, value: Any) -> list[float]:
@@ -396,7 +415,7 @@ def _check_rfm(tree: dict[str, Any], fail: Any, outside: set[str]) -> None:
             low, high = row[name]
             if low < 1 or high > bins:
                 fail(RulesError("rules_segment_bins", key=f"rfm.segments[{i}].{name}",
-                                value=_shown(row[name]), bins=bins))
+                                value=str(list(row[name])), bins=bins))
         if row["code"] not in labels:
             fail(RulesError("rules_segment_label", key=f"rfm.segments[{i}].code",
                             value=row["code"]))
@@ -496,7 +515,7 @@ def _check_placeholders(where: str, default: str, value: str) -> None:
 
 def _open_table(path: str) -> bool:
     """Tables where a manager may add entries of their own (extra texts, a company's headers)."""
-    return path.startswith("texts.") or path in ("columns", "codes.rfm_segment")
+    return path.startswith("texts.") or path == "columns"
 
 
 def _check(tree: dict[str, Any], errors: list[RulesError]) -> None:
