@@ -66,13 +66,13 @@ failed:
     KQ_NEXT_CONTACT = Err.Description
 End Function
 
-Function KQ_PLAN(ledger, Optional as_of, Optional lang, Optional log, Optional contacts)
+Function KQ_PLAN(ledger, Optional as_of, Optional lang, Optional log, Optional contacts, Optional orders)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang, log, contacts), ActiveWorkbook, Application.Caller)
+        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang, log, contacts, orders), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang, log, contacts))
+        KQ_PLAN = XLPy.CallUDF("kqexcel.udfs", "KQ_PLAN", Array(ledger, as_of, lang, log, contacts, orders))
         Exit Function
     #End If
 failed:
@@ -103,6 +103,19 @@ Function KQ_RENEWAL(current, past, Optional motivation, Optional lang)
     #End If
 failed:
     KQ_RENEWAL = Err.Description
+End Function
+
+Function KQ_RFM(customer_ids, order_ids, order_dates, amounts, Optional as_of, Optional lang)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KQ_RFM = XLPy.CallUDF("kqexcel.udfs", "KQ_RFM", Array(customer_ids, order_ids, order_dates, amounts, as_of, lang), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KQ_RFM = XLPy.CallUDF("kqexcel.udfs", "KQ_RFM", Array(customer_ids, order_ids, order_dates, amounts, as_of, lang))
+        Exit Function
+    #End If
+failed:
+    KQ_RFM = Err.Description
 End Function
 
 Function KQ_RULES_VERSION()

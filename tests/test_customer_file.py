@@ -777,7 +777,7 @@ def test_the_plan_sheet_carries_the_new_columns(planned: Path):
     ws = openpyxl.load_workbook(planned)["跟进计划"]
     header = [c.value for c in ws[1]]
     at = header.index("预警")
-    assert header[at + 1 : at + 8] == [
+    assert header[at + 1 : at + 11] == [
         "最近拜访",
         "跟进次数",
         "最近跟进",

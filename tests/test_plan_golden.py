@@ -348,7 +348,7 @@ def test_workbook_has_table_filters_notes_and_formats(workbook):
     ws = workbook["跟进计划"]
     assert ws.freeze_panes == "C2"
     table = ws.tables["kq_plan_table"]
-    assert table.ref == f"A1:AL{1 + len(EXPECTED)}"
+    assert table.ref == f"A1:AO{1 + len(EXPECTED)}"
     ranges = [str(cf.sqref) for cf in ws.conditional_formatting]
     assert any(r.startswith("A2:") and r.endswith(str(1 + len(EXPECTED))) for r in ranges)
     assert ws["E2"].comment is not None and "20/80" in ws["E2"].comment.text
