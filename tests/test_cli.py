@@ -142,7 +142,7 @@ def test_sheet_option(runner, sample):
     assert result.exit_code == 1
     assert "没有名为“Nope”的工作表（现有工作表：客户台账, 跟进记录, 联系人, 订单）" in result.stderr
     result = runner.invoke(cli, ["plan", str(sample), "--sheet", "Nope", "--lang", "en"])
-    assert "no sheet named 'Nope' (sheets: 客户台账, 跟进记录, 联系人)" in result.stderr
+    assert "no sheet named 'Nope' (sheets: 客户台账, 跟进记录, 联系人, 订单)" in result.stderr
     ok = runner.invoke(
         cli, ["plan", str(sample), "--sheet", "客户台账", "--format", "json", "--as-of", AS_OF]
     )

@@ -821,14 +821,21 @@ def _header_of(
 
 
 def _refuse_too_many(
-    rows: Sequence[Sequence[object]], header: int, rules: Rules, where: dict[str, str]
+    rows: Sequence[Sequence[object]],
+    header: int,
+    rules: Rules,
+    where: dict[str, str],
+    records: bool = False,
 ) -> None:
-    """More filled rows under the header than ``safety.max_rows``: refused."""
-    limit = rules["safety"]["max_rows"]
+    """More filled rows under the header than ``safety.max_rows`` (a log, contacts or orders
+    sheet: ``safety.max_record_rows``): refused."""
+    key = "max_record_rows" if records else "max_rows"
+    limit = rules["safety"][key]
     if len(rows) - header - 1 > limit:
         filled = sum(1 for row in rows[header + 1 :] if any(c is not None and c != "" for c in row))
         if filled > limit:
-            raise TooManyRows("sheet_too_many_rows", **where, rows=filled, limit=limit)
+            reason = "sheet_too_many_records" if records else "sheet_too_many_rows"
+            raise TooManyRows(reason, **where, rows=filled, limit=limit)
 
 
 def _said(sheet_read: Ledger, header_rows: tuple[int, ...], rules: Rules) -> Ledger:
@@ -884,7 +891,7 @@ def records_from_rows(
     rows, header, header_rows = _header_of(rows, view)
     if header is None:
         raise NotKindSheet("sheet_no_header", **where, need=need)
-    _refuse_too_many(rows, header, rules, where)
+    _refuse_too_many(rows, header, rules, where, records=True)
     sheet_read = normalise(rows, header, view, file, sheet, as_of=as_of)
     mapped = sheet_read.mapped
     if not set(KIND_MISSING[kind]) <= set(mapped) or not {"customer_id", "name"} & set(mapped):

@@ -350,7 +350,9 @@ CSV_ROW_LIMIT = 16_000_000  # characters in one CSV row: a longer row is not a l
 CSV_SAMPLE = 1 << 16  # bytes read first, to choose the encoding and the delimiter
 
 
-def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows, bool]]:
+def _csv_rows(
+    path: Path, limits: Mapping[str, Any], records: bool = False
+) -> Iterator[tuple[str, Rows, bool]]:
     """A CSV file as one sheet, read as a stream: UTF-8 (with or without BOM), else GBK/GB18030;
     any line endings (CRLF, LF, CR, mixed); refused by its size, row count or a giant row."""
     size, cap = path.stat().st_size, limits["max_csv_mb"]
@@ -372,7 +374,7 @@ def _csv_rows(path: Path, limits: Mapping[str, Any]) -> Iterator[tuple[str, Rows
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    max_rows = limits["max_rows"]
+    max_rows = limits["max_record_rows" if records else "max_rows"]
     for encoding in encodings:
         try:
             # rows past a ledger's customers are counted, not kept; a file that ends in time after
@@ -452,16 +454,19 @@ def _csv_records(
     return rows, count
 
 
-def sheets(path: Path, rules: Rules | None = None) -> Iterator[tuple[str, Rows, bool]]:
+def sheets(
+    path: Path, rules: Rules | None = None, records: bool = False
+) -> Iterator[tuple[str, Rows, bool]]:
     """Every worksheet of the file as raw rows (row 0 is Excel row 1) and whether it is visible,
-    visible sheets first."""
+    visible sheets first; ``records``: a CSV is read up to ``safety.max_record_rows`` (a log,
+    contacts or orders file given apart) rather than ``safety.max_rows``."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise LedgerError("unsupported_type", path=path, suffix=suffix)
     limits = (rules or load_rules())["safety"]
     check_file(path, limits["max_unpacked_mb"], limits["max_compression_ratio"])
     if suffix == ".csv":
-        return _csv_rows(path, limits)
+        return _csv_rows(path, limits, records)
     return _calamine_sheets(path, limits["max_sheet_cells"])
 
 
@@ -499,7 +504,7 @@ def read_records(
     names: list[str] = []
     candidate: tuple[str, Rows] | None = None
     by_header: tuple[str, Rows] | None = None
-    for name, rows, _visible in sheets(path, rules):
+    for name, rows, _visible in sheets(path, rules, records=True):
         names.append(name)
         if sheet is not None and name != sheet:
             continue

@@ -78,6 +78,7 @@ RANGES: dict[str, Range] = {
     "safety.max_unpacked_mb": SIZE_MB,
     "safety.max_compression_ratio": Range(1, 100_000),
     "safety.max_rows": Range(1, EXCEL_ROWS),
+    "safety.max_record_rows": Range(1, 100_000_000),
     "safety.max_csv_mb": SIZE_MB,
     "safety.max_columns": Range(1, EXCEL_COLUMNS),
     # below it a sheet is only read cell by cell (slower); above, a dense read may not fit in memory

@@ -56,6 +56,7 @@ class Safety:
     max_unpacked_mb: float
     max_compression_ratio: int
     max_rows: int
+    max_record_rows: int
     max_csv_mb: float
     max_columns: int
     max_sheet_cells: int
