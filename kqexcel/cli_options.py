@@ -135,8 +135,8 @@ def _field_key(name: str, tree: dict[str, Any]) -> bool:
 def file_sheet(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[Path, str | None] | None:
-    """--log / --contacts / --orders FILE[:SHEET]: the file, and the sheet after its last colon when the
-    whole text names no file (C:\\台账\\跟进.xlsx:十一月 on Windows too)."""
+    """--log / --contacts / --orders FILE[:SHEET]: the file, and the sheet after its last colon
+    when the whole text names no file (C:\\台账\\跟进.xlsx:十一月 on Windows too)."""
     if value is None:
         return None
     whole = Path(value)

@@ -78,7 +78,9 @@ def plan_of(
             (contacts, "contacts", CONTACT_HEADER, "联系人"),
         )
     ]
-    return make_plan(attach(ledger, dict(zip(("log", "contacts"), sheets))), RULES, as_of, lang)
+    return make_plan(
+        attach(ledger, dict(zip(("log", "contacts"), sheets, strict=True))), RULES, as_of, lang
+    )
 
 
 def row(plan, cid: str) -> dict[str, Any]:

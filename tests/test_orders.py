@@ -208,7 +208,7 @@ def test_a_company_replaces_the_segment_table_and_renames_one(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[rfm]\nmethod = \"median\"\n", "'rfm.method' must be one of quantile, fixed"),
+        ('[rfm]\nmethod = "median"\n', "'rfm.method' must be one of quantile, fixed"),
         ("[rfm]\nbins = 4\n", "'rfm.segments[1].r': the range [5, 5] lies outside the scores"),
         (
             '[[rfm.segments]]\ncode = "x"\nr = [3, 2]\nf = [1, 5]\nm = [1, 5]\n',
@@ -223,7 +223,7 @@ def test_a_company_replaces_the_segment_table_and_renames_one(tmp_path: Path) ->
             "segment nobody has no label; add [codes.rfm_segment.nobody]",
         ),
         ('[rfm]\nmethod = "fixed"\nfixed_breaks = { recency = [1, 2] }\n', "4 rising numbers"),
-        ("[rfm]\nfixed_breaks = { frequency = [1, \"a\"] }\n", "must be a list of numbers"),
+        ('[rfm]\nfixed_breaks = { frequency = [1, "a"] }\n', "must be a list of numbers"),
         ("[rfm]\nsegments = 3\n", "must be a segment table"),
     ],
 )
@@ -244,7 +244,9 @@ def test_fixed_breaks_score_as_given(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     rules = load_rules(path)
-    got = O.rfm(np.array([10.0, 60.0, 400.0]), np.array([1.0, 5.0, 20.0]), np.array([99.0]*3), rules)
+    got = O.rfm(
+        np.array([10.0, 60.0, 400.0]), np.array([1.0, 5.0, 20.0]), np.array([99.0] * 3), rules
+    )
     assert got["r_score"].tolist() == [5.0, 3.0, 1.0]  # 60 passes 30 and 60: 5 − 2
     assert got["f_score"].tolist() == [1.0, 4.0, 5.0]
     # fixed breaks mean something for one customer too
@@ -393,7 +395,9 @@ def test_bad_orders_are_problems_with_their_place_and_the_rest_is_read() -> None
 def test_an_amount_headed_in_wan_is_scaled() -> None:
     header = ["客户编号", "订单日期", "金额（万元）"]
     plan = plan_of(
-        [("1", None), ("2", 1)], [["1", D(2026, 10, 1), 1.5], ["2", D(2026, 10, 1), 1]], header=header
+        [("1", None), ("2", 1)],
+        [["1", D(2026, 10, 1), 1.5], ["2", D(2026, 10, 1), 1]],
+        header=header,
     )
     assert "合计 15,000" in row(plan, "1")["_notes"]["rfm_segment"]
 
@@ -457,7 +461,16 @@ def test_orders_given_apart_as_a_gbk_csv(tmp_path: Path, runner) -> None:
         writer.writerow(["K3", "2026/11/18", "—"])
     result = runner.invoke(
         cli,
-        ["plan", str(ledger), "--orders", str(csv_path), "--format", "csv", "--as-of", "2026-11-30"],
+        [
+            "plan",
+            str(ledger),
+            "--orders",
+            str(csv_path),
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-11-30",
+        ],
     )
     assert result.exit_code == 1  # the unreadable amount is a data problem
     rows = list(csv.DictReader(result.stdout.splitlines()))

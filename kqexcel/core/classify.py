@@ -367,9 +367,7 @@ def cadence(
     urgent: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """[§8] the days each rule allows (``interval_candidates``) and the interval, their minimum."""
-    candidates = interval_candidates(
-        tier, intent, risk, lifecycle, stage, complaint, rules, urgent
-    )
+    candidates = interval_candidates(tier, intent, risk, lifecycle, stage, complaint, rules, urgent)
     return candidates, candidates.min(axis=1).astype(int)
 
 
@@ -607,9 +605,7 @@ def file_warnings(
     }
 
 
-def order_warnings(
-    a: pd.Series, orders: pd.DataFrame | None, rules: Rules
-) -> dict[str, pd.Series]:
+def order_warnings(a: pd.Series, orders: pd.DataFrame | None, rules: Rules) -> dict[str, pd.Series]:
     """[§11] order_gap, revenue_drop (tier A only) and rfm_urgent from ``orders.facts``."""
     if orders is None:
         none = pd.Series(False, index=a.index)

@@ -166,7 +166,7 @@ class Ledger:
         replacing the one it had; ``None`` keeps it)."""
         from dataclasses import replace
 
-        given = {kind: sheet for kind, sheet in sheets.items() if sheet is not None}
+        given: dict[str, Any] = {k: sheet for k, sheet in sheets.items() if sheet is not None}
         return replace(self, **given)
 
 

@@ -48,9 +48,10 @@ def rfm(
     scores; none: others) and ``urgent`` (the segment's flag).
 
     Method "quantile": the breaks are the k/bins quantiles (``r_quantiles``: R's type 7, linear
-    interpolation) of the values + ``break_offset``; "fixed": the rules' breaks. c = the number of breaks ≤ a value;
-    frequency and monetary score 1 + c, recency bins − c. Breaks that coincide leave their bins
-    empty. With fewer than 2 customers, quantile scores mean nothing: all null."""
+    interpolation) of the values + ``break_offset``; "fixed": the rules' breaks. c = the number
+    of breaks ≤ a value; frequency and monetary score 1 + c, recency bins − c. Breaks that
+    coincide leave their bins empty. With fewer than 2 customers, quantile scores mean nothing:
+    all null."""
     r = rules.numbers.rfm
     values = {"recency": recency, "frequency": frequency, "monetary": monetary}
     n = len(recency)
@@ -97,7 +98,11 @@ def segments(
     """[§11] each customer's segment code (None where the scores are null) and whether it is
     urgent, the first row of ``rfm.segments`` whose inclusive ranges hold the three scores."""
     rows: Sequence[Mapping[str, Any]] = rules.numbers.rfm.segments
-    scores = {"r": r.to_numpy(dtype=float), "f": f.to_numpy(dtype=float), "m": m.to_numpy(dtype=float)}
+    scores = {
+        "r": r.to_numpy(dtype=float),
+        "f": f.to_numpy(dtype=float),
+        "m": m.to_numpy(dtype=float),
+    }
     held = [
         np.logical_and.reduce(
             [(scores[k] >= row[k][0]) & (scores[k] <= row[k][1]) for k in ("r", "f", "m")]
@@ -188,9 +193,7 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     return frame, problems
 
 
-def _median_gaps(
-    s_owner: np.ndarray, s_age: np.ndarray, start: np.ndarray, n: int
-) -> np.ndarray:
+def _median_gaps(s_owner: np.ndarray, s_age: np.ndarray, start: np.ndarray, n: int) -> np.ndarray:
     """Each customer's median gap in days between consecutive order dates (two orders on one
     day: a gap of 0), from the orders sorted by customer and newest first; NaN with < 2 orders."""
     out = np.full(n, np.nan)

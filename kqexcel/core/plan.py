@@ -247,7 +247,9 @@ def _effective(
     if bought["has_orders"].any():
         out = t.copy(deep=False)
         derived["revenue_from_orders"] = t["revenue"].isna() & bought["frequency"].notna()
-        out["revenue"] = t["revenue"].where(~derived["revenue_from_orders"], bought["orders_window"])
+        out["revenue"] = t["revenue"].where(
+            ~derived["revenue_from_orders"], bought["orders_window"]
+        )
     if not (facts["has_log"].any() or facts["has_contacts"].any()):
         return out, derived
     out = out.copy(deep=False)

@@ -15,11 +15,11 @@ from typing import IO, Any
 from kqexcel.core.customer_file import attach
 from kqexcel.core.ledger import (
     EXCEL_COLUMNS,
+    RECORD_KINDS,
     Ledger,
     LeftOut,
     NoHeaderRow,
     NoNameColumn,
-    RECORD_KINDS,
     NotKindSheet,
     Problem,
     column_letter,
@@ -468,8 +468,6 @@ def sheets(
     if suffix == ".csv":
         return _csv_rows(path, limits, records)
     return _calamine_sheets(path, limits["max_sheet_cells"])
-
-
 
 
 def named_kind(name: str, rules: Rules) -> str | None:

@@ -309,13 +309,17 @@ def _chart(
     value_cols: list[int],
     n: int,
 ) -> None:
+    """A chart of ``table``'s first ``n`` rows at ``anchor_name``: "pie", "bar", or "stacked"
+    (one bar per row, a segment per value column)."""
     from openpyxl.chart import BarChart, PieChart, Reference
 
-    if n == 0:
+    if n == 0 or anchor_name not in wb.defined_names:  # a template made before the chart
         return
     ws, row, col = name_target(wb, anchor_name)
     data_ws = wb[table.title]
     chart = PieChart() if kind == "pie" else BarChart()
+    if kind == "stacked":
+        chart.grouping, chart.overlap = "stacked", 100
     chart.title = title
     for value_col in value_cols:
         data = Reference(
@@ -455,6 +459,33 @@ def _write_mix(wb: Any, report: Report, rules: Rules, lang: str) -> None:
             + [int((t["style"][mask] == c).sum()) for c in style_codes]
         )
     _write_block(wb, "kq_report_owner_mix", mix_rows, lang, mix_headers)
+    _write_owner_rfm(wb, report, rules, lang, owner)
+
+
+def _write_owner_rfm(wb: Any, report: Report, rules: Rules, lang: str, owner: pd.Series) -> None:
+    """[§11] each owner's customers per RFM segment, and its stacked chart (nothing without
+    orders, or in a template made before the block)."""
+    segment = report.plan.table["rfm_segment"]
+    if "kq_report_owner_rfm" not in wb.defined_names or not segment.notna().any():
+        return
+    codes = [c for c in rules["codes"]["rfm_segment"] if (segment == c).any()]
+    head = BLOCKS["kq_report_owner_rfm"][1 + _li(lang)][0]
+    headers = [head, *(str(rules.label("rfm_segment", c, lang)) for c in codes)]
+    rows = [
+        [name, *(int(((owner == name) & (segment == c)).sum()) for c in codes)]
+        for name in sorted(owner[segment.notna()].unique())
+    ]
+    block = _write_block(wb, "kq_report_owner_rfm", rows, lang, headers)
+    title = word("report_chart_rfm", lang)
+    _chart(
+        wb,
+        "kq_report_rfm_chart",
+        "stacked",
+        title,
+        block,
+        list(range(1, len(codes) + 1)),
+        len(rows),
+    )
 
 
 def _warnings_table(wb: Any, report: Report, rules: Rules, lang: str) -> StreamedTable:

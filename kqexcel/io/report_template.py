@@ -66,6 +66,7 @@ BLOCKS: dict[str, Block] = {
     "kq_report_motivation": _block("kq_report_motivation", "mix", ("@", "0", "0.0%")),
     "kq_report_style": _block("kq_report_style", "mix", ("@", "0", "0.0%")),
     "kq_report_owner_mix": _block("kq_report_owner_mix", "mix", ("@", "0")),
+    "kq_report_owner_rfm": _block("kq_report_owner_rfm", "mix", ("@", "0")),  # [§11]
     "kq_report_warnings": _block(
         "kq_report_warnings",
         "warnings",
@@ -85,6 +86,7 @@ CHARTS = {
     "kq_report_tiers_chart": "tiers",
     "kq_report_motivation_chart": "mix",
     "kq_report_style_chart": "mix",
+    "kq_report_rfm_chart": "mix",
 }
 REPORT_NAMES = ("kq_report_title", *BLOCKS, "kq_report_customers", *CHARTS)
 # the wide columns: customer, ledger file, objective, warning, status
@@ -122,6 +124,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         "kq_report_motivation": (1, 1),
         "kq_report_style": (12, 1),
         "kq_report_owner_mix": (24, 1),
+        "kq_report_owner_rfm": (24, 15),  # right of the owners' mix, under its chart
         "kq_report_warnings": (1, 1),
         "kq_report_changes": (1, 1),
         "kq_report_issues": (1, 1),
@@ -158,6 +161,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     _define(wb, "kq_report_tiers_chart", sheets["tiers"].title, "$K$2")
     _define(wb, "kq_report_motivation_chart", sheets["mix"].title, "$F$1")
     _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$12")
+    _define(wb, "kq_report_rfm_chart", sheets["mix"].title, "$O$1")
 
     customers = sheets["customers"]
     plan_table_block(customers, rules, lang, "kq_report_customers_table")

@@ -304,7 +304,8 @@ def _records_sheet(
 ) -> int:
     """The 跟进记录, 联系人 or 订单 sheet (DOMAIN §10, §11): one column per field of the kind, a
     customer-id dropdown fed from the customer sheet, the kind's dropdowns (channel, level, role,
-    insider, style …), the date and amount checks, formats and input messages. Returns the last column used on the lists sheet."""
+    insider, style …), the date and amount checks, formats and input messages. Returns the last
+    column used on the lists sheet."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     view = rules.for_kind(kind)

@@ -404,8 +404,14 @@ def _check_rfm(tree: dict[str, Any], fail: Any, outside: set[str]) -> None:
         return
     bins = rfm["bins"]
     if rfm["method"] not in RFM_METHODS:
-        fail(RulesError("rules_choice", key="rfm.method", value=_shown(rfm["method"]),
-                        choices=", ".join(RFM_METHODS)))
+        fail(
+            RulesError(
+                "rules_choice",
+                key="rfm.method",
+                value=_shown(rfm["method"]),
+                choices=", ".join(RFM_METHODS),
+            )
+        )
     for measure in RFM_MEASURES if rfm["method"] == "fixed" else ():
         breaks = rfm["fixed_breaks"].get(measure, [])
         if len(breaks) != bins - 1 or any(b >= a for a, b in zip(breaks[1:], breaks, strict=False)):
@@ -415,11 +421,18 @@ def _check_rfm(tree: dict[str, Any], fail: Any, outside: set[str]) -> None:
         for name in ("r", "f", "m"):
             low, high = row[name]
             if low < 1 or high > bins:
-                fail(RulesError("rules_segment_bins", key=f"rfm.segments[{i}].{name}",
-                                value=str(list(row[name])), bins=bins))
+                fail(
+                    RulesError(
+                        "rules_segment_bins",
+                        key=f"rfm.segments[{i}].{name}",
+                        value=str(list(row[name])),
+                        bins=bins,
+                    )
+                )
         if row["code"] not in labels:
-            fail(RulesError("rules_segment_label", key=f"rfm.segments[{i}].code",
-                            value=row["code"]))
+            fail(
+                RulesError("rules_segment_label", key=f"rfm.segments[{i}].code", value=row["code"])
+            )
 
 
 def _near_key(key: str, known: dict[str, Any]) -> str | None:
