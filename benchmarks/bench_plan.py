@@ -3,6 +3,7 @@
     python benchmarks/bench_plan.py                       # 500, 10,000 and 100,000 rows
     python benchmarks/bench_plan.py --sizes 500 10000 --runs 3 --report 300 300 --json out.json
     python benchmarks/bench_plan.py --sizes --file 100000 1000000 200000 --file 500 5000 1000
+    python benchmarks/bench_plan.py --sizes --orders 100000 2000000
 
 For each size, in one run: whole-process wall time (median of the runs, start-up included),
 rows/s and peak RSS (wait4) of `kq plan`, of the naive baseline (benchmarks/naive_baseline.py)
@@ -14,6 +15,11 @@ no logic); the ratios kq/naive and kq/floor; and, inside one process, the stages
 and a 联系人 sheet of those many rows; the whole `kq plan`, and in one process the stages read
 (each sheet: raw cells, then typed), derive (linking and the per-customer facts), classify,
 texts and write.
+
+``--orders CUSTOMERS ORDERS`` (DOMAIN §11): the messy ledger and an ERP's orders export of that
+many rows (a CSV: two million orders do not fit one sheet), planned with ``--orders``; and, in
+one process from the parsed columns, the orders' facts (linking, recency, frequency, monetary,
+the scores and segments, gaps, the two years) and the scoring alone, as orders per second.
 """
 
 from __future__ import annotations
@@ -230,6 +236,71 @@ def make_customer_file(customers: int, log: int, contacts: int, path: Path, seed
     return path
 
 
+def make_orders(customers: int, orders: int, path: Path, seed: int = 13) -> Path:
+    """An ERP's orders export (UTF-8 CSV) for the ledger of ``customers``: each order a customer
+    id (now and then a name instead), a date in the last two years (some after as_of), an amount
+    in several spellings (a return now and then) and a product; customers order at their own pace,
+    a few large buyers often."""
+    import csv
+
+    rnd = random.Random(seed)
+    base = dt.date(2026, 11, 22)
+    weights = [rnd.paretovariate(1.2) for _ in range(customers)]
+    picks = rnd.choices(range(customers), weights=weights, k=orders)
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["客户编号", "客户名称", "订单日期", "价税合计", "产品名称"])
+        for i in picks:
+            day = base - dt.timedelta(days=rnd.randint(-5, 730))
+            amount = round(rnd.lognormvariate(8, 1.2), 2) * (-1 if rnd.random() < 0.02 else 1)
+            shown = (
+                f"{amount:.2f}"
+                if rnd.random() < 0.8
+                else f"¥{amount:,.2f}"
+                if rnd.random() < 0.5
+                else f"{amount / 10000:.4f}万"
+            )
+            key = [f"K{i:06d}", ""] if rnd.random() > 0.02 else ["", f"客户{i}号商贸有限公司"]
+            writer.writerow([*key, day.isoformat(), shown, rnd.choice(["A型", "B型", "C型"])])
+    return path
+
+
+def orders_stages(ledger: Path, orders: Path) -> dict[str, float]:
+    """In one process, from the parsed ledger and orders: the orders' facts (linking included)
+    and the scoring alone, the median of three runs each."""
+    code = f"""
+import time, json, datetime as dt, statistics
+from pathlib import Path
+from kqexcel.rules import load_rules
+from kqexcel.io.ledger import read_ledger, read_records
+from kqexcel.core.customer_file import attach
+from kqexcel.core import orders as O
+rules = load_rules(); day = dt.date(2026, 11, 22); out = {{}}
+t = time.perf_counter(); ledger = read_ledger({str(ledger)!r}, rules, as_of=day)
+out["read ledger"] = time.perf_counter() - t
+t = time.perf_counter(); sheet = read_records({str(orders)!r}, "orders", rules, day)
+out["read orders"] = time.perf_counter() - t
+ledger = attach(ledger, {{"orders": sheet}})
+runs = []
+for _ in range(3):
+    t = time.perf_counter(); facts, _ = O.facts(ledger, rules, day)
+    runs.append(time.perf_counter() - t)
+out["facts"] = statistics.median(runs)
+has = facts["frequency"].notna()
+cols = [facts[k][has].to_numpy() for k in ("recency", "frequency", "monetary")]
+runs = []
+for _ in range(3):
+    t = time.perf_counter(); O.rfm(*cols, rules); runs.append(time.perf_counter() - t)
+out["score"] = statistics.median(runs)
+out["orders"] = len(sheet.table)
+print(json.dumps(out, ensure_ascii=False))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
 def file_stages(path: Path, out: Path) -> dict[str, float]:
     """The stages of a customer file's plan inside one process: each sheet read (raw cells) and
     typed, derive (linking the log and contacts, the facts per customer), classify, texts, write."""
@@ -252,7 +323,7 @@ for name, rows, _ in sheets(__import__("pathlib").Path({str(path)!r}), rules):
     else:
         found["customers"] = ledger_from_rows(rows, rules, "f.xlsx", name, as_of=day)
     t = time.perf_counter(); out["type " + name] = t - t1
-ledger = attach(found["customers"], found.get("log"), found.get("contacts"))
+ledger = attach(found["customers"], {{k: found.get(k) for k in ("log", "contacts")}})
 t = time.perf_counter(); facts(ledger, rules, day); out["derive"] = time.perf_counter() - t
 t = time.perf_counter(); make_plan(ledger, rules, day, texts=False)
 out["classify"] = time.perf_counter() - t - out["derive"]
@@ -350,6 +421,15 @@ def main() -> None:
         default=[],
         metavar=("CUSTOMERS", "LOG", "CONTACTS"),
         help="also time a customer file with a follow-up log and contacts (DOMAIN §10)",
+    )
+    parser.add_argument(
+        "--orders",
+        type=int,
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("CUSTOMERS", "ORDERS"),
+        help="also time a ledger with an orders export given by --orders (DOMAIN §11)",
     )
     parser.add_argument(
         "--naive-runs", type=int, default=1, help="runs of the naive baseline (it is slow)"
@@ -476,6 +556,31 @@ def main() -> None:
         )
         if not options.no_stages:
             staged.append((case, file_stages(path, out)))
+    for customers, count in options.orders:
+        ledger = OUT / f"ledger_{customers}.xlsx"
+        if not ledger.exists():
+            make_ledger(customers, ledger)
+        orders = OUT / f"orders_{customers}_{count}.csv"
+        if not orders.exists():
+            make_orders(customers, count, orders)
+        out = OUT / f"orders_plan_{customers}.xlsx"
+        args = [*kq, "plan", str(ledger), "--orders", str(orders), "-o", str(out)]
+        median, peak, walls = timed([*args, "--force", "-q", "--as-of", "2026-11-22"], options.runs)
+        case = f"kq plan {customers:,}+{count:,} orders"
+        row = {
+            "case": case,
+            "rows": customers + count,
+            "wall_s": median,
+            "rows_per_s": (customers + count) / median,
+            "peak_mb": peak,
+            "runs_s": walls,
+        }
+        if not options.no_stages:
+            stage = orders_stages(ledger, orders)
+            row["facts_s"], row["score_s"] = stage["facts"], stage["score"]
+            row["facts_orders_per_s"] = stage["orders"] / stage["facts"]
+            row["read_orders_s"] = stage["read orders"]
+        results.append(row)
     if options.report:
         count, rows = options.report
         folder = OUT / f"report_{count}x{rows}"
@@ -561,6 +666,13 @@ print(statistics.median(times))
         )
     for case, figures in staged:
         print(f"\n{case}, stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
+    for r in results:
+        if "facts_s" in r:
+            print(
+                f"\n{r['case']}: reading the orders {r['read_orders_s']:.2f} s; their facts "
+                f"(RFM, gaps, years; from parsed columns) {r['facts_s']:.3f} s = "
+                f"{r['facts_orders_per_s']:,.0f} orders/s; the scoring alone {r['score_s']:.3f} s"
+            )
     if options.json:
         options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 
