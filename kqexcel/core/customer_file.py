@@ -151,11 +151,11 @@ def assign_links(customers: pd.DataFrame, sheet: Ledger) -> tuple[Ledger, list[P
 def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
     """Positions of ``wanted`` in ``index`` (-1: absent); an index with repeats (ids of two
     customer files read as one) answers the first."""
-    if index.is_unique:
-        return np.asarray(index.get_indexer(wanted.to_numpy(dtype=object)))
-    first = pd.Series(np.arange(len(index)), index=index)
-    first = first[~first.index.duplicated()]
-    return np.asarray(pd.Index(first.index).get_indexer(wanted.to_numpy(dtype=object)))
+    codes, distinct = pd.factorize(wanted.to_numpy(dtype=object))  # a few thousand, not millions
+    if not index.is_unique:
+        first = pd.Series(np.arange(len(index)), index=index)
+        index = pd.Index(first[~first.index.duplicated()].index)
+    return np.asarray(index.get_indexer(distinct))[codes]
 
 
 def _record_problems(

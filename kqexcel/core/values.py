@@ -410,6 +410,35 @@ def parse_column(
     return parsed[codes].tolist(), reasons[codes].tolist()
 
 
+_PLAIN_NUMBER = r"-?\d{1,15}(?:\.\d{1,15})?"  # what float() reads exactly as parse_money would
+
+
+def _plain_money(uniques: Any, parse: Callable[[object], Parsed]) -> list[float | None]:
+    """For a money column, the distinct values written as a plain decimal number ('12800.50',
+    what an ERP exports a million times over), read at once (scaled by the header's unit);
+    None for every other value (parsed one by one). Any other column: all None."""
+    import numpy as np
+    import pandas as pd
+
+    func = getattr(parse, "func", None)
+    if func is not parse_money or len(uniques) < 1000:
+        return [None] * len(uniques)
+    scale = float(getattr(parse, "keywords", {}).get("scale", 1.0))
+    texts = pd.Series(uniques, dtype=object)
+    is_text = np.array([type(u) is str for u in uniques], dtype=bool)
+    out: list[float | None] = [None] * len(uniques)
+    if not is_text.any():
+        return out
+    words = texts[is_text].astype(str)
+    plain = words.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(words[plain]).to_numpy(dtype=float) * scale
+    positions = np.flatnonzero(is_text)[plain]
+    for k, number in zip(positions.tolist(), numbers.tolist(), strict=True):
+        if math.isfinite(number):
+            out[k] = number
+    return out
+
+
 def parse_distinct(
     values: Sequence[object], parse: Callable[[object], Parsed], has_bool: bool | None = None
 ) -> tuple[Any, Any, Any]:
@@ -426,8 +455,12 @@ def parse_distinct(
         codes = np.arange(len(results))
     else:
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+        plain = _plain_money(uniques, parse)
         # pandas hands missing values back as NaN: an empty cell, as None
-        results = [parse(None if isinstance(u, float) and u != u else u) for u in uniques]
+        results = [
+            (p, None) if p is not None else parse(None if isinstance(u, float) and u != u else u)
+            for u, p in zip(uniques, plain, strict=True)
+        ]
     out = np.empty(len(results), dtype=object)
     out[:] = [p[0] for p in results]
     reasons = np.empty(len(results), dtype=object)

@@ -348,6 +348,9 @@ def _calamine_sheets(path: Path, max_cells: int) -> Iterator[tuple[str, Rows, bo
 CSV_FIELD_LIMIT = 1_000_000  # characters in one CSV field (an Excel cell holds 32,767)
 CSV_ROW_LIMIT = 16_000_000  # characters in one CSV row: a longer row is not a ledger's
 CSV_SAMPLE = 1 << 16  # bytes read first, to choose the encoding and the delimiter
+# a log, contacts or orders CSV given apart this large (an ERP's export of millions of orders) is
+# read by pandas' C parser when its rows are regular; smaller ones, and ledgers, row by row
+FAST_CSV_BYTES = 20 << 20
 
 
 def _csv_rows(
@@ -375,8 +378,13 @@ def _csv_rows(
     except csv.Error:
         dialect = csv.excel
     max_rows = limits["max_record_rows" if records else "max_rows"]
+    fast = records and path.stat().st_size >= FAST_CSV_BYTES
     for encoding in encodings:
         try:
+            grid = _csv_grid(path, encoding, dialect, 4 * max_rows + 100) if fast else None
+            if grid is not None:
+                yield path.stem, grid, True
+                return
             # rows past a ledger's customers are counted, not kept; a file that ends in time after
             # all (blank rows between customers?) is read again, keeping them all
             rows, count = _csv_records(path, encoding, dialect, max_rows, max_rows + 100)
@@ -387,6 +395,43 @@ def _csv_rows(
         except UnicodeDecodeError:
             continue
     raise LedgerError("csv_encoding", path=path)
+
+
+def _csv_grid(
+    path: Path, encoding: str, dialect: type[csv.Dialect] | csv.Dialect, most: int
+) -> Rows | None:
+    """A large regular CSV (every row as wide, no field over ``CSV_FIELD_LIMIT``) as rows of its
+    cells (None for an empty one), read by pandas' C parser: the same rows
+    as ``_csv_records`` gives, in a fraction of the time. None when the file is not regular (the
+    row-by-row reader then reads it and says what is wrong)."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+            sep=dialect.delimiter,
+            quotechar=dialect.quotechar or '"',
+            doublequote=dialect.doublequote,
+            escapechar=dialect.escapechar,
+            skipinitialspace=dialect.skipinitialspace,
+            engine="c",
+            nrows=most + 1,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
+        return None
+    if frame.shape[1] > EXCEL_COLUMNS or len(frame) > most:
+        return None
+    longest = max((int(frame[c].str.len().max()) for c in frame.columns if len(frame)), default=0)
+    if longest > CSV_FIELD_LIMIT:
+        return None
+    grid = frame.to_numpy(dtype=object)
+    grid[grid == ""] = None
+    return grid.tolist()
 
 
 class _CsvLines:

@@ -588,3 +588,25 @@ def test_numeric_parsers_never_raise_on_huge_int(kind: str, parse) -> None:  # t
 def test_other_parsers_never_raise_on_huge_int(kind: str, parse) -> None:  # type: ignore[no-untyped-def]
     result = parse(10**400)
     assert isinstance(result, tuple) and len(result) == 2
+
+
+MONEY_TEXTS = st.one_of(
+    st.decimals(-1e9, 1e9, allow_nan=False, allow_infinity=False, places=4).map(str),
+    st.integers(-(10**16), 10**16).map(str),
+    st.sampled_from(["1.2万", "¥3,000", "(12)", " 7 ", "-", "无", "1e5", "+5", "0012", "inf", ""]),
+    st.floats(-1e12, 1e12, allow_nan=False),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(MONEY_TEXTS, min_size=1, max_size=60), st.sampled_from([1.0, 10_000.0, 1e-3]))
+def test_money_read_at_once_is_money_read_one_by_one(values, scale) -> None:
+    """A money column of many distinct plain numbers (an ERP's amounts) is read at once; every
+    value comes out exactly as parse_money gives it alone."""
+    from functools import partial
+
+    padding = [f"{i}.25" for i in range(1000)]  # enough distinct values for the fast path
+    parse = partial(V.parse_money, vocab=VOCAB, scale=scale)
+    column = values + padding
+    codes, parsed, reasons = V.parse_distinct(column, parse)
+    assert list(zip(parsed[codes], reasons[codes], strict=True)) == [parse(v) for v in column]

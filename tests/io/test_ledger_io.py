@@ -212,3 +212,29 @@ def test_a_data_gap_names_the_ledger_column(runner, tmp_path):
         "历史效果、本期效果 (D)",
     )  # no 历史效果 column: its name; 本期效果 is column D
     assert issues[2][6] == "数据缺口"
+
+
+def test_a_large_csv_given_apart_reads_as_row_by_row(tmp_path, monkeypatch) -> None:
+    """An orders export large enough for pandas' C parser gives the same rows as the row-by-row
+    reader: empty cells None, quoted commas and line breaks kept, blank lines in place."""
+    path = tmp_path / "orders.csv"
+    lines = [
+        "客户编号,订单日期,金额,产品",
+        'K1,2026-01-02,"1,200",A',
+        "",
+        'K2,2026-01-03,5,"甲\n乙"',
+    ]
+    lines += [f"K{i},2026-02-01,{i}.5," for i in range(50)]
+    path.write_text("\n".join(lines) + "\n", encoding="gbk")
+    slow = list(ledger_io.sheets(path, default_rules(), records=True))
+    monkeypatch.setattr(ledger_io, "FAST_CSV_BYTES", 0)
+    fast = list(ledger_io.sheets(path, default_rules(), records=True))
+
+    def shown(found):  # a blank line: [] row by row, a row of None cells from the grid
+        return [
+            [[] if all(c is None for c in row) else row for row in rows] for _, rows, _ in found
+        ]
+
+    assert shown(fast) == shown(slow) and len(fast[0][1]) == len(lines)
+    assert fast[0][1][1] == ["K1", "2026-01-02", "1,200", "A"] and fast[0][1][3][3] == "甲\n乙"
+    assert fast[0][1][4][3] is None
