@@ -175,6 +175,7 @@ def test_kq_plan_with_log_and_contacts_equals_kq_plan(tmp_path: Path, runner):
         "zh",
         _sheet_rows(sample, "跟进记录"),
         _sheet_rows(sample, "联系人"),
+        _sheet_rows(sample, "订单"),
     )
     assert formula[0] == plan_rows[0]
     header = formula[0]
@@ -185,6 +186,10 @@ def test_kq_plan_with_log_and_contacts_equals_kq_plan(tmp_path: Path, runner):
         "关键人",
         "已知联系人",
         "接触层级",
+        "最近下单",
+        "RFM得分",
+        "RFM分群",
+        "价值层级",
         "预警",
         "下次联系日期",
         "性格类型",

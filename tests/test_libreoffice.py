@@ -8,7 +8,10 @@ import json
 import pytest
 
 from kqexcel.cli import cli
+from kqexcel.rules import load_rules
 from tests.conftest import AS_OF, libreoffice_csv
+
+RULES = load_rules()
 
 pytestmark = pytest.mark.libreoffice
 
@@ -45,11 +48,19 @@ def test_libreoffice_reads_the_sample_plan(runner, sample, tmp_path):
         assert int(row[col["逾期天数"]]) == record["days_overdue"]
     issues = _rows(sheets["问题"])
     assert issues[0][:3] == ["文件", "工作表", "行号"]
-    # how each sheet was read (客户台账, 跟进记录, 联系人), then one data gap in the sample
-    assert len(issues) == 5
-    assert [r[1] for r in issues[1:4]] == ["客户台账", "跟进记录", "联系人"]
+    # how each sheet was read (客户台账, 跟进记录, 联系人, 订单), then one data gap in the sample
+    assert len(issues) == 6
+    assert [r[1] for r in issues[1:5]] == ["客户台账", "跟进记录", "联系人", "订单"]
     assert issues[1][2] == "2" and issues[1][5].startswith("表头在第 2 行；识别了 36 列：")
-    assert issues[1][6] == "读取说明" and issues[4][6] == "数据缺口"
+    assert issues[1][6] == "读取说明" and issues[5][6] == "数据缺口"
+    # [§11] the order columns as LibreOffice reads them back
+    for row, record in zip(body, records, strict=True):
+        assert row[col["最近下单"]] == (record["last_order"] or "")
+        assert row[col["RFM得分"]] == (
+            "" if record["rfm_score"] is None else str(record["rfm_score"])
+        )
+        segment = record["rfm_segment"]
+        assert row[col["RFM分群"]] == (RULES.label("rfm_segment", segment, "zh") if segment else "")
 
 
 def test_libreoffice_keeps_formula_text_as_text(runner, messy, tmp_path):

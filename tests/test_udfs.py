@@ -31,6 +31,7 @@ FUNCTIONS = [
     "KQ_RENEWAL",
     "KQ_NEXT_CONTACT",
     "KQ_KEY_PERSON",
+    "KQ_RFM",
     "KQ_RULES_VERSION",
 ]
 
@@ -245,6 +246,7 @@ def test_every_function_has_wizard_help(registered):
         "lang",
         "log",
         "contacts",
+        "orders",
     ]
     assert registered["KQ_PLAN"]["args"][2]["optional"] == "zh"
     assert registered["KQ_RULES_VERSION"]["args"] == []
@@ -270,8 +272,8 @@ def test_vba_declares_every_function_for_an_addin():
         assert f'XLPy.CallUDF("kqexcel.udfs", "{name}"' in vba
     assert "ActiveWorkbook" in vba and "ThisWorkbook" not in vba
     assert (
-        "Function KQ_PLAN(ledger, Optional as_of, Optional lang, Optional log, Optional contacts)"
-        in vba
+        "Function KQ_PLAN(ledger, Optional as_of, Optional lang, Optional log, Optional contacts,"
+        " Optional orders)" in vba
     )
 
 
@@ -357,8 +359,18 @@ def test_xlwings_lite_main_answers_like_the_udfs(runner, tmp_path, monkeypatch, 
     assert main.KQ_PLAN(sample_rows, AS_OF) == udfs.KQ_PLAN(sample_rows, AS_OF)
 
 
-CODED = ("profit_quadrant", "motivation", "style", "lifecycle", "renewal_risk", "intent", "stage")
-RENDERED = ("objective", "warnings")  # codes in JSON, sentences on the sheet (tested above)
+CODED = (
+    "profit_quadrant",
+    "motivation",
+    "style",
+    "lifecycle",
+    "renewal_risk",
+    "intent",
+    "stage",
+    "rfm_segment",
+)
+# codes in JSON, sentences on the sheet (tested above and in test_customer_file_doors)
+RENDERED = ("objective", "warnings", "levels_covered")
 
 
 def test_kq_plan_gives_the_records_of_kq_plan_json():
@@ -370,10 +382,9 @@ def test_kq_plan_gives_the_records_of_kq_plan_json():
     result = CliRunner().invoke(cli, ["plan", str(ledger), "--as-of", AS_OF, "--format", "json"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    rows = [
-        list(r) for r in openpyxl.load_workbook(ledger).worksheets[0].iter_rows(values_only=True)
-    ]
-    spilled = udfs.KQ_PLAN(rows, AS_OF)
+    book = openpyxl.load_workbook(ledger)
+    sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets]
+    spilled = udfs.KQ_PLAN(sheets[0], AS_OF, "zh", *sheets[1:4])  # log, contacts, orders
     rules = F.rules()
     header = spilled[0]
     assert len(spilled) - 1 == len(records) == 40
@@ -384,7 +395,7 @@ def test_kq_plan_gives_the_records_of_kq_plan_json():
                 continue
             if key in (*CODED, "channel"):
                 want = rules.label(key, want, "zh")
-            elif key == "next_contact":
+            elif key in ("next_contact", "last_visit", "last_order") and got is not None:
                 got = got.date().isoformat()
             assert got == want, (record["customer_id"], key)
 
