@@ -108,3 +108,27 @@ def libreoffice_convert(path: Path, filter_name: str, suffix: str, outdir: Path)
     target = outdir / f"{path.stem}{suffix}"
     assert result.returncode == 0 and target.exists(), result.stderr or result.stdout
     return target
+
+
+def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """A workbook of the named sheets' rows, written with openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def plan_row(plan: Any, cid: str) -> dict[str, Any]:
+    """The one plan row of customer ``cid``, with its cell notes under ``_notes``."""
+    t = plan.table
+    found = t[t["customer_id"] == cid]
+    assert len(found) == 1, cid
+    out = found.iloc[0].to_dict()
+    out["_notes"] = plan.notes.loc[found.index[0]].to_dict()
+    return out

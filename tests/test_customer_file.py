@@ -23,7 +23,7 @@ from kqexcel.core.plan import make_plan
 from kqexcel.io.display import is_missing
 from kqexcel.io.ledger import read_ledger
 from kqexcel.rules import load_rules
-from tests.conftest import data_problems, readings
+from tests.conftest import data_problems, readings, workbook
 
 RULES = load_rules()
 AS_OF = dt.date(2026, 11, 22)
@@ -81,15 +81,6 @@ def plan_of(
     return make_plan(
         attach(ledger, dict(zip(("log", "contacts"), sheets, strict=True))), RULES, as_of, lang
     )
-
-
-def row(plan, cid: str) -> dict[str, Any]:
-    t = plan.table
-    found = t[t["customer_id"] == cid]
-    assert len(found) == 1, cid
-    out = found.iloc[0].to_dict()
-    out["_notes"] = plan.notes.loc[found.index[0]].to_dict()
-    return out
 
 
 def entry(
@@ -575,17 +566,6 @@ def test_a_log_problem_does_not_mark_the_customer_row_of_the_same_number():
 
 
 # --------------------------------------------------------------------------- reading workbooks
-
-
-def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path
 
 
 CUSTOMERS = rows_of(

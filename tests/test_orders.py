@@ -25,7 +25,7 @@ from kqexcel.core.plan import make_plan
 from kqexcel.io.display import is_missing
 from kqexcel.io.templates import build_ledger_template
 from kqexcel.rules import check_rules, load_rules
-from tests.conftest import data_problems
+from tests.conftest import data_problems, workbook
 
 RULES = load_rules()
 AS_OF = dt.date(2026, 11, 30)
@@ -55,15 +55,6 @@ def plan_of(
     if orders is not None:
         sheet = records_from_rows([header, *orders], rules, "orders", "f.xlsx", "订单")
     return make_plan(attach(ledger, {"orders": sheet}), rules, as_of)
-
-
-def row(plan, cid: str) -> dict[str, Any]:
-    t = plan.table
-    found = t[t["customer_id"] == cid]
-    assert len(found) == 1, cid
-    out = found.iloc[0].to_dict()
-    out["_notes"] = plan.notes.loc[found.index[0]].to_dict()
-    return out
 
 
 # --------------------------------------------------------------------------- the rfm package
@@ -411,17 +402,6 @@ def test_without_an_orders_sheet_every_result_is_as_before() -> None:
 
 
 # --------------------------------------------------------------------------- the doors
-
-
-def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path
 
 
 CUSTOMERS = ledger_rows([("K1", None), ("K2", 300), ("K3", 200)])

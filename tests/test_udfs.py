@@ -16,6 +16,7 @@ from kqexcel import formulas as F
 from kqexcel import udfs
 from kqexcel.addin import MACROS, MACROS_FILE, UDF_FILE, real_udf_decorators, udfs_vba
 from kqexcel.cli import cli
+from kqexcel.io.display import LABELLED
 from tests.conftest import AS_OF, DATA, ROOT
 
 FUNCTIONS = [
@@ -359,16 +360,7 @@ def test_xlwings_lite_main_answers_like_the_udfs(runner, tmp_path, monkeypatch, 
     assert main.KQ_PLAN(sample_rows, AS_OF) == udfs.KQ_PLAN(sample_rows, AS_OF)
 
 
-CODED = (
-    "profit_quadrant",
-    "motivation",
-    "style",
-    "lifecycle",
-    "renewal_risk",
-    "intent",
-    "stage",
-    "rfm_segment",
-)
+CODED = tuple(f for f in LABELLED if f not in ("tier", "priority"))  # shown as their labels
 # codes in JSON, sentences on the sheet (tested above and in test_customer_file_doors)
 RENDERED = ("objective", "warnings", "levels_covered")
 
@@ -393,7 +385,7 @@ def test_kq_plan_gives_the_records_of_kq_plan_json():
             got = row[header.index(rules.field_label(key, "zh"))]
             if key in RENDERED:
                 continue
-            if key in (*CODED, "channel"):
+            if key in CODED:
                 want = rules.label(key, want, "zh")
             elif key in ("next_contact", "last_visit", "last_order") and got is not None:
                 got = got.date().isoformat()

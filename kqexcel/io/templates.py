@@ -339,19 +339,8 @@ def _records_sheet(
                 prompt=prompt,
             )
         elif spec["type"] == "money":  # [§11] an order's amount: a number, negative for a return
-            dv = DataValidation(
-                type="decimal",
-                operator="between",
-                formula1="-1000000000000",
-                formula2="1000000000000",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorStyle="warning",  # 1.28万 is read too: warned, not refused
-                errorTitle=title,
-                error=word("ledger_enter_amount", lang),
-                showInputMessage=True,
-                promptTitle=title,
-                prompt=prompt,
+            dv = _warned(
+                "decimal", ("-1000000000000", "1000000000000"), "amount", title, prompt, lang
             )
         else:
             dv = _validation(fld, spec["type"], bool(options), title, prompt, lang)
@@ -427,21 +416,31 @@ def _validation(fld: str, kind: str, listed: bool, title: str, prompt: str, lang
             prompt=prompt,
         )
     if kind == "date":
-        return DataValidation(
-            type="date",
-            operator="between",
-            formula1="36526",
-            formula2="73051",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="warning",
-            errorTitle=title,
-            error=word("ledger_enter_date", lang),
-            showInputMessage=True,
-            promptTitle=title,
-            prompt=prompt,
-        )
+        return _warned("date", ("36526", "73051"), "date", title, prompt, lang)
     return DataValidation(showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True)
+
+
+def _warned(
+    kind: str, bounds: tuple[str, str], what: str, title: str, prompt: str, lang: str
+) -> Any:
+    """A check of a typed column (a date, an amount) that warns and lets the cell stand: 3.26到期
+    and 1.28万 are read too."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    return DataValidation(
+        type=kind,
+        operator="between",
+        formula1=bounds[0],
+        formula2=bounds[1],
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle=title,
+        error=word(f"ledger_enter_{what}", lang),
+        showInputMessage=True,
+        promptTitle=title,
+        prompt=prompt,
+    )
 
 
 def _guide_sheet(
