@@ -24,6 +24,7 @@ from kqexcel.io.display import is_missing
 from kqexcel.io.ledger import read_ledger
 from kqexcel.rules import load_rules
 from tests.conftest import data_problems, readings, workbook
+from tests.conftest import plan_row as row
 
 RULES = load_rules()
 AS_OF = dt.date(2026, 11, 22)

@@ -26,6 +26,7 @@ from kqexcel.io.display import is_missing
 from kqexcel.io.templates import build_ledger_template
 from kqexcel.rules import check_rules, load_rules
 from tests.conftest import data_problems, workbook
+from tests.conftest import plan_row as row
 
 RULES = load_rules()
 AS_OF = dt.date(2026, 11, 30)
