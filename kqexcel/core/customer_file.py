@@ -48,6 +48,8 @@ def _text_key(values: pd.Series) -> pd.Series:
 
 
 def _nfkc(value: Any) -> str:
+    if type(value) is str and value.isascii():  # NFKC leaves ASCII as it is: K000123, 1001
+        return value.strip()
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
@@ -68,6 +70,15 @@ def _distinct(values: pd.Series, key: Any) -> pd.Series:
     return pd.Series(keyed[codes], index=values.index, dtype=object)
 
 
+def _coded(values: pd.Series, key: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's code (-1: None) and ``key`` of each distinct value: the records of a sheet
+    are linked through their few distinct keys, not their millions of rows."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    keys = np.empty(len(uniques), dtype=object)
+    keys[:] = [key(u) for u in uniques]
+    return codes, keys
+
+
 def link(
     customers: pd.DataFrame, records: pd.DataFrame, mapped: dict[str, Any], problems: list[Problem]
 ) -> np.ndarray:
@@ -81,34 +92,36 @@ def link(
             problems += _record_problems(records, np.arange(len(records)), mapped, UNLINKED_REASON)
         return out
     ids, names = _text_key(customers["customer_id"]), _name_key(customers["name"])
-    rec_ids, rec_names = _text_key(records["customer_id"]), _name_key(records["name"])
-    scopes = records["_link"].astype(object).where(records["_link"].notna(), "")
+    id_codes, id_keys = _coded(records["customer_id"], _nfkc)
+    name_codes, name_keys = _coded(records["name"], _folded)
+    has_id, has_name = id_codes >= 0, name_codes >= 0
+    scope_codes, scopes = pd.factorize(records["_link"].to_numpy(dtype=object))
     files = customers["_file"].to_numpy(dtype=object)
     ambiguous = np.zeros(len(records), dtype=bool)
     elsewhere = np.zeros(len(records), dtype=bool)  # rows of another file's customers
-    for scope in pd.unique(scopes.to_numpy(dtype=object)):
-        mine = (scopes == scope).to_numpy()
+    for code in np.unique(scope_codes).tolist():
+        mine = scope_codes == code
+        scope = "" if code < 0 else scopes[code]  # -1: no _link, any customer
         among = np.flatnonzero(files == scope) if scope else np.arange(len(customers))
         if scope and not len(among):
             elsewhere |= mine
             continue
-        by_id = pd.Index(ids.iloc[among])
-        with_id = mine & rec_ids.notna().to_numpy()
+        with_id = mine & has_id
         if with_id.any():
-            found = _first_of(by_id, rec_ids[with_id])
+            found = _first_of(pd.Index(ids.iloc[among]), id_keys)[id_codes[with_id]]
             out[with_id] = np.where(found >= 0, among[np.maximum(found, 0)], NO_ROW)
-        by_name = names.iloc[among]
-        with_name = mine & rec_ids.isna().to_numpy() & rec_names.notna().to_numpy()
+        with_name = mine & ~has_id & has_name
         if with_name.any():
+            by_name = names.iloc[among]
             counts = by_name.value_counts()
             single = pd.Index(counts.index[counts.to_numpy() == 1])
             unique_names = pd.Series(among, index=by_name.to_numpy())
             unique_names = unique_names[unique_names.index.isin(single)]
-            wanted = rec_names[with_name]
-            found = pd.Index(unique_names.index).get_indexer(wanted)
+            wanted = name_codes[with_name]
+            found = pd.Index(unique_names.index).get_indexer(name_keys)[wanted]
             targets = np.append(unique_names.to_numpy(dtype=np.int64), NO_ROW)
             out[with_name] = targets[np.where(found >= 0, found, len(targets) - 1)]
-            twice = wanted.isin(counts.index[counts.to_numpy() > 1]).to_numpy()
+            twice = pd.Index(name_keys).isin(counts.index[counts.to_numpy() > 1])[wanted]
             positions = np.flatnonzero(with_name)[twice]
             ambiguous[positions] = True
             if twice.any():
@@ -119,14 +132,14 @@ def link(
                 ]
                 where = {
                     n: ", ".join(shown[k] for k in np.flatnonzero(by_name.to_numpy() == n)[:5])
-                    for n in set(wanted[twice])
+                    for n in set(name_keys[name_codes[positions]])
                 }
                 problems += _record_problems(
                     records,
                     positions,
                     mapped,
                     "ambiguous_customer",
-                    lambda i, where=where: where[rec_names.iat[i]],
+                    lambda i, where=where: where[name_keys[name_codes[i]]],
                 )
     unlinked = np.flatnonzero((out < 0) & ~ambiguous & ~elsewhere)
     problems += _record_problems(records, unlinked, mapped, UNLINKED_REASON)
@@ -148,14 +161,13 @@ def assign_links(customers: pd.DataFrame, sheet: Ledger) -> tuple[Ledger, list[P
     return replace(sheet, table=table), problems
 
 
-def _first_of(index: pd.Index, wanted: pd.Series) -> np.ndarray:
-    """Positions of ``wanted`` in ``index`` (-1: absent); an index with repeats (ids of two
-    customer files read as one) answers the first."""
-    codes, distinct = pd.factorize(wanted.to_numpy(dtype=object))  # a few thousand, not millions
+def _first_of(index: pd.Index, wanted: np.ndarray) -> np.ndarray:
+    """Positions of the distinct keys ``wanted`` in ``index`` (-1: absent); an index with
+    repeats (ids of two customer files read as one) answers the first."""
     if not index.is_unique:
         first = pd.Series(np.arange(len(index)), index=index)
         index = pd.Index(first[~first.index.duplicated()].index)
-    return np.asarray(index.get_indexer(distinct))[codes]
+    return np.asarray(index.get_indexer(wanted))
 
 
 def _record_problems(
@@ -389,7 +401,11 @@ def has_sheet(files: np.ndarray, sheet: Ledger | None) -> np.ndarray:
     table = sheet.table
     if "_apart" in table.columns:  # given apart (--log) and read: every file has it
         return np.ones(len(files), dtype=bool)
-    links = set(table["_link"].tolist()) if len(table) else set(sheet.columns_by_file)
+    links = (
+        set(pd.unique(table["_link"].to_numpy(dtype=object)))
+        if len(table)
+        else set(sheet.columns_by_file)
+    )
     if None in links or any(link != link for link in links):
         return np.ones(len(files), dtype=bool)
     return np.isin(files, list(links))

@@ -137,11 +137,13 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     today = np.datetime64(as_of, "D")
     o = sheet.table
     dates = o["date"].to_numpy(dtype="datetime64[D]")
-    o = o[dates <= today].reset_index(drop=True)
+    if (dates > today).any():  # orders after as_of: skipped
+        o = o[dates <= today].reset_index(drop=True)
+        dates = dates[dates <= today]
     owner = CF.link(t, o, CF.mapped_columns(sheet), problems)
     ok = owner >= 0
     owner = owner[ok]
-    age = (today - o["date"].to_numpy(dtype="datetime64[D]")[ok]).astype(np.int64)
+    age = (today - dates[ok]).astype(np.int64)
     amount = o["amount"].to_numpy(dtype=float)[ok]
     o_num = rules.numbers.orders
 
@@ -156,20 +158,16 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     out["orders_before"] = np.bincount(owner[before], minlength=n)
 
     # one sort by customer, then newest first: each group's first row is its latest order
-    order = np.lexsort((age, owner))
-    s_owner, s_age = owner[order], age[order]
-    start = np.r_[True, s_owner[1:] != s_owner[:-1]] if len(order) else np.zeros(0, bool)
+    s_owner, s_age = _sorted_pairs(owner, age)
+    start = np.r_[True, s_owner[1:] != s_owner[:-1]] if len(s_owner) else np.zeros(0, bool)
     recency = np.full(n, np.nan)
     recency[s_owner[start]] = s_age[start]
     has = frequency > 0
     out["recency"] = recency
     out["frequency"] = np.where(has, frequency, np.nan)
     out["monetary"] = np.where(has, monetary, np.nan)
-    out["last_order"] = pd.Series(
-        np.where(has, today - recency.astype("timedelta64[D]"), np.datetime64("NaT")).astype(
-            "datetime64[ns]"
-        )
-    )
+    days = np.nan_to_num(recency).astype(np.int64).astype("timedelta64[D]")
+    out["last_order"] = np.where(has, today - days, np.datetime64("NaT")).astype("datetime64[ns]")
     out["gap_median"] = _median_gaps(s_owner, s_age, start, n)
     factor = o_num.gap_factor
     out["order_gap"] = has & (frequency >= GAP_MIN_ORDERS) & (recency > factor * out["gap_median"])
@@ -193,6 +191,16 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
     return frame, problems
 
 
+AGE_BITS = 24  # days fit in 24 bits (45,000 years): (customer, days) sorts as one int64
+
+
+def _sorted_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (customer position, days ≥ 0) sorted by customer, then days: one int64 key
+    sorted, which is several times faster than np.lexsort on two keys."""
+    key = np.sort((first.astype(np.int64) << AGE_BITS) | second.astype(np.int64))
+    return key >> AGE_BITS, key & ((1 << AGE_BITS) - 1)
+
+
 def _median_gaps(s_owner: np.ndarray, s_age: np.ndarray, start: np.ndarray, n: int) -> np.ndarray:
     """Each customer's median gap in days between consecutive order dates (two orders on one
     day: a gap of 0), from the orders sorted by customer and newest first; NaN with < 2 orders."""
@@ -204,8 +212,7 @@ def _median_gaps(s_owner: np.ndarray, s_age: np.ndarray, start: np.ndarray, n: i
     who = s_owner[1:][same]
     if not len(gaps):
         return out
-    order = np.lexsort((gaps, who))
-    g_sorted, w_sorted = gaps[order], who[order]
+    w_sorted, g_sorted = _sorted_pairs(who, gaps)
     first = np.r_[True, w_sorted[1:] != w_sorted[:-1]]
     starts = np.flatnonzero(first)
     counts = np.diff(np.r_[starts, len(w_sorted)])
