@@ -568,7 +568,7 @@ def rfm(
     sheet.table["_link"] = None
     facts, _ = O.facts(CF.attach(customers, {"orders": sheet}), r, day)
     labels = Words(r, language).labels("rfm_segment")
-    keys = ("recency", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_score")
+    keys = O.RFM_COLUMNS[:-1]  # the numbers; then the segment's label
     return [
         [*(_cell(facts[k].iat[i]) for k in keys), labels.get(facts["rfm_segment"].iat[i])]
         if facts["frequency"].notna().iat[i]

@@ -24,6 +24,7 @@ from kqexcel.rules import Rules
 YEAR = 365  # [§11] revenue_drop compares the last 365 days with the 365 before
 GAP_MIN_ORDERS = 3  # [§11] order_gap needs at least this many orders
 OTHERS = "others"  # [§11] the segment of scores no row of the table holds
+# [§11] what KQ_RFM spills per customer, in order
 RFM_COLUMNS = (
     "recency",
     "frequency",
