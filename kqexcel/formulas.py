@@ -21,6 +21,7 @@ import pandas as pd
 from kqexcel.core import classify as C
 from kqexcel.core import customer_file as CF
 from kqexcel.core import orders as O
+from kqexcel.core import workdays as WD
 from kqexcel.core.ledger import (
     RECORD_KINDS,
     Ledger,
@@ -461,7 +462,9 @@ def next_contact(
     stage: Any = None,
     complaint: Any = None,
 ) -> Any:
-    """The next contact date (DOMAIN.md §8): last contact + the interval, never before as_of."""
+    """The next contact date (DOMAIN.md §8, §12): last contact + the interval, never before
+    as_of, moved to the next working day (the daily limit applies in KQ_PLAN only: it needs every
+    customer of the owner)."""
     r = rules()
     ledger = _one_row(
         None,
@@ -491,7 +494,10 @@ def next_contact(
         t["open_complaint"].notna(),
         r,
     )
-    _, _, nxt = C.next_contact(t["last_contact"], interval, pd.Timestamp(_as_of(as_of)))
+    day = _as_of(as_of)
+    _, _, nxt = C.next_contact(t["last_contact"], interval, pd.Timestamp(day))
+    # [§12] on a working day, as the plan (the daily limit needs every customer: KQ_PLAN)
+    nxt = WD.to_working_day(nxt, WD.calendar_for(r, day, nxt.iat[0].date()))
     return _cell(nxt.iat[0])
 
 

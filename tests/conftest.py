@@ -132,3 +132,19 @@ def plan_row(plan: Any, cid: str) -> dict[str, Any]:
     out = found.iloc[0].to_dict()
     out["_notes"] = plan.notes.loc[found.index[0]].to_dict()
     return out
+
+
+PLAIN_CALENDAR = "[calendar]\nworking_days = false\ndaily_limit = 0\n"
+
+
+def plain_rules(extra: str = "") -> Any:
+    """The default rules without §12 (every day a working day, no daily limit): DOMAIN §14 says
+    §1–§9 then hold exactly, so the §8 rule tables are checked with these."""
+    import tempfile
+
+    from kqexcel.rules import load_rules
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plain.toml"
+        path.write_text(PLAIN_CALENDAR + extra, encoding="utf-8")
+        return load_rules(path)

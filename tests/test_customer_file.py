@@ -133,7 +133,7 @@ def test_a_later_ledger_date_wins_over_the_log():
         [customer("1", "甲", 1000, last=D(2026, 11, 21))], log=[entry("1", D(2026, 11, 10))]
     )
     r = row(plan, "1")
-    assert r["next_contact"] == pd_ts("2026-11-28")
+    assert r["next_contact"] == pd_ts("2026-11-30")  # 11-28 is a Saturday (§12)
     assert "来自跟进记录" not in r["_notes"]["next_contact"]
 
 
@@ -281,7 +281,7 @@ def test_a_promised_date_earlier_than_the_interval_is_the_next_contact():
 def test_a_missed_promise_warns_adds_ten_points_and_keeps_days_overdue():
     log = [entry("1", D(2026, 11, 1), next_date=D(2026, 11, 5))]
     r = row(plan_of([A, SMALL], log=log), "1")
-    assert r["next_contact"] == pd_ts("2026-11-22")
+    assert r["next_contact"] == pd_ts("2026-11-23")  # as_of, a Sunday: the Monday (§12)
     assert r["days_overdue"] == 14  # from 2026-11-01 + 7, the promise never changes it
     # one entry naming nobody: at most one person in the window, single-threaded too
     assert r["warnings"] == ["overdue_contact", "followup_missed", "no_visit", "single_threaded"]
@@ -670,7 +670,7 @@ def test_english_workbook_with_crm_style_headers(tmp_path: Path, runner):
         "operation",
     ]
     assert first["warnings"] == ["followup_missed", "single_threaded"]  # only Jane in the log
-    assert first["next_contact"] == "2026-11-22" and first["days_overdue"] == 0
+    assert first["next_contact"] == "2026-11-23" and first["days_overdue"] == 0
 
 
 def test_log_and_contacts_given_apart(tmp_path: Path, runner):

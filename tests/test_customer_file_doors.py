@@ -144,8 +144,8 @@ def test_the_sample_ledger_exercises_every_new_code(runner):
     )
     assert records["KH025"]["style"] == "unknown"  # nor does its key person's
     assert (
-        records["KH039"]["next_contact"] == "2026-12-05"
-    )  # the promised day, before the interval's
+        records["KH039"]["next_contact"] == "2026-12-07"
+    )  # the promised day 12-05, before the interval's, is a Saturday: the Monday (§12)
     assert "已接触决策层：2026-11-20 跟进了决策层的 何永" in records["KH039"]["rationale"]
     assert "联系次数 2 取自跟进记录" in records["KH004"]["rationale"]
     assert records["KH002"]["levels_covered"] == ["decision", "management", "operation"]

@@ -357,7 +357,8 @@ def test_an_urgent_segment_shortens_the_interval_and_adds_points() -> None:
     plan = plan_of(customers, orders)
     one = row(plan, "1")
     assert one["rfm_segment"] in ("cant_lose", "at_risk")
-    assert one["next_contact"] == dt.datetime(2026, 12, 5)  # C's 30 days shortened to 7
+    # C's 30 days shortened to 7: 12-05, a Saturday, moves to the Monday (§12)
+    assert one["next_contact"] == dt.datetime(2026, 12, 7)
     assert "RFM 紧急分群 7 天" in one["_notes"]["next_contact"]
     assert "RFM 紧急分群 10" in one["_notes"]["priority"]
     assert row(plan, "2")["next_contact"] == dt.datetime(2026, 12, 28)

@@ -5,6 +5,7 @@ revenues C01 5,000,000, C02 3,000,000, C03 1,500,000, C04 unreadable, C05 500,00
 (total 10,200,000). Shares before: C01 0 → A, C02 .4902 → A, C03 .7843 → A, C05 .9314 → B,
 C06 .9804 → C. Profits 1,450,000 / 730,000 / 360,000 / — / 5,000 (1% → marginal) / 69,000;
 top while the share before < 0.80 of 2,609,000: C01, C02 top; C03, C06 profitable.
+Next contacts due on or before as_of are as_of, a Sunday: §12 moves them to Monday 2026-11-23.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ EXPECTED = [
         "stable",
         "P1",
         81,
-        "2026-11-22",
+        "2026-11-23",
         18,
         "visit",
         "retain",
@@ -92,7 +93,7 @@ EXPECTED = [
         "initial",
         "P1",
         68,
-        "2026-11-22",
+        "2026-11-23",
         50,
         "visit",
         "resolve_complaint",
@@ -118,7 +119,7 @@ EXPECTED = [
         None,
         "P1",
         61,
-        "2026-11-22",
+        "2026-11-23",
         26,
         "visit",
         "follow_up",
@@ -144,7 +145,7 @@ EXPECTED = [
         "regressing",
         "P3",
         25,
-        "2026-11-22",
+        "2026-11-23",
         75,
         "phone",
         "win_back",
@@ -196,7 +197,7 @@ EXPECTED = [
         "strategic",
         "P3",
         10,
-        "2026-11-22",
+        "2026-11-23",
         0,
         "visit",
         "strategic",

@@ -167,7 +167,7 @@ def test_formulas_take_what_excel_gives():
     serial = (dt.date(2026, 11, 1) - dt.date(1899, 12, 30)).days  # a date as an Excel serial number
     assert udfs.KQ_NEXT_CONTACT(
         float(serial), "A", None, None, dt.datetime(2026, 11, 2)
-    ) == dt.datetime(2026, 11, 8)
+    ) == dt.datetime(2026, 11, 9)  # 11-01 + 7 = 11-08, a Sunday: the Monday (§12)
     assert udfs.KQ_EV("¥1,000", "1万", "50%") == 6000.0
     # 12,000 holds 99.2% of the total before 100 is reached: 100 is C
     assert udfs.KQ_TIERS([[100], [None], ["1.2万"]]) == [["C"], [None], ["A"]]

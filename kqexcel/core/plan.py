@@ -19,6 +19,7 @@ from kqexcel.core import classify as C
 from kqexcel.core import customer_file as CF
 from kqexcel.core import orders as O
 from kqexcel.core import rationale as R
+from kqexcel.core import workdays as WD
 from kqexcel.core.classify import WARNINGS
 from kqexcel.core.ledger import Ledger, Problem, carried_key
 from kqexcel.rules import Rules
@@ -131,7 +132,9 @@ class Decisions:
     interval: pd.Series
     due: pd.Series
     overdue: pd.Series
-    next_contact: pd.Series
+    next_contact: pd.Series  # [§12] on a working day, spread by the daily limit
+    clipped: pd.Series  # [§8] the date before §12: the earlier of due and promised, ≥ as_of
+    moved: pd.Series  # [§12] clipped moved to a working day (before the daily limit)
     channel: pd.Series
     priority: pd.DataFrame  # classify.priority: parts, raw_score, priority_score, priority
     warnings: list[list[str]]
@@ -173,7 +176,7 @@ def make_plan(
         tiers, intent, risk, lifecycle, stage, complaint, rules, urgent
     )
     promised = facts["promised"]
-    due, overdue, next_contact = C.next_contact(t["last_contact"], interval, today, promised)
+    due, overdue, clipped = C.next_contact(t["last_contact"], interval, today, promised)
     channel = C.channel(tiers, risk, stage, intent, lifecycle)
     late = C.promise_overdue(t["promise_due"], today)
     file_flags = C.file_warnings(tiers, facts, promised, today, rules, bought)
@@ -188,6 +191,9 @@ def make_plan(
         lifecycle,
         rules,
         file_flags,
+    )
+    moved, next_contact = _working_days(
+        clipped, t, priority["priority_score"], overdue, rules, as_of, lang
     )
     missing = _rows_in(
         t, {(p.file, p.sheet, p.row) for p in problems if p.kind != "info"}
@@ -212,6 +218,8 @@ def make_plan(
         due=due,
         overdue=overdue,
         next_contact=next_contact,
+        clipped=clipped,
+        moved=moved,
         channel=channel,
         priority=priority,
         warnings=warnings,
@@ -226,6 +234,31 @@ def make_plan(
     _file_fields(table, d, W)
     notes = _texts(table, t, d, gaps, W, as_of) if texts else _no_texts(table)
     return _plan(ledger, table, notes, problems, as_of, lang)
+
+
+def _working_days(
+    clipped: pd.Series,
+    t: pd.DataFrame,
+    score: pd.Series,
+    overdue: pd.Series,
+    rules: Rules,
+    as_of: dt.date,
+    lang: str,
+) -> tuple[pd.Series, pd.Series]:
+    """[§12] the §8 dates moved to working days, then spread by the daily limit."""
+    cal_rules = rules.numbers.calendar
+    if not len(clipped) or (not cal_rules.working_days and cal_rules.daily_limit <= 0):
+        return clipped, clipped
+    limit = cal_rules.daily_limit
+    waiting = 0
+    if limit > 0:
+        per_owner = t["owner"].astype(object).where(t["owner"].notna(), "").value_counts()
+        waiting = -(-int(per_owner.max()) // limit)
+    latest = clipped.max().date()
+    cal = WD.calendar_for(rules, as_of, latest, waiting, lang)
+    moved = WD.to_working_day(clipped, cal)
+    final = WD.spread(moved, t["owner"], score, overdue, t["customer_id"], limit, cal)
+    return moved, final
 
 
 def _effective(
@@ -401,7 +434,7 @@ def _notes(
     if not len(t):
         return pd.DataFrame({f: [] for f in NOTE_FIELDS}, dtype=object)
     tiers, risk = d.tier["tier"], d.renewal["renewal_risk"]
-    dates = (t["last_contact"], d.next_contact, d.due, d.overdue)
+    dates = (t["last_contact"], d.clipped, d.due, d.overdue)
     out: dict[str, list[Any]] = {
         "tier": R.tier(d.tier, t["revenue"], d.lifecycle, W),
         "profit_quadrant": R.profit_quadrant(d.profit, d.profit_computed, t, d.quadrant, W),
@@ -423,8 +456,10 @@ def _notes(
     out["tier"] = [f"{a}{W.sep}{b}" if b else a for a, b in zip(out["tier"], bought, strict=True)]
     missed = d.file_flags["followup_missed"]
     from_log = R.log_dates(d.derived["last_from_log"], d.facts, d.due, missed, W)
+    moves = R.calendar_moves(d.clipped, d.moved, d.next_contact, W)
     out["next_contact"] = [
-        f"{a}{W.sep}{b}" if b else a for a, b in zip(out["next_contact"], from_log, strict=True)
+        W.sep.join(part for part in (a, m, b) if part)
+        for a, m, b in zip(out["next_contact"], moves, from_log, strict=True)
     ]
     return pd.DataFrame(out, index=t.index, dtype=object)
 

@@ -9,6 +9,7 @@ nothing from sharing and are made row by row (``per_row``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -517,6 +518,42 @@ def next_contact(
     last, nxt, due, overdue = dates
     tails = per_row(tail, last.tolist(), nxt.tolist(), due.tolist(), overdue.tolist(), days)
     return [h + sep + t for h, t in zip(heads, tails, strict=True)]
+
+
+def calendar_moves(
+    clipped: pd.Series, moved: pd.Series, final: pd.Series, W: Words
+) -> list[str | None]:
+    """[§12] why a next contact is later than the §8 date: a day off (国庆节, 周日, a company
+    holiday), then a day already full by the daily limit."""
+    from kqexcel.core.workdays import holiday_name
+
+    cal = W.rules.numbers.calendar
+    t_off, t_full = W.raw("move_day_off"), W.raw("move_full")
+    reasons = {"saturday": W.raw("saturday"), "sunday": W.raw("sunday")}
+    reasons["company"] = W.raw("company_holiday")
+    extra = set(cal.extra_holidays)
+
+    def why(day: dt.date) -> str:
+        if day in extra:
+            return reasons["company"]
+        name = holiday_name(day, W.lang)
+        if name:
+            return name
+        return reasons["saturday" if day.weekday() == 5 else "sunday"]
+
+    def sentence(a: Any, b: Any, c: Any) -> str | None:
+        if a is pd.NaT or a is None:
+            return None
+        parts = []
+        if b != a:
+            parts.append(t_off.format(day=_date(a), reason=why(a.date()), moved=_date(b)))
+        if c != b:
+            parts.append(t_full.format(day=_date(b), limit=cal.daily_limit, next=_date(c)))
+        return W.sep.join(parts) or None
+
+    if clipped.equals(final) and clipped.equals(moved):
+        return [None] * len(clipped)
+    return per_distinct(sentence, clipped.tolist(), moved.tolist(), final.tolist())
 
 
 def revenue_from_orders(taken: pd.Series, orders: pd.DataFrame, W: Words) -> list[str | None]:

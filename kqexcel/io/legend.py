@@ -55,7 +55,44 @@ def _legend_head(
     if intro:
         put(ws, r, col, intro).alignment = Alignment(wrap_text=False)
         r += 1
-    return r + 1
+    put(ws, r, col, calendar_line(rules, lang, plan)).alignment = Alignment(wrap_text=False)
+    return r + 2
+
+
+def _years(years: list[int]) -> str:
+    """2026, 2027–2029: runs of years as a short text."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def calendar_line(rules: Rules, lang: str, plan: Plan) -> str:
+    """[§12] how the plan's dates were put on working days, and which years of the plan are the
+    official schedule and which the holidays package's estimates."""
+    from kqexcel.core.workdays import official_years
+
+    cal = rules.numbers.calendar
+    if not cal.working_days:
+        return word("legend_calendar_off", lang, limit=cal.daily_limit)
+    dates = plan.table["next_contact"].dropna() if len(plan.table) else []
+    last = max(plan.as_of.year, dates.max().year if len(dates) else plan.as_of.year)
+    years = list(range(plan.as_of.year, last + 1))
+    known = official_years()
+    official = [y for y in years if y in known]
+    estimated = [y for y in years if y not in known]
+    return word(
+        "legend_calendar",
+        lang,
+        limit=cal.daily_limit,
+        official=word("legend_calendar_official", lang, years=_years(official)) if official else "",
+        estimated=word("legend_calendar_estimated", lang, years=_years(estimated))
+        if estimated
+        else "",
+    )
 
 
 def _legend_fields(ws: Any, r: int, col: int, rules: Rules, lang: str) -> int:

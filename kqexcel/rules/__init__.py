@@ -107,6 +107,9 @@ RANGES: dict[str, Range] = {
     "orders.drop_ratio": Range(0, 10),
     "rfm.bins": Range(2, 9),  # 100 R + 10 F + M holds one digit a score
     "rfm.break_offset": Range(0, 1_000_000),
+    "calendar.daily_limit": Range(0, 100_000),
+    "calendar.horizon_days": DAYS,
+    "calendar.week_days": Range(1, 60),  # the working days the 本周 sheet shows
     "warnings.contract_ending_days": DAYS,
     "warnings.contract_ending_contact_days": DAYS,
     "priority.tier.*": POINTS,
@@ -149,6 +152,7 @@ CHOICES = {"tier.value": TIER_VALUES, "rfm.method": RFM_METHODS}  # the texts th
 RFM_MEASURES = ("recency", "frequency", "monetary")
 SEGMENT_KEYS = {"code": str, "r": list, "f": list, "m": list, "urgent": bool}
 MAX_SEGMENTS = 100
+CALENDAR_DATES = ("calendar.extra_holidays", "calendar.extra_workdays")
 MAX_RULES_MB = 10  # a company's rules file is a few kB; the defaults are about 200 kB
 
 # [§10] the other sheets of a customer file: each kind's fields section and the §1 fields its
@@ -314,6 +318,8 @@ def _merge_one(
         _merge(current, value, where, errors)
     elif where == "rfm.segments":  # [§11] a table of rows: a company's replaces the default
         base[key] = _segments(value)
+    elif where in CALENDAR_DATES:  # [§12] dates a company adds
+        base[key] = _dates(where, value)
     elif isinstance(current, list) and current and not isinstance(current[0], str):
         base[key] = _numbers(where, value)  # rfm.fixed_breaks.*
     elif isinstance(current, list):
@@ -323,6 +329,8 @@ def _merge_one(
             base[key] = current + [v for v in value if v not in current]
         else:
             base[key] = value
+    elif isinstance(current, bool) and isinstance(value, bool):
+        base[key] = value
     elif isinstance(current, bool) or isinstance(value, bool):
         raise RulesError("rules_bad_value", key=where, value=_shown(value))
     elif isinstance(current, (int, float)):
@@ -337,6 +345,27 @@ def _merge_one(
         base[key] = value
     else:  # pragma: no cover - the defaults hold no other types
         base[key] = value
+
+
+def _dates(where: str, value: Any) -> list[dt.date]:
+    """[§12] a list of dates: TOML dates, or texts YYYY-MM-DD; an error names the item."""
+    if not isinstance(value, list):
+        raise RulesError("rules_not_list", key=where)
+    out = []
+    for i, item in enumerate(value, 1):
+        if isinstance(item, dt.datetime):
+            item = item.date()
+        elif isinstance(item, str):
+            try:
+                item = dt.date.fromisoformat(item.strip())
+            except ValueError:
+                raise RulesError(
+                    "rules_calendar_date", key=f"{where}[{i}]", value=_shown(item)
+                ) from None
+        elif not isinstance(item, dt.date):
+            raise RulesError("rules_calendar_date", key=f"{where}[{i}]", value=_shown(item))
+        out.append(item)
+    return out
 
 
 def _segments(value: Any) -> list[dict[str, Any]]:

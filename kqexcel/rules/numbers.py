@@ -158,6 +158,19 @@ class Rfm:
 
 
 @dataclass(frozen=True)
+class Calendar:
+    """[§12] Working days, the dates a company adds, the daily limit and the calendar file's
+    horizon."""
+
+    working_days: bool
+    extra_holidays: tuple[Any, ...]
+    extra_workdays: tuple[Any, ...]
+    daily_limit: int
+    horizon_days: int
+    week_days: int
+
+
+@dataclass(frozen=True)
 class Warnings:
     """[§8] When a contract counts as ending."""
 
@@ -210,6 +223,7 @@ class Numbers:
     contacts: Contacts
     orders: Orders
     rfm: Rfm
+    calendar: Calendar
     warnings: Warnings
     priority: Priority
     output: Output
@@ -229,6 +243,7 @@ _CLASSES: dict[str, type] = {
     "contacts": Contacts,
     "orders": Orders,
     "rfm": Rfm,
+    "calendar": Calendar,
     "warnings": Warnings,
     "priority": Priority,
     "output": Output,

@@ -49,6 +49,8 @@ def _meaning(key: str, keys: Mapping[str, Any], tree: Mapping[str, Any]) -> dict
 
 def _allowed(key: str, value: Any, words: Mapping[str, Any]) -> dict[str, str]:
     """The allowed values of ``key`` in zh and en."""
+    if isinstance(value, bool):
+        return {lang: str(words["yes_no"][lang]) for lang in ("zh", "en")}
     if isinstance(value, str):
         shown = ", ".join(CHOICES[key])
         return {lang: f"{words['choices'][lang]} {shown}" for lang in ("zh", "en")}

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from kqexcel.core.ledger import normalise
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.rules import load_rules
+from tests.conftest import plain_rules
 
-RULES = load_rules()
+RULES = plain_rules()  # DOMAIN §14: §8 exactly, without the §12 calendar
 AS_OF = dt.date(2026, 11, 22)
 
 # DOMAIN §1 zh headers
