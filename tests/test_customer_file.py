@@ -834,6 +834,7 @@ def test_json_and_csv_keys_as_domain_14(tmp_path: Path, runner):
     keys = list(record)
     at = keys.index("warnings")
     assert keys[at + 1 :] == [
+        "warning_details",
         "last_visit",
         "log_entries",
         "last_note",

@@ -253,8 +253,10 @@ def test_json_keys_are_exactly_the_contract(runner, messy):
     from kqexcel.core.plan import IDENTITY, PLAN_FIELDS
 
     record = run_json(runner, messy)[0]
-    assert list(record) == [*IDENTITY, *PLAN_FIELDS]
+    at = PLAN_FIELDS.index("warnings") + 1  # 6/8: the details, a list as long as the warnings
+    assert list(record) == [*IDENTITY, *PLAN_FIELDS[:at], "warning_details", *PLAN_FIELDS[at:]]
     assert isinstance(record["warnings"], list)
+    assert len(record["warning_details"]) == len(record["warnings"])
     assert record["talking_points"] and "高效" in record["talking_points"]  # eagle words
 
 
@@ -357,7 +359,7 @@ def test_workbook_has_table_filters_notes_and_formats(workbook):
     assert ws["W2"].number_format == "yyyy-mm-dd"
     warnings = _sheet_rows(ws)[0]["预警"]
     assert (
-        warnings == "逾期未联系 18 天、续约风险高、未接触决策层"
+        warnings == "逾期未联系（18 天）、续约风险高、未接触决策层"
     )  # DOMAIN §8: overdue_contact with days
 
 
@@ -416,7 +418,7 @@ def test_english_plan(runner, messy, tmp_path):
     rows = _sheet_rows(wb["Plan"])
     assert rows[0]["Tier"] == "A" and rows[0]["Profit quadrant"] == "Top"
     assert rows[0]["Channel"] == "Visit" and rows[0]["Renewal risk"] == "High"
-    assert rows[0]["Warnings"] == "Overdue contact 18 days, Renewal risk high, No decision-maker"
+    assert rows[0]["Warnings"] == "Overdue contact (18 days), Renewal risk high, No decision-maker"
     issues = list(wb["Issues"].iter_rows(values_only=True))
     assert issues[1][6] == "as read" and issues[1][5].endswith(
         "not recognised (carried through as they are): W 对接人, X 微信号"

@@ -382,6 +382,8 @@ def test_kq_plan_gives_the_records_of_kq_plan_json():
     assert len(spilled) - 1 == len(records) == 40
     for row, record in zip(spilled[1:], records, strict=True):
         for key, want in record.items():
+            if key == "warning_details":  # shown inside the warnings cell: 逾期未联系（12 天）
+                continue
             got = row[header.index(rules.field_label(key, "zh"))]
             if key in RENDERED:
                 continue

@@ -232,6 +232,9 @@ def make_plan(
     table = _table(t, d)
     W = R.Words(rules, lang)
     _file_fields(table, d, W)
+    table["warning_details"] = R.warning_details(
+        warnings, t, d.overdue, facts["promised"], bought, _problem_columns(t, problems), W, as_of
+    )
     notes = _texts(table, t, d, gaps, W, as_of) if texts else _no_texts(table)
     return _plan(ledger, table, notes, problems, as_of, lang)
 
@@ -519,6 +522,22 @@ def _data_problems(
             )
         )
     return problems, gaps
+
+
+def _problem_columns(t: pd.DataFrame, problems: list[Problem]) -> list[list[str]]:
+    """Per row of ``t``, the columns its data problems and gaps name (for data_missing)."""
+    places: dict[tuple[str, str, int], list[str]] = {}
+    for p in problems:
+        if p.kind != "info" and p.row is not None and p.column:
+            columns = places.setdefault((p.file, p.sheet, p.row), [])
+            if p.column not in columns:
+                columns.append(p.column)
+    if not places:
+        return [[] for _ in range(len(t))]
+    return [
+        places.get((f, s, r), [])
+        for f, s, r in zip(t["_file"], t["_sheet"], t["_row"], strict=True)
+    ]
 
 
 def _rows_in(t: pd.DataFrame, places: set[tuple[str, str, int | None]]) -> pd.Series:

@@ -556,6 +556,65 @@ def calendar_moves(
     return per_distinct(sentence, clipped.tolist(), moved.tolist(), final.tolist())
 
 
+def warning_details(
+    warnings: list[list[str]],
+    t: pd.DataFrame,
+    overdue: pd.Series,
+    promised: pd.Series,
+    orders: pd.DataFrame,
+    problem_columns: list[list[str]],
+    W: Words,
+    as_of: dt.date,
+) -> list[list[str | None]]:
+    """[§8, 6/8] what each warning of a row is about, a list as long as its warnings (None:
+    the label says it all): the days overdue, the promise and its day, the complaint's type, the
+    contract's end, the promised follow-up day, the days without an order, the columns with a
+    data problem."""
+    t_days, t_promise, t_due = W.raw("detail_days"), W.raw("detail_promise"), W.raw("detail_due")
+    t_followup, t_order = W.raw("detail_followup"), W.raw("detail_order_gap")
+    complaint = W.labels("open_complaint")
+
+    def day(value: Any) -> str:
+        value = pd.Timestamp(value)
+        return value.strftime("%m-%d") if value.year == as_of.year else _date(value)
+
+    columns = {
+        "days": overdue.tolist(),
+        "promise": t["open_promise"].tolist(),
+        "due": t["promise_due"].tolist(),
+        "complaint": t["open_complaint"].tolist(),
+        "end": t["contract_end"].tolist(),
+        "promised": promised.tolist(),
+        "recency": orders["recency"].tolist(),
+    }
+
+    def detail(w: str, i: int) -> str | None:
+        if w == "overdue_contact":
+            return t_days.format(days=int(columns["days"][i]))
+        if w == "promise_overdue":
+            what, due = columns["promise"][i], columns["due"][i]
+            if due is None or due is pd.NaT:
+                return None if what is None else str(what)
+            if what is None:
+                return t_due.format(date=day(due))
+            return t_promise.format(promise=what, date=day(due))
+        if w == "open_complaint":
+            code = columns["complaint"][i]
+            return None if code is None else complaint.get(code, str(code))
+        if w in ("contract_ending", "contract_expired"):
+            end = columns["end"][i]
+            return None if end is None or end is pd.NaT else _date(end)
+        if w == "followup_missed":
+            return t_followup.format(date=_date(columns["promised"][i]))
+        if w == "order_gap" and _num(columns["recency"][i]):
+            return t_order.format(days=int(columns["recency"][i]))
+        if w == "data_missing" and problem_columns[i]:
+            return W.list_sep.join(problem_columns[i])
+        return None
+
+    return [[detail(w, i) for w in ws] for i, ws in enumerate(warnings)]
+
+
 def revenue_from_orders(taken: pd.Series, orders: pd.DataFrame, W: Words) -> list[str | None]:
     """[§11] where the revenue came from the orders: their sum over the window."""
     if not taken.any():

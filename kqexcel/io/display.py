@@ -34,33 +34,19 @@ def is_missing(value: Any) -> bool:
 
 
 def _warning_texts(
-    warnings: list[list[str]], t: pd.DataFrame, rules: Rules, lang: str, sep: str
+    warnings: list[list[str]], details: list[list[Any]], rules: Rules, lang: str, sep: str
 ) -> list[Any]:
-    """Each row's warnings as labels, overdue contact with its days and the contract warnings
-    with the end date (DOMAIN §8)."""
+    """Each row's warnings as labels with their details: 逾期未联系（12 天）, 承诺逾期（送样品，
+    11-20 到期）, 未结投诉（服务）, 临近到期（2027-01-15）, 数据缺失（历史效果 (O)）."""
     names = {w: str(rules.label("warning", w, lang)) for w in {w for ws in warnings for w in ws}}
-    words = rules["rationale"]["words"]
-    overdue, contract = str(words["overdue_warning"][lang]), str(words["contract_warning"][lang])
-    followup = str(words["followup_warning"][lang])
-
-    def shown(w: str, days: Any, end: Any, promised: Any) -> str:
-        if w == "overdue_contact":
-            return overdue.format(label=names[w], days=int(days))
-        if w in ("contract_ending", "contract_expired"):
-            return contract.format(label=names[w], date=pd.Timestamp(end).date().isoformat())
-        if w == "followup_missed":
-            return followup.format(label=names[w], date=pd.Timestamp(promised).date().isoformat())
-        return names[w]
-
+    shown = str(rules["rationale"]["words"]["warning_detail"][lang])
     return [
-        sep.join(shown(w, d, e, p) for w in ws) or None
-        for ws, d, e, p in zip(
-            warnings,
-            t["days_overdue"].tolist(),
-            t["_contract_end"].tolist(),
-            t["_promised"].tolist(),
-            strict=True,
+        sep.join(
+            names[w] if d is None else shown.format(label=names[w], detail=d)
+            for w, d in zip(ws, ds, strict=True)
         )
+        or None
+        for ws, ds in zip(warnings, details, strict=True)
     ]
 
 
@@ -87,7 +73,7 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "objective":
             values = t["objective_text"].tolist()
         elif key == "warnings":
-            values = _warning_texts(values, t, rules, lang, sep)
+            values = _warning_texts(values, t["warning_details"].tolist(), rules, lang, sep)
         elif key == "levels_covered":
             values = _levels(values, rules, lang, sep)
         out.append((rules.field_label(key, lang), values))

@@ -78,8 +78,12 @@ def calendar_line(rules: Rules, lang: str, plan: Plan) -> str:
     cal = rules.numbers.calendar
     if not cal.working_days:
         return word("legend_calendar_off", lang, limit=cal.daily_limit)
-    dates = plan.table["next_contact"].dropna() if len(plan.table) else []
-    last = max(plan.as_of.year, dates.max().year if len(dates) else plan.as_of.year)
+    dates = plan.table["next_contact"].dropna() if len(plan.table) else None
+    last = (
+        plan.as_of.year
+        if dates is None or not len(dates)
+        else max(plan.as_of.year, dates.max().year)
+    )
     years = list(range(plan.as_of.year, last + 1))
     known = official_years()
     official = [y for y in years if y in known]

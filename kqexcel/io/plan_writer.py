@@ -47,13 +47,15 @@ def plan_records(plan: Plan) -> Iterator[dict[str, Any]]:
         "contacts_known",
         "rfm_score",
     }
-    columns = {k: t[k].tolist() for k in keys}
+    columns = {k: t[k].tolist() for k in [*keys, "warning_details"]}
     for i in range(len(t)):
         record: dict[str, Any] = {}
         for key in keys:
             value = columns[key][i]
             if key == "warnings":
-                value = list(value)
+                record[key] = list(value)
+                value = list(columns["warning_details"][i])  # as long as the warnings
+                key = "warning_details"
             elif key == "levels_covered":
                 value = None if value is None else list(value)
             elif is_missing(value):
