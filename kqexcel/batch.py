@@ -18,6 +18,8 @@ from kqexcel.core.customer_file import attach
 from kqexcel.core.ledger import Ledger, Problem, header_names
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
+from kqexcel.io.ics import calendar_text
+from kqexcel.io.ics import events as ics_events
 from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
 from kqexcel.io.ledger import read_ledger, read_records
 from kqexcel.io.plan_writer import write_csv, write_json, write_plan
@@ -35,7 +37,7 @@ from kqexcel.report import Report, build_report, month_end
 from kqexcel.rules import Rules, default_files, header_norm, load_rules, shipped_text
 from kqexcel.words import say
 
-SUFFIXES = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv"}
+SUFFIXES = {"xlsx": ".xlsx", "json": ".jsonl", "csv": ".csv", "ics": ".ics"}
 BAR_FROM = 5000  # a plan of fewer rows is written before a progress bar would be worth drawing
 PROBLEM_LINES = 20  # problem lines shown on the terminal; the Issues sheet holds them all
 
@@ -104,6 +106,11 @@ def plan_targets(
     ``others`` are the other files the command reads (rules, template).
     json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
     folder = output_is_folder(output)
+    known = {".xlsx", ".xlsm", ".json", ".jsonl", ".csv", ".ics"}
+    if output is not None and not folder and output.suffix.lower() in known:
+        wanted = {"xlsx": {".xlsx", ".xlsm"}, "json": {".json", ".jsonl"}}.get(fmt, {SUFFIXES[fmt]})
+        if output.suffix.lower() not in wanted:  # -o c.xlsx --format csv: one of them is a slip
+            raise UsageError("output_suffix_format", path=output, fmt=fmt, suffix=SUFFIXES[fmt])
     if folder:
         assert output is not None
         tail = f"_plan{SUFFIXES[fmt]}"
@@ -177,6 +184,7 @@ def plan_ledgers(
     folder = output_is_folder(output)
     stdout = stdout or sys.stdout
     text = io.StringIO()
+    vevents: list[Any] = []
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         day = as_of or dt.date.today()  # the door gives the day
         ledger = read_ledger(ledger_path, rules, sheet, as_of=day)
@@ -187,6 +195,11 @@ def plan_ledgers(
             write_json(plan, stdout if out is None else text)
         elif fmt == "csv":
             write_csv(plan, stdout if out is None else text, header=k == 0 or folder)
+        elif fmt == "ics":  # one calendar for what goes to one place
+            vevents.extend(ics_events(plan, rules))
+            if folder or k == len(ledgers) - 1:
+                (stdout if out is None else text).write(calendar_text(vevents, lang))
+                vevents = []
         else:
             assert out is not None  # a workbook always has a target (stdout is for json/csv)
             n = len(plan.table)

@@ -111,10 +111,11 @@ def cli(debug: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["xlsx", "json", "csv"]),
+    type=click.Choice(["xlsx", "json", "csv", "ics"]),
     default="xlsx",
     show_default=True,
-    help="xlsx 工作簿 / json 每行一位客户（输出到屏幕）/ csv.",
+    help="xlsx 工作簿 / json 每行一位客户（输出到屏幕）/ csv / ics 日历文件（今后 30 天的下次联系，"
+    "可导入 Outlook、手机日历）. ics: the next 30 days' contacts as a calendar file.",
 )
 @click.option("--template", type=IN_FILE, help="自定义的计划模板 Customised plan template (.xlsx).")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite an existing output.")
@@ -141,6 +142,7 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
         kq plan 门店清单.xlsx --map "业务归属=owner" --map "店名=name"
         kq plan 客户台账.xlsx --log 拜访记录.csv --contacts 客户档案.xlsx:关键人
         kq plan 客户台账.xlsx --orders ERP销售明细.csv
+        kq plan 客户台账.xlsx --format ics -o 本月跟进.ics
     """
     from kqexcel.batch import plan_ledgers, problem_lines, reading_lines, written_line
 
