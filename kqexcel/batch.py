@@ -18,9 +18,9 @@ from kqexcel.core.customer_file import attach
 from kqexcel.core.ledger import Ledger, Problem, header_names
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.errors import UsageError
+from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
 from kqexcel.io.ics import calendar_text
 from kqexcel.io.ics import events as ics_events
-from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inputs, write_text
 from kqexcel.io.ledger import read_ledger, read_records
 from kqexcel.io.plan_writer import write_csv, write_json, write_plan
 from kqexcel.io.problems import reason_text

@@ -45,7 +45,7 @@ def events(plan: Plan, rules: Rules) -> list[Any]:
         key: rules.field_label(key, lang)
         for key in ("objective", "talking_points", "questions", "warnings")
     }
-    stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     out = []
     for (_, row), warnings in zip(inside.iterrows(), warned, strict=True):
         day = row["next_contact"].date()
