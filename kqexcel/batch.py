@@ -106,11 +106,6 @@ def plan_targets(
     ``others`` are the other files the command reads (rules, template).
     json/csv: standard output, one -o file for all ledgers, or one file each in an -o folder."""
     folder = output_is_folder(output)
-    known = {".xlsx", ".xlsm", ".json", ".jsonl", ".csv", ".ics"}
-    if output is not None and not folder and output.suffix.lower() in known:
-        wanted = {"xlsx": {".xlsx", ".xlsm"}, "json": {".json", ".jsonl"}}.get(fmt, {SUFFIXES[fmt]})
-        if output.suffix.lower() not in wanted:  # -o c.xlsx --format csv: one of them is a slip
-            raise UsageError("output_suffix_format", path=output, fmt=fmt, suffix=SUFFIXES[fmt])
     if folder:
         assert output is not None
         tail = f"_plan{SUFFIXES[fmt]}"
@@ -122,6 +117,11 @@ def plan_targets(
     else:
         targets = [output] * len(ledgers)
     refuse_inputs(list(dict.fromkeys(targets)), [*ledgers, *others, *default_files()])
+    known = {".xlsx", ".xlsm", ".json", ".jsonl", ".csv", ".ics"}
+    if output is not None and not folder and output.suffix.lower() in known:
+        wanted = {"xlsx": {".xlsx", ".xlsm"}, "json": {".json", ".jsonl"}}.get(fmt, {SUFFIXES[fmt]})
+        if output.suffix.lower() not in wanted:  # -o c.xlsx --format csv: one of them is a slip
+            raise UsageError("output_suffix_format", path=output, fmt=fmt, suffix=SUFFIXES[fmt])
     seen: dict[Path, Path] = {}
     for ledger, out in zip(ledgers, targets, strict=True):
         if out is None:
