@@ -327,7 +327,7 @@ def test_thousands_of_carried_columns_raise_no_performance_warning():
 def _plan_columns(path: Path) -> list[object]:
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
-        return list(next(wb.worksheets[0].iter_rows(max_row=1, values_only=True)))
+        return list(next(wb["跟进计划"].iter_rows(max_row=1, values_only=True)))
     finally:
         wb.close()
 

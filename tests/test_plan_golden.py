@@ -290,7 +290,7 @@ def workbook(runner, messy):
 
 
 def test_workbook_cells_match_the_plan(workbook):
-    assert workbook.sheetnames == ["跟进计划", "问题", "说明"]
+    assert workbook.sheetnames == ["本周", "跟进计划", "问题", "说明"]
     rows = _sheet_rows(workbook["跟进计划"])
     assert len(rows) == len(EXPECTED)
     labels = {
@@ -394,15 +394,31 @@ def test_legend_explains_every_field(workbook):
     ws = workbook["说明"]
     text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
     from kqexcel.core.plan import PLAN_FIELDS
-
-    for key in PLAN_FIELDS:
-        assert key in text
-    assert "20/80" in text
+    from kqexcel.io.legend import CODE_DOMAINS
     from kqexcel.rules import load_rules
 
-    codes = {c for domain in load_rules()["codes"].values() for c in domain}
-    rows = [r for r in ws.iter_rows(values_only=True) if r[0] and r[1] in codes | set(PLAN_FIELDS)]
-    assert [r[:2] for r in rows if not r[2]] == []  # every field and every code is explained
+    rules = load_rules()
+    assert "20/80" in text
+    # 6/8: rows are labels (the plan's language, then English), never the machine codes
+    shown = {(r[0], r[1]): r[2] for r in ws.iter_rows(values_only=True) if r[0] and r[1]}
+    for key in PLAN_FIELDS:
+        assert shown[(rules.field_label(key, "zh"), rules.field_label(key, "en"))], key
+    for domain, _ in CODE_DOMAINS:
+        for code in rules["codes"][domain]:
+            pair = (rules.label(domain, code, "zh"), rules.label(domain, code, "en"))
+            assert shown.get(pair), (domain, code)  # every code is explained
+    codes = {c for domain in rules["codes"].values() for c in domain} - {
+        "A",
+        "B",
+        "C",
+        "P1",
+        "P2",
+        "P3",
+    }
+    assert not [v for row in ws.iter_rows(values_only=True) for v in row[:2] if v in codes]
+    # the long texts the talking points leave out are here
+    for words in ("知遇之情", "独享尊贵", "每年至少获得1个长期客户"):
+        assert words in text
     assert "不到总价值的 80%" in text and "优先分 ≥ 60" in text  # the numbers of the rules in force
 
 
@@ -414,7 +430,7 @@ def test_english_plan(runner, messy, tmp_path):
     assert result.exit_code == 1
     assert "Wrote" in result.stderr and "4 data problems and 0 data gaps" in result.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Plan", "Issues", "Legend"]
+    assert wb.sheetnames == ["This week", "Plan", "Issues", "Legend"]
     rows = _sheet_rows(wb["Plan"])
     assert rows[0]["Tier"] == "A" and rows[0]["Profit quadrant"] == "Top"
     assert rows[0]["Channel"] == "Visit" and rows[0]["Renewal risk"] == "High"

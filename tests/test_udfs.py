@@ -84,7 +84,7 @@ def plan_sheet(tmp_path_factory, ledger_only):
         ["plan", str(ledger_only), "--as-of", AS_OF, "-o", str(out)],
     )
     assert result.exit_code == 0
-    rows = [list(r) for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)]
+    rows = [list(r) for r in openpyxl.load_workbook(out)["跟进计划"].iter_rows(values_only=True)]
     width = (
         max(i for i, h in enumerate(rows[0]) if h is not None) + 1
     )  # the template's spare styled column

@@ -409,7 +409,7 @@ def _texts(
     """Add the talking points, questions, objective text and rationale to ``table``; return the
     rationale per classification cell (the workbook's cell notes)."""
     notes = _notes(t, d, gaps, W, as_of)
-    table["talking_points"] = R.talking_points(table, t, W)
+    table["talking_points"] = R.talking_points(table, t, d.facts, W, as_of)
     table["questions"] = R.questions(t["need_type"], W)
     table["objective_text"] = R.objective_texts(d.objective, t["open_promise"], W)
     table["rationale"] = (

@@ -847,67 +847,160 @@ def questions(need_type: pd.Series, W: Words) -> list[str | None]:
     return [texts.get(c) for c in need_type.tolist()]
 
 
-def talking_points(table: pd.DataFrame, t: pd.DataFrame, W: Words) -> list[str | None]:
-    """[§8] one line per thing known about the customer, each line looked up once per code."""
-    general = W.text("complaint", "general") or ""
+def talking_points(
+    table: pd.DataFrame, t: pd.DataFrame, facts: pd.DataFrame, W: Words, as_of: dt.date
+) -> list[str | None]:
+    """[§8, 6/8] the talking points, one line each: first what is specific to this customer (the
+    open promise and its date, the complaint and how to handle it, the contract's end, where the
+    last contact left off, the ledger's notes, whom to talk to), then at most three short lines
+    of approach (style, motivation, intent or else stage). The full texts per code are in the
+    Legend."""
+    specific = _specific_points(table, t, facts, W, as_of)
+    approach = _approach_points(table, W)
+    return [
+        "\n".join(x for x in (own, how) if x) or None
+        for own, how in zip(specific, approach, strict=True)
+    ]
 
-    def lines(
-        domain: str,
-        template: str,
-        slot: str,
-        codes: Any,
-        text_domain: str | None = None,
-        **extra: Any,
-    ) -> dict[Any, str]:
+
+def _approach_points(table: pd.DataFrame, W: Words) -> list[str | None]:
+    """At most three short lines per row: the style's approach, the motivation's value, the
+    intent's action (the stage's strategy when the intent is unknown)."""
+
+    def shorts(domain: str, template: str, slot: str, codes: Any) -> dict[Any, str]:
         out = {}
-        for code in set(codes) - {None}:
-            text = W.text(text_domain or domain, code)
+        for code in set(codes) - {None, "unknown"}:
+            text = W.text(domain, code, "short")
             if text is not None:
-                out[code] = W(template, **{slot: W.label(domain, code)}, text=text, **extra).strip()
+                out[code] = W(template, **{slot: W.label(domain, code)}, text=text)
         return out
 
-    styles = {
-        s: W(
-            "tp_style",
-            style=W.label("style", s),
-            approach=W.text("style", s, "approach") or "",
-            words=W.text("style", s, "words") or "",
-        ).strip()
-        for s in set(table["style"])
-        if s != "unknown"
-    }
-    motivation = lines(
-        "motivation", "tp_motivation", "motivation", set(table["motivation"]) - {"unknown"}
+    style = {}
+    for code in set(table["style"]) - {None, "unknown"}:
+        words = W.text("style", code, "words")
+        template = "tp_style" if words else "tp_style_plain"
+        short = W.text("style", code, "short") or ""
+        style[code] = W(template, style=W.label("style", code), text=short, words=words)
+    motivation = shorts("motivation", "tp_motivation", "motivation", table["motivation"])
+    intent = shorts("intent", "tp_intent", "intent", table["intent"])
+    stage = shorts("stage", "tp_stage", "stage", table["stage"])
+
+    def sentence(s: Any, m: Any, i: Any, g: Any) -> str | None:
+        last = intent.get(i) or stage.get(g)
+        return "\n".join(x for x in (style.get(s), motivation.get(m), last) if x) or None
+
+    return per_distinct(
+        sentence,
+        table["style"].tolist(),
+        table["motivation"].tolist(),
+        table["intent"].tolist(),
+        table["stage"].tolist(),
     )
+
+
+def _specific_points(
+    table: pd.DataFrame, t: pd.DataFrame, facts: pd.DataFrame, W: Words, as_of: dt.date
+) -> list[str | None]:
+    """The lines only this customer has (None for a row with none of them)."""
+    today = pd.Timestamp(as_of)
+    ending_days = W.rules["warnings"]["contract_ending_days"]
+    channels = W.labels("channel")
     complaint = {
         c: W(
             "tp_complaint",
             complaint=W.label("open_complaint", c),
-            general=general,
-            text=W.text("complaint", c) or "",
-        ).strip()
+            text=W.text("complaint", c, "short") or W.text("complaint", "general", "short") or "",
+        )
         for c in set(t["open_complaint"]) - {None}
     }
-    lifecycle = {"new", "lapsed"} & set(table["lifecycle"])
-    parts = (
-        (styles, table["style"]),
-        (motivation, table["motivation"]),
-        (lines("stage", "tp_stage", "stage", table["stage"]), table["stage"]),
-        (lines("intent", "tp_intent", "intent", table["intent"]), table["intent"]),
-        (lines("business_type", "tp_business", "business", t["business_type"]), t["business_type"]),
-        (complaint, t["open_complaint"]),
-        (lines("party_type", "tp_party", "party", t["party_type"]), t["party_type"]),
-        (lines("lifecycle", "tp_lifecycle", "lifecycle", lifecycle), table["lifecycle"]),
-    )
-    found = [part for part, _ in parts]
-
-    def sentence(*key: Any) -> str | None:
-        return (
-            "\n".join(part[code] for part, code in zip(found, key, strict=True) if code in part)
-            or None
+    raw = {
+        k: W.raw(k)
+        for k in (
+            "tp_promise",
+            "tp_promise_open",
+            "tp_promise_undated",
+            "tp_contract",
+            "tp_contract_expired",
+            "tp_last",
+            "tp_promised",
+            "tp_notes",
+            "tp_key",
         )
+    }
+    sep = W.raw("detail_separator")
 
-    return per_distinct(sentence, *(column.tolist() for _, column in parts))
+    def day(value: Any) -> str:
+        value = pd.Timestamp(value)
+        return value.strftime("%m-%d") if value.year == as_of.year else _date(value)
+
+    def missing(value: Any) -> bool:
+        return value is None or value is pd.NaT or value != value or value == ""
+
+    def sentence(
+        promise: Any,
+        due: Any,
+        code: Any,
+        end: Any,
+        life: Any,
+        last: Any,
+        channel: Any,
+        person: Any,
+        content: Any,
+        result: Any,
+        promised: Any,
+        notes: Any,
+        key: Any,
+    ) -> str | None:
+        lines = []
+        if not missing(promise):
+            if missing(due):
+                lines.append(raw["tp_promise_undated"].format(promise=promise))
+            else:
+                late = pd.Timestamp(due) < today
+                lines.append(
+                    raw["tp_promise" if late else "tp_promise_open"].format(
+                        promise=promise, date=day(due)
+                    )
+                )
+        if code is not None:
+            lines.append(complaint[code])
+        if not missing(end):
+            days = (pd.Timestamp(end) - today).days
+            if days < 0 and life == "renewal":
+                lines.append(raw["tp_contract_expired"].format(date=_date(end)))
+            elif 0 <= days <= ending_days and life in ("new", "renewal"):
+                lines.append(raw["tp_contract"].format(date=_date(end)))
+        if not missing(last):
+            said = (day(last), None if missing(channel) else channels.get(channel), person)
+            when = " ".join(str(x) for x in said if not missing(x))
+            text = str(result) if not missing(result) else "" if missing(content) else str(content)
+            if not missing(promised):
+                step = raw["tp_promised"].format(date=day(promised))
+                text = text + sep + step if text else step
+            if text:
+                lines.append(raw["tp_last"].format(when=when, text=text))
+        if not missing(notes):
+            lines.append(raw["tp_notes"].format(notes=str(notes).strip()))
+        if not missing(key):
+            lines.append(raw["tp_key"].format(person=key))
+        return "\n".join(lines) or None
+
+    return per_row(
+        sentence,
+        t["open_promise"].tolist(),
+        t["promise_due"].tolist(),
+        t["open_complaint"].tolist(),
+        t["contract_end"].tolist(),
+        t["contract_status"].tolist(),
+        _objects(facts["log_last"]),
+        facts["note_channel"].tolist(),
+        _texts(facts["note_person"]),
+        _texts(facts["note_content"]),
+        _texts(facts["note_result"]),
+        facts["promised"].tolist(),
+        t["notes"].tolist(),
+        table["key_person"].tolist(),
+    )
 
 
 # --------------------------------------------------------------------------- §10 the customer file

@@ -33,7 +33,7 @@ def is_missing(value: Any) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 
 
-def _warning_texts(
+def warning_texts(
     warnings: list[list[str]], details: list[list[Any]], rules: Rules, lang: str, sep: str
 ) -> list[Any]:
     """Each row's warnings as labels with their details: 逾期未联系（12 天）, 承诺逾期（送样品，
@@ -73,7 +73,7 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "objective":
             values = t["objective_text"].tolist()
         elif key == "warnings":
-            values = _warning_texts(values, t["warning_details"].tolist(), rules, lang, sep)
+            values = warning_texts(values, t["warning_details"].tolist(), rules, lang, sep)
         elif key == "levels_covered":
             values = _levels(values, rules, lang, sep)
         out.append((rules.field_label(key, lang), values))

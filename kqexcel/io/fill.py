@@ -118,6 +118,21 @@ def _shown_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def row_height(cells: Iterable[tuple[Any, float]]) -> float:
+    """The height (points) of a row whose wrapped cells hold these (text, column width) pairs:
+    enough lines for the longest, each line of the text wrapping on its own; Excel's tallest row
+    at most (no client grows a row for wrapped text that a file gives no height)."""
+    lines = 1
+    for text, width in cells:
+        if text is None:
+            continue
+        per = max(width - 1, 1)
+        lines = max(
+            lines, sum(max(1, math.ceil(_shown_width(x) / per)) for x in str(text).split("\n"))
+        )
+    return float(min(15 * lines + 3, 409))
+
+
 REASON_COLUMN = (
     5  # the reason's place in an issue row (file, sheet, row, column, value, reason, kind)
 )

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from kqexcel.core.plan import Plan
-from kqexcel.io.display import _warning_texts, is_missing
+from kqexcel.io.display import is_missing, warning_texts
 from kqexcel.io.wording import word
 from kqexcel.rules import Rules
 
@@ -38,7 +38,7 @@ def events(plan: Plan, rules: Rules) -> list[Any]:
     inside = t[(t["next_contact"] >= start) & (t["next_contact"] <= end)]
     inside = inside.sort_values(["next_contact", "priority_score"], ascending=[True, False])
     sep = str(rules["rationale"]["words"]["list_separator"][lang])
-    warned = _warning_texts(
+    warned = warning_texts(
         inside["warnings"].tolist(), inside["warning_details"].tolist(), rules, lang, sep
     )
     heads = {

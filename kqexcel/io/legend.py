@@ -7,7 +7,7 @@ from typing import Any
 from kqexcel.core.plan import PLAN_FIELDS, Plan
 from kqexcel.io.cells import put
 from kqexcel.io.fill import name_target
-from kqexcel.io.templates import LEGEND_NAME
+from kqexcel.io.templates import LEGEND_NAME, font
 from kqexcel.io.wording import labels, word
 from kqexcel.rules import Rules
 
@@ -27,7 +27,12 @@ CODE_DOMAINS = (  # a code domain and the texts domain that explains its codes
     ("level", None),
     ("role", None),
     ("rfm_segment", "rfm_segment"),
+    ("business_type", "business_type"),
+    ("party_type", "party_type"),
+    ("open_complaint", "complaint"),
+    ("need_type", "need_type"),
 )
+OTHER = {"zh": "en", "en": "zh"}  # the Legend's second column: the label in the other language
 
 
 def fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None = None) -> None:
@@ -42,11 +47,11 @@ def _legend_head(
     ws: Any, row: int, col: int, rules: Rules, lang: str, plan: Plan, title: str | None
 ) -> int:
     """The title, the facts line and the intro; returns the row after them and a blank one."""
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     texts = rules.tree.get("texts", {}).get("legend", {})
     title = title or word("legend_title", lang)
-    put(ws, row, col, title).font = Font(bold=True, size=14)
+    put(ws, row, col, title).font = font(bold=True, size=14)
     day, sources = plan.as_of.isoformat(), ", ".join(f for f, _ in plan.sources)
     facts = word("legend_facts", lang, day=day, version=rules.version, sources=sources)
     put(ws, row + 1, col, facts)
@@ -101,15 +106,15 @@ def calendar_line(rules: Rules, lang: str, plan: Plan) -> str:
 
 def _legend_fields(ws: Any, r: int, col: int, rules: Rules, lang: str) -> int:
     """The header row and one row per plan column; returns the row after them and a blank one."""
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     texts = rules.tree.get("texts", {}).get("legend", {})
     for j, head in enumerate(labels("legend_headers", lang)):
-        put(ws, r, col + j, head).font = Font(bold=True)
+        put(ws, r, col + j, head).font = font(bold=True)
     r += 1
     for key in PLAN_FIELDS:
         put(ws, r, col, rules.field_label(key, lang))
-        put(ws, r, col + 1, key)
+        put(ws, r, col + 1, rules.field_label(key, OTHER[lang]))
         put(ws, r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(
             wrap_text=True, vertical="top"
         )
@@ -124,7 +129,7 @@ def _pct(x: float) -> str:
 
 def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
     """Per code domain: its label, then one row per code with its meaning."""
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     numbers = {
         "{a}": _pct(rules["tier"]["a_share"]),
@@ -135,11 +140,15 @@ def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
     for domain, text_domain in CODE_DOMAINS:
         labels = rules.for_kind("contacts") if domain in ("level", "role") else rules
         header = labels.field_label("warnings" if domain == "warning" else domain, lang)
-        put(ws, r, col, header).font = Font(bold=True)
+        put(ws, r, col, header).font = font(bold=True)
+        if domain == "open_complaint":  # how to handle any complaint, before each type's way
+            put(ws, r, col + 2, rules.text("complaint", "general", lang)).alignment = Alignment(
+                wrap_text=True, vertical="top"
+            )
         r += 1
         for code in rules["codes"][domain]:
             put(ws, r, col, rules.label(domain, code, lang))
-            put(ws, r, col + 1, code)
+            put(ws, r, col + 1, rules.label(domain, code, OTHER[lang]))
             text = _code_text(rules, domain, text_domain, code, lang)
             for key, number in numbers.items():
                 text = text.replace(key, number) if text else text

@@ -30,6 +30,7 @@ from kqexcel.io.fill import (
 )
 from kqexcel.io.legend import fill_legend
 from kqexcel.io.templates import ISSUES_NAME, LEGEND_NAME, PLAN_NAME
+from kqexcel.io.week import WEEK_NAME, fill_week
 from kqexcel.io.xlsx_stream import save_streamed
 from kqexcel.rules import Rules
 
@@ -108,7 +109,8 @@ def write_plan(
     wb, template_path = open_template(template, "plan.xlsx")
     retitle(wb, plan.lang)
     ws = name_target(wb, PLAN_NAME)[0]
-    for other in (ISSUES_NAME, LEGEND_NAME):
+    optional = [WEEK_NAME] if WEEK_NAME in wb.defined_names else []
+    for other in (ISSUES_NAME, LEGEND_NAME, *optional):
         if name_target(wb, other)[0] is ws:
             raise TemplateError("template_same_sheet", path=template_path, name=other)
     table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
@@ -124,4 +126,5 @@ def write_plan(
                     )
     fill_issues(wb, plan.problems, plan.lang, rules=rules)
     fill_legend(wb, rules, plan.lang, plan)
+    fill_week(wb, plan, rules)
     return save_streamed(wb, Path(out), [table], force, progress)

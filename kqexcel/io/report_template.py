@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
@@ -23,7 +23,9 @@ from kqexcel.io.templates import (
     ISSUE_HEADERS,
     RED,
     _define,
+    font,
     legend_sheet,
+    new_workbook,
     plan_formats,
     plan_table_block,
 )
@@ -107,13 +109,13 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     """The report workbook: one sheet per block, prototype rows, tables, a customers sheet laid
     out like the plan."""
     rules = rules or load_rules()
-    wb = Workbook()
+    wb = new_workbook()
     sheets = {}
     for i, (key, titles) in enumerate(REPORT_SHEETS.items()):
         sheets[key] = wb.active if i == 0 else wb.create_sheet()
         sheets[key].title = titles[lang]
     overview = sheets["overview"]
-    overview["A1"].font = Font(bold=True, size=16)
+    overview["A1"].font = font(bold=True, size=16)
     overview["A1"] = word("report_title", lang)
     _define(wb, "kq_report_title", overview.title, "$A$1")
     anchors = {

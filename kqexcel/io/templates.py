@@ -28,8 +28,29 @@ SHEET_TITLES = {key: both(f"sheet_{key}") for key in ("plan", "issues", "legend"
 ISSUE_HEADERS = {lang: labels("issue_headers", lang) for lang in LANGS}
 
 TEMPLATE_MAX_MB = 50  # a template is a few styled sheets; anything bigger is refused before opening
+# 等线, Excel's font for zh-CN (LibreOffice falls back to an installed CJK font)
+FONT_NAME = "DengXian"
+
+
+def font(**style: Any) -> Font:
+    """A cell font in DengXian (GB2312 charset), bold, sized or coloured as ``style`` says."""
+    return Font(name=FONT_NAME, charset=134, **{"size": 11, **style})
+
+
+def new_workbook() -> Workbook:
+    """An empty workbook whose default font (the Normal style, every unstyled cell) is
+    DengXian 11, so Chinese renders as Excel for zh-CN shows it."""
+    from openpyxl.utils.indexed_list import IndexedList
+
+    wb = Workbook()
+    base = Font(name=FONT_NAME, sz=11, family=2, charset=134)
+    wb._fonts = IndexedList([base])
+    wb._named_styles["Normal"].font = base
+    return wb
+
+
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = font(bold=True, color="FFFFFF")
 RED = Font(color="C00000", bold=True)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -151,7 +172,7 @@ def _define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
 def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
     """The plan workbook: plan table with prototype row, conditional formats, issues, legend."""
     rules = rules or load_rules()
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = SHEET_TITLES["plan"][lang]
     plan_table_block(ws, rules, lang, "kq_plan_table")
@@ -220,7 +241,7 @@ def legend_sheet(wb: Workbook, title: str) -> None:
     legend.column_dimensions["A"].width = 22
     legend.column_dimensions["B"].width = 18
     legend.column_dimensions["C"].width = 100
-    legend.cell(1, 1).font = Font(bold=True, size=14)
+    legend.cell(1, 1).font = font(bold=True, size=14)
     print_layout(legend, title_rows=None)
     _define(wb, LEGEND_NAME, legend.title, "$A$1")
 
@@ -268,7 +289,7 @@ def build_ledger_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     rules = rules or load_rules()
     fields = list(rules["fields"])
     guide_texts = rules.tree.get("texts", {}).get("guide", {})
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = LEDGER_TITLES["ledger"][lang]
     lists = wb.create_sheet(LEDGER_TITLES["lists"][lang])
@@ -452,7 +473,7 @@ def _guide_sheet(
     guide.column_dimensions["B"].width = 40
     guide.column_dimensions["C"].width = 90
     intro = guide_texts.get("intro", {}).get(lang)
-    put(guide, 1, 1, word("ledger_guide_title", lang)).font = Font(bold=True, size=14)
+    put(guide, 1, 1, word("ledger_guide_title", lang)).font = font(bold=True, size=14)
     if intro:
         put(guide, 2, 1, intro)
     for j, text in enumerate(GUIDE_HEADERS[lang], start=1):
@@ -466,7 +487,7 @@ def _guide_sheet(
         view = rules.for_kind(kind)
         texts = rules.tree.get("texts", {}).get(f"guide_{kind}", {})
         r += 1
-        put(guide, r, 1, LEDGER_TITLES[kind][lang]).font = Font(bold=True, size=12)
+        put(guide, r, 1, LEDGER_TITLES[kind][lang]).font = font(bold=True, size=12)
         intro = texts.get("intro", {}).get(lang)
         if intro:
             put(guide, r, 2, intro).alignment = Alignment(wrap_text=True, vertical="top")
@@ -490,7 +511,7 @@ def _guide_row(
     spec = rules["fields"][fld]
     options = ledger_options(rules, fld, lang)
     what = " / ".join(options) if options else TYPE_HINTS[lang][spec["type"]]
-    put(guide, r, 1, str(spec[lang])).font = Font(bold=True)
+    put(guide, r, 1, str(spec[lang])).font = font(bold=True)
     put(guide, r, 2, what).alignment = Alignment(wrap_text=True, vertical="top")
     meaning = texts.get(fld, {}).get(lang, "")
     put(guide, r, 3, meaning).alignment = Alignment(wrap_text=True, vertical="top")

@@ -168,6 +168,7 @@ class Calendar:
     daily_limit: int
     horizon_days: int
     week_days: int
+    week_columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)

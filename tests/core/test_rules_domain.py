@@ -1208,27 +1208,94 @@ def test_talking_points_english_has_no_cjk() -> None:
     assert row["style"] == "eagle" and row["motivation"] == "image"
 
 
-def test_talking_points_zh_cover_each_source() -> None:
-    # zh labels of each coded source appear (DOMAIN §8: style, motivation, stage, intent, business
-    # type, complaint handling, party type)
-    points = one(
-        {
-            STYLE: "老鹰",
-            CSTAGE: "上升期",
-            STAGE: "稳定合作",
-            INTENT: "有兴趣",
-            BUSINESS: "生产型",
-            COMPLAINT: "产品",
-            PARTY: "经销商",
-            REVENUE: 100,
-        }
-    )["talking_points"]
-    for label in ("力量型", "建立形象型", "稳定合作", "有兴趣", "生产型", "产品", "直接客户"):
-        assert label in points, label
-    # complaint handling: the six ways to say no (seed 001)
-    for way in ("独享尊贵", "代入举例", "深入调查", "全面宣传", "内部协调", "贴心服务"):
-        assert way in points, way
-    assert "知遇之情" in points  # direct party → 知遇之情
+FULL = {
+    STYLE: "老鹰",
+    CSTAGE: "上升期",
+    STAGE: "稳定合作",
+    INTENT: "有兴趣",
+    BUSINESS: "生产型",
+    COMPLAINT: "产品",
+    PARTY: "经销商",
+    REVENUE: 100,
+}
+
+
+def test_talking_points_customer_first_then_three_short_approach_lines() -> None:
+    # 6/8: what is specific to the customer first (here the complaint and how to handle it),
+    # then at most three short lines: style (with its words), motivation, intent
+    lines = one(FULL)["talking_points"].splitlines()
+    assert lines == [
+        "产品投诉未结：先听完，核实问题出在哪里，按政策尽快给方案",
+        "【力量型】直入主题，带数据和方案，不闲聊；多用：高效、时间、领先、竞争优势、变革、掌握大局",
+        "【建立形象型】多讲我们如何帮他展示企业、提升形象",
+        "【有兴趣】加速跟进，尽快推进到下一步",
+    ]
+
+
+def test_talking_points_stage_when_the_intent_is_unknown() -> None:
+    lines = one({**FULL, INTENT: None})["talking_points"].splitlines()
+    assert lines[-1] == "【稳定合作】保住份额，做高层销售，提升忠诚"
+    assert len(lines) == 4
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        # an open promise with its date; overdue → keep it first
+        ({PROMISE: "送样品", PROMISE_DUE: d(11, 20)}, "先兑现承诺：送样品（11-20 到期）"),
+        ({PROMISE: "送样品", PROMISE_DUE: d(11, 22)}, "承诺：送样品（11-22 到期）"),
+        ({PROMISE: "送样品", PROMISE_DUE: d(1, 5, 2027)}, "承诺：送样品（2027-01-05 到期）"),
+        ({PROMISE: "送样品"}, "承诺：送样品"),
+        # the contract's end: within the contract_ending window (90 days) for new and renewal
+        ({STATUS: "续约", END: d(2, 20, 2027)}, "合同 2027-02-20 到期，提前谈续约"),
+        ({STATUS: "新签", END: d(11, 22)}, "合同 2026-11-22 到期，提前谈续约"),
+        ({STATUS: "续约", END: d(11, 21)}, "合同已于 2026-11-21 到期"),
+        # each complaint type names its own handling
+        ({COMPLAINT: "服务"}, "服务投诉未结：先真诚道歉，约定回复时间并按时回复"),
+        ({COMPLAINT: "优惠"}, "优惠投诉未结：说明优惠按用量定，给不了就委婉说不，有新优惠先通知他"),
+    ],
+)
+def test_talking_points_specific_lines(fields: dict[str, Any], line: str) -> None:
+    points = one({REVENUE: 100, **fields})["talking_points"]
+    assert points.splitlines()[0] == line
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {STATUS: "续约", END: d(2, 21, 2027)},  # 91 days: not yet
+        {STATUS: "新签", END: d(11, 21)},  # a new customer's past end is not "expired"
+        {STATUS: "断签", END: d(12, 1)},  # lapsed: no contract to talk about
+    ],
+)
+def test_talking_points_no_contract_line(fields: dict[str, Any]) -> None:
+    points = one({REVENUE: 100, **fields})["talking_points"] or ""
+    assert "合同" not in points
+
+
+def test_talking_points_name_the_promise_in_english() -> None:
+    points = one({REVENUE: 1, PROMISE: "samples", PROMISE_DUE: d(11, 20)}, lang="en")
+    assert points["talking_points"].splitlines()[0] == "Keep the promise first: samples (due 11-20)"
+
+
+def test_talking_points_leave_the_long_texts_to_the_legend() -> None:
+    # business type, party type and the general complaint handling are in the Legend, not in
+    # every cell (6/8); the Legend is checked in tests/io/test_legend.py
+    points = one(FULL)["talking_points"]
+    assert "生产型" not in points and "知遇之情" not in points and "独享尊贵" not in points
+
+
+def test_talking_points_average_at_most_250_characters_on_the_sample() -> None:
+    # 6/8 target: ≤ 250 characters on the sample ledger (before: 443 on average, up to 696)
+    from kqexcel.io.ledger import read_ledger
+    from kqexcel.rules import load_rules
+
+    rules = load_rules()
+    sample = Path(__file__).parents[2] / "templates" / "sample_ledger.xlsx"
+    table = make_plan(read_ledger(sample, rules), rules, as_of=d(11, 30)).table
+    lengths = [len(x or "") for x in table["talking_points"]]
+    assert sum(lengths) / len(lengths) <= 250
+    assert all(x for x in table["talking_points"])  # every customer gets some
 
 
 # ---------------------------------------------------------------- ranking (§2, §3 tie-break)

@@ -73,7 +73,8 @@ def test_plan_lands_in_the_restyled_layout(runner, tmp_path, sample):
     )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[0] == "本月跟进"
+    # 6/8: the This-week sheet is made first when a template has no kq_week of its own
+    assert wb.sheetnames[:2] == ["本周", "本月跟进"]
     ws = wb["本月跟进"]
     assert ws["B1"].value == "华东大区 · 客户跟进计划"
     assert ws["B4"].value == "客户编号" and ws["C4"].value == "客户名称"

@@ -47,10 +47,10 @@ def _plan_of(names: list[str], tmp_path: Path):
 
 
 def _names_back(path: Path) -> tuple[list[object], list[object]]:
-    rows = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    rows = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("跟进计划").to_python()
     col = rows[0].index("客户名称")
     by_calamine = [r[col] for r in rows[1:]]
-    ws = openpyxl.load_workbook(path).worksheets[0]
+    ws = openpyxl.load_workbook(path)["跟进计划"]
     by_openpyxl = [r[col] for r in ws.iter_rows(min_row=2, values_only=True)]
     return by_calamine, by_openpyxl
 

@@ -53,11 +53,14 @@ def test_a_written_plan_prints_landscape_with_its_headers_on_every_page(runner, 
 
     out = tmp_path / "plan.xlsx"
     assert runner.invoke(cli, ["plan", str(sample), "-o", str(out), "-q"]).exit_code == 0
-    plan, issues, legend = openpyxl.load_workbook(out).worksheets
+    week, plan, issues, legend = openpyxl.load_workbook(out).worksheets
     # 35 columns do not fit a page across: the id and name columns repeat on every page
     assert _printing(plan) == ("landscape", 9, False, None, "$1:$1", "$A:$B")
     assert _printing(issues) == ("landscape", 9, True, 1, "$1:$1", None)  # 7 columns: one page
     assert _printing(legend) == ("landscape", 9, True, 1, None, None)
+    # 6/8: the This-week sheet prints one page wide, each day from a new page
+    assert _printing(week) == ("landscape", 9, True, 1, None, None)
+    assert week.row_breaks.count >= 1
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
