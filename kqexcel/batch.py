@@ -22,7 +22,13 @@ from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inp
 from kqexcel.io.ics import calendar_text
 from kqexcel.io.ics import events as ics_events
 from kqexcel.io.ledger import read_ledger, read_records
-from kqexcel.io.plan_writer import write_csv, write_json, write_plan
+from kqexcel.io.plan_writer import (
+    people_table,
+    write_csv,
+    write_json,
+    write_people_csv,
+    write_plan,
+)
 from kqexcel.io.problems import reason_text
 from kqexcel.io.report_io import (
     default_output,
@@ -169,6 +175,7 @@ def plan_ledgers(
     log_file: FileSheet | None = None,
     contacts_file: FileSheet | None = None,
     orders_file: FileSheet | None = None,
+    codes: bool = False,
 ) -> Iterator[Planned]:
     """``kq plan``: plan every ledger into its target (see :func:`plan_targets`), yielding each as
     it is written. json/csv for one -o file gather every ledger's rows and are written once.
@@ -179,12 +186,15 @@ def plan_ledgers(
     apart = [f[0] for f in given.values() if f is not None]
     if apart and len(ledgers) > 1:
         raise UsageError("apart_one_ledger")
+    if codes and fmt != "csv":
+        raise UsageError("codes_csv_only", fmt=fmt)
     targets = plan_targets(ledgers, output, fmt, force, [rules_path, template_read, *apart])
     rules = load_rules(rules_path).with_columns(columns or {})
     folder = output_is_folder(output)
     stdout = stdout or sys.stdout
     text = io.StringIO()
     vevents: list[Any] = []
+    people: list[Any] = []  # csv for people: every plan's table, written once per target
     for k, (ledger_path, out) in enumerate(zip(ledgers, targets, strict=True)):
         day = as_of or dt.date.today()  # the door gives the day
         ledger = read_ledger(ledger_path, rules, sheet, as_of=day)
@@ -193,8 +203,13 @@ def plan_ledgers(
         plan = make_plan(ledger, rules, day, lang)
         if fmt == "json":
             write_json(plan, stdout if out is None else text)
-        elif fmt == "csv":
+        elif fmt == "csv" and codes:
             write_csv(plan, stdout if out is None else text, header=k == 0 or folder)
+        elif fmt == "csv":
+            people.append(people_table(plan, rules))
+            if folder or k == len(ledgers) - 1:
+                write_people_csv(people, stdout if out is None else text)
+                people = []
         elif fmt == "ics":  # one calendar for what goes to one place
             vevents.extend(ics_events(plan, rules))
             if folder or k == len(ledgers) - 1:

@@ -117,6 +117,12 @@ def cli(debug: bool) -> None:
     help="xlsx 工作簿 / json 每行一位客户（输出到屏幕）/ csv / ics 日历文件（今后 30 天的下次联系，"
     "可导入 Outlook、手机日历）. ics: the next 30 days' contacts as a calendar file.",
 )
+@click.option(
+    "--codes",
+    is_flag=True,
+    help="csv 写机器代码和英文键（与 JSON 相同），而不是表头和名称 CSV with the machine codes "
+    "and keys of JSON instead of the plan sheet's headers and labels.",
+)
 @click.option("--template", type=IN_FILE, help="自定义的计划模板 Customised plan template (.xlsx).")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite an existing output.")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度和汇总 No progress bar or summary.")
@@ -143,6 +149,8 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
         kq plan 客户台账.xlsx --log 拜访记录.csv --contacts 客户档案.xlsx:关键人
         kq plan 客户台账.xlsx --orders ERP销售明细.csv
         kq plan 客户台账.xlsx --format ics -o 本月跟进.ics
+        kq plan 客户台账.xlsx --format csv -o 计划.csv
+        kq plan 客户台账.xlsx --format csv --codes > plan_codes.csv
     """
     from kqexcel.batch import plan_ledgers, problem_lines, reading_lines, written_line
 

@@ -847,7 +847,9 @@ def test_json_and_csv_keys_as_domain_14(tmp_path: Path, runner):
         "rationale",
     ]
     assert record["levels_covered"] == ["decision"] and record["log_entries"] == 1
-    result = runner.invoke(cli, ["plan", str(path), "--format", "csv", "--as-of", "2026-11-22"])
+    result = runner.invoke(
+        cli, ["plan", str(path), "--format", "csv", "--codes", "--as-of", "2026-11-22"]
+    )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["levels_covered"] == "decision" and rows[1]["levels_covered"] == ""
     assert rows[0]["last_visit"] == "2026-11-20" and rows[0]["contacts_known"] == "1"

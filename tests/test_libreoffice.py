@@ -32,7 +32,14 @@ def test_libreoffice_reads_the_sample_plan(runner, sample, tmp_path):
         ).stdout.splitlines()
     ]
     sheets = libreoffice_csv(out, tmp_path / "lo")
-    assert set(sheets) == {"跟进计划", "问题", "说明"}
+    assert set(sheets) == {"本周", "跟进计划", "问题", "说明"}
+    week = _rows(sheets["本周"])  # [6/8] LibreOffice reads the week's blocks back
+    assert week[0][0].startswith("本周跟进：") and week[3][0].startswith("周一 ")
+    assert week[4][:3] == ["优先级", "客户编号", "客户名称"] and week[5][:3] == [
+        "P1",
+        "KH001",
+        "华鼎机械制造有限公司",
+    ]
     rows = _rows(sheets["跟进计划"])
     header = rows[0]
     assert header[:5] == ["客户编号", "客户名称", "客户经理", "区域", "价值层级"]

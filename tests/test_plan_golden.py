@@ -10,6 +10,7 @@ Next contacts due on or before as_of are as_of, a Sunday: §12 moves them to Mon
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -445,9 +446,58 @@ def test_english_plan(runner, messy, tmp_path):
 def test_csv_output_escapes_formula_text(runner, messy, tmp_path):
     out = tmp_path / "plan.csv"
     result = runner.invoke(
-        cli, ["plan", str(messy), "--as-of", AS_OF, "--format", "csv", "-o", str(out)]
+        cli, ["plan", str(messy), "--as-of", AS_OF, "--format", "csv", "--codes", "-o", str(out)]
     )
     assert result.exit_code == 1
     text = out.read_text(encoding="utf-8-sig")
     assert "'=1+1" in text
     assert text.splitlines()[0].startswith("customer_id,name,owner,region,tier")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_csv_for_people_is_what_the_plan_sheet_shows(runner, messy, tmp_path, lang):
+    """6/8: --format csv writes the plan sheet: its headers and labels in --lang, warnings with
+    details, the ledger's carried columns; text never a formula."""
+    out, book = tmp_path / "plan.csv", tmp_path / "plan.xlsx"
+    for fmt, target in (("csv", out), ("xlsx", book)):
+        result = runner.invoke(
+            cli,
+            [
+                "plan",
+                str(messy),
+                "--as-of",
+                AS_OF,
+                "--format",
+                fmt,
+                "--lang",
+                lang,
+                "-o",
+                str(target),
+            ],
+        )
+        assert result.exit_code == 1, result.output
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    sheet = openpyxl.load_workbook(book).worksheets[1]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    width = len(rows[0])
+    assert rows[0] == [str(h) for h in cells[0][:width]]  # the same headers, carried ones too
+    assert rows[0][-2:] == ["对接人", "微信号"] and len(rows) == len(cells)
+    for got, want in zip(rows[1:], cells[1:], strict=True):
+        for g, w in zip(got, want[:width], strict=True):
+            if isinstance(w, dt.datetime):
+                w = w.date().isoformat()
+            elif isinstance(w, float) and w.is_integer():
+                w = int(w)
+            elif isinstance(w, str) and w.startswith(("=", "+", "-", "@")):
+                w = "'" + w  # text cell in the sheet, neutralised in the CSV (OWASP)
+            assert g == ("" if w is None else str(w)), (rows[0][got.index(g)], g, w)
+    head = {h: j for j, h in enumerate(rows[0])}
+    tier = "价值层级" if lang == "zh" else "Tier"
+    warnings = "预警" if lang == "zh" else "Warnings"
+    assert rows[1][head[tier]] == "A"
+    assert rows[1][head[warnings]] == (
+        "逾期未联系（18 天）、续约风险高、未接触决策层"
+        if lang == "zh"
+        else "Overdue contact (18 days), Renewal risk high, No decision-maker"
+    )
+    assert all(not c.startswith(("=", "+", "@")) for r in rows for c in r)

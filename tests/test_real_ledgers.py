@@ -381,12 +381,12 @@ def test_what_was_understood_is_said_once_per_file_on_screen_and_in_issues(runne
     )
     assert result.stderr.splitlines()[0] == read + STORE_LIST_READ[lang]
     book = openpyxl.load_workbook(out)
-    issues = list(book.worksheets[1].iter_rows(values_only=True))
+    issues = list(book.worksheets[2].iter_rows(values_only=True))  # after 本周 and the plan
     kind = {"zh": "读取说明", "en": "as read"}[lang]
     assert issues[1:] == [
         ("store_list.xlsx", "门店清单", 1, None, None, STORE_LIST_READ[lang], kind)
     ]
-    sheet = book.worksheets[1]  # the long line wraps, and its row is tall enough to show it all
+    sheet = book.worksheets[2]  # the long line wraps, and its row is tall enough to show it all
     assert sheet["F2"].alignment.wrap_text and sheet["F2"].alignment.vertical == "top"
     assert sheet.row_dimensions[2].height >= 15 * 4
     quiet = runner.invoke(cli, [*args, "--lang", lang, "--force", "-q"])

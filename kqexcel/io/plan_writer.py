@@ -8,6 +8,7 @@ straight into the package (kqexcel.io.xlsx_stream).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -80,7 +81,7 @@ def write_json(plan: Plan, stream: IO[str]) -> None:
 
 
 def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
-    """CSV with the same keys as JSON; warnings joined by ';'."""
+    """CSV with the same keys and codes as JSON (``--codes``); warnings joined by ';'."""
     writer = csv.writer(stream)
     keys = [*IDENTITY, *PLAN_FIELDS]
     if header:
@@ -93,6 +94,48 @@ def write_csv(plan: Plan, stream: IO[str], header: bool = True) -> None:
                 value = ";".join(value)
             row.append(cell_text(value, quote=True) if isinstance(value, str) else value)
         writer.writerow(row)
+
+
+PeopleTable = tuple[list[str], list[list[Any]]]  # headers, then the columns' values
+
+
+def people_table(plan: Plan, rules: Rules) -> PeopleTable:
+    """[6/8] what the plan sheet shows, for a CSV a person opens: the headers in the plan's
+    language, labels for codes, warnings with their details, the ledger's notes and carried
+    columns (联系人, 手机 …); dates as YYYY-MM-DD, whole numbers without a decimal point."""
+    columns = display_columns(plan, rules)
+    return [h for h, _ in columns], [[_shown(v) for v in values] for _, values in columns]
+
+
+def _shown(value: Any) -> Any:
+    """A value as a CSV cell shows it (text made safe: never a formula)."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if float(value).is_integer() else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return cell_text(str(value), quote=True)
+
+
+def write_people_csv(tables: list[PeopleTable], stream: IO[str]) -> None:
+    """One CSV of several plans' people tables: the union of their headers in the order first
+    seen (a ledger without a column leaves it empty)."""
+    headers = list(dict.fromkeys(h for heads, _ in tables for h in heads))
+    writer = csv.writer(stream)
+    writer.writerow(headers)
+    for heads, columns in tables:
+        where = {h: j for j, h in enumerate(heads)}
+        picked = [columns[where[h]] if h in where else None for h in headers]
+        n = len(columns[0]) if columns else 0
+        for i in range(n):
+            writer.writerow(["" if c is None else c[i] for c in picked])
 
 
 def write_plan(

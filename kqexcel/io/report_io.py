@@ -4,7 +4,9 @@ write the report workbook."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import math
 import signal
 from collections.abc import Callable
@@ -47,7 +49,7 @@ from kqexcel.report import (
     tiers_table,
     warning_rows,
 )
-from kqexcel.rules import Rules, default_rules, norm_key
+from kqexcel.rules import LANGS, Rules, default_rules, norm_key
 
 STATUS = {status: pair(f"report_status_{status}") for status in ("ok", "problems", "failed")}
 
@@ -89,17 +91,26 @@ def _kq_report(path: Path) -> bool:
 
 
 def _kq_plan(path: Path) -> bool:
-    """A plan kq wrote (`<ledger>_plan.xlsx`, or a `_plan.csv` starting with kq's own header)."""
+    """A plan kq wrote (`<ledger>_plan.xlsx`, or a `_plan.csv` whose header is kq's own: the
+    JSON keys of ``--codes``, or the plan sheet's headers in Chinese or English)."""
     if not path.stem.endswith("_plan"):
         return False
     if path.suffix.lower() != ".csv":
         return path.suffix.lower() == ".xlsx"
     try:
         with path.open("rb") as handle:
-            head = handle.read(64)
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace")
     except OSError:
         return False
-    return head.lstrip(b"\xef\xbb\xbf").startswith(b"customer_id,name,owner,region,")
+    if head.startswith("customer_id,name,owner,region,"):
+        return True
+    cells = set(next(csv.reader(io.StringIO(head.split("\n", 1)[0])), []))
+    rules = default_rules()
+    return any(
+        {rules.field_label(k, lang) for k in ("priority_score", "next_contact", "rationale")}
+        <= cells
+        for lang in LANGS
+    )
 
 
 Work = tuple[Path, Rules, str, dt.date | None]  # a ledger, the rules, the language, as_of

@@ -28,6 +28,7 @@ from kqexcel.io.templates import (
     new_workbook,
     plan_formats,
     plan_table_block,
+    print_layout,
 )
 from kqexcel.io.wording import both, labels, pair, word
 from kqexcel.rules import Rules, load_rules
@@ -165,8 +166,13 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$12")
     _define(wb, "kq_report_rfm_chart", sheets["mix"].title, "$O$1")
 
+    headed = {sheets[BLOCKS[n][0]].title for n, (r, _) in anchors.items() if r == 1}
+    for key, ws in sheets.items():  # [6/8] landscape, one page wide, a table's header repeated
+        if key not in ("customers", "legend"):
+            print_layout(ws, title_rows="1:1" if ws.title in headed else None)
     customers = sheets["customers"]
     plan_table_block(customers, rules, lang, "kq_report_customers_table")
+    print_layout(customers, title_cols="A:B", fit=False)  # as the plan sheet
     plan_formats(customers, rules)
     _define(wb, "kq_report_customers", customers.title, "$A$1")
     _block_formats(sheets, rules)

@@ -97,3 +97,19 @@ def test_templates_survive_load_and_save_without_warnings(tmp_path, name):
 def test_plan_template_names_the_writers_places():
     wb = openpyxl.load_workbook(ROOT / "templates" / "plan.xlsx")
     assert {"kq_plan", "kq_issues", "kq_legend"} <= set(wb.defined_names)
+
+
+def test_a_written_report_prints_landscape_one_page_wide(runner, sample, tmp_path):
+    """6/8: every report sheet prints landscape, one page wide, a table's header on every page;
+    the customer list (the plan's 35 columns) repeats its id and name columns instead."""
+    from kqexcel.cli import cli
+
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(cli, ["report", str(sample), "--month", "2026-11", "-o", str(out), "-q"])
+    assert result.exit_code in (0, 1), result.output
+    wb = openpyxl.load_workbook(out)
+    printing = {ws.title: _printing(ws) for ws in wb.worksheets}
+    assert printing.pop("全部客户") == ("landscape", 9, False, None, "$1:$1", "$A:$B")
+    assert printing.pop("总览") == ("landscape", 9, True, 1, None, None)
+    assert printing.pop("说明") == ("landscape", 9, True, 1, None, None)
+    assert printing and set(printing.values()) == {("landscape", 9, True, 1, "$1:$1", None)}
