@@ -133,6 +133,38 @@ def row_height(cells: Iterable[tuple[Any, float]]) -> float:
     return float(min(15 * lines + 3, 409))
 
 
+# characters a cell shows two widths wide (East Asian Wide and Fullwidth, as _shown_width counts)
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+
+
+def wrapped_heights(columns: list[list[Any]], widths: list[float], n: int) -> list[float | None]:
+    """[6/8] each row's height (points) for its wrapped cells, as :func:`row_height` counts it,
+    over whole columns (each distinct text measured once); None for a row of one line, which
+    keeps the sheet's default height."""
+    import numpy as np
+    import pandas as pd
+
+    lines = np.ones(n, dtype=np.int64)
+    for values, width in zip(columns, widths, strict=True):
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        if not len(uniques):
+            continue
+        texts = pd.Series(uniques, dtype=object).astype(str).str.split("\n").explode()
+        shown = texts.str.len() + texts.str.count(_WIDE)
+        per = max(width - 1, 1)
+        each = np.maximum(1, np.ceil(shown.to_numpy(dtype=float) / per)).astype(np.int64)
+        counted = pd.Series(each, index=texts.index).groupby(level=0).sum().to_numpy()
+        found = codes >= 0
+        lines[found] = np.maximum(lines[found], counted[codes[found]])
+    heights = np.minimum(15 * lines + 3, 409).astype(float)
+    return [
+        None if k == 1 else float(h) for k, h in zip(lines.tolist(), heights.tolist(), strict=True)
+    ]
+
+
 REASON_COLUMN = (
     5  # the reason's place in an issue row (file, sheet, row, column, value, reason, kind)
 )
@@ -215,10 +247,13 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
     return wb, path
 
 
-def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> StreamedTable:
+def prepare_table(
+    wb: Any, name: str, columns: list[tuple[str, list[Any]]], short: Iterable[str] = ()
+) -> StreamedTable:
     """Write the header at the defined name ``name``, take each column's style from the template's
     prototype row below it (extra columns take the last prototype's), and stretch the table and
-    the conditional formats over the rows to come."""
+    the conditional formats over the rows to come. Rows are made tall enough for their wrapped
+    cells, except those under the headers ``short``."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.table import TableColumn
 
@@ -258,4 +293,14 @@ def prepare_table(wb: Any, name: str, columns: list[tuple[str, list[Any]]]) -> S
             if table.autoFilter is not None:
                 table.autoFilter.ref = ref
     _extend_ranges(ws, proto_row, last_row, head_col + n_proto - 1, head_col + len(columns) - 1)
-    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles)
+    # [6/8] rows tall enough for their wrapped cells: no client grows a row by itself
+    short = set(short)
+    wrapped = [
+        (values, ws.column_dimensions[get_column_letter(head_col + j)].width or 8.43)
+        for j, (header, values) in enumerate(columns)
+        if j < n_proto and protos[j].alignment.wrap_text and header not in short
+    ]
+    heights = (
+        wrapped_heights([v for v, _ in wrapped], [w for _, w in wrapped], n) if wrapped else None
+    )
+    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles, heights)

@@ -30,7 +30,7 @@ from kqexcel.io.fill import (
     retitle,
 )
 from kqexcel.io.legend import fill_legend
-from kqexcel.io.templates import ISSUES_NAME, LEGEND_NAME, PLAN_NAME
+from kqexcel.io.templates import ISSUES_NAME, LEGEND_NAME, PLAN_NAME, SHORT_FIELDS
 from kqexcel.io.week import WEEK_NAME, fill_week
 from kqexcel.io.xlsx_stream import save_streamed
 from kqexcel.rules import Rules
@@ -156,7 +156,8 @@ def write_plan(
     for other in (ISSUES_NAME, LEGEND_NAME, *optional):
         if name_target(wb, other)[0] is ws:
             raise TemplateError("template_same_sheet", path=template_path, name=other)
-    table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules))
+    short = [rules.field_label(f, plan.lang) for f in SHORT_FIELDS]
+    table = prepare_table(wb, PLAN_NAME, display_columns(plan, rules), short)
     relabel_formats([ws], rules, plan.lang)
     n = len(plan.table)
     if 0 < n <= rules["output"]["notes_max_rows"]:

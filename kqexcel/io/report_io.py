@@ -37,7 +37,7 @@ from kqexcel.io.legend import fill_legend
 from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
-from kqexcel.io.templates import LEGEND_NAME
+from kqexcel.io.templates import LEGEND_NAME, SHORT_FIELDS
 from kqexcel.io.wording import pair, word
 from kqexcel.io.xlsx_stream import StreamedTable, save_streamed
 from kqexcel.report import (
@@ -378,7 +378,8 @@ def write_report(
             [Path(f).name for f in report.plan.table["_file"]],
         )
     )
-    tables.append(prepare_table(wb, "kq_report_customers", customers))
+    short = [rules.field_label(f, lang) for f in SHORT_FIELDS]
+    tables.append(prepare_table(wb, "kq_report_customers", customers, short))
     relabel_formats(wb.worksheets, rules, lang)
     if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
         fill_legend(

@@ -172,7 +172,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             print_layout(ws, title_rows="1:1" if ws.title in headed else None)
     customers = sheets["customers"]
     plan_table_block(customers, rules, lang, "kq_report_customers_table")
-    print_layout(customers, title_cols="A:B", fit=False)  # as the plan sheet
+    print_layout(customers)  # as the plan sheet
     plan_formats(customers, rules)
     _define(wb, "kq_report_customers", customers.title, "$A$1")
     _block_formats(sheets, rules)

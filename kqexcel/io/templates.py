@@ -120,6 +120,9 @@ WRAP_FIELDS = {
     "key_person",
     "rationale",
 }
+# wrapped, but not making its row taller: the rationale (a line per result, in the cells' notes
+# too) shows what the row's other cells leave room for
+SHORT_FIELDS = {"rationale"}
 
 
 def plan_columns() -> list[str]:
@@ -178,7 +181,7 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
     plan_table_block(ws, rules, lang, "kq_plan_table")
     ws.row_dimensions[1].height = 32
     plan_formats(ws, rules)
-    print_layout(ws, title_cols="A:B", fit=False)  # 35 columns: id and name on every page
+    print_layout(ws)  # [6/8] one page wide: an overview of every column (本周 is the sheet to read)
     _define(wb, PLAN_NAME, ws.title, "$A$1")
 
     issues = wb.create_sheet(SHEET_TITLES["issues"][lang])

@@ -90,6 +90,11 @@ def _cells(
 FIRST_BLOCK, MAX_BLOCK, CHUNK = 16, 2000, 4_000_000  # rows, rows, characters
 
 
+def _height(points: float | None) -> str:
+    """A row element's height attributes ('' for the sheet's default height)."""
+    return "" if points is None else f' ht="{points:g}" customHeight="1"'
+
+
 @dataclass
 class StreamedTable:
     """A table whose header is in the template and whose rows are streamed into the package."""
@@ -100,6 +105,7 @@ class StreamedTable:
     columns: list[tuple[str, list[Any]]]
     styles: list[int]
     date_styles: list[int]
+    heights: list[float | None] | None = None  # a row's height in points (None: the default)
 
     @property
     def n(self) -> int:
@@ -127,10 +133,17 @@ class StreamedTable:
                 _cells(letters[j], values[start:stop], self.styles[j], self.date_styles[j], first)
                 for j, (_, values) in enumerate(self.columns)
             ]
-            chunk = "".join(
-                f'<row r="{first + i}">{"".join(cells)}</row>'
-                for i, cells in enumerate(zip(*cols, strict=True))
-            )
+            if self.heights is None:
+                chunk = "".join(
+                    f'<row r="{first + i}">{"".join(cells)}</row>'
+                    for i, cells in enumerate(zip(*cols, strict=True))
+                )
+            else:
+                tall = self.heights[start:stop]
+                chunk = "".join(
+                    f'<row r="{first + i}"{_height(tall[i])}>{"".join(cells)}</row>'
+                    for i, cells in enumerate(zip(*cols, strict=True))
+                )
             del cols
             yield chunk
             if progress:

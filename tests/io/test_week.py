@@ -12,6 +12,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kqexcel.cli import cli
 from kqexcel.core.plan import make_plan
@@ -331,3 +333,47 @@ def test_chinese_survives_printing_to_pdf(sample_plan: Path, tmp_path: Path) -> 
     for words in ("跟进计划", "话术要点", "依据", "说明", "知遇之情"):
         assert words in whole, words
     assert "\ufffd" not in whole  # no character lost on the way
+
+
+# ------------------------------------------------------------------------------ row heights
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=st.sampled_from("ab 1，客户甲乙。\n（）Ａ—"), max_size=120),
+            st.integers(-5, 10**6),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    width=st.sampled_from([8.0, 12.0, 28.0, 60.0]),
+)
+def test_whole_column_heights_are_the_row_heights(texts: list[Any], width: float) -> None:
+    """The streamed sheets' heights (over whole columns) are what row_height gives row by row."""
+    from kqexcel.io.fill import row_height, wrapped_heights
+
+    got = wrapped_heights([texts], [width], len(texts))
+    for text, height in zip(texts, got, strict=True):
+        want = row_height([(text, width)])
+        assert (height or 18.0) == want
+
+
+def test_plan_rows_are_as_tall_as_their_talking_points(sample_plan: Path) -> None:
+    from kqexcel.io.fill import row_height
+
+    ws = openpyxl.load_workbook(sample_plan)["跟进计划"]
+    head = {c.value: c.column_letter for c in ws[1]}
+    wrapped = ["跟进目标", "话术要点", "建议提问", "预警", "最近跟进", "关键人"]
+    for r in range(2, 42):
+        cells = [(ws[f"{head[h]}{r}"].value, ws.column_dimensions[head[h]].width) for h in wrapped]
+        want = row_height(cells)
+        assert (ws.row_dimensions[r].height or 18.0) == want, r
+    # the rationale wraps but does not make its row taller (it is in the cells' notes too)
+    rationale = ws[f"{head['依据']}2"]
+    assert (
+        rationale.alignment.wrap_text
+        and row_height([(rationale.value, 70)]) > ws.row_dimensions[2].height
+    )
