@@ -108,6 +108,10 @@ def test_csv_of_several_ledgers_into_one_file_has_one_header(tmp_path):
     planned = list(batch.plan_ledgers(ledgers, out, fmt="csv", as_of=AS_OF_DAY))
     assert [p.out for p in planned] == [out, out]
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 3 and rows[0][0] == "客户编号" and rows[2][1] == "甲公司"
+    # --codes: the JSON keys, one header too
+    list(batch.plan_ledgers(ledgers, out, fmt="csv", as_of=AS_OF_DAY, force=True, codes=True))
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(rows) == 3 and rows[0][0] == "customer_id" and rows[2][1] == "甲公司"
 
 

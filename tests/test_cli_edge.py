@@ -85,7 +85,10 @@ def test_several_ledgers_as_one_csv_or_json_file(runner, sample, messy, tmp_path
     )
     assert result.exit_code == 1  # messy has data problems
     lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert lines[0][0] == "customer_id" and sum(x[0] == "customer_id" for x in lines) == 1
+    assert lines[0][0] == "客户编号" and sum(x[0] == "客户编号" for x in lines) == 1
+    # the header is every ledger's columns: the sample's 联系人 / 手机, messy's 对接人 / 微信号
+    assert {"联系人", "手机", "对接人", "微信号"} <= set(lines[0])
+    assert {len(x) for x in lines} == {len(lines[0])}
     single = [
         runner.invoke(cli, ["plan", str(p), "--format", "json", "--as-of", AS_OF]).stdout
         for p in (sample, messy)

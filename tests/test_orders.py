@@ -456,7 +456,7 @@ def test_orders_given_apart_as_a_gbk_csv(tmp_path: Path, runner) -> None:
     )
     assert result.exit_code == 1  # the unreadable amount is a data problem
     rows = list(csv.DictReader(result.stdout.splitlines()))
-    assert [r["last_order"] for r in rows] == ["2026-10-08", "2026-11-08", ""]
+    assert [r["最近下单"] for r in rows] == ["2026-10-08", "2026-11-08", ""]
     assert "ERP销售明细.csv" in result.stderr and "价税合计 (C)" in result.stderr
 
 

@@ -134,10 +134,20 @@ def row_height(cells: Iterable[tuple[Any, float]]) -> float:
 
 
 # characters a cell shows two widths wide (East Asian Wide and Fullwidth, as _shown_width counts)
-_WIDE = re.compile(
-    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_WIDE_RANGES = (  # code point ranges (first, last): Hangul Jamo, CJK, kana, Hangul, fullwidth
+    (0x1100, 0x115F),
+    (0x2E80, 0x303E),
+    (0x3041, 0x33FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA000, 0xA4CF),
+    (0xAC00, 0xD7A3),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFF60),
+    (0xFFE0, 0xFFE6),
 )
+_WIDE = re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _WIDE_RANGES) + "]")
 
 
 def wrapped_heights(columns: list[list[Any]], widths: list[float], n: int) -> list[float | None]:

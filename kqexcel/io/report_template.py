@@ -126,8 +126,8 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
         "kq_report_tiers": (1, 1),
         "kq_report_motivation": (1, 1),
         "kq_report_style": (12, 1),
-        "kq_report_owner_mix": (24, 1),
-        "kq_report_owner_rfm": (24, 15),  # right of the owners' mix, under its chart
+        "kq_report_owner_mix": (36, 1),  # under the style chart (F18, 15 rows tall)
+        "kq_report_owner_rfm": (20, 15),  # under the RFM chart (O1)
         "kq_report_warnings": (1, 1),
         "kq_report_changes": (1, 1),
         "kq_report_issues": (1, 1),
@@ -163,7 +163,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             ws.freeze_panes = ws.cell(row + 1, col).coordinate
     _define(wb, "kq_report_tiers_chart", sheets["tiers"].title, "$K$2")
     _define(wb, "kq_report_motivation_chart", sheets["mix"].title, "$F$1")
-    _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$12")
+    _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$18")  # under the motivation one
     _define(wb, "kq_report_rfm_chart", sheets["mix"].title, "$O$1")
 
     headed = {sheets[BLOCKS[n][0]].title for n, (r, _) in anchors.items() if r == 1}

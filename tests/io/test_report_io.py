@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import openpyxl
@@ -308,3 +309,44 @@ def test_a_company_report_reports_each_unreadable_value_once_with_its_letter(run
         ("b.csv", 2, "历史效果、本期效果"),
         ("b.csv", 2, "年销售额 (D)"),
     ]
+
+
+def test_no_chart_covers_a_table(runner, sample, tmp_path):
+    """6/8, looked at in the PDF: the style chart sat on the motivation chart and on the owners'
+    mix. Every chart's rectangle (its anchor and size, columns and rows as Excel sizes them)
+    holds no written cell."""
+    from openpyxl.utils import get_column_letter
+
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(cli, ["report", str(sample), "--month", "2026-11", "-o", str(out), "-q"])
+    assert result.exit_code in (0, 1), result.output
+    wb = openpyxl.load_workbook(out)
+    charts = 0
+    for ws in wb.worksheets:
+        filled = {
+            (c.row - 1, c.column - 1) for row in ws.iter_rows() for c in row if c.value is not None
+        }
+        boxes = []
+        for chart in ws._charts:
+            start = chart.anchor._from
+            ext = chart.anchor.ext
+            rows = math.ceil(ext.height / (20 * 9525))  # 15-point rows of 20 pixels
+            cols, width, col = 0, 0, start.col
+            while width < ext.width:
+                chars = ws.column_dimensions[get_column_letter(col + 1)].width or 8.43
+                width += (chars * 7 + 5) * 9525
+                col, cols = col + 1, cols + 1
+            box = (start.row, start.row + rows, start.col, start.col + cols)
+            assert not [
+                (r, c) for r, c in filled if box[0] <= r < box[1] and box[2] <= c < box[3]
+            ], (ws.title, box)
+            for other in boxes:  # nor another chart
+                assert (
+                    box[1] <= other[0]
+                    or other[1] <= box[0]
+                    or box[3] <= other[2]
+                    or other[3] <= box[2]
+                )
+            boxes.append(box)
+            charts += 1
+    assert charts >= 4
