@@ -53,12 +53,17 @@ def blocks(ws: Any) -> dict[str, list[list[Any]]]:
     return out
 
 
-@pytest.fixture
-def sample_plan(runner, sample: Path, tmp_path: Path) -> Path:
+def plan_of(runner, ledger: Path, tmp_path: Path) -> Path:
+    """`kq plan` of a ledger on SAMPLE_DAY, to tmp_path/plan.xlsx."""
     out = tmp_path / "plan.xlsx"
-    result = runner.invoke(cli, ["plan", str(sample), "--as-of", SAMPLE_DAY, "-o", str(out), "-q"])
+    result = runner.invoke(cli, ["plan", str(ledger), "--as-of", SAMPLE_DAY, "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture
+def sample_plan(runner, sample: Path, tmp_path: Path) -> Path:
+    return plan_of(runner, sample, tmp_path)
 
 
 # ------------------------------------------------------------------------------ the days
@@ -186,13 +191,7 @@ def test_one_rep_without_contacts_gets_a_narrow_block(runner, tmp_path: Path) ->
             ]
         },
     )
-    out = tmp_path / "p.xlsx"
-    assert (
-        runner.invoke(
-            cli, ["plan", str(ledger), "--as-of", SAMPLE_DAY, "-o", str(out), "-q"]
-        ).exit_code
-        == 0
-    )
+    out = plan_of(runner, ledger, tmp_path)
     monday = next(iter(blocks(openpyxl.load_workbook(out)["本周"]).values()))
     assert monday[0] == [
         "优先级",
@@ -214,13 +213,7 @@ def test_no_owner_has_more_than_the_daily_limit_on_any_day(runner, tmp_path: Pat
         for i in range(60)
     ]
     ledger = workbook(tmp_path / "many.xlsx", {"客户台账": rows})
-    out = tmp_path / "p.xlsx"
-    assert (
-        runner.invoke(
-            cli, ["plan", str(ledger), "--as-of", SAMPLE_DAY, "-o", str(out), "-q"]
-        ).exit_code
-        == 0
-    )
+    out = plan_of(runner, ledger, tmp_path)
     found = blocks(openpyxl.load_workbook(out)["本周"])
     per_day = []
     for rows_of_day in found.values():
