@@ -33,13 +33,14 @@ from kqexcel.io.problems import reason_text
 from kqexcel.io.report_io import (
     default_output,
     find_ledgers,
+    previous_month,
     read_all,
     read_previous,
     write_report,
     write_summary,
 )
 from kqexcel.io.templates import bundled, bundled_names
-from kqexcel.report import Report, build_report, month_end
+from kqexcel.report import Report, build_report, default_as_of
 from kqexcel.rules import Rules, default_files, header_norm, load_rules, shipped_text
 from kqexcel.words import say
 
@@ -393,15 +394,19 @@ def report_ledgers(
     if not files:
         raise UsageError("no_ledgers_found")
     previous_table = read_previous(previous, rules) if previous else None
+    if previous:  # [§13] last month's report must be of an earlier month
+        before = previous_month(previous)
+        if before is None:
+            raise UsageError("previous_month_unknown", path=previous)
+        if before >= month:
+            raise UsageError("previous_not_earlier", path=previous, previous=before, month=month)
+    day = as_of or default_as_of(month)  # [§13] the month's last day, or today if earlier
     with progress(len(files), say(rules, "reading", lang)) as bar:
-        ledgers = read_all(files, rules, jobs, bar.update, lang, as_of or month_end(month))
-    day = as_of or month_end(month)
+        ledgers = read_all(files, rules, jobs, bar.update, lang, day)
     extra = records_apart(given, rules, day)
     read = [item for _, item in ledgers if isinstance(item, Ledger)]
     refuse_unknown_columns(columns or {}, read, extra)
-    result = build_report(
-        ledgers, rules, month, as_of, lang, tier_scope, previous_table, apart=extra
-    )
+    result = build_report(ledgers, rules, month, day, lang, tier_scope, previous_table, apart=extra)
     write_report(result, rules, out, template, lang, force)
     if summary_json:
         write_summary(result, summary_json, force)

@@ -19,6 +19,7 @@ from kqexcel.cli_options import (
     LOG,
     MAP,
     ORDERS,
+    REPORT_AS_OF,
     RULES,
     echo,
     month,
@@ -187,9 +188,10 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
 @click.option(
     "--previous",
     type=IN_FILE,
-    help="上个月的报告，用来比较层级变动 Last month's report, for the tier moves.",
+    help="上个月（或更早）的报告：层级变动、客户经理变更、环比 Last month's (or an earlier) "
+    "report: tier moves, owner changes, month over month.",
 )
-@AS_OF
+@REPORT_AS_OF
 @LANG
 @RULES
 @MAP
@@ -226,7 +228,8 @@ def report(ctx: click.Context, paths: tuple[Path, ...], quiet: bool, **options: 
 
     PATHS 可以是文件或文件夹（递归查找 .xlsx .xlsm .xls .ods .csv；跳过 Excel 锁文件 ~$*
     和 kq 自己写出的文件）。某个台账读不了不会中断整批：它会列在“问题”表和屏幕上，
-    其余照常汇总，最后退出码为 1（全部正常为 0）。基准日默认是该月最后一天。
+    其余照常汇总，最后退出码为 1（全部正常为 0）。基准日默认是该月最后一天；
+    该月还没过完时是今天（不会按未来的日子算逾期）。
 
     \b
     Example:

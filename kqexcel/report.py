@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
-from kqexcel.core.customer_file import assign_links, attach
+from kqexcel.core.classify import owner_key
+from kqexcel.core.customer_file import MONTH_CHANNELS, assign_links, attach
 from kqexcel.core.ledger import Ledger, Problem, combine
 from kqexcel.core.plan import Plan, make_plan
+from kqexcel.core.values import NAME_SEPARATORS
 from kqexcel.rules import Rules, default_rules
 
 _MESSAGES = default_rules()["messages"]
 
 TIERS = ("A", "B", "C")
 TIER_RANK = {"A": 3, "B": 2, "C": 1}
+NO_OWNER = "—"  # the owner of a customer whose owner cell is empty
 
 
 @dataclass
@@ -46,6 +51,11 @@ class Report:
     ledgers: list[LedgerStatus]
     changes: pd.DataFrame | None
     revenue: pd.Series
+    rules: Rules = field(default_factory=default_rules)
+    # [§13] every ledger's customers as read (before a repeated id is left out): the same
+    # customer of two owners
+    customers: list[pd.DataFrame] = field(default_factory=list)
+    previous: pd.DataFrame | None = None  # last month's report (customer_id, name, owner, tier)
 
     @property
     def problems(self) -> list[Problem]:
@@ -65,6 +75,18 @@ def month_end(month: str) -> dt.date:
     return dt.date(year, number, calendar.monthrange(year, number)[1])
 
 
+def month_start(month: str) -> dt.date:
+    """The first day of a YYYY-MM month."""
+    year, number = (int(x) for x in month.split("-"))
+    return dt.date(year, number, 1)
+
+
+def default_as_of(month: str, today: dt.date | None = None) -> dt.date:
+    """[§13] the report's as_of: the month's last day, or today when that is earlier (a report
+    run on 2 December for December is as of 2 December, not of a future day)."""
+    return min(month_end(month), today or dt.date.today())
+
+
 def build_report(
     ledgers: list[tuple[str, Ledger | str]],
     rules: Rules,
@@ -78,8 +100,12 @@ def build_report(
     """Plan every customer of the readable ledgers (tiers across the company, or per ledger)
     and compare tiers with last month's report; ``apart``: the other sheets given apart (log,
     contacts, orders; by kind), linking to the customers of every ledger."""
-    as_of = as_of or month_end(month)
+    as_of = as_of or default_as_of(month)
     apart = apart or {}
+    owners_before = previous_owners(previous)
+    plan_of = functools.partial(
+        make_plan, previous_owners=owners_before, month_start=month_start(month)
+    )
     read = [(name, item) for name, item in ledgers if isinstance(item, Ledger)]
     given_apart = any(sheet is not None for sheet in apart.values())
     if read and given_apart and scope == "ledger" and len(read) > 1:
@@ -98,7 +124,7 @@ def build_report(
             statuses.append(LedgerStatus(name, error=item))
             failed.append(Problem(name, "", None, None, None, "ledger_failed", detail=item))
     if scope == "ledger" and len(read) > 1:
-        plans = [make_plan(ledger, rules, as_of, lang) for _, ledger in read]
+        plans = [plan_of(ledger, rules, as_of, lang) for _, ledger in read]
         plan = Plan(
             pd.concat([p.table for p in plans], ignore_index=True),
             pd.concat([p.notes for p in plans], ignore_index=True),
@@ -113,7 +139,7 @@ def build_report(
         ledger = combine([ledger for _, ledger in read]) if read else _empty_ledger(rules)
         if given_apart:
             ledger = attach(ledger, apart)
-        plan = make_plan(ledger, rules, as_of, lang)
+        plan = plan_of(ledger, rules, as_of, lang)
         plan.sources = [(name, "") for name, _ in read]
         revenue = ledger.table["revenue"].reset_index(drop=True)
     by_file: dict[str, int] = {}
@@ -125,7 +151,8 @@ def build_report(
             status.problems = by_file.get(status.file, 0)
     plan.problems = failed + plan.problems
     changes = tier_changes(plan.table, previous) if previous is not None else None
-    return Report(month, as_of, plan, statuses, changes, revenue)
+    everyone = [ledger.table for _, ledger in read]
+    return Report(month, as_of, plan, statuses, changes, revenue, rules, everyone, previous)
 
 
 def _with_apart(
@@ -157,7 +184,9 @@ def _empty_ledger(rules: Rules) -> Ledger:
 
 
 def tier_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Customers whose tier went up or down, new customers and customers gone, by customer_id."""
+    """Customers whose tier went up or down, new customers and customers gone, by customer_id;
+    a customer with a tier in one month only is "missing" (数据缺失), counted apart from the
+    moves."""
     now = current[current["customer_id"].notna()][["customer_id", "name", "owner", "tier"]]
     before = previous[previous["customer_id"].notna()][["customer_id", "name", "owner", "tier"]]
     merged = now.merge(
@@ -173,7 +202,8 @@ def tier_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
             a, b = TIER_RANK.get(r.tier_prev or "", 0), TIER_RANK.get(r.tier or "", 0)
             if a == b:
                 continue
-            move = "up" if b > a else "down"
+            # [§13] a move needs a tier in both months: a missing one is data, not a move
+            move = "missing" if not (a and b) else "up" if b > a else "down"
         rows.append(
             {
                 "customer_id": r.customer_id,
@@ -184,7 +214,7 @@ def tier_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
                 "move": move,
             }
         )
-    order = {"up": 0, "down": 1, "new": 2, "gone": 3}
+    order = {"up": 0, "down": 1, "missing": 2, "new": 3, "gone": 4}
     frame = pd.DataFrame(
         rows, columns=["customer_id", "name", "owner", "tier_prev", "tier", "move"]
     )
@@ -250,7 +280,7 @@ OVERVIEW_LABELS = {
 def owners_table(report: Report) -> pd.DataFrame:
     """Per owner: customers, A/B/C, revenue, P1, overdue, warnings."""
     t = report.plan.table.assign(_revenue=report.revenue.fillna(0.0).to_numpy())
-    owner = t["owner"].fillna("—")
+    owner = t["owner"].fillna(NO_OWNER)
     frame = pd.DataFrame(
         {
             "owner": owner,
@@ -321,3 +351,205 @@ def warning_rows(report: Report) -> pd.DataFrame:
         ascending=[False, False, True],
         kind="mergesort",
     ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- §13 the month
+
+
+def previous_owners(previous: pd.DataFrame | None) -> dict[str, Any] | None:
+    """Last month's owner of every customer_id (None: no last month)."""
+    if previous is None:
+        return None
+    known = previous[previous["customer_id"].notna()]
+    return dict(zip(known["customer_id"].astype(str), known["owner"], strict=True))
+
+
+def _plain(value: Any) -> Any:
+    """A cell of the plan table as JSON has it (NaN, NaT and NA: None; numpy: Python)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def owner_changes(report: Report) -> list[dict[str, Any]]:
+    """[§13] customers whose owner differs from last month's (none without --previous)."""
+    t = report.plan.table
+    if report.previous is None or not len(t):
+        return []
+    changed = t[[("owner_changed" in w) for w in t["warnings"]]].rename(
+        columns={"_previous_owner": "previous_owner"}
+    )
+    return [
+        {
+            "customer_id": _plain(r.customer_id),
+            "name": _plain(r.name),
+            "tier": _plain(r.tier),
+            "previous_owner": _plain(r.previous_owner),
+            "owner": _plain(r.owner),
+        }
+        for r in changed.sort_values("customer_id", kind="mergesort").itertuples(index=False)
+    ]
+
+
+POOL_LIFECYCLES = ("prospect", "lapsed", "unknown")  # [§13] no contract: may go to the pool
+
+
+def reclaim(report: Report) -> list[dict[str, Any]]:
+    """[§13] the public pool (公海): prospect, lapsed and unknown-lifecycle customers whose days
+    left (the tier's limit − days since the last contact; never contacted: 0) are at most the
+    notice days; ``notice`` for 0 < days left ≤ notice days. Fewest days left first."""
+    t = report.plan.table
+    pool = report.rules.numbers.pool
+    if not len(t):
+        return []
+    as_of = pd.Timestamp(report.as_of)
+    rows = []
+    candidates = t[t["lifecycle"].isin(POOL_LIFECYCLES)].rename(
+        columns={"_last_contact": "last_contact"}
+    )
+    for r in candidates.itertuples(index=False):
+        limit = pool.days.get(r.tier if isinstance(r.tier, str) else "C", pool.days["C"])
+        last = r.last_contact
+        since = None if pd.isna(last) else int((as_of - pd.Timestamp(last)).days)
+        left = 0 if since is None else limit - since
+        if left > pool.notice_days:
+            continue
+        rows.append(
+            {
+                "customer_id": _plain(r.customer_id),
+                "name": _plain(r.name),
+                "owner": _plain(r.owner),
+                "tier": _plain(r.tier),
+                "days_since_contact": since,
+                "days_left": left,
+                "notice": 0 < left <= pool.notice_days,
+            }
+        )
+    return sorted(rows, key=lambda x: (x["days_left"], str(x["customer_id"] or "")))
+
+
+def name_key(name: Any, suffixes: tuple[str, ...]) -> str:
+    """[§13] a customer's name as matched across owners: NFKC and case-folded, the company
+    suffixes removed from the end (repeatedly; the spaces and commas before one go with it),
+    then spaces and punctuation (Unicode P and S) removed. A name that is only a suffix keeps
+    it."""
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return ""
+    text = unicodedata.normalize("NFKC", str(name)).casefold().strip()
+    endings = sorted(
+        {unicodedata.normalize("NFKC", s).casefold() for s in suffixes if s}, key=len, reverse=True
+    )
+    while True:
+        ending = next((e for e in endings if text.endswith(e) and len(text) > len(e)), None)
+        if ending is None:
+            break
+        text = text[: -len(ending)].rstrip(NAME_SEPARATORS)
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in "PS"
+    )
+
+
+def same_customer(report: Report) -> list[dict[str, Any]]:
+    """[§13] 撞单: customers of different owners whose names match (``name_key``) or that share
+    an id, grouped (a shared id joins two names' groups); each group once, by its key."""
+    frames = [f[["customer_id", "name", "owner", "_file", "_row"]] for f in report.customers]
+    if not frames:
+        return []
+    rows = pd.concat(frames, ignore_index=True).to_dict("records")
+    suffixes = report.rules.numbers.report.company_suffixes
+    keys = [name_key(r["name"], suffixes) for r in rows]
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(rows):
+        cid = _plain(r["customer_id"])
+        for token in (("name", keys[i]) if keys[i] else None, ("id", str(cid)) if cid else None):
+            if token is None:
+                continue
+            if token in first:
+                parent[find(i)] = find(first[token])
+            else:
+                first[token] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        owners = {owner_key(rows[i]["owner"]) for i in members} - {""}
+        if len(members) < 2 or len(owners) < 2:
+            continue
+        key = next((keys[i] for i in members if keys[i]), str(_plain(rows[members[0]]["name"])))
+        out.append(
+            {
+                "key": key,
+                "customers": [
+                    {
+                        "customer_id": _plain(rows[i]["customer_id"]),
+                        "name": _plain(rows[i]["name"]),
+                        "owner": _plain(rows[i]["owner"]),
+                        "file": rows[i]["_file"],
+                    }
+                    for i in members
+                ],
+            }
+        )
+    return sorted(out, key=lambda g: g["key"])
+
+
+def coverage(report: Report) -> dict[str, dict[str, Any]]:
+    """[§13] per owner: their A customers, how many have a log entry this month (up to as_of)
+    and the share (None without A customers), this month's entries of all their customers by
+    channel, and their overdue P1s."""
+    t = report.plan.table
+    out: dict[str, dict[str, Any]] = {}
+    if not len(t):
+        return out
+    owner = t["owner"].fillna(NO_OWNER)
+    for name in sorted(owner.unique()):
+        mine = t[(owner == name).to_numpy()]
+        a = mine[mine["tier"] == "A"]
+        touched = int((a["_month_entries"] > 0).sum())
+        out[str(name)] = {
+            "a_customers": int(len(a)),
+            "a_touched": touched,
+            "share": round(touched / len(a), 4) if len(a) else None,
+            "entries": {ch: int(mine[f"_month_{ch}"].sum()) for ch in MONTH_CHANNELS},
+            "overdue_p1": int(((mine["priority"] == "P1") & (mine["days_overdue"] > 0)).sum()),
+        }
+    return out
+
+
+def escalations(report: Report) -> list[dict[str, Any]]:
+    """[§13] P1 customers overdue by more than ``report.escalate_days``, most overdue first."""
+    t = report.plan.table
+    if not len(t):
+        return []
+    days = report.rules.numbers.report.escalate_days
+    late = t[(t["priority"] == "P1") & (t["days_overdue"] > days)]
+    late = late.sort_values(["days_overdue", "customer_id"], ascending=[False, True])
+    return [
+        {
+            "customer_id": _plain(r.customer_id),
+            "name": _plain(r.name),
+            "owner": _plain(r.owner),
+            "days_overdue": int(r.days_overdue),
+        }
+        for r in late.itertuples(index=False)
+    ]
+
+
+def month_figures(report: Report) -> dict[str, Any]:
+    """[§13] what --summary-json adds to the overview figures."""
+    return {
+        "owner_changes": owner_changes(report),
+        "reclaim": reclaim(report),
+        "same_customer": same_customer(report),
+        "coverage": coverage(report),
+        "escalations": escalations(report),
+    }

@@ -126,7 +126,7 @@ def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) 
     """Write the monthly report for every ledger in the folder named in the cell `kq_report_folder`
     (or the workbook's own folder) into that folder."""
     from kqexcel.io.report_io import default_output, find_ledgers, read_all, write_report
-    from kqexcel.report import build_report, month_end
+    from kqexcel.report import build_report, default_as_of
 
     book = _caller(book)
     try:
@@ -137,6 +137,7 @@ def report_folder(book: Any = None, lang: str = "zh", month: str | None = None) 
     out = folder / default_output(month)
     # the workbook holding the button is not a ledger; the button refreshes this month's report
     found = find_ledgers([folder], skip={out, Path(book.fullname)})
-    ledgers = read_all(found, F.rules(), lang=lang, as_of=month_end(month))
-    report = build_report(ledgers, F.rules(), month, lang=lang)
+    day = default_as_of(month)
+    ledgers = read_all(found, F.rules(), lang=lang, as_of=day)
+    report = build_report(ledgers, F.rules(), month, day, lang=lang)
     return write_report(report, F.rules(), out, lang=lang, force=True)

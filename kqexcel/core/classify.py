@@ -7,6 +7,8 @@ the rules, and returns columns (pandas Series aligned with the table). Nothing h
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,7 @@ WARNINGS = (
     "order_gap",
     "revenue_drop",
     "relationship_regressing",
+    "owner_changed",
     "data_missing",
 )
 # [§10, §11] the warnings the customer file's other sheets give (see ``file_warnings``)
@@ -43,6 +46,7 @@ FILE_WARNINGS = (
     "no_insider",
     "order_gap",
     "revenue_drop",
+    "owner_changed",  # [§13] given by the report (last month's owner)
 )
 # [§8] the parts of the priority score, in the order the rationale names them
 PRIORITY_PARTS = (
@@ -56,6 +60,7 @@ PRIORITY_PARTS = (
     "order_gap",
     "revenue_drop",
     "rfm",
+    "owner_changed",
     "regressing",
     "lapsed",
 )
@@ -65,6 +70,7 @@ EXTRA_PARTS = {
     "order_gap": "order_gap",
     "revenue_drop": "revenue_drop",
     "rfm": "rfm_urgent",
+    "owner_changed": "owner_changed",
 }
 # [§5] which motivation each indicator value votes for (the fixed meaning of the domain)
 INDICATORS: dict[str, dict[str, str]] = {
@@ -521,6 +527,7 @@ def warning_flags(
         "order_gap": extra["order_gap"],
         "revenue_drop": extra["revenue_drop"],
         "relationship_regressing": regressing,
+        "owner_changed": extra["owner_changed"],
         "data_missing": data_missing,
     }
 
@@ -626,15 +633,18 @@ def objective(
     lifecycle: pd.Series,
     intent: pd.Series,
     stage: pd.Series,
+    owner_changed: pd.Series | None = None,
 ) -> pd.Series:
-    """[§8] the first that applies: keep_promise, resolve_complaint, retain (risk high),
-    win_back (lapsed), close (interested / quoted), learn_needs (hesitating), else the stage's
-    code, else follow_up."""
+    """[§8, §14] the first that applies: keep_promise, resolve_complaint, handover (the owner
+    changed), retain (risk high), win_back (lapsed), close (interested / quoted), learn_needs
+    (hesitating), else the stage's code, else follow_up."""
+    handover = promise_late & False if owner_changed is None else owner_changed.astype(bool)
     return pd.Series(
         np.select(
             [
                 promise_late,
                 complaint,
+                handover,
                 eq(risk, "high"),
                 eq(lifecycle, "lapsed"),
                 intent.isin(["interested", "quoted"]),
@@ -644,6 +654,7 @@ def objective(
             [
                 "keep_promise",
                 "resolve_complaint",
+                "handover",
                 "retain",
                 "win_back",
                 "close",
@@ -654,4 +665,25 @@ def objective(
         ),
         index=promise_late.index,
         dtype=object,
+    )
+
+
+def owner_key(owner: Any) -> str:
+    """[§13] an owner as compared across months: NFKC, trimmed ("" when empty)."""
+    if owner is None or owner != owner:
+        return ""
+    return unicodedata.normalize("NFKC", str(owner)).strip()
+
+
+def owner_changed(
+    customer_id: pd.Series, owner: pd.Series, previous: Mapping[str, Any] | None
+) -> pd.Series:
+    """[§13] the owner differs from last month's (``previous``: customer_id → owner); an owner
+    empty in either month, or a customer not in last month's report, is no change."""
+    if not previous:
+        return pd.Series(False, index=owner.index)
+    now = [owner_key(o) for o in owner.tolist()]
+    before = [owner_key(previous.get(str(c))) if c is not None else "" for c in customer_id]
+    return pd.Series(
+        [bool(a and b and a != b) for a, b in zip(now, before, strict=True)], index=owner.index
     )

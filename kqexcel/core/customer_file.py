@@ -257,7 +257,12 @@ def person_styles(contacts: pd.DataFrame) -> pd.Series:
     return explicit.astype(object).where(explicit.notna(), pd.Series(axes, index=contacts.index))
 
 
-def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, list[Problem]]:
+MONTH_CHANNELS = ("visit", "phone", "message", "email")  # [§13] coverage's entries by channel
+
+
+def facts(
+    ledger: Ledger, rules: Rules, as_of: dt.date, month_start: dt.date | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """What the log and the contacts say of every customer of ``ledger`` (one row per customer,
     aligned with its table), and the problems of linking them. Columns:
 
@@ -269,7 +274,9 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
       named in the window); ``dm_log`` (True / False / None) with ``dm_date``, ``dm_person``,
       ``dm_row``, ``dm_sheet`` of the latest entry naming a decision-level person;
     - from the contacts: ``contacts_known``, ``levels`` (codes), ``key_name``, ``key_title``,
-      ``key_style``, ``key_level``, ``key_row``, ``key_sheet``, ``insider_known``."""
+      ``key_style``, ``key_level``, ``key_row``, ``key_sheet``, ``insider_known``;
+    - [§13] ``month_entries`` and ``month_<channel>`` (``MONTH_CHANNELS``): the entries from
+      ``month_start`` (default: the first of as_of's month) to as_of."""
     t = ledger.table
     n = len(t)
     today = pd.Timestamp(as_of)
@@ -365,12 +372,21 @@ def facts(ledger: Ledger, rules: Rules, as_of: dt.date) -> tuple[pd.DataFrame, l
             float
         )
         out.update(_decision_maker(g, owner, window, names, decision_people, n))
+        start = pd.Timestamp(month_start or as_of.replace(day=1))
+        month = (g["date"] >= start).to_numpy(dtype=bool)
+        out["month_entries"] = np.bincount(owner[month], minlength=n).astype(float)
+        channels = g["channel"].to_numpy(dtype=object)
+        for ch in MONTH_CHANNELS:
+            at = owner[month & (channels == ch)]
+            out[f"month_{ch}"] = np.bincount(at, minlength=n).astype(float)
     else:
         out["log_last"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
         out["promised"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
         out["last_visit"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
         out["log_entries"] = np.full(n, np.nan)
         out["persons"] = np.zeros(n)
+        for key in ("month_entries", *(f"month_{ch}" for ch in MONTH_CHANNELS)):
+            out[key] = np.zeros(n)
         for key in (
             "log_row",
             "log_sheet",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,15 +144,25 @@ class Decisions:
     file_flags: dict[str, pd.Series]  # classify.file_warnings
     derived: pd.DataFrame  # _effective: which values the customer file's other sheets gave
     orders: pd.DataFrame  # orders.facts: what the orders say
+    previous_owner: pd.Series  # [§13] last month's owner (None: not known)
 
 
 def make_plan(
-    ledger: Ledger, rules: Rules, as_of: dt.date, lang: str = "zh", texts: bool = True
+    ledger: Ledger,
+    rules: Rules,
+    as_of: dt.date,
+    lang: str = "zh",
+    texts: bool = True,
+    previous_owners: Mapping[str, Any] | None = None,
+    month_start: dt.date | None = None,
 ) -> Plan:
     """Classify every customer of ``ledger`` and plan the next contact from ``as_of`` (DOMAIN.md
-    §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale)."""
+    §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale).
+    ``previous_owners`` (customer_id → last month's owner, from ``kq report --previous``) gives
+    the owner_changed warning and the handover objective (§13); ``month_start``: where the
+    month whose log entries the report's coverage counts begins (default: as_of's month)."""
     today = pd.Timestamp(as_of)
-    facts, linked = CF.facts(ledger, rules, as_of)
+    facts, linked = CF.facts(ledger, rules, as_of, month_start)
     bought, linked_orders = O.facts(ledger, rules, as_of)
     t, derived = _effective(ledger.table, facts, rules, bought)
     lifecycle = t["contract_status"].fillna("unknown")
@@ -180,6 +191,8 @@ def make_plan(
     channel = C.channel(tiers, risk, stage, intent, lifecycle)
     late = C.promise_overdue(t["promise_due"], today)
     file_flags = C.file_warnings(tiers, facts, promised, today, rules, bought)
+    previous_owner = _previous_owner(t, previous_owners)
+    file_flags["owner_changed"] = C.owner_changed(t["customer_id"], t["owner"], previous_owners)
     priority = C.priority(
         tiers,
         risk,
@@ -202,7 +215,10 @@ def make_plan(
     warnings = C.warnings(
         t, today, lifecycle, overdue, late, risk, tiers, quad, missing, rules, file_flags
     )
-    objective = C.objective(late, complaint, risk, lifecycle, intent, stage)
+    objective = C.objective(
+        late, complaint, risk, lifecycle, intent, stage, file_flags["owner_changed"]
+    )
+    channel = channel.where(objective != "handover", "visit")  # [§13] the handover is a visit
     d = Decisions(
         lifecycle=lifecycle,
         profit=profit,
@@ -228,15 +244,35 @@ def make_plan(
         file_flags=file_flags,
         derived=derived,
         orders=bought,
+        previous_owner=previous_owner,
     )
     table = _table(t, d)
     W = R.Words(rules, lang)
     _file_fields(table, d, W)
     table["warning_details"] = R.warning_details(
-        warnings, t, d.overdue, facts["promised"], bought, _problem_columns(t, problems), W, as_of
+        warnings,
+        t,
+        d.overdue,
+        facts["promised"],
+        bought,
+        _problem_columns(t, problems),
+        W,
+        as_of,
+        previous_owner,
     )
     notes = _texts(table, t, d, gaps, W, as_of) if texts else _no_texts(table)
     return _plan(ledger, table, notes, problems, as_of, lang)
+
+
+def _previous_owner(t: pd.DataFrame, previous: Mapping[str, Any] | None) -> pd.Series:
+    """[§13] each customer's owner in last month's report (None: not there, or no report)."""
+    if not previous:
+        return pd.Series([None] * len(t), index=t.index, dtype=object)
+    return pd.Series(
+        [None if c is None else previous.get(str(c)) for c in t["customer_id"].tolist()],
+        index=t.index,
+        dtype=object,
+    )
 
 
 def _working_days(
@@ -368,6 +404,10 @@ def _table(t: pd.DataFrame, d: Decisions) -> pd.DataFrame:
             "_notes": t["notes"],  # the rep's own 备注, shown after the plan fields
             "_contract_end": t["contract_end"],  # named in the contract warnings
             "_promised": d.facts["promised"],  # named in the followup_missed warning
+            "_last_contact": t["last_contact"],  # [§13] the report's public pool
+            "_previous_owner": d.previous_owner,  # [§13] the report's owner changes
+            "_month_entries": d.facts["month_entries"],  # [§13] the report's coverage
+            **{f"_month_{ch}": d.facts[f"month_{ch}"] for ch in CF.MONTH_CHANNELS},
             **{f: t[f] for f in IDENTITY},
             "tier": d.tier["tier"],
             "cumulative_share": d.tier["cumulative_share"],
@@ -448,9 +488,9 @@ def _notes(
         "next_contact": R.next_contact(
             tiers, d.lifecycle, t["intent"], d.candidates, d.interval, dates, W
         ),
-        "channel": R.channel(d.channel, tiers, risk, d.lifecycle, t["intent"], W),
+        "channel": R.channel(d.channel, tiers, risk, d.lifecycle, t["intent"], W, d.objective),
         "priority": R.priority(d.priority, tiers, risk, W),
-        "objective": R.objective(d.objective, t, W),
+        "objective": R.objective(d.objective, t, W, d.previous_owner),
         "last_visit": R.visits(d.facts, d.file_flags["no_visit"], W),
         "key_person": R.key_person_notes(d.facts, d.file_flags, d.derived, W),
         "rfm_segment": R.rfm_notes(d.orders, d.file_flags, as_of.isoformat(), W),

@@ -565,6 +565,7 @@ def warning_details(
     problem_columns: list[list[str]],
     W: Words,
     as_of: dt.date,
+    previous_owner: pd.Series | None = None,
 ) -> list[list[str | None]]:
     """[§8, 6/8] what each warning of a row is about, a list as long as its warnings (None:
     the label says it all): the days overdue, the promise and its day, the complaint's type, the
@@ -572,6 +573,7 @@ def warning_details(
     data problem."""
     t_days, t_promise, t_due = W.raw("detail_days"), W.raw("detail_promise"), W.raw("detail_due")
     t_followup, t_order = W.raw("detail_followup"), W.raw("detail_order_gap")
+    t_owner = W.raw("detail_owner")
     complaint = W.labels("open_complaint")
 
     def day(value: Any) -> str:
@@ -586,6 +588,8 @@ def warning_details(
         "end": t["contract_end"].tolist(),
         "promised": promised.tolist(),
         "recency": orders["recency"].tolist(),
+        "owner": t["owner"].tolist(),
+        "previous": [None] * len(t) if previous_owner is None else previous_owner.tolist(),
     }
 
     def detail(w: str, i: int) -> str | None:
@@ -608,6 +612,8 @@ def warning_details(
             return t_followup.format(date=_date(columns["promised"][i]))
         if w == "order_gap" and _num(columns["recency"][i]):
             return t_order.format(days=int(columns["recency"][i]))
+        if w == "owner_changed":
+            return t_owner.format(previous=columns["previous"][i], owner=columns["owner"][i])
         if w == "data_missing" and problem_columns[i]:
             return W.list_sep.join(problem_columns[i])
         return None
@@ -714,16 +720,20 @@ def channel(
     lifecycle: pd.Series,
     intent: pd.Series,
     W: Words,
+    objectives: pd.Series | None = None,
 ) -> list[str]:
-    """[§8] the channel and the rule that chose it, with the channel's advice."""
+    """[§8] the channel and the rule that chose it, with the channel's advice ([§13] a handover
+    is a visit)."""
     sep = W.sep
     ch_labels, i_labels = W.labels("channel"), W.labels("intent")
     ch_texts = {ch: W.text("channel", ch) for ch in ch_labels if ch}
     t_channel = W.raw("channel")
 
-    def sentence(ch: str, tr: Any, rk: Any, life: Any, code: Any) -> str:
+    def sentence(ch: str, tr: Any, rk: Any, life: Any, code: Any, handover: bool) -> str:
         intent_label = i_labels.get(code, code)
-        if ch == "visit":
+        if handover:
+            reason = W.raw("visit_handover")
+        elif ch == "visit":
             reason = (
                 W.raw("visit_tier")
                 if tr == "A"
@@ -755,6 +765,7 @@ def channel(
         risk.tolist(),
         lifecycle.tolist(),
         intent.tolist(),
+        ([False] * len(channels) if objectives is None else (objectives == "handover").tolist()),
     )
 
 
@@ -792,8 +803,11 @@ def priority(parts: pd.DataFrame, tiers: pd.Series, risk: pd.Series, W: Words) -
     )
 
 
-def objective(objectives: pd.Series, t: pd.DataFrame, W: Words) -> list[str]:
-    """[§8] the objective and the rule that chose it (the promise with its date)."""
+def objective(
+    objectives: pd.Series, t: pd.DataFrame, W: Words, previous_owner: pd.Series | None = None
+) -> list[str]:
+    """[§8] the objective and the rule that chose it (the promise with its date; [§13] the
+    handover with last month's owner and this month's)."""
     t_objective = W.raw("objective")
     complaint_labels, stage_labels = W.labels("open_complaint"), W.labels("stage")
     i_labels = W.labels("intent")
@@ -804,13 +818,15 @@ def objective(objectives: pd.Series, t: pd.DataFrame, W: Words) -> list[str]:
         "follow_up": "objective_default",
     }
 
-    def sentence(ob: str, due: Any, complaint: Any, code: Any) -> str:
+    def sentence(ob: str, due: Any, complaint: Any, code: Any, before: Any, owner: Any) -> str:
         if ob == "keep_promise":
             reason = W.raw("objective_promise").format(due=_date(due))
         elif ob == "resolve_complaint":
             reason = W.raw("objective_complaint").format(
                 type=complaint_labels.get(complaint, complaint)
             )
+        elif ob == "handover":
+            reason = W.raw("objective_handover").format(previous=before, owner=owner)
         elif ob in fixed:
             reason = W.raw(fixed[ob])
         elif ob == "close":
@@ -821,12 +837,16 @@ def objective(objectives: pd.Series, t: pd.DataFrame, W: Words) -> list[str]:
 
     # the promise's date matters only to keep_promise: elsewhere rows share without it
     due = t["promise_due"].where(C.eq(objectives, "keep_promise").to_numpy())
+    handover = C.eq(objectives, "handover").to_numpy()
+    before = [None] * len(t) if previous_owner is None else previous_owner.where(handover).tolist()
     return per_distinct(
         sentence,
         objectives.tolist(),
         due.tolist(),
         t["open_complaint"].tolist(),
         t["intent"].tolist(),
+        before,
+        t["owner"].where(handover).tolist(),
     )
 
 

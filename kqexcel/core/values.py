@@ -31,6 +31,8 @@ UNITS = {
     "m": 1e6,
     "w": 1e4,
 }
+# [§13] what may stand before a company suffix in a name: spaces, commas (ABC Co., Ltd.)
+NAME_SEPARATORS = " ,\t，、"
 _MONEY = re.compile(
     r"^(?P<neg>[-−]|\()?\s*(?:[¥$]|rmb|cny)?\s*(?P<neg2>[-−])?\s*"
     r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*"

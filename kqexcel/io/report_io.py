@@ -44,6 +44,7 @@ from kqexcel.report import (
     OVERVIEW_LABELS,
     Report,
     distribution,
+    month_figures,
     overview,
     owners_table,
     tiers_table,
@@ -275,6 +276,36 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
         return tiers.get(norm_key(str(value)), str(value)) if key == "tier" else str(value)
 
     return pd.DataFrame([{k: cell(r, k) for k in keys} for r in rows[1:]], columns=list(keys))
+
+
+def previous_month(path: Path) -> str | None:
+    """[§13] the month of last month's report: its overview's 月份 / Month figure, else the
+    YYYY-MM of its title or its file name (None: none says)."""
+    import re
+
+    import python_calamine as pc
+
+    pattern = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        labels = {norm_key(x) for x in OVERVIEW_LABELS["month"]}
+        titles = set(REPORT_SHEETS["overview"].values())
+        for name in [n for n in book.sheet_names if n in titles] or book.sheet_names[:1]:
+            for row in book.get_sheet_by_name(name).to_python()[:40]:
+                cells = [str(c) for c in row]
+                for j, cell in enumerate(cells):
+                    if norm_key(cell) in labels and j + 1 < len(cells):
+                        found = pattern.search(cells[j + 1])
+                        if found:
+                            return found.group(0)
+            for row in book.get_sheet_by_name(name).to_python()[:2]:
+                found = next((pattern.search(str(c)) for c in row if pattern.search(str(c))), None)
+                if found:
+                    return found.group(0)
+    except Exception:  # an unreadable file is said by read_previous
+        pass
+    found = pattern.search(path.stem)
+    return found.group(0) if found else None
 
 
 def _customers_block(path: Path) -> tuple[str | None, int, int]:
@@ -576,7 +607,8 @@ def write_summary(report: Report, path: Path, force: bool) -> None:
         }
         for s in report.ledgers
     ]
-    text = json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
+    figures.update(month_figures(report))  # [§13]
+    text = json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n"
     write_text(path, text, force)
 
 

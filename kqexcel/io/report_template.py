@@ -84,7 +84,9 @@ BLOCKS: dict[str, Block] = {
     ),
 }
 # the tier-move labels of the changes block, zh and en (the writer's and the formats')
-MOVE_LABELS = {move: pair(f"report_move_{move}") for move in ("up", "down", "new", "gone")}
+MOVE_LABELS = {
+    move: pair(f"report_move_{move}") for move in ("up", "down", "missing", "new", "gone")
+}
 CHARTS = {
     "kq_report_tiers_chart": "tiers",
     "kq_report_motivation_chart": "mix",

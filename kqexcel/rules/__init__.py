@@ -124,7 +124,11 @@ RANGES: dict[str, Range] = {
     "priority.revenue_drop": POINTS,
     "priority.rfm_urgent": POINTS,
     "priority.regressing": POINTS,
+    "priority.owner_changed": POINTS,
     "priority.lapsed": POINTS,
+    "pool.days.*": INTERVAL,
+    "pool.notice_days": DAYS,
+    "report.escalate_days": DAYS,
     "priority.max_score": POINTS,
     "priority.p1": POINTS,
     "priority.p2": POINTS,
@@ -148,7 +152,14 @@ MAX_LIST_ITEM = 100  # a synonym or reader word
 MAX_PLACEHOLDERS = 20  # in one rationale template (the defaults use at most 8)
 TIER_VALUES = ("revenue", "profit", "expected_value")  # what tier.value may name
 RFM_METHODS = ("quantile", "fixed")  # what rfm.method may name
-CHOICES = {"tier.value": TIER_VALUES, "rfm.method": RFM_METHODS}  # the texts that are a choice
+# [§13] the money units of a report (report.money_unit) by their multiplier of yuan
+MONEY_SCALES = {"yuan": 1.0, "thousand": 1e3, "wan": 1e4, "yi": 1e8}
+MONEY_UNITS = ("auto", *MONEY_SCALES)
+CHOICES = {  # the texts that are a choice
+    "tier.value": TIER_VALUES,
+    "rfm.method": RFM_METHODS,
+    "report.money_unit": MONEY_UNITS,
+}  # the texts that are a choice
 RFM_MEASURES = ("recency", "frequency", "monetary")
 SEGMENT_KEYS = {"code": str, "r": list, "f": list, "m": list, "urgent": bool}
 MAX_SEGMENTS = 100

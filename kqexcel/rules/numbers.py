@@ -194,11 +194,29 @@ class Priority:
     order_gap: int
     revenue_drop: int
     rfm_urgent: int
+    owner_changed: int
     regressing: int
     lapsed: int
     max_score: int
     p1: int
     p2: int
+
+
+@dataclass(frozen=True)
+class Pool:
+    """[§13] When a customer without a contract goes back to the public pool (公海)."""
+
+    days: Mapping[str, int]
+    notice_days: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """[§13] The monthly report: escalation, matching names across owners, the money unit."""
+
+    escalate_days: int
+    company_suffixes: tuple[str, ...]
+    money_unit: str
 
 
 @dataclass(frozen=True)
@@ -227,6 +245,8 @@ class Numbers:
     calendar: Calendar
     warnings: Warnings
     priority: Priority
+    pool: Pool
+    report: Report
     output: Output
 
 
@@ -247,6 +267,8 @@ _CLASSES: dict[str, type] = {
     "calendar": Calendar,
     "warnings": Warnings,
     "priority": Priority,
+    "pool": Pool,
+    "report": Report,
     "output": Output,
 }
 SECTIONS = tuple(_CLASSES)  # the number sections, in the order of the rules file

@@ -72,12 +72,12 @@ def test_channel_keeps_the_table_index() -> None:
 def _priority(rows: list[tuple[Any, ...]], rules: Any = RULES) -> pd.DataFrame:
     """Rows of (tier, risk, intent, overdue, complaint, promise late, stage, lifecycle) and,
     when given, whether a promised follow-up was missed (§10), an order gap, a revenue drop and
-    an urgent RFM segment (§11) — each False when left out."""
-    rows = [(*r, *[False] * (12 - len(r))) for r in rows]
+    an urgent RFM segment (§11), whether the owner changed (§13) — each False when left out."""
+    rows = [(*r, *[False] * (13 - len(r))) for r in rows]
     tier, risk, intent, overdue, complaint, late, stage, lifecycle, *flags = (
         list(column) for column in zip(*rows, strict=True)
     )
-    keys = ("followup_missed", "order_gap", "revenue_drop", "rfm_urgent")
+    keys = ("followup_missed", "order_gap", "revenue_drop", "rfm_urgent", "owner_changed")
     return C.priority(
         codes(tier),
         codes(risk),
@@ -95,16 +95,17 @@ def _priority(rows: list[tuple[Any, ...]], rules: Any = RULES) -> pd.DataFrame:
 def test_priority_parts_sum_and_cap() -> None:
     # DOMAIN §8, §14: tier A 40, risk high 20, interested 15, min(50, 30) // 3 = 10, complaint
     # 10, promise 10, followup_missed 10, order_gap 10, revenue_drop 10, urgent RFM 10,
-    # regressing 10, lapsed 5 = 160 → capped at 100 → P1
+    # owner_changed 5 (§13), regressing 10, lapsed 5 = 165 → capped at 100 → P1
     everything = (
-        "A", "high", "interested", 50, True, True, "regressing", "lapsed", True, True, True, True
+        "A", "high", "interested", 50, True, True, "regressing", "lapsed", True, True, True, True,
+        True,
     )  # fmt: skip
     nothing = (None, None, None, 0, False, False, None, "unknown")
     got = _priority([everything, nothing])
-    parts = [40, 20, 15, 10, 10, 10, 10, 10, 10, 10, 10, 5]
+    parts = [40, 20, 15, 10, 10, 10, 10, 10, 10, 10, 5, 10, 5]
     assert got.loc[0, list(C.PRIORITY_PARTS)].tolist() == parts
-    assert got.loc[0, ["raw_score", "priority_score", "priority"]].tolist() == [160, 100, "P1"]
-    assert got.loc[1, list(C.PRIORITY_PARTS)].tolist() == [0] * 12
+    assert got.loc[0, ["raw_score", "priority_score", "priority"]].tolist() == [165, 100, "P1"]
+    assert got.loc[1, list(C.PRIORITY_PARTS)].tolist() == [0] * 13
     assert got.loc[1, ["raw_score", "priority_score", "priority"]].tolist() == [0, 0, "P3"]
 
 
