@@ -1,0 +1,373 @@
+"""DOMAIN.md §13: what a manager watches in the month — owner changes, the public pool (公海),
+the same customer of two owners (撞单), coverage, escalation — rule tables from the domain text,
+and `kq report` runs checked for their JSON and exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from kqexcel.cli import cli
+from kqexcel.core.customer_file import attach
+from kqexcel.core.ledger import ledger_from_rows, records_from_rows
+from kqexcel.report import (
+    build_report,
+    coverage,
+    default_as_of,
+    escalations,
+    month_figures,
+    name_key,
+    owner_changes,
+    reclaim,
+    same_customer,
+    tier_changes,
+)
+from kqexcel.rules import load_rules
+from tests.conftest import workbook
+
+RULES = load_rules()
+SUFFIXES = RULES.numbers.report.company_suffixes
+MONTH = "2026-11"
+AS_OF = dt.date(2026, 11, 30)
+D = dt.date
+HEADER = ["客户编号", "客户名称", "客户经理", "年销售额", "最近联系日期", "签约状态"]
+LOG_HEADER = ["客户编号", "跟进日期", "跟进方式"]
+
+
+def ledger(rows: list[list[Any]], file: str = "a.xlsx", log: list[list[Any]] | None = None):
+    customers = ledger_from_rows([HEADER, *rows], RULES, file, "客户台账")
+    if log is None:
+        return customers
+    sheet = records_from_rows([LOG_HEADER, *log], RULES, "log", file, "跟进记录")
+    return attach(customers, {"log": sheet})
+
+
+def report_of(*ledgers, previous: pd.DataFrame | None = None, as_of: dt.date = AS_OF):
+    return build_report([(lg.file, lg) for lg in ledgers], RULES, MONTH, as_of, previous=previous)
+
+
+def previous_of(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["customer_id", "name", "owner", "tier"])
+
+
+# ------------------------------------------------------------------------ same customer
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("华鼎机械制造有限公司", "华鼎机械制造"),
+        ("华鼎机械制造", "华鼎机械制造"),
+        ("华鼎集团有限公司", "华鼎"),  # repeatedly: 有限公司, then 集团
+        ("华鼎机械 (集团) 股份有限公司", "华鼎机械集团"),  # the suffix must be at the end
+        ("ABC Co., Ltd.", "abc"),  # the comma and space before a suffix go with it
+        ("ＡＢＣ　Inc.", "abc"),  # NFKC: full-width letters and space
+        ("Costco", "costco"),  # "co" is no suffix: only "Co." is
+        ("美家·家居", "美家家居"),  # punctuation (P) removed
+        ("公司", "公司"),  # only a suffix: kept
+        (None, ""),
+    ],
+)
+def test_name_key_follows_domain_13(name: Any, key: str) -> None:
+    assert name_key(name, SUFFIXES) == key
+
+
+def test_same_name_of_two_owners_is_one_group_with_every_customer() -> None:
+    one = ledger([["1", "华鼎机械制造有限公司", "张伟", 100, D(2026, 11, 1), "续签"]], "a.xlsx")
+    two = ledger([["2", "华鼎机械制造", "李娜", 50, D(2026, 11, 1), "续签"]], "b.xlsx")
+    groups = same_customer(report_of(one, two))
+    assert groups == [
+        {
+            "key": "华鼎机械制造",
+            "customers": [
+                {
+                    "customer_id": "1",
+                    "name": "华鼎机械制造有限公司",
+                    "owner": "张伟",
+                    "file": "a.xlsx",
+                },
+                {"customer_id": "2", "name": "华鼎机械制造", "owner": "李娜", "file": "b.xlsx"},
+            ],
+        }
+    ]
+
+
+def test_same_name_of_one_owner_is_no_conflict_and_a_shared_id_joins() -> None:
+    mine = ledger(
+        [
+            ["1", "甲公司", "张伟", 100, None, None],
+            ["2", "甲", "张伟", 100, None, None],
+            ["3", "乙", "张伟", 100, None, None],
+        ]
+    )
+    theirs = ledger([["3", "丙", "李娜", 10, None, None]], "b.xlsx")  # id 3 again, another name
+    groups = same_customer(report_of(mine, theirs))
+    assert [(g["key"], [c["customer_id"] for c in g["customers"]]) for g in groups] == [
+        ("乙", ["3", "3"])
+    ]
+
+
+# ------------------------------------------------------------------------------ the pool
+
+
+@pytest.mark.parametrize(
+    ("status", "revenue", "days_ago", "listed", "days_left", "notice"),
+    [
+        # tier C alone beside a big A: limit 90 (pool.days.C); B 60; A 30
+        ("潜在", 1, 83, True, 7, True),  # 90 − 83 = 7: pre-warned
+        ("潜在", 1, 82, False, None, None),  # 8 days left: not yet listed
+        ("潜在", 1, 90, True, 0, False),  # at the limit: listed, no longer a notice
+        ("潜在", 1, 120, True, -30, False),  # past the limit
+        ("断签", 1, 89, True, 1, True),
+        ("未知", 1, 85, True, 5, True),
+        (None, 1, 85, True, 5, True),  # no status is unknown
+        ("新签", 1, 200, False, None, None),  # under contract: never to the pool
+        ("续签", 1, 200, False, None, None),
+        ("潜在", 1, None, True, 0, False),  # never contacted: days_since null, 0 left
+    ],
+)
+def test_reclaim_candidates(status, revenue, days_ago, listed, days_left, notice) -> None:
+    last = None if days_ago is None else AS_OF - dt.timedelta(days=days_ago)
+    rows = [
+        ["A1", "大客户", "张伟", 100_000, AS_OF, "续签"],
+        ["X", "客户", "李娜", revenue, last, status],
+    ]
+    pool = {r["customer_id"]: r for r in reclaim(report_of(ledger(rows)))}
+    assert ("X" in pool) is listed
+    if listed:
+        assert pool["X"]["days_left"] == days_left
+        assert pool["X"]["notice"] is notice
+        assert pool["X"]["days_since_contact"] == days_ago
+        assert pool["X"]["tier"] == "C" and pool["X"]["owner"] == "李娜"
+
+
+@pytest.mark.parametrize(("tier", "limit"), [("A", 30), ("B", 60), ("C", 90)])
+def test_the_pool_limit_is_the_tiers(tier: str, limit: int) -> None:
+    # revenue 80 / 15 / 5: A, B and C by the 20/80 rule (DOMAIN §2)
+    ages = {"A": 27, "B": 57, "C": 87}  # each 3 days before its own limit
+    rows = [
+        [code, f"客户{code}", "张伟", revenue, AS_OF - dt.timedelta(days=ages[code]), "潜在"]
+        for code, revenue in (("A", 80), ("B", 15), ("C", 5))
+    ]
+    report = report_of(ledger(rows))
+    tiers = report.plan.table.set_index("customer_id")["tier"]
+    assert tiers[tier] == tier
+    found = {r["customer_id"]: r for r in reclaim(report)}
+    assert found[tier]["days_left"] == limit - ages[tier] == 3 and found[tier]["notice"] is True
+
+
+# -------------------------------------------------------------------------- owner changes
+
+
+def test_an_owner_change_warns_hands_over_by_visit_and_adds_five_points() -> None:
+    rows = [
+        ["1", "甲", "李娜", 100, AS_OF - dt.timedelta(days=3), "续签"],
+        ["2", "乙", "张伟", 1, AS_OF - dt.timedelta(days=3), "续签"],
+        ["3", "丙", " 张伟 ", 1, AS_OF - dt.timedelta(days=3), "续签"],  # trimmed: no change
+        ["4", "丁", None, 1, AS_OF - dt.timedelta(days=3), "续签"],  # empty: no change
+    ]
+    before = previous_of(
+        [("1", "甲", "张伟", "A"), ("2", "乙", "张伟", "C"), ("3", "丙", "张伟", "C"),
+         ("4", "丁", "王强", "C")]
+    )  # fmt: skip
+    report = report_of(ledger(rows), previous=before)
+    assert owner_changes(report) == [
+        {"customer_id": "1", "name": "甲", "tier": "A", "previous_owner": "张伟", "owner": "李娜"}
+    ]
+    t = report.plan.table.set_index("customer_id")
+    assert "owner_changed" in t.loc["1", "warnings"]
+    assert t.loc["1", "objective"] == "handover" and t.loc["1", "channel"] == "visit"
+    assert "张伟 → 李娜" in t.loc["1", "warning_details"]
+    without = report_of(ledger(rows)).plan.table.set_index("customer_id")
+    assert t.loc["1", "priority_score"] - without.loc["1", "priority_score"] == 5
+    assert all("owner_changed" not in w for w in t.loc[["2", "3", "4"], "warnings"])
+    assert owner_changes(report_of(ledger(rows))) == []  # without --previous: none
+
+
+def test_a_broken_promise_comes_before_the_handover() -> None:
+    header = [*HEADER, "承诺事项", "承诺日期"]
+    rows = [["1", "甲", "李娜", 100, AS_OF, "续签", "送样品", D(2026, 11, 1)]]
+    customers = ledger_from_rows([header, *rows], RULES, "a.xlsx", "客户台账")
+    report = report_of(customers, previous=previous_of([("1", "甲", "张伟", "A")]))
+    row = report.plan.table.iloc[0]
+    assert row["objective"] == "keep_promise" and "owner_changed" in row["warnings"]
+
+
+# ------------------------------------------------------------------------------- coverage
+
+
+def test_coverage_counts_this_months_entries_by_channel() -> None:
+    rows = [
+        ["A1", "甲", "张伟", 10_000, None, "续签"],
+        ["A2", "乙", "张伟", 9_000, None, "续签"],
+        ["C1", "丙", "张伟", 1, None, "续签"],
+        ["L1", "丁", "李娜", 2, None, "续签"],
+    ]
+    log = [
+        ["A1", D(2026, 11, 3), "拜访"],
+        ["A1", D(2026, 11, 20), "电话"],
+        ["C1", D(2026, 11, 5), "微信"],
+        ["A2", D(2026, 10, 31), "拜访"],  # last month: not counted
+        ["A2", D(2026, 12, 1), "拜访"],  # after as_of: not counted
+        ["L1", D(2026, 11, 9), "邮件"],
+    ]
+    cover = coverage(report_of(ledger(rows, log=log), as_of=AS_OF))
+    assert cover["张伟"] == {
+        "a_customers": 2,
+        "a_touched": 1,
+        "share": 0.5,
+        "entries": {"visit": 1, "phone": 1, "message": 1, "email": 0},
+        "overdue_p1": cover["张伟"]["overdue_p1"],
+    }
+    assert cover["李娜"]["a_customers"] == 0 and cover["李娜"]["share"] is None
+    assert cover["李娜"]["entries"]["email"] == 1
+
+
+def test_overdue_p1_and_escalation_after_seven_days() -> None:
+    # two tier-A customers with a complaint past their interval (the shorter of
+    # cadence.tier_days.A and cadence.complaint_days, DOMAIN §8)
+    every = min(RULES["cadence"]["tier_days"]["A"], RULES["cadence"]["complaint_days"])
+    # tier A 40 + interested 15 + open complaint 10 + overdue points ≥ 60: P1 (DOMAIN §8)
+    rows = [
+        ["1", "甲", "张伟", 10_000, AS_OF - dt.timedelta(days=every + 8), "续签", "有兴趣", "服务"],
+        ["2", "乙", "张伟", 9_000, AS_OF - dt.timedelta(days=every + 7), "续签", "有兴趣", "服务"],
+    ]  # 8 days late, then 7: not yet escalated
+    header = [*HEADER, "购买意向", "未结投诉"]
+    report = report_of(ledger_from_rows([header, *rows], RULES, "a.xlsx", "客户台账"))
+    t = report.plan.table.set_index("customer_id")
+    late = t.loc[["1", "2"], "days_overdue"].tolist()
+    assert late == [8, 7]
+    p1 = t["priority"] == "P1"
+    assert p1["1"] and p1["2"]
+    assert escalations(report) == [
+        {"customer_id": "1", "name": "甲", "owner": "张伟", "days_overdue": 8}
+    ]
+    assert coverage(report)["张伟"]["overdue_p1"] == int((p1 & (t["days_overdue"] > 0)).sum())
+
+
+# ----------------------------------------------------------------------------- tier moves
+
+
+def test_a_tier_in_one_month_only_is_missing_not_a_move() -> None:
+    now = pd.DataFrame(
+        {
+            "customer_id": ["1", "2", "3", "4", "5"],
+            "name": list("甲乙丙丁戊"),
+            "owner": ["张伟"] * 5,
+            "tier": ["A", None, "C", None, "B"],
+        }
+    )
+    before = previous_of(
+        [("1", "甲", "张伟", "B"), ("2", "乙", "张伟", "B"), ("3", "丙", "张伟", None),
+         ("4", "丁", "张伟", None), ("5", "戊", "张伟", "B")]
+    )  # fmt: skip
+    moves = tier_changes(now, before)
+    assert dict(zip(moves["customer_id"], moves["move"], strict=True)) == {
+        "1": "up",
+        "2": "missing",
+        "3": "missing",
+    }  # 4: no tier either month; 5: unchanged
+
+
+# ---------------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("month", "today", "as_of"),
+    [
+        ("2026-12", D(2026, 12, 2), D(2026, 12, 2)),  # the month is running: today
+        ("2026-11", D(2026, 12, 2), D(2026, 11, 30)),  # a past month: its last day
+        ("2026-02", D(2026, 12, 2), D(2026, 2, 28)),
+        ("2027-01", D(2026, 12, 2), D(2026, 12, 2)),  # a future month: still today
+    ],
+)
+def test_as_of_is_the_months_end_or_today(month: str, today: dt.date, as_of: dt.date) -> None:
+    assert default_as_of(month, today) == as_of
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+
+@pytest.fixture
+def two_months(tmp_path: Path) -> tuple[Path, Path]:
+    rows = [
+        ["KH1", "华鼎机械制造有限公司", "张伟", 500, D(2026, 10, 20), "续签"],
+        ["KH2", "鑫源五金", "张伟", 20, D(2026, 7, 1), "潜在"],
+    ]
+    (tmp_path / "10").mkdir()
+    workbook(tmp_path / "10" / "张伟.xlsx", {"客户台账": [HEADER, *rows]})
+    november = [list(r) for r in rows]
+    november[0][2] = "李娜"
+    november.append(["KH3", "华鼎机械制造", "王强", 30, D(2026, 11, 2), "潜在"])
+    (tmp_path / "11").mkdir()
+    workbook(tmp_path / "11" / "all.xlsx", {"客户台账": [HEADER, *november]})
+    return tmp_path / "10", tmp_path / "11"
+
+
+def test_kq_report_summary_json_has_the_month_keys(runner, two_months, tmp_path) -> None:
+    oct_dir, nov_dir = two_months
+    last = tmp_path / "kq_report_2026-10.xlsx"
+    first = runner.invoke(cli, ["report", str(oct_dir), "--month", "2026-10", "-o", str(last)])
+    assert first.exit_code == 0, first.output
+    summary = tmp_path / "nov.json"
+    out = tmp_path / "nov.xlsx"
+    args = ["report", str(nov_dir), "--month", "2026-11", "--previous", str(last)]
+    result = runner.invoke(cli, [*args, "-o", str(out), "--summary-json", str(summary), "-q"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(summary.read_text(encoding="utf-8"))
+    assert figures["as_of"] == "2026-11-30"
+    assert figures["owner_changes"] == [
+        {
+            "customer_id": "KH1",
+            "name": "华鼎机械制造有限公司",
+            "tier": "A",
+            "previous_owner": "张伟",
+            "owner": "李娜",
+        }
+    ]
+    assert [g["key"] for g in figures["same_customer"]] == ["华鼎机械制造"]
+    assert {c["owner"] for c in figures["same_customer"][0]["customers"]} == {"李娜", "王强"}
+    pool = {r["customer_id"]: r for r in figures["reclaim"]}
+    assert pool["KH2"]["days_since_contact"] == 152 and pool["KH2"]["notice"] is False
+    assert set(figures["coverage"]) == {"李娜", "张伟", "王强"}
+    assert set(figures["coverage"]["李娜"]) == {
+        "a_customers",
+        "a_touched",
+        "share",
+        "entries",
+        "overdue_p1",
+    }
+    assert isinstance(figures["escalations"], list)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_previous_must_be_an_earlier_month(runner, two_months, tmp_path, lang) -> None:
+    oct_dir, nov_dir = two_months
+    november = tmp_path / "kq_report_2026-11.xlsx"
+    made = runner.invoke(cli, ["report", str(nov_dir), "--month", "2026-11", "-o", str(november)])
+    assert made.exit_code == 0, made.output
+    for month in ("2026-11", "2026-10"):
+        result = runner.invoke(
+            cli,
+            ["report", str(oct_dir), "--month", month, "--previous", str(november), "--lang", lang],
+        )
+        assert result.exit_code == 2, result.output
+        line = result.stderr.strip()
+        assert line.startswith("Error:") and "2026-11" in line and "\n" not in line
+        assert ("不早于" in line) if lang == "zh" else ("not earlier than" in line)
+
+
+def test_month_figures_without_customers() -> None:
+    empty = build_report([], RULES, MONTH, AS_OF)
+    assert month_figures(empty) == {
+        "owner_changes": [],
+        "reclaim": [],
+        "same_customer": [],
+        "coverage": {},
+        "escalations": [],
+    }
