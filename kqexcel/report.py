@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 import functools
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from kqexcel.core.customer_file import MONTH_CHANNELS, assign_links, attach
 from kqexcel.core.ledger import Ledger, Problem, combine
 from kqexcel.core.plan import Plan, make_plan
 from kqexcel.core.values import NAME_SEPARATORS
-from kqexcel.rules import Rules, default_rules
+from kqexcel.rules import MONEY_SCALES, Rules, default_rules
 
 _MESSAGES = default_rules()["messages"]
 
@@ -56,6 +57,7 @@ class Report:
     # customer of two owners
     customers: list[pd.DataFrame] = field(default_factory=list)
     previous: pd.DataFrame | None = None  # last month's report (customer_id, name, owner, tier)
+    money_scales: list[float] = field(default_factory=list)  # each ledger's revenue unit
 
     @property
     def problems(self) -> list[Problem]:
@@ -152,7 +154,8 @@ def build_report(
     plan.problems = failed + plan.problems
     changes = tier_changes(plan.table, previous) if previous is not None else None
     everyone = [ledger.table for _, ledger in read]
-    return Report(month, as_of, plan, statuses, changes, revenue, rules, everyone, previous)
+    scales = [ledger.mapped["revenue"].scale for _, ledger in read if "revenue" in ledger.mapped]
+    return Report(month, as_of, plan, statuses, changes, revenue, rules, everyone, previous, scales)
 
 
 def _with_apart(
@@ -278,7 +281,9 @@ OVERVIEW_LABELS = {
 
 
 def owners_table(report: Report) -> pd.DataFrame:
-    """Per owner: customers, A/B/C, revenue, P1, overdue, warnings."""
+    """Per owner: customers, A/B/C, revenue, P1, overdue, warnings; [§13] renewal risks high,
+    promises overdue, open complaints; coverage: A customers touched this month and their
+    share, this month's entries by channel, overdue P1s."""
     t = report.plan.table.assign(_revenue=report.revenue.fillna(0.0).to_numpy())
     owner = t["owner"].fillna(NO_OWNER)
     frame = pd.DataFrame(
@@ -292,9 +297,22 @@ def owners_table(report: Report) -> pd.DataFrame:
             "p1": (t["priority"] == "P1").astype(int),
             "overdue": (t["days_overdue"] > 0).astype(int),
             "warnings": t["warnings"].map(len),
+            # [§13] the workload behind the counts, and coverage rather than visit counts
+            "renewal_risk_high": (t["renewal_risk"] == "high").astype(int),
+            "promises_overdue": t["warnings"].map(lambda w: "promise_overdue" in w).astype(int),
+            "open_complaints": t["warnings"].map(lambda w: "open_complaint" in w).astype(int),
         }
     )
-    return frame.groupby("owner", sort=True).sum().reset_index()
+    table = frame.groupby("owner", sort=True).sum().reset_index()
+    cover = coverage(report)
+    table["a_touched"] = [cover.get(o, {}).get("a_touched", 0) for o in table["owner"]]
+    table["a_share"] = [cover.get(o, {}).get("share") for o in table["owner"]]
+    for ch in MONTH_CHANNELS:
+        table[f"entries_{ch}"] = [
+            cover.get(o, {}).get("entries", {}).get(ch, 0) for o in table["owner"]
+        ]
+    table["overdue_p1"] = [cover.get(o, {}).get("overdue_p1", 0) for o in table["owner"]]
+    return table
 
 
 def tiers_table(report: Report) -> pd.DataFrame:
@@ -329,9 +347,10 @@ def distribution(report: Report, field_name: str, codes: list[str]) -> pd.DataFr
 
 
 def warning_rows(report: Report) -> pd.DataFrame:
-    """One row per customer and warning, highest priority first."""
+    """One row per customer with warnings (all of them, with their details), highest priority
+    first."""
     t = report.plan.table
-    exploded = t[
+    warned = t[
         [
             "priority",
             "priority_score",
@@ -340,13 +359,14 @@ def warning_rows(report: Report) -> pd.DataFrame:
             "owner",
             "region",
             "warnings",
+            "warning_details",
             "next_contact",
             "days_overdue",
             "objective_text",
         ]
-    ].explode("warnings")
-    exploded = exploded[exploded["warnings"].notna()]
-    return exploded.sort_values(
+    ]
+    warned = warned[warned["warnings"].map(len) > 0]
+    return warned.sort_values(
         ["priority_score", "days_overdue", "customer_id"],
         ascending=[False, False, True],
         kind="mergesort",
@@ -553,3 +573,15 @@ def month_figures(report: Report) -> dict[str, Any]:
         "coverage": coverage(report),
         "escalations": escalations(report),
     }
+
+
+def money_unit(report: Report) -> tuple[str, float]:
+    """[§13] the unit the report shows money in (``report.money_unit``; "auto": the unit most
+    ledgers' revenue headers use, 元 when none says) and its multiplier of yuan."""
+    setting = report.rules.numbers.report.money_unit
+    if setting != "auto":
+        return setting, MONEY_SCALES[setting]
+    codes = {scale: code for code, scale in MONEY_SCALES.items()}
+    votes = Counter(codes[s] for s in report.money_scales if s in codes)
+    code = votes.most_common(1)[0][0] if votes else "yuan"
+    return code, MONEY_SCALES[code]

@@ -120,6 +120,7 @@ def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 

@@ -371,3 +371,60 @@ def test_month_figures_without_customers() -> None:
         "coverage": {},
         "escalations": [],
     }
+
+
+# ---------------------------------------------------------------------------- the workbook
+
+
+def test_the_report_sheets_of_the_month(runner, two_months, tmp_path) -> None:
+    import openpyxl
+
+    oct_dir, nov_dir = two_months
+    last = tmp_path / "kq_report_2026-10.xlsx"
+    made = runner.invoke(cli, ["report", str(oct_dir), "--month", "2026-10", "-o", str(last)])
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "nov.xlsx"
+    args = ["report", str(nov_dir), "--month", "2026-11", "--previous", str(last), "-o", str(out)]
+    assert runner.invoke(cli, [*args, "-q"]).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    rows = {
+        n: list(wb[n].iter_rows(values_only=True)) for n in ("客户经理变更", "公海候选", "撞单")
+    }
+    assert rows["客户经理变更"][1] == ("KH1", "华鼎机械制造有限公司", "A", "张伟", "李娜")
+    assert ("KH2", "鑫源五金", "张伟", "C", 152, -62, "已到期：应退回公海") in rows["公海候选"]
+    assert [r[:4] for r in rows["撞单"][1:]] == [
+        ("华鼎机械制造", "KH1", "华鼎机械制造有限公司", "李娜"),
+        ("华鼎机械制造", "KH3", "华鼎机械制造", "王强"),
+    ]
+    owners = list(wb["客户经理"].iter_rows(values_only=True))
+    assert owners[0][9:12] == ("续约风险高", "承诺逾期", "未结投诉")
+    warned = list(wb["预警清单"].iter_rows(values_only=True))[1:]
+    ids = [r[2] for r in warned]
+    assert len(ids) == len(set(ids))  # one row per customer
+    kh1 = next(r for r in warned if r[2] == "KH1")
+    assert "更换客户经理（张伟 → 李娜）" in kh1[6]
+
+
+def test_money_in_the_unit_most_ledgers_use(runner, tmp_path) -> None:
+    import openpyxl
+
+    header = ["客户编号", "客户名称", "客户经理", "年销售额（万元）"]
+    for owner in ("张伟", "李娜"):
+        workbook(
+            tmp_path / "in" / f"{owner}.xlsx", {"客户台账": [header, [owner, "甲", owner, 12]]}
+        )
+    workbook(
+        tmp_path / "in" / "王强.xlsx",
+        {"客户台账": [header[:3] + ["年销售额"], ["W", "乙", "王强", 60000]]},
+    )
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(
+        cli, ["report", str(tmp_path / "in"), "--month", "2026-11", "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = dict(
+        list(openpyxl.load_workbook(out)["总览"].iter_rows(min_row=4, max_col=2, values_only=True))[
+            :20
+        ]
+    )
+    assert figures["年销售额合计（万元）"] == 30  # 12 + 12 万元 + 60,000 元

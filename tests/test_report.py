@@ -103,6 +103,9 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
         "动机与性格",
         "预警清单",
         "层级变动",
+        "客户经理变更",
+        "公海候选",
+        "撞单",
         "全部客户",
         "问题",
         "说明",
@@ -124,7 +127,7 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     assert overview["月份"] == "2026-11" and overview["基准日"] == "2026-11-30"
     assert overview["已读取台账"] == 4 and overview["无法读取的台账"] == 1
     assert overview["客户数"] == 40
-    assert overview["年销售额合计"] == revenue
+    assert overview["年销售额合计（元）"] == revenue  # the sample's header has no unit: 元
     assert overview["A 类客户"] == tiers["A"]
     assert overview["A 类销售额占比"] == round(a_revenue / revenue, 4)
     share_cell = next(r for r in wb["总览"].iter_rows() if r[0].value == "A 类销售额占比")[1]
@@ -162,14 +165,20 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
         assert row[6] == sum(c["优先级"] == "P1" for c in mine)
         assert row[7] == sum((c["逾期天数"] or 0) > 0 for c in mine)
         assert row[8] == sum(len(warned(c["预警"])) for c in mine if c["预警"])
+        # [§13] the workload behind the counts
+        assert row[9] == sum(c["续约风险"] == "高" for c in mine)
+        assert row[10] == sum("承诺逾期" in (c["预警"] or "") for c in mine)
+        assert row[11] == sum("未结投诉" in (c["预警"] or "") for c in mine)
 
     tier_rows = block(wb["层级分布"], "区域")
     assert sum(sum(r[1:5]) for r in tier_rows) == 40
     assert sum(r[1] for r in tier_rows) == tiers["A"]
     assert wb["层级分布"]._charts and len(wb["动机与性格"]._charts) == 2
 
-    warnings = rows_of(wb["预警清单"])
-    assert len(warnings) == sum(len(warned(c["预警"])) for c in customers if c["预警"])
+    warnings = rows_of(wb["预警清单"])  # [§13] one row per customer, with all its warnings
+    assert len(warnings) == sum(1 for c in customers if c["预警"])
+    by_id = {c["客户编号"]: c["预警"] for c in customers}
+    assert all(w["预警"] == by_id[w["客户编号"]] for w in warnings)
     scores = [w["优先分"] for w in warnings]
     assert scores == sorted(scores, reverse=True)
 
@@ -271,6 +280,9 @@ def test_english_report(runner, folder, tmp_path):
         "Mix",
         "Warnings",
         "Tier changes",
+        "Owner changes",
+        "Reclaim",
+        "Same customer",
         "Customers",
         "Issues",
         "Legend",

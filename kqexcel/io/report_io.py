@@ -20,7 +20,7 @@ import pandas as pd
 from kqexcel.core.ledger import Ledger
 from kqexcel.errors import KqError, LedgerError
 from kqexcel.io.cells import put, set_value
-from kqexcel.io.display import display_columns, is_missing
+from kqexcel.io.display import display_columns, is_missing, warning_texts
 from kqexcel.io.files import write_text
 from kqexcel.io.fill import (
     fill_issues,
@@ -37,16 +37,21 @@ from kqexcel.io.legend import fill_legend
 from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
-from kqexcel.io.templates import LEGEND_NAME, SHORT_FIELDS
+from kqexcel.io.templates import LEGEND_NAME, SHORT_FIELDS, font
 from kqexcel.io.wording import pair, word
 from kqexcel.io.xlsx_stream import StreamedTable, save_streamed
 from kqexcel.report import (
     OVERVIEW_LABELS,
     Report,
     distribution,
+    escalations,
+    money_unit,
     month_figures,
     overview,
+    owner_changes,
     owners_table,
+    reclaim,
+    same_customer,
     tiers_table,
     warning_rows,
 )
@@ -394,6 +399,7 @@ def write_report(
     title_ws, r, c = name_target(wb, "kq_report_title")
     put(title_ws, r, c, word("report_month_title", lang, month=report.month))
     _write_overview(wb, report, lang)
+    _write_escalations(wb, report, rules, lang)
     _write_ledgers(wb, report, lang)
     _write_owners_and_tiers(wb, report, lang)
     _write_mix(wb, report, rules, lang)
@@ -401,6 +407,7 @@ def write_report(
     tables = [
         _warnings_table(wb, report, rules, lang),
         _changes_table(wb, report, rules, lang),
+        *_month_tables(wb, report, rules, lang),
     ]
     customers = display_columns(report.plan, rules)
     customers.append(
@@ -431,10 +438,105 @@ def _li(lang: str) -> int:
 def _write_overview(wb: Any, report: Report, lang: str) -> None:
     """The overview block: one row per figure, the A share as a percentage."""
     figures = overview(report)
-    rows = [[OVERVIEW_LABELS[key][_li(lang)], value] for key, value in figures.items()]
+    unit, scale = money_unit(report)
+    figures["revenue"] = round(figures["revenue"] / scale, 2)
+    labels = {key: OVERVIEW_LABELS[key][_li(lang)] for key in figures}
+    labels["revenue"] = _money(labels["revenue"], unit, lang)
+    rows = [[labels[key], value] for key, value in figures.items()]
     block = _write_block(wb, "kq_report_overview", rows, lang)
     share_row = list(figures).index("tier_a_revenue_share")
     wb[block.title].cell(block.head_row + 1 + share_row, block.head_col + 1).number_format = "0.0%"
+
+
+def _money(label: str, unit: str, lang: str) -> str:
+    """A money header with the report's unit: 年销售额（万元）."""
+    return word("money_header", lang, label=label, unit=word(f"money_unit_{unit}", lang))
+
+
+def _block_headers(name: str, lang: str) -> list[str]:
+    return list(BLOCKS[name][1 + _li(lang)])
+
+
+def _note_above(wb: Any, name: str, text: str) -> None:
+    """A line of text in the row above the block ``name`` (or beside a block on row 1)."""
+    ws, r, c = name_target(wb, name)
+    if r > 1:
+        put(ws, r - 1, c, text)
+    else:
+        put(ws, r, c + len(BLOCKS[name][1]) + 1, text)
+
+
+def _write_escalations(wb: Any, report: Report, rules: Rules, lang: str) -> None:
+    """[§13] the P1 customers overdue by more than report.escalate_days, on the overview."""
+    if "kq_report_escalations" not in wb.defined_names:  # a template made before §13
+        return
+    late = escalations(report)
+    days = rules.numbers.report.escalate_days
+    title = word("report_escalations_title", lang, days=days, count=len(late))
+    ws, r, c = name_target(wb, "kq_report_escalations")
+    put(ws, r - 1, c, title).font = font(bold=True, color="C00000" if late else None)
+    rows = [[x["customer_id"], x["name"], x["owner"], x["days_overdue"]] for x in late]
+    _write_block(wb, "kq_report_escalations", rows, lang)
+
+
+def _month_tables(wb: Any, report: Report, rules: Rules, lang: str) -> list[StreamedTable]:
+    """[§13] the owner changes, the public pool and the same customer of two owners, each a
+    table on its own sheet (nothing in a template made before them)."""
+    out: list[StreamedTable] = []
+    names = ("kq_report_owner_changes", "kq_report_reclaim", "kq_report_same_customer")
+    if not all(n in wb.defined_names for n in names):
+        return out
+
+    def tier(code: Any) -> Any:
+        return None if is_missing(code) else rules.label("tier", code, lang)
+
+    changed = owner_changes(report)
+    if report.previous is None:
+        _note_above(wb, names[0], word("report_owner_changes_need_previous", lang))
+    elif not changed:
+        _note_above(wb, names[0], word("report_none_month", lang))
+    rows = [
+        [x["customer_id"], x["name"], tier(x["tier"]), x["previous_owner"], x["owner"]]
+        for x in changed
+    ]
+    out.append(_table_of(wb, names[0], rows, lang))
+    states = {k: word(f"report_reclaim_{k}", lang) for k in ("notice", "due", "never")}
+    pool = reclaim(report)
+    rows = [
+        [
+            x["customer_id"],
+            x["name"],
+            x["owner"],
+            tier(x["tier"]),
+            x["days_since_contact"],
+            x["days_left"],
+            states["notice"]
+            if x["notice"]
+            else states["never"]
+            if x["days_since_contact"] is None
+            else states["due"],
+        ]
+        for x in pool
+    ]
+    if not pool:
+        _note_above(wb, names[1], word("report_none_month", lang))
+    out.append(_table_of(wb, names[1], rows, lang))
+    groups = same_customer(report)
+    rows = [
+        [g["key"], c["customer_id"], c["name"], c["owner"], Path(str(c["file"])).name]
+        for g in groups
+        for c in g["customers"]
+    ]
+    if not groups:
+        _note_above(wb, names[2], word("report_none_month", lang))
+    out.append(_table_of(wb, names[2], rows, lang))
+    return out
+
+
+def _table_of(wb: Any, name: str, rows: list[list[Any]], lang: str) -> StreamedTable:
+    """A streamed table of ``rows`` under the block ``name``'s headers."""
+    headers = _block_headers(name, lang)
+    return prepare_table(wb, name, [(h, [row[j] for row in rows]) for j, h in enumerate(headers)])
 
 
 def _write_ledgers(wb: Any, report: Report, lang: str) -> None:
@@ -455,10 +557,19 @@ def _write_ledgers(wb: Any, report: Report, lang: str) -> None:
 
 def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
     """The owners block, and the tiers block with its chart."""
+    unit, scale = money_unit(report)
     owners = owners_table(report)
-    _write_block(wb, "kq_report_owners", owners.values.tolist(), lang)
+    owners["revenue"] = owners["revenue"] / scale
+    headers = _block_headers("kq_report_owners", lang)
+    headers[5] = _money(headers[5], unit, lang)
+    rows = [[None if is_missing(v) else v for v in r] for r in owners.values.tolist()]
+    _write_block(wb, "kq_report_owners", rows, lang, headers)
     tiers = tiers_table(report)
-    tiers_block = _write_block(wb, "kq_report_tiers", tiers.values.tolist(), lang)
+    money = [f"revenue_{t}" for t in ("A", "B", "C")]
+    tiers[money] = tiers[money] / scale
+    headers = _block_headers("kq_report_tiers", lang)
+    headers[5:8] = [_money(h, unit, lang) for h in headers[5:8]]
+    tiers_block = _write_block(wb, "kq_report_tiers", tiers.values.tolist(), lang, headers)
     chart_title = word("report_chart_tiers", lang)
     _chart(wb, "kq_report_tiers_chart", "bar", chart_title, tiers_block, [1, 2, 3], len(tiers))
 
@@ -532,9 +643,13 @@ def _write_owner_rfm(wb: Any, report: Report, rules: Rules, lang: str, owner: pd
 
 
 def _warnings_table(wb: Any, report: Report, rules: Rules, lang: str) -> StreamedTable:
-    """The warnings table: one row per warning of a customer."""
+    """The warnings table: one row per customer with warnings, all of them with their details
+    (as the plan's 预警 cell)."""
     warn = warning_rows(report)
-    labels = {w: rules.label("warning", w, lang) for w in rules["codes"]["warning"]}
+    sep = str(rules["rationale"]["words"]["list_separator"][lang])
+    shown = warning_texts(
+        warn["warnings"].tolist(), warn["warning_details"].tolist(), rules, lang, sep
+    )
     warn_columns = [
         (h, v)
         for h, v in zip(
@@ -546,7 +661,7 @@ def _warnings_table(wb: Any, report: Report, rules: Rules, lang: str) -> Streame
                 warn["name"].tolist(),
                 warn["owner"].tolist(),
                 warn["region"].tolist(),
-                [labels[w] for w in warn["warnings"]],
+                shown,
                 warn["next_contact"].tolist(),
                 warn["days_overdue"].tolist(),
                 warn["objective_text"].tolist(),

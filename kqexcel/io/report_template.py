@@ -40,6 +40,9 @@ SHEET_KEYS = (
     "mix",
     "warnings",
     "changes",
+    "owner_changes",
+    "reclaim",
+    "same_customer",
     "customers",
     "issues",
     "legend",
@@ -61,10 +64,18 @@ BLOCKS: dict[str, Block] = {
     "kq_report_overview": _block("kq_report_overview", "overview", ("General", "#,##0.####")),
     "kq_report_ledgers": _block("kq_report_ledgers", "overview", ("@", "@", "0", "0", "@")),
     "kq_report_owners": _block(
-        "kq_report_owners", "owners", ("@", "0", "0", "0", "0", "#,##0", "0", "0", "0")
+        "kq_report_owners",
+        "owners",
+        ("@", "0", "0", "0", "0", "#,##0.##", "0", "0", "0", "0", "0", "0", "0", "0.0%", "0"),
     ),
+    "kq_report_escalations": _block("kq_report_escalations", "overview", ("@", "@", "@", "0")),
+    "kq_report_owner_changes": _block("kq_report_owner_changes", "owner_changes", ("@",)),
+    "kq_report_reclaim": _block(
+        "kq_report_reclaim", "reclaim", ("@", "@", "@", "@", "0", "0", "@")
+    ),
+    "kq_report_same_customer": _block("kq_report_same_customer", "same_customer", ("@",)),
     "kq_report_tiers": _block(
-        "kq_report_tiers", "tiers", ("@", "0", "0", "0", "0", "#,##0", "#,##0", "#,##0")
+        "kq_report_tiers", "tiers", ("@", "0", "0", "0", "0", "#,##0.##", "#,##0.##", "#,##0.##")
     ),
     "kq_report_motivation": _block("kq_report_motivation", "mix", ("@", "0", "0.0%")),
     "kq_report_style": _block("kq_report_style", "mix", ("@", "0", "0.0%")),
@@ -103,6 +114,11 @@ WIDE = {
         ("kq_report_warnings", 9),
         ("kq_report_warnings", 6),
         ("kq_report_ledgers", 4),
+        ("kq_report_owner_changes", 1),
+        ("kq_report_reclaim", 1),
+        ("kq_report_same_customer", 2),
+        ("kq_report_same_customer", 4),
+        ("kq_report_escalations", 1),
     )
     for li in (0, 1)
 }
@@ -124,6 +140,10 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     anchors = {
         "kq_report_overview": (3, 1),
         "kq_report_ledgers": (24, 1),
+        "kq_report_escalations": (4, 8),  # beside the figures, right of the ledgers (A–E)
+        "kq_report_owner_changes": (1, 1),
+        "kq_report_reclaim": (1, 1),
+        "kq_report_same_customer": (1, 1),
         "kq_report_owners": (1, 1),
         "kq_report_tiers": (1, 1),
         "kq_report_motivation": (1, 1),
@@ -155,6 +175,9 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             "kq_report_changes",
             "kq_report_issues",
             "kq_report_owners",
+            "kq_report_owner_changes",
+            "kq_report_reclaim",
+            "kq_report_same_customer",
         ):
             last = get_column_letter(col + len(labels) - 1)
             table = Table(
