@@ -4,6 +4,7 @@
     python benchmarks/bench_plan.py --sizes 500 10000 --runs 3 --report 300 300 --json out.json
     python benchmarks/bench_plan.py --sizes --file 100000 1000000 200000 --file 500 5000 1000
     python benchmarks/bench_plan.py --sizes --orders 100000 2000000
+    python benchmarks/bench_plan.py --sizes --report-month 300 300 --no-baselines
 
 For each size, in one run: whole-process wall time (median of the runs, start-up included),
 rows/s and peak RSS (wait4) of `kq plan`, of the naive baseline (benchmarks/naive_baseline.py)
@@ -164,6 +165,32 @@ def make_ledger(rows: int, path: Path, seed: int = 7) -> Path:
 LOG_HEADER = ["客户编号", "客户名称", "跟进日期", "跟进方式", "联系人", "跟进内容", "跟进结果"]
 LOG_HEADER += ["下次跟进日期", "跟进人"]
 CONTACT_HEADER = ["客户编号", "姓名", "职务", "层级", "角色", "内线", "性格类型", "手机"]
+
+
+def time_month(kq: list[str], count: int, rows: int, runs: int) -> dict[str, object]:
+    """``kq report`` of November over customer files with logs, with October's report as
+    ``--previous`` (written once, untimed)."""
+    folder = OUT / f"month_{count}x{rows}"
+    if not folder.exists():
+        folder.mkdir()
+        for k in range(count):
+            make_customer_file(rows, 2 * rows, 0, folder / f"file_{k:03d}.xlsx", seed=k)
+    previous = OUT / "month_previous_2026-10.xlsx"
+    base = [*kq, "report", str(folder), "--jobs", "2", "-q", "--force"]
+    run_process([*base, "--month", "2026-10", "-o", str(previous)])
+    report = OUT / "month_report.xlsx"
+    timed = [*base, "--month", "2026-11", "--previous", str(previous), "-o", str(report)]
+    measured = [run_process(timed) for _ in range(runs)]
+    walls = [w for w, _ in measured]
+    median = statistics.median(walls)
+    return {
+        "case": f"kq report {count}x{rows} log prev j2",
+        "rows": count * rows,
+        "wall_s": median,
+        "rows_per_s": count * rows / median,
+        "peak_mb": max(r for _, r in measured) / 2**20,
+        "runs_s": walls,
+    }
 
 
 def make_customer_file(customers: int, log: int, contacts: int, path: Path, seed: int = 11) -> Path:
@@ -443,6 +470,14 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument(
+        "--report-month",
+        nargs=2,
+        type=int,
+        metavar=("LEDGERS", "ROWS"),
+        help="also time the manager's month (DOMAIN §13): `kq report --jobs 2 --previous` on "
+        "LEDGERS customer files of ROWS customers, each with a follow-up log of 2 × ROWS entries",
+    )
+    parser.add_argument(
         "--report",
         type=int,
         nargs=2,
@@ -619,6 +654,8 @@ def main() -> None:
                 "runs_s": walls,
             }
         )
+    if options.report_month:
+        results.append(time_month(kq, *options.report_month, options.runs))
     for size in options.sizes:
         if size < 10_000 or options.no_stages:
             continue
