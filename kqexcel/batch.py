@@ -22,6 +22,7 @@ from kqexcel.io.files import atomic_write, fit_name, refuse_existing, refuse_inp
 from kqexcel.io.ics import calendar_text
 from kqexcel.io.ics import events as ics_events
 from kqexcel.io.ledger import read_ledger, read_records
+from kqexcel.io.pdf import find_soffice, to_pdf
 from kqexcel.io.plan_writer import (
     people_table,
     write_csv,
@@ -35,6 +36,7 @@ from kqexcel.io.report_io import (
     find_ledgers,
     previous_month,
     read_all,
+    read_last_month,
     read_previous,
     write_report,
     write_summary,
@@ -333,11 +335,12 @@ def reading_lines(problems: list[Problem], rules: Rules, lang: str) -> list[str]
 
 @dataclass(frozen=True)
 class Reported:
-    """The monthly report and where it went."""
+    """The monthly report and where it went (``pdf``: its PDF, when one was asked for)."""
 
     out: Path
     report: Report
     rules: Rules
+    pdf: Path | None = None
 
     def lines(self, lang: str, quiet: bool) -> list[str]:
         """One line per ledger that could not be read, then the summary (unless quiet)."""
@@ -353,6 +356,8 @@ class Reported:
                 "p": sum(p.kind == "problem" for p in self.report.problems),
             }
             lines.append(say(self.rules, "report_written", lang, **figures))
+            if self.pdf is not None:
+                lines.append(say(self.rules, "report_pdf_written", lang, pdf=self.pdf))
         return lines
 
 
@@ -375,18 +380,22 @@ def report_ledgers(
     log_file: FileSheet | None = None,
     contacts_file: FileSheet | None = None,
     orders_file: FileSheet | None = None,
+    pdf: bool = False,
 ) -> Reported:
-    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON); a
-    log, contacts or orders given apart (``log_file``, ``contacts_file``, ``orders_file``) links
-    to the customers of every ledger."""
+    """``kq report``: every ledger under ``paths`` into the monthly report (and its JSON, and
+    with ``pdf`` the report as PDF beside it, through LibreOffice); a log, contacts or orders
+    given apart (``log_file``, ``contacts_file``, ``orders_file``) links to the customers of
+    every ledger."""
     out = output or default_output(month)
-    outs = [out, *([summary_json] if summary_json else [])]
+    pdf_out = out.with_suffix(".pdf") if pdf else None
+    outs = [out, *([summary_json] if summary_json else []), *([pdf_out] if pdf_out else [])]
     given = {"log": log_file, "contacts": contacts_file, "orders": orders_file}
     apart = [f[0] for f in given.values() if f is not None]
     reads = [previous, rules_path, template or bundled_template("report.xlsx"), *apart]
     files_given = [p for p in paths if not p.is_dir()]
     refuse_inputs(outs, [*files_given, *reads, *default_files()])  # before anything is read
     refuse_existing(outs, force)
+    soffice = find_soffice() if pdf_out else None  # no LibreOffice: say so before reading
     rules = load_rules(rules_path).with_columns(columns or {})
     skip = {p for p in (previous, *apart) if p}
     files = find_ledgers(list(paths), skip=skip, reports=set(outs))
@@ -406,11 +415,24 @@ def report_ledgers(
     extra = records_apart(given, rules, day)
     read = [item for _, item in ledgers if isinstance(item, Ledger)]
     refuse_unknown_columns(columns or {}, read, extra)
-    result = build_report(ledgers, rules, month, day, lang, tier_scope, previous_table, apart=extra)
+    last_month = read_last_month(previous) if previous else None
+    result = build_report(
+        ledgers,
+        rules,
+        month,
+        day,
+        lang,
+        tier_scope,
+        previous_table,
+        apart=extra,
+        last_month=last_month,
+    )
     write_report(result, rules, out, template, lang, force)
     if summary_json:
         write_summary(result, summary_json, force)
-    return Reported(out, result, rules)
+    if pdf_out:
+        to_pdf(out, pdf_out, force, soffice=soffice)
+    return Reported(out, result, rules, pdf_out)
 
 
 # --------------------------------------------------------------------------- kq template init

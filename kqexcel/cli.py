@@ -218,6 +218,12 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
     type=click.Path(dir_okay=False, path_type=Path),
     help="把总览数字另存为 JSON Write the overview figures as JSON.",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="同时生成 PDF（报告文件旁、同名 .pdf；用 LibreOffice 转换，便于邮件转发） Also write the "
+    "report as PDF (beside it, same name .pdf; through LibreOffice), to forward by e-mail.",
+)
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件 Overwrite existing outputs.")
 @click.option(
     "-q", "--quiet", is_flag=True, help="不显示进度（定时任务用） No progress bar (scheduled runs)."
@@ -237,6 +243,7 @@ def report(ctx: click.Context, paths: tuple[Path, ...], quiet: bool, **options: 
         kq report 台账/ --month 2026-11 --previous kq_report_2026-10.xlsx
         kq report 华东/ 华北/ --month 2026-11 --jobs 2 --summary-json 11月.json -q
         kq report 台账/ --month 2026-11 --map "业务归属=owner"
+        kq report 台账/ --month 2026-11 --pdf      同时写出 kq_report_2026-11.pdf
     """
     from kqexcel.batch import report_ledgers
 

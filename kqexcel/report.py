@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import numbers
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,15 @@ class LedgerStatus:
 
 
 @dataclass
+class LastMonth:
+    """[§13] last month's figures as its report shows them: the overview (by key) and each
+    owner's row (by owner, then by key); money in yuan."""
+
+    overview: dict[str, Any] = field(default_factory=dict)
+    owners: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class Report:
     month: str
     as_of: dt.date
@@ -58,6 +68,7 @@ class Report:
     customers: list[pd.DataFrame] = field(default_factory=list)
     previous: pd.DataFrame | None = None  # last month's report (customer_id, name, owner, tier)
     money_scales: list[float] = field(default_factory=list)  # each ledger's revenue unit
+    last_month: LastMonth | None = None  # [§13] last month's figures, from its report
 
     @property
     def problems(self) -> list[Problem]:
@@ -98,6 +109,7 @@ def build_report(
     scope: str = "company",
     previous: pd.DataFrame | None = None,
     apart: dict[str, Ledger | None] | None = None,
+    last_month: LastMonth | None = None,
 ) -> Report:
     """Plan every customer of the readable ledgers (tiers across the company, or per ledger)
     and compare tiers with last month's report; ``apart``: the other sheets given apart (log,
@@ -155,7 +167,19 @@ def build_report(
     changes = tier_changes(plan.table, previous) if previous is not None else None
     everyone = [ledger.table for _, ledger in read]
     scales = [ledger.mapped["revenue"].scale for _, ledger in read if "revenue" in ledger.mapped]
-    return Report(month, as_of, plan, statuses, changes, revenue, rules, everyone, previous, scales)
+    return Report(
+        month,
+        as_of,
+        plan,
+        statuses,
+        changes,
+        revenue,
+        rules,
+        everyone,
+        previous,
+        scales,
+        last_month,
+    )
 
 
 def _with_apart(
@@ -312,6 +336,83 @@ def owners_table(report: Report) -> pd.DataFrame:
             cover.get(o, {}).get("entries", {}).get(ch, 0) for o in table["owner"]
         ]
     table["overdue_p1"] = [cover.get(o, {}).get("overdue_p1", 0) for o in table["owner"]]
+    return table
+
+
+OWNER_KEYS = (
+    "owner",
+    "customers",
+    "A",
+    "B",
+    "C",
+    "revenue",
+    "p1",
+    "overdue",
+    "warnings",
+    "renewal_risk_high",
+    "promises_overdue",
+    "open_complaints",
+    "a_touched",
+    "a_share",
+    *(f"entries_{ch}" for ch in MONTH_CHANNELS),
+    "overdue_p1",
+)
+# [§13] the figures compared with last month: every overview number, and per owner these
+OVERVIEW_COMPARED = tuple(k for k in OVERVIEW_KEYS if k not in ("month", "as_of"))
+OWNER_COMPARED = ("customers", "revenue", "p1", "overdue", "a_share")
+SHARES = ("tier_a_revenue_share", "a_share")  # compared in percentage points
+
+
+def change(current: Any, before: Any) -> Any:
+    """This month minus last month; None when either is unknown."""
+    if not all(_number(x) for x in (current, before)):
+        return None
+    difference = current - before
+    return round(float(difference), 4) if isinstance(difference, float) else int(difference)
+
+
+def _number(value: Any) -> bool:
+    """A real number (numpy's too), not a bool and not NaN."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
+
+
+def overview_over_month(report: Report) -> list[tuple[str, Any, Any, Any]]:
+    """[§13] each overview figure: (key, this month, last month, change); last month's month
+    and as_of are shown, not compared; without last month's report, last month is None."""
+    figures = overview(report)
+    before = report.last_month.overview if report.last_month else {}
+    return [
+        (
+            key,
+            value,
+            before.get(key),
+            None if key not in OVERVIEW_COMPARED else change(value, before.get(key)),
+        )
+        for key, value in figures.items()
+    ]
+
+
+def owners_over_month(report: Report) -> pd.DataFrame:
+    """[§13] the owners table with last month's figure and the change of each compared one
+    (``<key>_before``, ``<key>_change``); an owner of last month only is a row of zeros with
+    last month's figures, so nobody drops out of the comparison."""
+    table = owners_table(report)
+    if report.last_month is None:
+        return table
+    before = {owner_key(o): v for o, v in report.last_month.owners.items()}
+    gone = [
+        o
+        for o in report.last_month.owners
+        if owner_key(o) not in {owner_key(x) for x in table["owner"]}
+    ]
+    if gone:
+        zeros = {k: 0 for k in OWNER_KEYS[1:]} | {"a_share": None}
+        extra = pd.DataFrame([{"owner": o, **zeros} for o in gone], columns=table.columns)
+        table = pd.concat([table, extra], ignore_index=True)
+    for key in OWNER_COMPARED:
+        last = [before.get(owner_key(o), {}).get(key) for o in table["owner"]]
+        table[f"{key}_before"] = last
+        table[f"{key}_change"] = [change(v, b) for v, b in zip(table[key], last, strict=True)]
     return table
 
 

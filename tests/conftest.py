@@ -61,6 +61,17 @@ def soffice() -> str:
     return found
 
 
+def pdftotext() -> str:
+    """poppler's pdftotext (reads a PDF's text back); missing is a skip locally and a failure
+    in CI."""
+    found = shutil.which("pdftotext")
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftotext is required in CI: tests/setup.sh installs poppler-utils")
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return found
+
+
 def libreoffice_csv(path: Path, outdir: Path) -> dict[str, Path]:
     """Open ``path`` in headless LibreOffice (recalculating) and export every sheet as UTF-8 CSV."""
     binary = soffice()

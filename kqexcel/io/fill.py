@@ -257,6 +257,24 @@ def open_template(template: str | Path | None, default: str) -> tuple[Any, Path]
     return wb, path
 
 
+def fit_header(ws: Any, row: int, col: int, headers: list[str], n_proto: int = 0) -> None:
+    """[7/8] headers fit: a column beyond the template's takes the width of the last one, and
+    the header row is made tall enough for its longest (wrapped) header."""
+    from openpyxl.utils import get_column_letter
+
+    # a block of one column gives no width for more: its first column is a label column
+    last = ws.column_dimensions[get_column_letter(col + n_proto - 1)].width if n_proto > 1 else None
+    widths = []
+    for j in range(len(headers)):
+        letter = get_column_letter(col + j)
+        if j >= n_proto and letter not in ws.column_dimensions:
+            ws.column_dimensions[letter].width = last or 14
+        widths.append(ws.column_dimensions[letter].width or 8.43)
+    height = row_height(zip(headers, widths, strict=True))
+    if height > max(ws.row_dimensions[row].height or 0, 18):
+        ws.row_dimensions[row].height = height
+
+
 def prepare_table(
     wb: Any, name: str, columns: list[tuple[str, list[Any]]], short: Iterable[str] = ()
 ) -> StreamedTable:
@@ -287,6 +305,7 @@ def prepare_table(
             cell._style = header_style
     for j in range(len(columns), n_proto):
         ws.cell(head_row, head_col + j).value = None
+    fit_header(ws, head_row, head_col, [str(h) for h, _ in columns], n_proto)
     for cell in protos:
         cell.value = None
     n = len(columns[0][1]) if columns else 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from kqexcel.core.ledger import Ledger
 from kqexcel.errors import KqError, LedgerError
@@ -38,24 +39,28 @@ from kqexcel.io.package import defined_name
 from kqexcel.io.report_template import BLOCKS, MOVE_LABELS, REPORT_SHEETS
 from kqexcel.io.safety import check_file
 from kqexcel.io.templates import LEGEND_NAME, SHORT_FIELDS, font
-from kqexcel.io.wording import pair, word
+from kqexcel.io.wording import labels, pair, word
 from kqexcel.io.xlsx_stream import StreamedTable, save_streamed
 from kqexcel.report import (
     OVERVIEW_LABELS,
+    OWNER_COMPARED,
+    OWNER_KEYS,
+    LastMonth,
     Report,
     distribution,
     escalations,
     money_unit,
     month_figures,
     overview,
+    overview_over_month,
     owner_changes,
-    owners_table,
+    owners_over_month,
     reclaim,
     same_customer,
     tiers_table,
     warning_rows,
 )
-from kqexcel.rules import LANGS, Rules, default_rules, norm_key
+from kqexcel.rules import LANGS, MONEY_SCALES, Rules, default_rules, norm_key
 
 STATUS = {status: pair(f"report_status_{status}") for status in ("ok", "problems", "failed")}
 
@@ -313,6 +318,93 @@ def previous_month(path: Path) -> str | None:
     return found.group(0) if found else None
 
 
+def read_last_month(path: Path) -> LastMonth:
+    """[§13] last month's overview figures and owners' rows from its report (found by the
+    blocks' defined names, else by the sheets' names), in either language, money in yuan
+    whatever unit its headers name; a block not found reads as empty."""
+    import python_calamine as pc
+
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+    except Exception:  # said by read_previous
+        return LastMonth()
+    overview_labels = _labels_to_keys({k: list(v) for k, v in OVERVIEW_LABELS.items()})
+    figures: dict[str, Any] = {}
+    for row in _block_rows(path, book, "kq_report_overview")[1:]:
+        if not row or row[0] in ("", None):
+            break
+        found = overview_labels.get(norm_key(str(row[0])))
+        if found and len(row) > 1:
+            key, scale = found
+            figures[key] = _figure(row[1], scale)
+    owners: dict[str, dict[str, Any]] = {}
+    rows = _block_rows(path, book, "kq_report_owners")
+    if rows:
+        heads = {
+            key: [BLOCKS["kq_report_owners"][1 + li][j] for li in (0, 1)]
+            for j, key in enumerate(OWNER_KEYS)
+        }
+        keys = _labels_to_keys(heads)
+        columns = {
+            j: keys[norm_key(str(h))] for j, h in enumerate(rows[0]) if norm_key(str(h)) in keys
+        }
+        for row in rows[1:]:
+            if not row or row[0] in ("", None):
+                break
+            owners[str(row[0])] = {
+                key: _figure(row[j], scale) for j, (key, scale) in columns.items() if j < len(row)
+            }
+    return LastMonth(figures, owners)
+
+
+def _labels_to_keys(labels: dict[str, list[str]]) -> dict[str, tuple[str, float]]:
+    """Every header a report may have written for each key → (key, money multiplier): the
+    revenue headers with every unit (a header without a unit is in yuan)."""
+    out = {}
+    for key, names in labels.items():
+        for lang, name in zip(LANGS, names, strict=False):
+            out[norm_key(name)] = (key, 1.0)
+            if key == "revenue":
+                for unit, scale in MONEY_SCALES.items():
+                    out[norm_key(_money(name, unit, lang))] = (key, scale)
+    return out
+
+
+def _figure(value: Any, scale: float) -> Any:
+    """A figure as read back: money times its unit, a whole number as int, "" as None."""
+    if value in ("", None) or isinstance(value, bool):
+        return None if value == "" else value
+    if isinstance(value, int | float):
+        if scale != 1.0:
+            return round(value * scale, 2)
+        return int(value) if float(value).is_integer() else value
+    return value
+
+
+def _block_rows(path: Path, book: Any, name: str) -> list[list[Any]]:
+    """The rows of a report block from its header row down, from its first column on."""
+    sheet_key = BLOCKS[name][0]
+    try:
+        sheet, ref = split_reference(str(defined_name(path, name)))
+        row, column = top_left(ref)
+    except Exception:  # an older or hand-made report: the sheet by its name, the header by its text
+        sheet, row, column = "", 0, 0
+    if sheet not in book.sheet_names:
+        titles = set(REPORT_SHEETS[sheet_key].values())
+        sheet = next((n for n in book.sheet_names if n in titles), "")
+        if not sheet:
+            return []
+        first = {norm_key(BLOCKS[name][1 + li][0]) for li in (0, 1)}
+        grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        for i, cells in enumerate(grid[:60]):
+            j = next((j for j, c in enumerate(cells) if norm_key(str(c)) in first), None)
+            if j is not None:
+                return [list(r[j:]) for r in grid[i:]]
+        return []
+    grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return [list(r[column - 1 :]) for r in grid[row - 1 :]]
+
+
 def _customers_block(path: Path) -> tuple[str | None, int, int]:
     """Where the customers table of a kq report starts (sheet, 0-based header row and column), by
     its defined name kq_report_customers, so a renamed sheet or a moved table is still found."""
@@ -344,6 +436,9 @@ def _write_block(
             if is_missing(value):
                 continue
             set_value(cell, value)
+    for i, height in enumerate(table.heights or []):  # rows tall enough for wrapped cells
+        if height:
+            ws.row_dimensions[table.head_row + 1 + i].height = height
     return table
 
 
@@ -355,13 +450,13 @@ def _chart(
     table: StreamedTable,
     value_cols: list[int],
     n: int,
-) -> None:
+) -> Any:
     """A chart of ``table``'s first ``n`` rows at ``anchor_name``: "pie", "bar", or "stacked"
     (one bar per row, a segment per value column)."""
     from openpyxl.chart import BarChart, PieChart, Reference
 
     if n == 0 or anchor_name not in wb.defined_names:  # a template made before the chart
-        return
+        return None
     ws, row, col = name_target(wb, anchor_name)
     data_ws = wb[table.title]
     chart = PieChart() if kind == "pie" else BarChart()
@@ -382,6 +477,7 @@ def _chart(
     chart.set_categories(cats)
     chart.width, chart.height = 16, 8
     ws.add_chart(chart, ws.cell(row, col).coordinate)
+    return chart
 
 
 def write_report(
@@ -436,16 +532,35 @@ def _li(lang: str) -> int:
 
 
 def _write_overview(wb: Any, report: Report, lang: str) -> None:
-    """The overview block: one row per figure, the A share as a percentage."""
-    figures = overview(report)
+    """The overview block: one row per figure, the A share as a percentage; [§13] with last
+    month's report, last month's figure and the change beside each."""
     unit, scale = money_unit(report)
-    figures["revenue"] = round(figures["revenue"] / scale, 2)
-    labels = {key: OVERVIEW_LABELS[key][_li(lang)] for key in figures}
-    labels["revenue"] = _money(labels["revenue"], unit, lang)
-    rows = [[labels[key], value] for key, value in figures.items()]
-    block = _write_block(wb, "kq_report_overview", rows, lang)
-    share_row = list(figures).index("tier_a_revenue_share")
-    wb[block.title].cell(block.head_row + 1 + share_row, block.head_col + 1).number_format = "0.0%"
+    items = overview_over_month(report)
+    rows = []
+    for key, *values in items:
+        if key == "revenue":
+            values = [None if v is None else round(v / scale, 2) for v in values]
+        label = OVERVIEW_LABELS[key][_li(lang)]
+        rows.append([_money(label, unit, lang) if key == "revenue" else label, *values])
+    monthly = report.last_month is not None
+    headers = list(labels("report_block_overview_month", lang)) if monthly else None
+    block = _write_block(
+        wb, "kq_report_overview", [r if monthly else r[:2] for r in rows], lang, headers
+    )
+    ws = wb[block.title]
+    for i, (key, *_) in enumerate(items):
+        row = block.head_row + 1 + i
+        share = key == "tier_a_revenue_share"
+        ws.cell(row, block.head_col + 1).number_format = "0.0%" if share else "#,##0.##"
+        if monthly:
+            ws.cell(row, block.head_col + 2).number_format = "0.0%" if share else "#,##0.##"
+            ws.cell(row, block.head_col + 3).number_format = _CHANGE_FORMAT[
+                "share" if share else "number"
+            ]
+
+
+# the change against last month: signed; a share's in percentage points
+_CHANGE_FORMAT = {"number": "+#,##0.##;-#,##0.##;0", "share": "+0.0%;-0.0%;0.0%"}
 
 
 def _money(label: str, unit: str, lang: str) -> str:
@@ -558,12 +673,38 @@ def _write_ledgers(wb: Any, report: Report, lang: str) -> None:
 def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
     """The owners block, and the tiers block with its chart."""
     unit, scale = money_unit(report)
-    owners = owners_table(report)
-    owners["revenue"] = owners["revenue"] / scale
+    owners = owners_over_month(report)
+    money = [c for c in owners.columns if c == "revenue" or c.startswith("revenue_")]
+    owners[money] = owners[money].astype(float) / scale
     headers = _block_headers("kq_report_owners", lang)
     headers[5] = _money(headers[5], unit, lang)
+    base = len(headers)
+    for key in OWNER_COMPARED if report.last_month else ():  # [§13] month over month
+        label = headers[OWNER_KEYS.index(key)]
+        headers += [
+            word("report_owner_before", lang, label=label),
+            word("report_owner_change", lang, label=label),
+        ]
     rows = [[None if is_missing(v) else v for v in r] for r in owners.values.tolist()]
-    _write_block(wb, "kq_report_owners", rows, lang, headers)
+    block = _write_block(wb, "kq_report_owners", rows, lang, headers)
+    _overview_charts(wb, block, len(rows), lang)
+    ws = wb[block.title]
+    if len(headers) > base:  # [§13] two pages wide on paper, the owner on both
+        ws.page_setup.fitToWidth = 2
+        ws.print_title_cols = (
+            f"{get_column_letter(block.head_col)}:{get_column_letter(block.head_col)}"
+        )
+    for j in range(base, len(headers)):
+        key = OWNER_COMPARED[(j - base) // 2]
+        before = (j - base) % 2 == 0
+        share = key == "a_share"
+        form = (
+            ("0.0%" if share else "#,##0.##")
+            if before
+            else _CHANGE_FORMAT["share" if share else "number"]
+        )
+        for i in range(len(rows)):
+            ws.cell(block.head_row + 1 + i, block.head_col + j).number_format = form
     tiers = tiers_table(report)
     money = [f"revenue_{t}" for t in ("A", "B", "C")]
     tiers[money] = tiers[money] / scale
@@ -572,6 +713,30 @@ def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
     tiers_block = _write_block(wb, "kq_report_tiers", tiers.values.tolist(), lang, headers)
     chart_title = word("report_chart_tiers", lang)
     _chart(wb, "kq_report_tiers_chart", "bar", chart_title, tiers_block, [1, 2, 3], len(tiers))
+
+
+# the overview's charts show at most this many owners (the 客户经理 sheet has them all)
+CHART_OWNERS = 30
+
+
+def _overview_charts(wb: Any, owners: StreamedTable, n: int, lang: str) -> None:
+    """[§13] the overview's charts from the owners block: each owner's tier mix (stacked A, B,
+    C), P1s, and coverage (the share of A customers touched this month)."""
+    shown = min(n, CHART_OWNERS)
+    more = word("report_chart_first", lang, n=shown, total=n) if n > shown else ""
+    col = {key: OWNER_KEYS.index(key) for key in ("A", "p1", "a_share")}
+    for name, kind, columns in (
+        ("tier_mix", "stacked", [col["A"], col["A"] + 1, col["A"] + 2]),
+        ("p1", "bar", [col["p1"]]),
+        ("coverage", "bar", [col["a_share"]]),
+    ):
+        title = word(f"report_chart_{name}", lang) + more
+        chart = _chart(wb, f"kq_report_{name}_chart", kind, title, owners, columns, shown)
+        if chart is not None and kind == "bar":
+            chart.legend = None  # one series: its title says it
+        if chart is not None and name == "coverage":
+            chart.y_axis.number_format = "0%"
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
 
 
 def _write_mix(wb: Any, report: Report, rules: Rules, lang: str) -> None:
@@ -620,7 +785,13 @@ def _write_owner_rfm(wb: Any, report: Report, rules: Rules, lang: str, owner: pd
     """[§11] each owner's customers per RFM segment, and its stacked chart (nothing without
     orders, or in a template made before the block)."""
     segment = report.plan.table["rfm_segment"]
-    if "kq_report_owner_rfm" not in wb.defined_names or not segment.notna().any():
+    if "kq_report_owner_rfm" not in wb.defined_names:
+        return
+    if not segment.notna().any():  # no orders: not even the block's header
+        ws, r, c = name_target(wb, "kq_report_owner_rfm")
+        for row in (r, r + 1):
+            ws.cell(row, c).value = None
+            ws.cell(row, c).style = "Normal"
         return
     codes = [c for c in rules["codes"]["rfm_segment"] if (segment == c).any()]
     head = BLOCKS["kq_report_owner_rfm"][1 + _li(lang)][0]

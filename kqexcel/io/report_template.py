@@ -99,6 +99,9 @@ MOVE_LABELS = {
     move: pair(f"report_move_{move}") for move in ("up", "down", "missing", "new", "gone")
 }
 CHARTS = {
+    "kq_report_tier_mix_chart": "overview",  # [§13] right of the escalations (H–K)
+    "kq_report_p1_chart": "overview",
+    "kq_report_coverage_chart": "overview",
     "kq_report_tiers_chart": "tiers",
     "kq_report_motivation_chart": "mix",
     "kq_report_style_chart": "mix",
@@ -122,6 +125,12 @@ WIDE = {
     )
     for li in (0, 1)
 }
+
+
+# block columns whose long texts wrap: the owners of a ledger
+WRAPPED = {("kq_report_ledgers", 1)}
+# blocks of counts whose columns (but the first) are narrow: [§13] the owners' many figures
+NARROW = ("kq_report_owners",)
 
 
 def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workbook:
@@ -165,9 +174,12 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             proto = ws.cell(row + 1, col + j)
             proto.border = BORDER
             proto.number_format = formats[min(j, len(formats) - 1)]
+            if (name, j) in WRAPPED:
+                proto.alignment = Alignment(wrap_text=True, vertical="top")
             letter = get_column_letter(col + j)
             ws.column_dimensions[letter].width = max(
-                ws.column_dimensions[letter].width or 0, 30 if label in WIDE else 14
+                ws.column_dimensions[letter].width or 0,
+                30 if label in WIDE else (10 if j and name in NARROW else 14),
             )
         _define(wb, name, ws.title, f"${get_column_letter(col)}${row}")
         if name in (
@@ -186,6 +198,12 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
             ws.add_table(table)
             ws.freeze_panes = ws.cell(row + 1, col).coordinate
+    for name, cell in (
+        ("kq_report_tier_mix_chart", "$M$3"),
+        ("kq_report_p1_chart", "$M$20"),
+        ("kq_report_coverage_chart", "$M$37"),
+    ):
+        _define(wb, name, overview.title, cell)
     _define(wb, "kq_report_tiers_chart", sheets["tiers"].title, "$K$2")
     _define(wb, "kq_report_motivation_chart", sheets["mix"].title, "$F$1")
     _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$18")  # under the motivation one
