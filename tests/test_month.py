@@ -5,6 +5,7 @@ and `kq report` runs checked for their JSON and exit codes."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import json
 from pathlib import Path
 from typing import Any
@@ -428,3 +429,177 @@ def test_money_in_the_unit_most_ledgers_use(runner, tmp_path) -> None:
         ]
     )
     assert figures["年销售额合计（万元）"] == 30  # 12 + 12 万元 + 60,000 元
+
+
+# ----------------------------------------------------------------------- month over month
+
+
+@pytest.mark.parametrize(
+    ("current", "before", "expected"),
+    [
+        (3, 2, 1),
+        (2, 5, -3),
+        (0.5, 0.25, 0.25),  # a share: percentage points
+        (3, None, None),  # not in last month's report
+        (None, 2, None),
+        (float("nan"), 1, None),
+        (True, 1, None),  # never a number
+        ("2026-11", "2026-10", None),
+    ],
+)
+def test_change_is_this_month_minus_last(current: Any, before: Any, expected: Any) -> None:
+    from kqexcel.report import change
+
+    assert change(current, before) == expected
+
+
+def _report(runner, folder: Path, month: str, out: Path, *extra: str) -> None:
+    result = runner.invoke(cli, ["report", str(folder), "--month", month, "-o", str(out), *extra])
+    assert result.exit_code == 0, result.output
+
+
+def _block(ws, first: str) -> list[tuple[Any, ...]]:
+    """The rows of the block whose header row starts with ``first``, until an empty first cell."""
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == first)
+    out = []
+    for r in rows[start:]:
+        if r[0] is None:
+            break
+        out.append(r)
+    return out
+
+
+@pytest.mark.parametrize("last_lang", ["zh", "en"])
+def test_overview_and_owners_show_last_month_and_the_change(
+    runner, two_months, tmp_path, last_lang
+) -> None:
+    import openpyxl
+
+    oct_dir, nov_dir = two_months
+    last = tmp_path / "kq_report_2026-10.xlsx"
+    _report(runner, oct_dir, "2026-10", last, "--lang", last_lang, "-q")
+    out = tmp_path / "nov.xlsx"
+    _report(runner, nov_dir, "2026-11", out, "--previous", str(last), "-q")
+    wb = openpyxl.load_workbook(out)
+    figures = _block(wb["总览"], "指标")
+    assert figures[0][:4] == ("指标", "本月", "上月", "变化")
+    rows = {r[0]: r[1:4] for r in figures[1:]}
+    assert rows["月份"] == ("2026-11", "2026-10", None)  # shown, not compared
+    assert rows["基准日"] == ("2026-11-30", "2026-10-31", None)
+    assert rows["客户数"] == (3, 2, 1)
+    assert rows["年销售额合计（元）"] == (550, 520, 30)
+    assert rows["A 类客户"][2] == rows["A 类客户"][0] - rows["A 类客户"][1]
+    owners = _block(wb["客户经理"], "客户经理")
+    head = list(owners[0])
+    got = {r[0]: dict(zip(head, r, strict=True)) for r in owners[1:]}
+    assert head[19:23] == ["上月客户数", "客户数变化", "上月年销售额（元）", "年销售额（元）变化"]
+    assert (got["张伟"]["客户数"], got["张伟"]["上月客户数"], got["张伟"]["客户数变化"]) == (
+        1,
+        2,
+        -1,
+    )
+    assert (got["张伟"]["上月年销售额（元）"], got["张伟"]["年销售额（元）变化"]) == (520, -500)
+    assert got["李娜"]["上月客户数"] is None and got["李娜"]["客户数变化"] is None  # new this month
+    change = wb["客户经理"].cell(2, head.index("客户数变化") + 1).number_format
+    assert change.startswith("+")  # signed
+
+
+def test_an_owner_of_last_month_only_stays_in_the_comparison() -> None:
+    from kqexcel.report import LastMonth, owners_over_month
+
+    nov = report_of(ledger([["KH1", "甲", "张伟", 100, D(2026, 11, 20), "续签"]]))
+    nov.last_month = LastMonth(
+        {"customers": 6},
+        {"张伟": {"customers": 1, "p1": 2}, " 赵敏 ": {"customers": 5, "a_share": 0.5}},
+    )
+    table = owners_over_month(nov).set_index("owner")
+    assert table.loc["张伟", ["customers", "customers_before", "customers_change"]].tolist() == [
+        1,
+        1,
+        0,
+    ]
+    assert table.loc["张伟", "p1_change"] == table.loc["张伟", "p1"] - 2
+    gone = table.loc[" 赵敏 "]
+    assert (gone["customers"], gone["customers_before"], gone["customers_change"]) == (0, 5, -5)
+    assert gone["a_share_before"] == 0.5 and gone["a_share_change"] is None
+
+
+def test_without_previous_there_is_no_comparison(runner, two_months, tmp_path) -> None:
+    import openpyxl
+
+    _, nov_dir = two_months
+    out = tmp_path / "nov.xlsx"
+    _report(runner, nov_dir, "2026-11", out, "-q")
+    wb = openpyxl.load_workbook(out)
+    assert _block(wb["总览"], "指标")[0][:3] == ("指标", "数值", None)
+    assert not any("上月" in str(h) for h in _block(wb["客户经理"], "客户经理")[0])
+
+
+def test_last_months_money_is_read_back_in_its_unit(runner, tmp_path) -> None:
+    from kqexcel.io.report_io import read_last_month
+
+    header = ["客户编号", "客户名称", "客户经理", "年销售额（万元）"]
+    workbook(tmp_path / "in" / "a.xlsx", {"客户台账": [header, ["K1", "甲", "张伟", 12.5]]})
+    out = tmp_path / "r.xlsx"
+    _report(runner, tmp_path / "in", "2026-10", out, "-q")
+    last = read_last_month(out)
+    assert last.overview["revenue"] == 125000  # shown as 12.5 万元
+    assert last.overview["customers"] == 1 and last.overview["month"] == "2026-10"
+    assert last.owners["张伟"]["revenue"] == 125000 and last.owners["张伟"]["customers"] == 1
+
+
+def test_last_month_of_a_workbook_that_is_no_report_is_empty(tmp_path) -> None:
+    from kqexcel.io.report_io import read_last_month
+
+    path = workbook(tmp_path / "x.xlsx", {"Sheet": [["a", "b"], [1, 2]]})
+    last = read_last_month(path)
+    assert (last.overview, last.owners) == ({}, {})
+    assert read_last_month(tmp_path / "missing.xlsx").overview == {}
+
+
+def test_the_overview_has_the_three_charts_of_the_owners(runner, two_months, tmp_path) -> None:
+    import openpyxl
+
+    _, nov_dir = two_months
+    out = tmp_path / "nov.xlsx"
+    _report(runner, nov_dir, "2026-11", out, "-q")
+    ws = openpyxl.load_workbook(out)["总览"]
+    titles = []
+    for chart in ws._charts:
+        rich = chart.title.tx.rich
+        titles.append("".join(r.t for p in rich.p for r in (p.r or [])))
+        refs = [s.val.numRef.f for s in chart.series]
+        assert all(ref.startswith("'客户经理'!") for ref in refs)
+    assert titles == ["各客户经理的客户层级", "各客户经理的 P1 客户", "A 类客户本月覆盖率"]
+    assert len(ws._charts[0].series) == 3  # A, B and C stacked
+
+
+def test_headers_fit_their_cells(runner, two_months, tmp_path) -> None:
+    """Every header of the report (the first row of each block) fits its column: its width, CJK
+    characters counted twice, wraps into as many lines as the row's height holds."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    oct_dir, nov_dir = two_months
+    last = tmp_path / "oct.xlsx"
+    _report(runner, oct_dir, "2026-10", last, "-q")
+    out = tmp_path / "nov.xlsx"
+    _report(runner, nov_dir, "2026-11", out, "--previous", str(last), "-q")
+    wb = openpyxl.load_workbook(out)
+    checked = 0
+    for name, defined in wb.defined_names.items():
+        if not name.startswith("kq_report_") or name.endswith(("_chart", "_title")):
+            continue
+        for title, ref in defined.destinations:
+            ws = wb[title]
+            cell = ws[ref.replace("$", "").split(":")[0]]
+            lines = ((ws.row_dimensions[cell.row].height or 15) - 3) // 15 or 1
+            col = cell.column
+            while ws.cell(cell.row, col).value is not None:
+                text = str(ws.cell(cell.row, col).value)
+                width = ws.column_dimensions[get_column_letter(col)].width or 8.43
+                shown = sum(2 if "\u4e00" <= ch <= "\u9fff" or ch in "（）：" else 1 for ch in text)
+                assert math.ceil(shown / max(width - 1, 1)) <= lines, (title, text, width, lines)
+                col, checked = col + 1, checked + 1
+    assert checked > 80

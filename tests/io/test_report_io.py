@@ -317,8 +317,14 @@ def test_no_chart_covers_a_table(runner, sample, tmp_path):
     holds no written cell."""
     from openpyxl.utils import get_column_letter
 
-    out = tmp_path / "r.xlsx"
-    result = runner.invoke(cli, ["report", str(sample), "--month", "2026-11", "-o", str(out), "-q"])
+    last, out = tmp_path / "oct.xlsx", tmp_path / "r.xlsx"
+    args = ["report", str(sample), "-q"]
+    result = runner.invoke(cli, [*args, "--month", "2026-10", "-o", str(last)])
+    assert result.exit_code in (0, 1), result.output
+    # [§13] with last month: the overview's and the owners' comparison columns
+    result = runner.invoke(
+        cli, [*args, "--month", "2026-11", "--previous", str(last), "-o", str(out)]
+    )
     assert result.exit_code in (0, 1), result.output
     wb = openpyxl.load_workbook(out)
     charts = 0
@@ -349,4 +355,4 @@ def test_no_chart_covers_a_table(runner, sample, tmp_path):
                 )
             boxes.append(box)
             charts += 1
-    assert charts >= 4
+    assert charts >= 7  # [§13] three on the overview
