@@ -544,6 +544,7 @@ def test_last_months_money_is_read_back_in_its_unit(runner, tmp_path) -> None:
     out = tmp_path / "r.xlsx"
     _report(runner, tmp_path / "in", "2026-10", out, "-q")
     last = read_last_month(out)
+    assert last is not None
     assert last.overview["revenue"] == 125000  # shown as 12.5 万元
     assert last.overview["customers"] == 1 and last.overview["month"] == "2026-10"
     assert last.owners["张伟"]["revenue"] == 125000 and last.owners["张伟"]["customers"] == 1
@@ -553,9 +554,8 @@ def test_last_month_of_a_workbook_that_is_no_report_is_empty(tmp_path) -> None:
     from kqexcel.io.report_io import read_last_month
 
     path = workbook(tmp_path / "x.xlsx", {"Sheet": [["a", "b"], [1, 2]]})
-    last = read_last_month(path)
-    assert (last.overview, last.owners) == ({}, {})
-    assert read_last_month(tmp_path / "missing.xlsx").overview == {}
+    assert read_last_month(path) is None
+    assert read_last_month(tmp_path / "missing.xlsx") is None
 
 
 def test_the_overview_has_the_three_charts_of_the_owners(runner, two_months, tmp_path) -> None:

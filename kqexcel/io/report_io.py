@@ -318,16 +318,16 @@ def previous_month(path: Path) -> str | None:
     return found.group(0) if found else None
 
 
-def read_last_month(path: Path) -> LastMonth:
+def read_last_month(path: Path) -> LastMonth | None:
     """[§13] last month's overview figures and owners' rows from its report (found by the
     blocks' defined names, else by the sheets' names), in either language, money in yuan
-    whatever unit its headers name; a block not found reads as empty."""
+    whatever unit its headers name; a block not found reads as empty, None when neither is."""
     import python_calamine as pc
 
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception:  # said by read_previous
-        return LastMonth()
+        return None
     overview_labels = _labels_to_keys({k: list(v) for k, v in OVERVIEW_LABELS.items()})
     figures: dict[str, Any] = {}
     for row in _block_rows(path, book, "kq_report_overview")[1:]:
@@ -354,7 +354,7 @@ def read_last_month(path: Path) -> LastMonth:
             owners[str(row[0])] = {
                 key: _figure(row[j], scale) for j, (key, scale) in columns.items() if j < len(row)
             }
-    return LastMonth(figures, owners)
+    return LastMonth(figures, owners) if figures or owners else None
 
 
 def _labels_to_keys(labels: dict[str, list[str]]) -> dict[str, tuple[str, float]]:
