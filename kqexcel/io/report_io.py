@@ -45,6 +45,7 @@ from kqexcel.report import (
     OVERVIEW_LABELS,
     OWNER_COMPARED,
     OWNER_KEYS,
+    SHARES,
     LastMonth,
     Report,
     distribution,
@@ -550,17 +551,25 @@ def _write_overview(wb: Any, report: Report, lang: str) -> None:
     ws = wb[block.title]
     for i, (key, *_) in enumerate(items):
         row = block.head_row + 1 + i
-        share = key == "tier_a_revenue_share"
-        ws.cell(row, block.head_col + 1).number_format = "0.0%" if share else "#,##0.##"
+        kind = _kind(key)
+        ws.cell(row, block.head_col + 1).number_format = NUMBER_FORMATS[kind]
         if monthly:
-            ws.cell(row, block.head_col + 2).number_format = "0.0%" if share else "#,##0.##"
-            ws.cell(row, block.head_col + 3).number_format = _CHANGE_FORMAT[
-                "share" if share else "number"
-            ]
+            ws.cell(row, block.head_col + 2).number_format = NUMBER_FORMATS[kind]
+            ws.cell(row, block.head_col + 3).number_format = CHANGE_FORMATS[kind]
 
 
-# the change against last month: signed; a share's in percentage points
-_CHANGE_FORMAT = {"number": "+#,##0.##;-#,##0.##;0", "share": "+0.0%;-0.0%;0.0%"}
+# a figure's number format, and its change's (signed; a share's in percentage points); no "0.##",
+# which Excel shows as "5."
+NUMBER_FORMATS = {"count": "#,##0", "money": "#,##0.00", "share": "0.0%"}
+CHANGE_FORMATS = {
+    "count": "+#,##0;-#,##0;0",
+    "money": "+#,##0.00;-#,##0.00;0.00",
+    "share": "+0.0%;-0.0%;0.0%",
+}
+
+
+def _kind(key: str) -> str:
+    return "share" if key in SHARES else "money" if key == "revenue" else "count"
 
 
 def _money(label: str, unit: str, lang: str) -> str:
@@ -695,14 +704,8 @@ def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
             f"{get_column_letter(block.head_col)}:{get_column_letter(block.head_col)}"
         )
     for j in range(base, len(headers)):
-        key = OWNER_COMPARED[(j - base) // 2]
-        before = (j - base) % 2 == 0
-        share = key == "a_share"
-        form = (
-            ("0.0%" if share else "#,##0.##")
-            if before
-            else _CHANGE_FORMAT["share" if share else "number"]
-        )
+        kind = _kind(OWNER_COMPARED[(j - base) // 2])
+        form = (NUMBER_FORMATS if (j - base) % 2 == 0 else CHANGE_FORMATS)[kind]
         for i in range(len(rows)):
             ws.cell(block.head_row + 1 + i, block.head_col + j).number_format = form
     tiers = tiers_table(report)

@@ -66,7 +66,7 @@ BLOCKS: dict[str, Block] = {
     "kq_report_owners": _block(
         "kq_report_owners",
         "owners",
-        ("@", "0", "0", "0", "0", "#,##0.##", "0", "0", "0", "0", "0", "0", "0", "0.0%", "0"),
+        ("@", "0", "0", "0", "0", "#,##0.00", "0", "0", "0", "0", "0", "0", "0", "0.0%", "0"),
     ),
     "kq_report_escalations": _block("kq_report_escalations", "overview", ("@", "@", "@", "0")),
     "kq_report_owner_changes": _block("kq_report_owner_changes", "owner_changes", ("@",)),
@@ -75,7 +75,7 @@ BLOCKS: dict[str, Block] = {
     ),
     "kq_report_same_customer": _block("kq_report_same_customer", "same_customer", ("@",)),
     "kq_report_tiers": _block(
-        "kq_report_tiers", "tiers", ("@", "0", "0", "0", "0", "#,##0.##", "#,##0.##", "#,##0.##")
+        "kq_report_tiers", "tiers", ("@", "0", "0", "0", "0", "#,##0.00", "#,##0.00", "#,##0.00")
     ),
     "kq_report_motivation": _block("kq_report_motivation", "mix", ("@", "0", "0.0%")),
     "kq_report_style": _block("kq_report_style", "mix", ("@", "0", "0.0%")),
