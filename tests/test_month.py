@@ -16,6 +16,7 @@ import pytest
 from kqexcel.cli import cli
 from kqexcel.core.customer_file import attach
 from kqexcel.core.ledger import ledger_from_rows, records_from_rows
+from kqexcel.errors import LedgerError
 from kqexcel.report import (
     build_report,
     coverage,
@@ -555,7 +556,8 @@ def test_last_month_of_a_workbook_that_is_no_report_is_empty(tmp_path) -> None:
 
     path = workbook(tmp_path / "x.xlsx", {"Sheet": [["a", "b"], [1, 2]]})
     assert read_last_month(path) is None
-    assert read_last_month(tmp_path / "missing.xlsx") is None
+    with pytest.raises(LedgerError, match="missing.xlsx"):
+        read_last_month(tmp_path / "missing.xlsx")
 
 
 def test_the_overview_has_the_three_charts_of_the_owners(runner, two_months, tmp_path) -> None:

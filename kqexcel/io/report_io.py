@@ -225,8 +225,13 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     except KqError:
         raise
     except Exception as exc:  # a damaged package: one line that names the file
-        why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-        raise LedgerError("previous_unreadable", path=path, why=why) from None
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> LedgerError:
+    """Last month's report cannot be read: the file and the reason, on one line."""
+    why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    return LedgerError("previous_unreadable", path=path, why=why)
 
 
 def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
@@ -322,13 +327,18 @@ def previous_month(path: Path) -> str | None:
 def read_last_month(path: Path) -> LastMonth | None:
     """[§13] last month's overview figures and owners' rows from its report (found by the
     blocks' defined names, else by the sheets' names), in either language, money in yuan
-    whatever unit its headers name; a block not found reads as empty, None when neither is."""
+    whatever unit its headers name; a block not found reads as empty, None when neither is.
+    A damaged sheet is one line that names the file, as :func:`read_previous` says it."""
+    try:
+        return _read_last_month(path)
+    except Exception as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _read_last_month(path: Path) -> LastMonth | None:
     import python_calamine as pc
 
-    try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-    except Exception:  # said by read_previous
-        return None
+    book = pc.CalamineWorkbook.from_path(str(path))
     overview_labels = _labels_to_keys({k: list(v) for k, v in OVERVIEW_LABELS.items()})
     figures: dict[str, Any] = {}
     for row in _block_rows(path, book, "kq_report_overview")[1:]:
