@@ -5,8 +5,8 @@ and `kq report` runs checked for their JSON and exit codes."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import json
+import math
 from pathlib import Path
 from typing import Any
 
