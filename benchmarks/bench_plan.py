@@ -181,13 +181,18 @@ def time_month(kq: list[str], count: int, rows: int, runs: int) -> dict[str, obj
     report = OUT / "month_report.xlsx"
     timed = [*base, "--month", "2026-11", "--previous", str(previous), "-o", str(report)]
     measured = [run_process(timed) for _ in range(runs)]
+    return case_figures(f"kq report {count}x{rows} log prev j2", count * rows, measured)
+
+
+def case_figures(case: str, rows: int, measured: list[tuple[float, int]]) -> dict[str, object]:
+    """A case's median wall time, rows per second and peak memory over its runs."""
     walls = [w for w, _ in measured]
     median = statistics.median(walls)
     return {
-        "case": f"kq report {count}x{rows} log prev j2",
-        "rows": count * rows,
+        "case": case,
+        "rows": rows,
         "wall_s": median,
-        "rows_per_s": count * rows / median,
+        "rows_per_s": rows / median,
         "peak_mb": max(r for _, r in measured) / 2**20,
         "runs_s": walls,
     }
@@ -642,18 +647,7 @@ def main() -> None:
             )
             for _ in range(options.runs)
         ]
-        walls = [w for w, _ in runs]
-        median = statistics.median(walls)
-        results.append(
-            {
-                "case": f"kq report {count}x{rows} j2",
-                "rows": count * rows,
-                "wall_s": median,
-                "rows_per_s": count * rows / median,
-                "peak_mb": max(r for _, r in runs) / 2**20,
-                "runs_s": walls,
-            }
-        )
+        results.append(case_figures(f"kq report {count}x{rows} j2", count * rows, runs))
     if options.report_month:
         results.append(time_month(kq, *options.report_month, options.runs))
     for size in options.sizes:

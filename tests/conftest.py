@@ -49,27 +49,24 @@ def readings(problems: list[Any]) -> list[Any]:
     return [p for p in problems if p.kind == "info"]
 
 
-def soffice() -> str:
-    """The LibreOffice binary; missing is a skip locally and a failure in CI."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
+def required(found: str | None, what: str, package: str) -> str:
+    """A tool the tests use for real: missing is a skip locally and a failure in CI."""
     if not found:
         if os.environ.get("CI") == "true":
-            pytest.fail(
-                "LibreOffice (soffice) is required in CI: .ci/run installs libreoffice-calc-nogui"
-            )
-        pytest.skip("LibreOffice (soffice) is not installed")
+            pytest.fail(f"{what} is required in CI: tests/setup.sh installs {package}")
+        pytest.skip(f"{what} is not installed")
     return found
+
+
+def soffice() -> str:
+    """The LibreOffice binary."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    return required(found, "LibreOffice (soffice)", "libreoffice-calc-nogui")
 
 
 def pdftotext() -> str:
-    """poppler's pdftotext (reads a PDF's text back); missing is a skip locally and a failure
-    in CI."""
-    found = shutil.which("pdftotext")
-    if not found:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftotext is required in CI: tests/setup.sh installs poppler-utils")
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    return found
+    """poppler's pdftotext (reads a PDF's text back)."""
+    return required(shutil.which("pdftotext"), "pdftotext", "poppler-utils")
 
 
 def libreoffice_csv(path: Path, outdir: Path) -> dict[str, Path]:

@@ -57,6 +57,11 @@ def previous_of(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["customer_id", "name", "owner", "tier"])
 
 
+def _report(runner, folder: Path, month: str, out: Path, *extra: str) -> None:
+    result = runner.invoke(cli, ["report", str(folder), "--month", month, "-o", str(out), *extra])
+    assert result.exit_code == 0, result.output
+
+
 # ------------------------------------------------------------------------ same customer
 
 
@@ -314,8 +319,7 @@ def two_months(tmp_path: Path) -> tuple[Path, Path]:
 def test_kq_report_summary_json_has_the_month_keys(runner, two_months, tmp_path) -> None:
     oct_dir, nov_dir = two_months
     last = tmp_path / "kq_report_2026-10.xlsx"
-    first = runner.invoke(cli, ["report", str(oct_dir), "--month", "2026-10", "-o", str(last)])
-    assert first.exit_code == 0, first.output
+    _report(runner, oct_dir, "2026-10", last)
     summary = tmp_path / "nov.json"
     out = tmp_path / "nov.xlsx"
     args = ["report", str(nov_dir), "--month", "2026-11", "--previous", str(last)]
@@ -383,11 +387,9 @@ def test_the_report_sheets_of_the_month(runner, two_months, tmp_path) -> None:
 
     oct_dir, nov_dir = two_months
     last = tmp_path / "kq_report_2026-10.xlsx"
-    made = runner.invoke(cli, ["report", str(oct_dir), "--month", "2026-10", "-o", str(last)])
-    assert made.exit_code == 0, made.output
+    _report(runner, oct_dir, "2026-10", last)
     out = tmp_path / "nov.xlsx"
-    args = ["report", str(nov_dir), "--month", "2026-11", "--previous", str(last), "-o", str(out)]
-    assert runner.invoke(cli, [*args, "-q"]).exit_code == 0
+    _report(runner, nov_dir, "2026-11", out, "--previous", str(last), "-q")
     wb = openpyxl.load_workbook(out)
     rows = {
         n: list(wb[n].iter_rows(values_only=True)) for n in ("客户经理变更", "公海候选", "撞单")
@@ -452,11 +454,6 @@ def test_change_is_this_month_minus_last(current: Any, before: Any, expected: An
     from kqexcel.report import change
 
     assert change(current, before) == expected
-
-
-def _report(runner, folder: Path, month: str, out: Path, *extra: str) -> None:
-    result = runner.invoke(cli, ["report", str(folder), "--month", month, "-o", str(out), *extra])
-    assert result.exit_code == 0, result.output
 
 
 def _block(ws, first: str) -> list[tuple[Any, ...]]:

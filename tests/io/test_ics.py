@@ -10,20 +10,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from kqexcel.cli import cli
+from tests.conftest import required
 
 AS_OF = "2026-11-23"
 
 
 def khal() -> str:
-    found = shutil.which("khal")
-    if not found:
-        if os.environ.get("CI") == "true":
-            pytest.fail("khal is required in CI: tests/setup.sh installs it")
-        pytest.skip("khal is not installed")
-    return found
+    return required(shutil.which("khal"), "khal", "khal")
 
 
 def plan_json(runner, sample: Path) -> list[dict]:
