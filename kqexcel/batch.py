@@ -42,7 +42,7 @@ from kqexcel.io.report_io import (
     write_summary,
 )
 from kqexcel.io.templates import bundled, bundled_names
-from kqexcel.report import Report, build_report, default_as_of
+from kqexcel.report import Report, build_report, default_as_of, month_start
 from kqexcel.rules import Rules, default_files, header_norm, load_rules, shipped_text
 from kqexcel.words import say
 
@@ -410,6 +410,8 @@ def report_ledgers(
         if before >= month:
             raise UsageError("previous_not_earlier", path=previous, previous=before, month=month)
     day = as_of or default_as_of(month)  # [§13] the month's last day, or today if earlier
+    if day < month_start(month):  # a month to come: nothing is overdue or covered yet
+        raise UsageError("as_of_before_month", as_of=day.isoformat(), month=month)
     with progress(len(files), say(rules, "reading", lang)) as bar:
         ledgers = read_all(files, rules, jobs, bar.update, lang, day)
     extra = records_apart(given, rules, day)

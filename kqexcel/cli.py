@@ -216,7 +216,9 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
 @click.option(
     "--summary-json",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="把总览数字另存为 JSON Write the overview figures as JSON.",
+    help="把总览数字和本月要看的清单（客户经理变更、公海候选、撞单、覆盖率、需要上报）另存为 JSON "
+    "Write the overview figures and the month's lists (owner changes, reclaim, same customer, "
+    "coverage, escalations) as JSON.",
 )
 @click.option(
     "--pdf",

@@ -197,8 +197,9 @@ REPORT_AS_OF = click.option(
     "--as-of",
     callback=as_of,
     metavar="YYYY-MM-DD",
-    help="基准日（默认该月最后一天；该月还没过完时默认今天） The date the report is made for "
-    "(default: the month's last day, or today when that is earlier).",
+    help="基准日（默认该月最后一天；该月还没过完时默认今天；2026-11-30、2026/11/30、"
+    "2026年11月30日 均可） The date the report is made for (default: the month's last day, or "
+    "today when that is earlier; any spelling with the year).",
 )
 FORCE = click.option("--force", is_flag=True, help="覆盖已存在的文件 Overwrite existing files.")
 IN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

@@ -27,6 +27,7 @@ _MESSAGES = default_rules()["messages"]
 
 TIERS = ("A", "B", "C")
 TIER_RANK = {"A": 3, "B": 2, "C": 1}
+TIER_MOVES = ("up", "down", "missing")  # [§13] the moves the overview counts
 NO_OWNER = "—"  # the owner of a customer whose owner cell is empty
 
 
@@ -262,6 +263,8 @@ def overview(report: Report) -> dict[str, Any]:
     total_revenue = float(revenue.sum())
     a_revenue = float(revenue[a_mask].sum()) if len(t) else 0.0
     warnings = t["warnings"] if len(t) else pd.Series([], dtype=object)
+    changes = report.changes
+    moves = None if changes is None else changes["move"].value_counts().to_dict()
     return {
         "month": report.month,
         "as_of": report.as_of.isoformat(),
@@ -277,6 +280,12 @@ def overview(report: Report) -> dict[str, Any]:
         "lapsed": int((t["lifecycle"] == "lapsed").sum()),
         "promises_overdue": int(sum("promise_overdue" in w for w in warnings)),
         "open_complaints": int(sum("open_complaint" in w for w in warnings)),
+        # [§13] real tier moves, and the tiers of one month only counted apart (no --previous:
+        # None)
+        **{
+            f"tier_{move}": int(moves.get(move, 0)) if moves is not None else None
+            for move in TIER_MOVES
+        },
         "data_problems": int(sum(p.kind == "problem" for p in report.problems)),
     }
 
@@ -296,6 +305,9 @@ OVERVIEW_KEYS = (
     "lapsed",
     "promises_overdue",
     "open_complaints",
+    "tier_up",
+    "tier_down",
+    "tier_missing",
     "data_problems",
 )
 OVERVIEW_LABELS = {
@@ -309,7 +321,7 @@ def owners_table(report: Report) -> pd.DataFrame:
     promises overdue, open complaints; coverage: A customers touched this month and their
     share, this month's entries by channel, overdue P1s."""
     t = report.plan.table.assign(_revenue=report.revenue.fillna(0.0).to_numpy())
-    owner = t["owner"].fillna(NO_OWNER)
+    owner = owners_of(t)
     frame = pd.DataFrame(
         {
             "owner": owner,
@@ -359,7 +371,16 @@ OWNER_KEYS = (
 )
 # [§13] the figures compared with last month: every overview number, and per owner these
 OVERVIEW_COMPARED = tuple(k for k in OVERVIEW_KEYS if k not in ("month", "as_of"))
-OWNER_COMPARED = ("customers", "revenue", "p1", "overdue", "a_share")
+OWNER_COMPARED = (
+    "customers",
+    "revenue",
+    "p1",
+    "overdue",
+    "renewal_risk_high",
+    "promises_overdue",
+    "open_complaints",
+    "a_share",
+)
 SHARES = ("tier_a_revenue_share", "a_share")  # compared in percentage points
 
 
@@ -557,9 +578,7 @@ def name_key(name: Any, suffixes: tuple[str, ...]) -> str:
     if name is None or (not isinstance(name, str) and pd.isna(name)):
         return ""
     text = unicodedata.normalize("NFKC", str(name)).casefold().strip()
-    endings = sorted(
-        {unicodedata.normalize("NFKC", s).casefold() for s in suffixes if s}, key=len, reverse=True
-    )
+    endings = _endings(tuple(suffixes))
     while True:
         ending = next((e for e in endings if text.endswith(e) and len(text) > len(e)), None)
         if ending is None:
@@ -568,6 +587,13 @@ def name_key(name: Any, suffixes: tuple[str, ...]) -> str:
     return "".join(
         ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in "PS"
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _endings(suffixes: tuple[str, ...]) -> list[str]:
+    """The company suffixes as matched: NFKC, case-folded, longest first."""
+    forms = {unicodedata.normalize("NFKC", s).casefold() for s in suffixes if s}
+    return sorted(forms, key=len, reverse=True)
 
 
 def same_customer(report: Report) -> list[dict[str, Any]]:
@@ -623,27 +649,44 @@ def same_customer(report: Report) -> list[dict[str, Any]]:
     return sorted(out, key=lambda g: g["key"])
 
 
+def owners_of(table: pd.DataFrame) -> pd.Series:
+    """[§13] each customer's owner as the report groups and compares owners: NFKC, trimmed
+    (``owner_key``), "—" when empty; each distinct text normalised once."""
+    codes, uniques = pd.factorize(table["owner"], use_na_sentinel=True)
+    keys = [owner_key(o) or NO_OWNER for o in uniques]
+    return pd.Series(
+        [keys[c] if c >= 0 else NO_OWNER for c in codes], index=table.index, dtype=object
+    )
+
+
 def coverage(report: Report) -> dict[str, dict[str, Any]]:
     """[§13] per owner: their A customers, how many have a log entry this month (up to as_of)
     and the share (None without A customers), this month's entries of all their customers by
     channel, and their overdue P1s."""
     t = report.plan.table
-    out: dict[str, dict[str, Any]] = {}
     if not len(t):
-        return out
-    owner = t["owner"].fillna(NO_OWNER)
-    for name in sorted(owner.unique()):
-        mine = t[(owner == name).to_numpy()]
-        a = mine[mine["tier"] == "A"]
-        touched = int((a["_month_entries"] > 0).sum())
-        out[str(name)] = {
-            "a_customers": int(len(a)),
-            "a_touched": touched,
-            "share": round(touched / len(a), 4) if len(a) else None,
-            "entries": {ch: int(mine[f"_month_{ch}"].sum()) for ch in MONTH_CHANNELS},
-            "overdue_p1": int(((mine["priority"] == "P1") & (mine["days_overdue"] > 0)).sum()),
+        return {}
+    a = (t["tier"] == "A").to_numpy()
+    frame = pd.DataFrame(
+        {
+            "owner": owners_of(t).to_numpy(),
+            "a": a.astype(int),
+            "touched": (a & (t["_month_entries"] > 0).to_numpy()).astype(int),
+            "overdue_p1": ((t["priority"] == "P1") & (t["days_overdue"] > 0)).to_numpy(int),
+            **{ch: t[f"_month_{ch}"].to_numpy(dtype=float) for ch in MONTH_CHANNELS},
         }
-    return out
+    )
+    sums = frame.groupby("owner", sort=True).sum()
+    return {
+        str(name): {
+            "a_customers": int(row.a),
+            "a_touched": int(row.touched),
+            "share": round(row.touched / row.a, 4) if row.a else None,
+            "entries": {ch: int(getattr(row, ch)) for ch in MONTH_CHANNELS},
+            "overdue_p1": int(row.overdue_p1),
+        }
+        for name, row in zip(sums.index, sums.itertuples(index=False), strict=True)
+    }
 
 
 def escalations(report: Report) -> list[dict[str, Any]]:

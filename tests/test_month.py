@@ -233,6 +233,34 @@ def test_coverage_counts_this_months_entries_by_channel() -> None:
     }
     assert cover["李娜"]["a_customers"] == 0 and cover["李娜"]["share"] is None
     assert cover["李娜"]["entries"]["email"] == 1
+    # an as_of after the month (the report made in December): still only November's entries
+    later = coverage(report_of(ledger(rows, log=log), as_of=D(2026, 12, 3)))
+    assert later["张伟"]["entries"] == cover["张伟"]["entries"]
+
+
+def test_one_owner_written_two_ways_is_one_owner() -> None:
+    """Owners as trimmed NFKC text (§13): full-width letters and spaces are the same rep in
+    coverage, the owners' table and 撞单's "different owners"."""
+    from kqexcel.report import owners_table
+
+    a = ledger([["K1", "华鼎有限公司", "ＷＡＮＧ", 100, None, "续签"]], file="a.xlsx")
+    b = ledger([["K2", "华鼎", " WANG ", 50, None, "续签"]], file="b.xlsx")
+    report = report_of(a, b)
+    assert list(coverage(report)) == ["WANG"]
+    assert owners_table(report)["owner"].tolist() == ["WANG"]
+    assert same_customer(report) == []  # one owner: no conflict
+
+
+def test_owners_table_columns_are_the_owner_keys() -> None:
+    """read_last_month pairs last month's headers with OWNER_KEYS by position."""
+    from kqexcel.io.report_template import BLOCKS
+    from kqexcel.report import OWNER_KEYS, owners_table
+
+    table = owners_table(report_of(ledger([["K1", "甲", "张伟", 1, None, "续签"]])))
+    assert tuple(table.columns) == OWNER_KEYS
+    assert (
+        len(BLOCKS["kq_report_owners"][1]) == len(BLOCKS["kq_report_owners"][2]) == len(OWNER_KEYS)
+    )
 
 
 def test_overdue_p1_and_escalation_after_seven_days() -> None:
@@ -279,6 +307,26 @@ def test_a_tier_in_one_month_only_is_missing_not_a_move() -> None:
         "2": "missing",
         "3": "missing",
     }  # 4: no tier either month; 5: unchanged
+
+
+def test_the_overview_counts_moves_and_missing_tiers_apart() -> None:
+    from kqexcel.report import overview
+
+    rows = [
+        ["1", "甲", "张伟", 900, D(2026, 11, 20), "续签"],
+        ["2", "乙", "张伟", None, D(2026, 11, 20), "续签"],  # no revenue: no tier this month
+        ["3", "丙", "张伟", 50, D(2026, 11, 20), "续签"],
+    ]
+    before = previous_of(
+        [("1", "甲", "张伟", "C"), ("2", "乙", "张伟", "B"), ("3", "丙", "张伟", "C")]
+    )
+    now = report_of(ledger(rows), previous=before)
+    assert now.plan.table["tier"].tolist() == ["A", None, "B"]  # 1 and 3 up from C
+    figures = overview(now)
+    assert (figures["tier_up"], figures["tier_down"], figures["tier_missing"]) == (2, 0, 1)
+    assert all(isinstance(figures[k], int) for k in ("tier_up", "tier_down", "tier_missing"))
+    alone = overview(report_of(ledger(rows)))
+    assert (alone["tier_up"], alone["tier_down"], alone["tier_missing"]) == (None, None, None)
 
 
 # ---------------------------------------------------------------------------------- dates
@@ -366,6 +414,20 @@ def test_previous_must_be_an_earlier_month(runner, two_months, tmp_path, lang) -
         line = result.stderr.strip()
         assert line.startswith("Error:") and "2026-11" in line and "\n" not in line
         assert ("不早于" in line) if lang == "zh" else ("not earlier than" in line)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_month_not_begun_is_a_usage_error(runner, two_months, lang) -> None:
+    _, nov_dir = two_months
+    result = runner.invoke(
+        cli, ["report", str(nov_dir), "--month", "2099-01", "--lang", lang, "-q"]
+    )
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert line.startswith("Error:") and "2099-01" in line and "\n" not in line
+    assert ("还没开始" in line) if lang == "zh" else ("has not begun" in line)
+    given = ["report", str(nov_dir), "--month", "2026-11", "--as-of", "2026-10-31", "-q"]
+    assert runner.invoke(cli, given).exit_code == 2
 
 
 def test_month_figures_without_customers() -> None:

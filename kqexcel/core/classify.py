@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -638,7 +637,8 @@ def objective(
     """[§8, §14] the first that applies: keep_promise, resolve_complaint, handover (the owner
     changed), retain (risk high), win_back (lapsed), close (interested / quoted), learn_needs
     (hesitating), else the stage's code, else follow_up."""
-    handover = promise_late & False if owner_changed is None else owner_changed.astype(bool)
+    no_change = pd.Series(False, index=promise_late.index)
+    handover = no_change if owner_changed is None else owner_changed.astype(bool)
     return pd.Series(
         np.select(
             [
@@ -675,15 +675,11 @@ def owner_key(owner: Any) -> str:
     return unicodedata.normalize("NFKC", str(owner)).strip()
 
 
-def owner_changed(
-    customer_id: pd.Series, owner: pd.Series, previous: Mapping[str, Any] | None
-) -> pd.Series:
-    """[§13] the owner differs from last month's (``previous``: customer_id → owner); an owner
-    empty in either month, or a customer not in last month's report, is no change."""
-    if not previous:
-        return pd.Series(False, index=owner.index)
-    now = [owner_key(o) for o in owner.tolist()]
-    before = [owner_key(previous.get(str(c))) if c is not None else "" for c in customer_id]
-    return pd.Series(
-        [bool(a and b and a != b) for a, b in zip(now, before, strict=True)], index=owner.index
-    )
+def owner_changed(owner: pd.Series, previous_owner: pd.Series) -> pd.Series:
+    """[§13] the owner differs from last month's (``previous_owner``: each customer's owner in
+    last month's report, None when not there); an owner empty in either month is no change."""
+    pairs = zip(owner.tolist(), previous_owner.tolist(), strict=True)
+    changed = [
+        bool(a and b and a != b) for a, b in ((owner_key(x), owner_key(y)) for x, y in pairs)
+    ]
+    return pd.Series(changed, index=owner.index, dtype=bool)

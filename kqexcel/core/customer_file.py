@@ -276,7 +276,7 @@ def facts(
     - from the contacts: ``contacts_known``, ``levels`` (codes), ``key_name``, ``key_title``,
       ``key_style``, ``key_level``, ``key_row``, ``key_sheet``, ``insider_known``;
     - [§13] ``month_entries`` and ``month_<channel>`` (``MONTH_CHANNELS``): the entries from
-      ``month_start`` (default: the first of as_of's month) to as_of."""
+      ``month_start`` (default: the first of as_of's month) to as_of, within that month."""
     t = ledger.table
     n = len(t)
     today = pd.Timestamp(as_of)
@@ -373,7 +373,8 @@ def facts(
         )
         out.update(_decision_maker(g, owner, window, names, decision_people, n))
         start = pd.Timestamp(month_start or as_of.replace(day=1))
-        month = (g["date"] >= start).to_numpy(dtype=bool)
+        end = start + pd.offsets.MonthBegin(1)  # an as_of after the month counts no later entry
+        month = ((g["date"] >= start) & (g["date"] < end)).to_numpy(dtype=bool)
         out["month_entries"] = np.bincount(owner[month], minlength=n).astype(float)
         channels = g["channel"].to_numpy(dtype=object)
         for ch in MONTH_CHANNELS:

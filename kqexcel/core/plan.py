@@ -192,7 +192,7 @@ def make_plan(
     late = C.promise_overdue(t["promise_due"], today)
     file_flags = C.file_warnings(tiers, facts, promised, today, rules, bought)
     previous_owner = _previous_owner(t, previous_owners)
-    file_flags["owner_changed"] = C.owner_changed(t["customer_id"], t["owner"], previous_owners)
+    file_flags["owner_changed"] = C.owner_changed(t["owner"], previous_owner)
     priority = C.priority(
         tiers,
         risk,

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -55,6 +56,7 @@ from kqexcel.report import (
     overview,
     overview_over_month,
     owner_changes,
+    owners_of,
     owners_over_month,
     reclaim,
     same_customer,
@@ -297,8 +299,6 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
 def previous_month(path: Path) -> str | None:
     """[§13] the month of last month's report: its overview's 月份 / Month figure, else the
     YYYY-MM of its title or its file name (None: none says)."""
-    import re
-
     import python_calamine as pc
 
     pattern = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
@@ -383,9 +383,9 @@ def _labels_to_keys(labels: dict[str, list[str]]) -> dict[str, tuple[str, float]
 
 def _figure(value: Any, scale: float) -> Any:
     """A figure as read back: money times its unit, a whole number as int, "" as None."""
-    if value in ("", None) or isinstance(value, bool):
-        return None if value == "" else value
-    if isinstance(value, int | float):
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
         if scale != 1.0:
             return round(value * scale, 2)
         return int(value) if float(value).is_integer() else value
@@ -708,8 +708,10 @@ def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
     block = _write_block(wb, "kq_report_owners", rows, lang, headers)
     _overview_charts(wb, block, len(rows), lang)
     ws = wb[block.title]
-    if len(headers) > base:  # [§13] two pages wide on paper, the owner on both
-        ws.page_setup.fitToWidth = 2
+    if len(headers) > base:  # [§13] pages wide enough to read on paper, the owner on each
+        letters = [get_column_letter(block.head_col + j) for j in range(len(headers))]
+        width = sum(ws.column_dimensions[x].width or 8.43 for x in letters)
+        ws.page_setup.fitToWidth = max(1, math.ceil(width / PAGE_WIDTH))
         ws.print_title_cols = (
             f"{get_column_letter(block.head_col)}:{get_column_letter(block.head_col)}"
         )
@@ -728,6 +730,8 @@ def _write_owners_and_tiers(wb: Any, report: Report, lang: str) -> None:
     _chart(wb, "kq_report_tiers_chart", "bar", chart_title, tiers_block, [1, 2, 3], len(tiers))
 
 
+# the characters of column width a landscape A4 page shows legibly (about 8 points)
+PAGE_WIDTH = 170
 # the overview's charts show at most this many owners (the 客户经理 sheet has them all)
 CHART_OWNERS = 30
 
@@ -770,7 +774,7 @@ def _write_mix(wb: Any, report: Report, rules: Rules, lang: str) -> None:
         chart_title = word(f"report_chart_{domain}", lang)
         _chart(wb, f"kq_report_{domain}_chart", kind, chart_title, block, [1], len(shares))
     t = report.plan.table
-    owner = t["owner"].fillna("—")
+    owner = owners_of(t)
     mix_headers = (
         [BLOCKS["kq_report_owner_mix"][1 + _li(lang)][0]]
         + [

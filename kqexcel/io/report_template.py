@@ -127,8 +127,8 @@ WIDE = {
 }
 
 
-# block columns whose long texts wrap: the owners of a ledger
-WRAPPED = {("kq_report_ledgers", 1)}
+# block columns whose long texts wrap: the owners of a ledger; a customer's warnings and objective
+WRAPPED = {("kq_report_ledgers", 1), ("kq_report_warnings", 6), ("kq_report_warnings", 9)}
 # blocks of counts whose columns (but the first) are narrow: [§13] the owners' many figures
 NARROW = ("kq_report_owners",)
 
