@@ -151,6 +151,7 @@ def test_libreoffice_reads_the_report(runner, sample, messy, tmp_path):
         "公海候选",
         "撞单",
         "全部客户",
+        "台账",
         "问题",
         "说明",
     }

@@ -107,6 +107,7 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
         "公海候选",
         "撞单",
         "全部客户",
+        "台账",
         "问题",
         "说明",
     ]
@@ -147,7 +148,7 @@ def test_report_numbers_agree_with_the_customer_list(runner, folder, tmp_path):
     )
     assert [s["status"] for s in figures["ledgers"]].count("failed") == 1
 
-    ledgers = block(wb["总览"], "台账文件")
+    ledgers = block(wb["台账"], "台账文件")
     assert sorted(r[0] for r in ledgers) == [
         "坏文件.xlsx",
         "张伟.xlsx",
@@ -284,6 +285,7 @@ def test_english_report(runner, folder, tmp_path):
         "Reclaim",
         "Same customer",
         "Customers",
+        "Ledgers",
         "Issues",
         "Legend",
     ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from kqexcel.core.plan import PLAN_FIELDS, Plan
 from kqexcel.io.cells import put
-from kqexcel.io.fill import name_target
+from kqexcel.io.fill import name_target, row_height
 from kqexcel.io.templates import LEGEND_NAME, font
 from kqexcel.io.wording import labels, word
 from kqexcel.rules import Rules
@@ -35,6 +35,9 @@ CODE_DOMAINS = (  # a code domain and the texts domain that explains its codes
 OTHER = {"zh": "en", "en": "zh"}  # the Legend's second column: the label in the other language
 
 
+LEGEND_FILES = 3  # the legend names at most this many source files
+
+
 def fill_legend(wb: Any, rules: Rules, lang: str, plan: Plan, title: str | None = None) -> None:
     """The 说明 / Legend sheet: what every column and every code means, in the reps' words."""
     ws, row, col = name_target(wb, LEGEND_NAME)
@@ -52,7 +55,10 @@ def _legend_head(
     texts = rules.tree.get("texts", {}).get("legend", {})
     title = title or word("legend_title", lang)
     put(ws, row, col, title).font = font(bold=True, size=14)
-    day, sources = plan.as_of.isoformat(), ", ".join(f for f, _ in plan.sources)
+    day, files = plan.as_of.isoformat(), list(dict.fromkeys(f for f, _ in plan.sources))
+    # a report of many ledgers: their number, not a line as long as the list
+    many = len(files) > LEGEND_FILES
+    sources = word("legend_sources_many", lang, n=len(files)) if many else ", ".join(files)
     facts = word("legend_facts", lang, day=day, version=rules.version, sources=sources)
     put(ws, row + 1, col, facts)
     intro = texts.get("intro", {}).get(lang)
@@ -106,7 +112,6 @@ def calendar_line(rules: Rules, lang: str, plan: Plan) -> str:
 
 def _legend_fields(ws: Any, r: int, col: int, rules: Rules, lang: str) -> int:
     """The header row and one row per plan column; returns the row after them and a blank one."""
-    from openpyxl.styles import Alignment
 
     texts = rules.tree.get("texts", {}).get("legend", {})
     for j, head in enumerate(labels("legend_headers", lang)):
@@ -115,11 +120,23 @@ def _legend_fields(ws: Any, r: int, col: int, rules: Rules, lang: str) -> int:
     for key in PLAN_FIELDS:
         put(ws, r, col, rules.field_label(key, lang))
         put(ws, r, col + 1, rules.field_label(key, OTHER[lang]))
-        put(ws, r, col + 2, texts.get(key, {}).get(lang, "")).alignment = Alignment(
-            wrap_text=True, vertical="top"
-        )
+        _explain(ws, r, col + 2, texts.get(key, {}).get(lang, ""))
         r += 1
     return r + 1
+
+
+def _explain(ws: Any, r: int, c: int, text: str | None) -> None:
+    """A meaning, wrapped in its column, the row tall enough for it (no client grows a row)."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    put(ws, r, c, text).alignment = Alignment(wrap_text=True, vertical="top")
+    for name in (c - 2, c - 1):  # the names beside it, at the top too
+        ws.cell(r, name).alignment = Alignment(vertical="top")
+    width = ws.column_dimensions[get_column_letter(c)].width or 8.43
+    height = row_height([(text, width)])
+    if height > (ws.row_dimensions[r].height or 15):
+        ws.row_dimensions[r].height = height
 
 
 def _pct(x: float) -> str:
@@ -129,7 +146,6 @@ def _pct(x: float) -> str:
 
 def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
     """Per code domain: its label, then one row per code with its meaning."""
-    from openpyxl.styles import Alignment
 
     numbers = {
         "{a}": _pct(rules["tier"]["a_share"]),
@@ -142,9 +158,7 @@ def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
         header = labels.field_label("warnings" if domain == "warning" else domain, lang)
         put(ws, r, col, header).font = font(bold=True)
         if domain == "open_complaint":  # how to handle any complaint, before each type's way
-            put(ws, r, col + 2, rules.text("complaint", "general", lang)).alignment = Alignment(
-                wrap_text=True, vertical="top"
-            )
+            _explain(ws, r, col + 2, rules.text("complaint", "general", lang))
         r += 1
         for code in rules["codes"][domain]:
             put(ws, r, col, rules.label(domain, code, lang))
@@ -153,9 +167,7 @@ def _legend_codes(ws: Any, r: int, col: int, rules: Rules, lang: str) -> None:
             for key, number in numbers.items():
                 text = text.replace(key, number) if text else text
             if text:
-                put(ws, r, col + 2, text.replace("{promise}", "…")).alignment = Alignment(
-                    wrap_text=True, vertical="top"
-                )
+                _explain(ws, r, col + 2, text.replace("{promise}", "…"))
             r += 1
         r += 1
 

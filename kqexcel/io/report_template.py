@@ -21,6 +21,7 @@ from kqexcel.io.templates import (
     HEADER_FILL,
     HEADER_FONT,
     ISSUE_HEADERS,
+    ISSUE_WIDTHS,
     RED,
     _define,
     font,
@@ -44,6 +45,7 @@ SHEET_KEYS = (
     "reclaim",
     "same_customer",
     "customers",
+    "ledgers",
     "issues",
     "legend",
 )
@@ -62,7 +64,8 @@ def _block(name: str, sheet: str, formats: tuple[str, ...]) -> Block:
 # block → (sheet, header labels zh, header labels en, number formats)
 BLOCKS: dict[str, Block] = {
     "kq_report_overview": _block("kq_report_overview", "overview", ("General", "#,##0.####")),
-    "kq_report_ledgers": _block("kq_report_ledgers", "overview", ("@", "@", "0", "0", "@")),
+    # [7/8] a sheet of its own: a long list of ledgers kept the overview's charts off its page
+    "kq_report_ledgers": _block("kq_report_ledgers", "ledgers", ("@", "@", "0", "0", "@")),
     "kq_report_owners": _block(
         "kq_report_owners",
         "owners",
@@ -99,7 +102,7 @@ MOVE_LABELS = {
     move: pair(f"report_move_{move}") for move in ("up", "down", "missing", "new", "gone")
 }
 CHARTS = {
-    "kq_report_tier_mix_chart": "overview",  # [§13] right of the escalations (H–K)
+    "kq_report_tier_mix_chart": "overview",  # [§13] right of the escalations (G–J)
     "kq_report_p1_chart": "overview",
     "kq_report_coverage_chart": "overview",
     "kq_report_tiers_chart": "tiers",
@@ -114,6 +117,7 @@ WIDE = {
     for block, column in (
         ("kq_report_warnings", 3),
         ("kq_report_ledgers", 0),
+        ("kq_report_overview", 0),  # the figures' names
         ("kq_report_warnings", 9),
         ("kq_report_warnings", 6),
         ("kq_report_ledgers", 4),
@@ -148,8 +152,8 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
     _define(wb, "kq_report_title", overview.title, "$A$1")
     anchors = {
         "kq_report_overview": (3, 1),
-        "kq_report_ledgers": (24, 1),
-        "kq_report_escalations": (4, 8),  # beside the figures, right of the ledgers (A–E)
+        "kq_report_ledgers": (1, 1),
+        "kq_report_escalations": (4, 7),  # beside the figures (A–D)
         "kq_report_owner_changes": (1, 1),
         "kq_report_reclaim": (1, 1),
         "kq_report_same_customer": (1, 1),
@@ -174,8 +178,8 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             proto = ws.cell(row + 1, col + j)
             proto.border = BORDER
             proto.number_format = formats[min(j, len(formats) - 1)]
-            if (name, j) in WRAPPED:
-                proto.alignment = Alignment(wrap_text=True, vertical="top")
+            if name in {block for block, _ in WRAPPED}:  # tall rows: every cell at the top
+                proto.alignment = Alignment(wrap_text=(name, j) in WRAPPED, vertical="top")
             letter = get_column_letter(col + j)
             ws.column_dimensions[letter].width = max(
                 ws.column_dimensions[letter].width or 0,
@@ -183,6 +187,7 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             )
         _define(wb, name, ws.title, f"${get_column_letter(col)}${row}")
         if name in (
+            "kq_report_ledgers",
             "kq_report_warnings",
             "kq_report_changes",
             "kq_report_issues",
@@ -199,11 +204,17 @@ def build_report_template(rules: Rules | None = None, lang: str = "zh") -> Workb
             ws.add_table(table)
             ws.freeze_panes = ws.cell(row + 1, col).coordinate
     for name, cell in (
-        ("kq_report_tier_mix_chart", "$M$3"),
-        ("kq_report_p1_chart", "$M$20"),
-        ("kq_report_coverage_chart", "$M$37"),
+        ("kq_report_tier_mix_chart", "$L$3"),
+        ("kq_report_p1_chart", "$L$20"),
+        ("kq_report_coverage_chart", "$L$37"),
     ):
         _define(wb, name, overview.title, cell)
+    for j, width in enumerate(ISSUE_WIDTHS, start=anchors["kq_report_issues"][1]):  # as the plan's
+        sheets["issues"].column_dimensions[get_column_letter(j)].width = width
+    # the owners of a ledger, one after another: as wide as a name column
+    sheets["ledgers"].column_dimensions[
+        get_column_letter(anchors["kq_report_ledgers"][1] + 1)
+    ].width = 30
     _define(wb, "kq_report_tiers_chart", sheets["tiers"].title, "$K$2")
     _define(wb, "kq_report_motivation_chart", sheets["mix"].title, "$F$1")
     _define(wb, "kq_report_style_chart", sheets["mix"].title, "$F$18")  # under the motivation one

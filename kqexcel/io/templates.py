@@ -26,6 +26,7 @@ from kqexcel.rules import LANGS, Rules, load_rules
 PLAN_NAME, ISSUES_NAME, LEGEND_NAME = "kq_plan", "kq_issues", "kq_legend"
 SHEET_TITLES = {key: both(f"sheet_{key}") for key in ("plan", "issues", "legend")}
 ISSUE_HEADERS = {lang: labels("issue_headers", lang) for lang in LANGS}
+ISSUE_WIDTHS = (24, 14, 8, 22, 24, 48, 10)  # file, sheet, row, column, value, problem, kind
 
 TEMPLATE_MAX_MB = 50  # a template is a few styled sheets; anything bigger is refused before opening
 # 等线, Excel's font for zh-CN (LibreOffice falls back to an installed CJK font)
@@ -188,7 +189,7 @@ def build_plan_template(rules: Rules | None = None, lang: str = "zh") -> Workboo
     for j, text in enumerate(ISSUE_HEADERS[lang], start=1):
         cell = put(issues, 1, j, text)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-        issues.column_dimensions[get_column_letter(j)].width = (24, 14, 8, 22, 24, 48, 10)[j - 1]
+        issues.column_dimensions[get_column_letter(j)].width = ISSUE_WIDTHS[j - 1]
     issues.freeze_panes = "A2"
     print_layout(issues)
     _define(wb, ISSUES_NAME, issues.title, "$A$1")
