@@ -184,6 +184,44 @@ def time_month(kq: list[str], count: int, rows: int, runs: int) -> dict[str, obj
     return case_figures(f"kq report {count}x{rows} log prev j2", count * rows, measured)
 
 
+def time_dask(kq: list[str], count: int, rows: int, runs: int) -> list[dict[str, object]]:
+    """[8/8] ``kq report`` over ``count`` ledgers of ``rows`` customers: ``--jobs 2`` and
+    ``--scheduler local:2`` (the client's peak memory: the workers are other processes), in
+    turn, and one ledger read alone in process (the per-ledger cost a cluster divides)."""
+    folder = OUT / f"report_{count}x{rows}"
+    if not folder.exists():
+        folder.mkdir()
+        for k in range(count):
+            make_ledger(rows, folder / f"ledger_{k:04d}.xlsx", seed=k)
+    report = OUT / "report_dask.xlsx"
+    base = [*kq, "report", str(folder), "--month", "2026-11", "-q", "--force", "-o", str(report)]
+    jobs, spread = [], []
+    for _ in range(runs):  # interleaved: the machine's drift falls on both
+        jobs.append(run_process([*base, "--jobs", "2"]))
+        spread.append(run_process([*base, "--scheduler", "local:2"]))
+    code = f"""
+import time, statistics
+from pathlib import Path
+from kqexcel.io.report_io import _read_one
+from kqexcel.rules import load_rules
+rules, path = load_rules(), Path({str(folder / "ledger_0000.xlsx")!r})
+times = []
+for _ in range(5):
+    t = time.perf_counter()
+    _read_one((path, rules, "zh", None))
+    times.append(time.perf_counter() - t)
+print(statistics.median(times))
+"""
+    one = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=True).stdout)  # fmt: skip
+    out = [
+        case_figures(f"kq report {count}x{rows} j2", count * rows, jobs),
+        case_figures(f"kq report {count}x{rows} dask local:2", count * rows, spread),
+    ]
+    out[1]["read_one_ledger_s"] = one
+    return out
+
+
 def case_figures(case: str, rows: int, measured: list[tuple[float, int]]) -> dict[str, object]:
     """A case's median wall time, rows per second and peak memory over its runs."""
     walls = [w for w, _ in measured]
@@ -490,6 +528,15 @@ def main() -> None:
         default=None,
         help="also time `kq report --jobs 2` on LEDGERS ledgers of ROWS customers (e.g. 300 300)",
     )
+    parser.add_argument(
+        "--dask",
+        type=int,
+        nargs=2,
+        metavar=("LEDGERS", "ROWS"),
+        default=None,
+        help="[8/8] time `kq report` on LEDGERS ledgers of ROWS customers with --jobs 2 and with "
+        "--scheduler local:2 (needs kqexcel[dask]), e.g. 1000 1000",
+    )
     options = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     kq = [sys.executable, "-m", "kqexcel"]
@@ -650,6 +697,8 @@ def main() -> None:
         results.append(case_figures(f"kq report {count}x{rows} j2", count * rows, runs))
     if options.report_month:
         results.append(time_month(kq, *options.report_month, options.runs))
+    if options.dask:
+        results.extend(time_dask(kq, *options.dask, options.runs))
     for size in options.sizes:
         if size < 10_000 or options.no_stages:
             continue

@@ -207,6 +207,15 @@ def plan(ctx: click.Context, ledgers: tuple[Path, ...], quiet: bool, **options: 
     help="并行读取台账的进程数 Processes reading ledgers in parallel.",
 )
 @click.option(
+    "--scheduler",
+    envvar="KQ_SCHEDULER",
+    metavar="ADDRESS",
+    help="在 Dask 集群上读取台账：调度器地址 tcp://主机:端口，或 local:N（本机 N 个工作进程）；"
+    "也可用环境变量 KQ_SCHEDULER；需要 pip install 'kqexcel[dask]' Read the ledgers on a Dask "
+    "cluster: the scheduler's tcp://HOST:PORT, or local:N (N worker processes here); also "
+    "KQ_SCHEDULER; needs kqexcel[dask].",
+)
+@click.option(
     "--tier-scope",
     type=click.Choice(["company", "ledger"]),
     default="company",
@@ -245,6 +254,7 @@ def report(ctx: click.Context, paths: tuple[Path, ...], quiet: bool, **options: 
         kq report 台账/ --month 2026-11 --previous kq_report_2026-10.xlsx
         kq report 华东/ 华北/ --month 2026-11 --jobs 2 --summary-json 11月.json -q
         kq report 台账/ --month 2026-11 --map "业务归属=owner"
+        kq report /共享盘/台账/ --month 2026-11 --scheduler tcp://10.0.0.5:8786
         kq report 台账/ --month 2026-11 --pdf      同时写出 kq_report_2026-11.pdf
     """
     from kqexcel.batch import report_ledgers

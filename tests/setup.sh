@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Everything the test suite needs on a fresh machine: the package with its test extras, and
+# Everything the test suite needs on a fresh machine: the package with its test and dask extras
+# (a real scheduler and workers test `kq report --scheduler`), and
 # the Debian packages below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python -m pip install -q -e '.[test]'
+python -m pip install -q -e '.[test,dask]'
 # Debian packages the tests use for real: LibreOffice opens what we write, poppler-utils reads
 # its PDFs back (pdftotext, pdftoppm), a CJK font renders the Chinese, khal reads our calendars.
 missing=()

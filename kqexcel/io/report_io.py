@@ -148,49 +148,93 @@ def read_all(
     progress: Callable[[int], None] | None = None,
     lang: str = "zh",
     as_of: dt.date | None = None,
+    scheduler: str | None = None,
 ) -> list[tuple[str, Ledger | str]]:
-    """Read every ledger (in ``jobs`` processes); a ledger that fails carries its error text
-    (in ``lang``); ``as_of`` places the dates written without a year.
+    """Read every ledger (in ``jobs`` processes, or [8/8] on the Dask cluster at ``scheduler``);
+    a ledger that fails carries its error text (in ``lang``); ``as_of`` places the dates written
+    without a year.
 
     A worker process that dies (out of memory, a crash inside a reader) costs only the ledger
-    it was reading: the ledgers its pool had not finished are read again, each in a process of
-    its own, and the one that kills its process again is listed as failed."""
+    it was reading: with ``jobs``, the ledgers its pool had not finished are read again, each in
+    a process of its own; on a cluster, dask gives them to another worker. The one that kills
+    its process again is listed as failed."""
     work: list[Work] = [(p, rules, lang, as_of) for p in paths]
+    tick = progress or (lambda n: None)
+    if scheduler:
+        return _read_on_cluster(work, scheduler, tick)
     if jobs <= 1 or len(work) <= 1:
         results = []
         for item in work:
             results.append(_read_one(item))
-            if progress:
-                progress(1)
+            tick(1)
         return results
-    done: dict[int, tuple[str, Ledger | str]] = {}
-    broken: list[int] = []
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals)
     try:
-        futures = {pool.submit(_read_one, item): i for i, item in enumerate(work)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                done[i] = future.result()
-            except BrokenProcessPool:
-                broken.append(i)
-                continue
-            if progress:
-                progress(1)
+        done, lost = _read_with(pool, work, tick, lambda e: isinstance(e, BrokenProcessPool))
+        broken = list(lost)
         pool.shutdown()
         if broken:
             with ThreadPoolExecutor(max_workers=jobs) as threads:
                 for i, result in zip(
-                    sorted(broken),
-                    threads.map(_read_alone, [work[i] for i in sorted(broken)]),
-                    strict=True,
+                    broken, threads.map(_read_alone, [work[i] for i in broken]), strict=True
                 ):
                     done[i] = result
-                    if progress:
-                        progress(1)
+                    tick(1)
     except BaseException:  # Ctrl-C, SIGTERM: stop the workers now, not after the queue
         _stop(pool)
         raise
+    return [done[i] for i in range(len(work))]
+
+
+def _read_with(
+    executor: Any,
+    work: list[Work],
+    tick: Callable[[int], None],
+    lost: Callable[[BaseException], bool],
+) -> tuple[dict[int, tuple[str, Ledger | str]], dict[int, BaseException]]:
+    """Every ledger through ``executor`` (a process pool, or a Dask cluster's executor): the
+    results by position, and the positions that came back as an exception ``lost`` takes (a
+    process that died) with it."""
+    futures = {executor.submit(_read_one, item): i for i, item in enumerate(work)}
+    done: dict[int, tuple[str, Ledger | str]] = {}
+    failed: dict[int, BaseException] = {}
+    for future in as_completed(futures):
+        i = futures[future]
+        try:
+            done[i] = future.result()
+        except Exception as exc:
+            if not lost(exc):
+                raise
+            failed[i] = exc
+            continue
+        tick(1)
+    return done, dict(sorted(failed.items()))
+
+
+def _read_on_cluster(
+    work: list[Work], scheduler: str, tick: Callable[[int], None]
+) -> list[tuple[str, Ledger | str]]:
+    """[8/8] The ledgers read on the cluster's workers, by path; only plain data comes back. A
+    ledger whose reading killed every worker that tried it is listed as failed."""
+    from kqexcel.io import cluster
+
+    with cluster.connect(scheduler) as client, cluster.quiet_dask():
+        executor = client.get_executor(pure=False)
+        try:  # anything the cluster says of one ledger is that ledger's one line
+            done, lost = _read_with(executor, work, tick, lambda e: True)
+        except BaseException:  # Ctrl-C: nothing left running on the cluster for this batch
+            executor.shutdown(wait=False)
+            raise
+        for i, exc in lost.items():
+            path, rules, lang, _ = work[i]
+            why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            error = (
+                KqError("read_process_died", path=path)
+                if cluster.died(exc)
+                else KqError("read_failed", path=path, why=why)
+            )
+            done[i] = str(path), error.text(lang, rules["errors"])
+            tick(1)
     return [done[i] for i in range(len(work))]
 
 

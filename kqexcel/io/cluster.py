@@ -1,0 +1,106 @@
+"""[8/8] Reading the ledgers on a Dask distributed cluster (``kq report --scheduler``).
+
+The same per-ledger function as ``--jobs`` (:func:`kqexcel.io.report_io._read_one`) runs on the
+cluster's workers through ``Client.get_executor()``: the workers read the files by path (they
+must see the same files), and what comes back is plain data — the parsed ledger's columns and
+its problems, or the one-line reason it could not be read. Tiers and the report are made on the
+client, as with ``--jobs``.
+
+``local:N`` starts a ``LocalCluster`` of N worker processes on this machine. Dask's own logging
+(a worker that died, a task retried) never reaches the terminal: a ledger whose reading kills
+its worker is retried on another (``distributed.scheduler.allowed-failures``), then listed as
+failed with the usual one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from kqexcel.errors import KqError
+
+LOCAL = re.compile(r"local:(\d{1,3})")
+CONNECT_SECONDS = 20  # to reach the scheduler, and for a first worker to join it
+
+
+def check_scheduler(address: str) -> None:
+    """Before anything is read: the extra is installed and the address is one kq takes."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise KqError("scheduler_needs_dask") from None
+    local = LOCAL.fullmatch(address)
+    if local and not 1 <= int(local.group(1)) <= 256:
+        raise KqError("scheduler_bad_address", address=address)
+    if not local and "://" not in address and ":" not in address:
+        raise KqError("scheduler_bad_address", address=address)
+
+
+@contextlib.contextmanager
+def quiet_dask() -> Iterator[None]:
+    """No log line on this terminal while the batch runs: dask's loggers (and their children,
+    which set levels of their own) are kq's only ones, and a worker's death is said as the
+    ledger's one line instead."""
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():  # e.g. "Port 8787 is already in use"
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(before)
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://HOST:PORT``), or of a
+    ``LocalCluster`` for ``local:N``; closed (and the local cluster stopped) afterwards."""
+    check_scheduler(address)
+    import distributed
+
+    with quiet_dask():
+        cluster = None
+        local = LOCAL.fullmatch(address)
+        try:
+            if local:
+                cluster = distributed.LocalCluster(
+                    n_workers=int(local.group(1)),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # any free port: never a clash with another
+                    silence_logs=logging.CRITICAL + 1,
+                )
+                client = distributed.Client(cluster, timeout=CONNECT_SECONDS)
+            else:
+                client = distributed.Client(address, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            if cluster is not None:
+                cluster.close()
+            why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            raise KqError("scheduler_unreachable", address=address, why=why) from None
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError):
+            client.close()
+            if cluster is not None:
+                cluster.close()
+            raise KqError("scheduler_no_workers", address=address) from None
+        try:
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.close(timeout=CONNECT_SECONDS)
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close(timeout=CONNECT_SECONDS)
+
+
+def died(exc: BaseException) -> bool:
+    """The reading killed its worker every time it was tried (dask's ``KilledWorker``)."""
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, KilledWorker)
