@@ -184,15 +184,21 @@ def time_month(kq: list[str], count: int, rows: int, runs: int) -> dict[str, obj
     return case_figures(f"kq report {count}x{rows} log prev j2", count * rows, measured)
 
 
-def time_dask(kq: list[str], count: int, rows: int, runs: int) -> list[dict[str, object]]:
-    """[8/8] ``kq report`` over ``count`` ledgers of ``rows`` customers: ``--jobs 2`` and
-    ``--scheduler local:2`` (the client's peak memory: the workers are other processes), in
-    turn, and one ledger read alone in process (the per-ledger cost a cluster divides)."""
+def ledger_folder(count: int, rows: int) -> Path:
+    """``count`` messy ledgers of ``rows`` customers (made once, kept in benchmarks/out)."""
     folder = OUT / f"report_{count}x{rows}"
     if not folder.exists():
         folder.mkdir()
         for k in range(count):
-            make_ledger(rows, folder / f"ledger_{k:04d}.xlsx", seed=k)
+            make_ledger(rows, folder / f"ledger_{k:0{len(str(count - 1))}d}.xlsx", seed=k)
+    return folder
+
+
+def time_dask(kq: list[str], count: int, rows: int, runs: int) -> list[dict[str, object]]:
+    """[8/8] ``kq report`` over ``count`` ledgers of ``rows`` customers: ``--jobs 2`` and
+    ``--scheduler local:2`` (the client's peak memory: the workers are other processes), in
+    turn, and one ledger read alone in process (the per-ledger cost a cluster divides)."""
+    folder = ledger_folder(count, rows)
     report = OUT / "report_dask.xlsx"
     base = [*kq, "report", str(folder), "--month", "2026-11", "-q", "--force", "-o", str(report)]
     jobs, spread = [], []
@@ -670,11 +676,7 @@ def main() -> None:
         results.append(row)
     if options.report:
         count, rows = options.report
-        folder = OUT / f"report_{count}x{rows}"
-        if not folder.exists():
-            folder.mkdir()
-            for k in range(count):
-                make_ledger(rows, folder / f"ledger_{k:03d}.xlsx", seed=k)
+        folder = ledger_folder(count, rows)
         report = OUT / "report.xlsx"
         runs = [
             run_process(
