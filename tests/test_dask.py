@@ -222,3 +222,31 @@ def test_without_dask_the_scheduler_says_how_to_install_it(runner, tmp_path, mon
         assert result.exit_code == 1, result.output
         line = result.stderr.strip()
         assert line.startswith("Error:") and words in line and "\n" not in line
+
+
+def test_ctrl_c_on_a_local_cluster_prints_no_traceback(tmp_path):
+    import signal
+
+    distributed_or_skip()
+    for i in range(200):  # long enough that the signal comes while the workers read
+        shutil.copy(SAMPLE, tmp_path / f"ledger{i:03d}.xlsx")
+    (tmp_path / "out").mkdir()
+    args = ["report", str(tmp_path), *MONTH, "-o", str(tmp_path / "out" / "r.xlsx")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kqexcel", *args, "--scheduler", "local:2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    time.sleep(6)  # the cluster has started and reads
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
+    _, err = proc.communicate(timeout=90)
+    assert b"Traceback" not in err, err.decode()
+    assert proc.returncode == 1, err.decode()
+    assert not list((tmp_path / "out").iterdir())
+    deadline, left = time.monotonic() + 20, "?"
+    while left and time.monotonic() < deadline:  # the cluster's processes end with kq
+        time.sleep(0.5)
+        found = subprocess.run(["pgrep", "-a", "-g", str(proc.pid)], capture_output=True, text=True)
+        left = found.stdout.strip()
+    assert not left, f"processes left running: {left}"

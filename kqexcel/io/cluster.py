@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import signal
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -56,6 +58,22 @@ def quiet_dask() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """The local cluster's processes are started with Ctrl-C ignored (a process started so
+    keeps it ignored, and Python then installs no KeyboardInterrupt), as ``--jobs`` workers
+    are: a terminal's Ctrl-C reaches the whole process group, and only kq handles it — it
+    closes the cluster — with no traceback from each worker."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@contextlib.contextmanager
 def connect(address: str) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://HOST:PORT``), or of a
     ``LocalCluster`` for ``local:N``; closed (and the local cluster stopped) afterwards."""
@@ -67,13 +85,14 @@ def connect(address: str) -> Iterator[Any]:
         local = LOCAL.fullmatch(address)
         try:
             if local:
-                cluster = distributed.LocalCluster(
-                    n_workers=int(local.group(1)),
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",  # any free port: never a clash with another
-                    silence_logs=logging.CRITICAL + 1,
-                )
+                with _workers_ignore_ctrl_c():
+                    cluster = distributed.LocalCluster(
+                        n_workers=int(local.group(1)),
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",  # any free port: never a clash with another
+                        silence_logs=logging.CRITICAL + 1,
+                    )
                 client = distributed.Client(cluster, timeout=CONNECT_SECONDS)
             else:
                 client = distributed.Client(address, timeout=CONNECT_SECONDS)
