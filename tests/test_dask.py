@@ -112,9 +112,11 @@ def run(runner, folder: Path, out: Path, *options: str):
 
 
 def customers(path: Path) -> list[tuple]:
-    return list(
-        openpyxl.load_workbook(path, read_only=True)["全部客户"].iter_rows(values_only=True)
-    )
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(wb["全部客户"].iter_rows(values_only=True))
+    finally:
+        wb.close()
 
 
 def test_a_real_cluster_gives_the_report_of_one_process(runner, cluster, tmp_path):
