@@ -181,6 +181,8 @@ def test_local_n_starts_a_local_cluster(runner, tmp_path):
     ("options", "code", "words"),
     [
         (["--scheduler", "local:0"], 1, "local:N"),
+        (["--scheduler", "local:1000"], 1, "local:N"),
+        (["--scheduler", "local:two"], 1, "local:N"),
         (["--scheduler", "nonsense"], 1, "tcp://"),
         (["--scheduler", "local:2", "--jobs", "2"], 2, "--jobs"),
     ],

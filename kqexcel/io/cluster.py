@@ -25,7 +25,7 @@ from typing import Any
 
 from kqexcel.errors import KqError
 
-LOCAL = re.compile(r"local:(\d{1,3})")
+LOCAL = re.compile(r"local:(\d{1,4})")
 CONNECT_SECONDS = 20  # to reach the scheduler, and for a first worker to join it
 
 
@@ -36,9 +36,9 @@ def check_scheduler(address: str) -> None:
     except ImportError:
         raise KqError("scheduler_needs_dask") from None
     local = LOCAL.fullmatch(address)
-    if local and not 1 <= int(local.group(1)) <= 256:
+    if address.startswith("local") and not (local and 1 <= int(local.group(1)) <= 256):
         raise KqError("scheduler_bad_address", address=address)
-    if not local and "://" not in address and ":" not in address:
+    if not local and ":" not in address:  # tcp://HOST:PORT, or HOST:PORT
         raise KqError("scheduler_bad_address", address=address)
 
 
