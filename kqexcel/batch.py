@@ -35,6 +35,7 @@ from kqexcel.io.problems import reason_text
 from kqexcel.io.report_io import (
     default_output,
     find_ledgers,
+    open_previous,
     previous_month,
     read_all,
     read_last_month,
@@ -408,9 +409,10 @@ def report_ledgers(
     refuse_inputs(outs, files)  # a ledger found inside a folder is an input too
     if not files:
         raise UsageError("no_ledgers_found")
-    previous_table = read_previous(previous, rules) if previous else None
+    book = open_previous(previous, rules) if previous else None  # opened once, read thrice
+    previous_table = read_previous(previous, rules, book) if previous else None
     if previous:  # [§13] last month's report must be of an earlier month
-        before = previous_month(previous)
+        before = previous_month(previous, book)
         if before is None:
             raise UsageError("previous_month_unknown", path=previous)
         if before >= month:
@@ -423,7 +425,7 @@ def report_ledgers(
     extra = records_apart(given, rules, day)
     read = [item for _, item in ledgers if isinstance(item, Ledger)]
     refuse_unknown_columns(columns or {}, read, extra)
-    last_month = read_last_month(previous) if previous else None
+    last_month = read_last_month(previous, book) if previous else None
     result = build_report(
         ledgers,
         rules,

@@ -58,6 +58,12 @@ class KqError(Exception):
         return (_rebuild, (type(self), self.key, self.values))
 
 
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception as the reason in a one-line error: its type and its first 200
+    characters, whitespace collapsed."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
 def joined(items: list[Any]) -> Any:
     """Several reasons as one value of a message, joined by ``[errors.list_join]`` in the
     message's language (``a; b; c``)."""

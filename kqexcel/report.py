@@ -421,11 +421,8 @@ def owners_over_month(report: Report) -> pd.DataFrame:
     if report.last_month is None:
         return table
     before = {owner_key(o): v for o, v in report.last_month.owners.items()}
-    gone = [
-        o
-        for o in report.last_month.owners
-        if owner_key(o) not in {owner_key(x) for x in table["owner"]}
-    ]
+    now = set(table["owner"])  # owner_key'd by owners_of
+    gone = [o for o in report.last_month.owners if owner_key(o) not in now]
     if gone:
         zeros = {k: 0 for k in OWNER_KEYS[1:]} | {"a_share": None}
         extra = pd.DataFrame([{"owner": o, **zeros} for o in gone], columns=table.columns)

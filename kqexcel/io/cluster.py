@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from kqexcel.errors import KqError
+from kqexcel.errors import KqError, one_line
 
 LOCAL = re.compile(r"local:(\d{1,4})")
 CONNECT_SECONDS = 20  # to reach the scheduler, and for a first worker to join it
@@ -99,8 +99,7 @@ def connect(address: str) -> Iterator[Any]:
         except (OSError, TimeoutError) as exc:
             if cluster is not None:
                 cluster.close()
-            why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-            raise KqError("scheduler_unreachable", address=address, why=why) from None
+            raise KqError("scheduler_unreachable", address=address, why=one_line(exc)) from None
         try:
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError):

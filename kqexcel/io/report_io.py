@@ -20,7 +20,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from kqexcel.core.ledger import Ledger
-from kqexcel.errors import KqError, LedgerError
+from kqexcel.errors import KqError, LedgerError, one_line
 from kqexcel.io.cells import put, set_value
 from kqexcel.io.display import display_columns, is_missing, warning_texts
 from kqexcel.io.files import write_text
@@ -227,11 +227,10 @@ def _read_on_cluster(
             raise
         for i, exc in lost.items():
             path, rules, lang, _ = work[i]
-            why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
             error = (
                 KqError("read_process_died", path=path)
                 if cluster.died(exc)
-                else KqError("read_failed", path=path, why=why)
+                else KqError("read_failed", path=path, why=one_line(exc))
             )
             done[i] = str(path), error.text(lang, rules["errors"])
             tick(1)
@@ -263,11 +262,25 @@ def _read_alone(item: Work) -> tuple[str, Ledger | str]:
             return str(path), died.text(lang, rules["errors"])
 
 
-def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
-    """customer_id, name, owner and tier (as codes) from last month's report (its Customers
-    sheet), in either language, with this company's headers and tier labels."""
+def open_previous(path: Path, rules: Rules) -> Any:
+    """Last month's report, checked and opened once (python-calamine) for all that is read of
+    it: its customers, its month, its figures."""
+    import python_calamine as pc
+
+    # a report of many customers unpacks large by nature: no total limit, but bombs are refused
+    check_file(path, max_unpacked_mb=math.inf, max_ratio=rules["safety"]["max_compression_ratio"])
     try:
-        return _read_previous(path, rules)
+        return pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise LedgerError("previous_unreadable", path=path, why=exc) from None
+
+
+def read_previous(path: Path, rules: Rules, book: Any = None) -> pd.DataFrame:
+    """customer_id, name, owner and tier (as codes) from last month's report (its Customers
+    sheet), in either language, with this company's headers and tier labels; ``book``: the
+    report as :func:`open_previous` opened it."""
+    try:
+        return _read_previous(path, rules, open_previous(path, rules) if book is None else book)
     except KqError:
         raise
     except Exception as exc:  # a damaged package: one line that names the file
@@ -276,19 +289,10 @@ def read_previous(path: Path, rules: Rules) -> pd.DataFrame:
 
 def _unreadable(path: Path, exc: Exception) -> LedgerError:
     """Last month's report cannot be read: the file and the reason, on one line."""
-    why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-    return LedgerError("previous_unreadable", path=path, why=why)
+    return LedgerError("previous_unreadable", path=path, why=one_line(exc))
 
 
-def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
-    import python_calamine as pc
-
-    # a report of many customers unpacks large by nature: no total limit, but bombs are refused
-    check_file(path, max_unpacked_mb=math.inf, max_ratio=rules["safety"]["max_compression_ratio"])
-    try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise LedgerError("previous_unreadable", path=path, why=exc) from None
+def _read_previous(path: Path, rules: Rules, book: Any) -> pd.DataFrame:
     sheet, first_row, first_col = _customers_block(path)
     names = {v for titles in (REPORT_SHEETS["customers"],) for v in titles.values()}
     sheet = (
@@ -340,14 +344,14 @@ def _read_previous(path: Path, rules: Rules) -> pd.DataFrame:
     return pd.DataFrame([{k: cell(r, k) for k in keys} for r in rows[1:]], columns=list(keys))
 
 
-def previous_month(path: Path) -> str | None:
+def previous_month(path: Path, book: Any = None) -> str | None:
     """[§13] the month of last month's report: its overview's 月份 / Month figure, else the
     YYYY-MM of its title or its file name (None: none says)."""
     import python_calamine as pc
 
     pattern = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
+        book = pc.CalamineWorkbook.from_path(str(path)) if book is None else book
         labels = {norm_key(x) for x in OVERVIEW_LABELS["month"]}
         titles = set(REPORT_SHEETS["overview"].values())
         for name in [n for n in book.sheet_names if n in titles] or book.sheet_names[:1]:
@@ -368,21 +372,22 @@ def previous_month(path: Path) -> str | None:
     return found.group(0) if found else None
 
 
-def read_last_month(path: Path) -> LastMonth | None:
+def read_last_month(path: Path, book: Any = None) -> LastMonth | None:
     """[§13] last month's overview figures and owners' rows from its report (found by the
     blocks' defined names, else by the sheets' names), in either language, money in yuan
     whatever unit its headers name; a block not found reads as empty, None when neither is.
     A damaged sheet is one line that names the file, as :func:`read_previous` says it."""
+    import python_calamine as pc
+
     try:
-        return _read_last_month(path)
+        return _read_last_month(
+            path, pc.CalamineWorkbook.from_path(str(path)) if book is None else book
+        )
     except Exception as exc:
         raise _unreadable(path, exc) from None
 
 
-def _read_last_month(path: Path) -> LastMonth | None:
-    import python_calamine as pc
-
-    book = pc.CalamineWorkbook.from_path(str(path))
+def _read_last_month(path: Path, book: Any) -> LastMonth | None:
     overview_labels = _labels_to_keys({k: list(v) for k, v in OVERVIEW_LABELS.items()})
     figures: dict[str, Any] = {}
     for row in _block_rows(path, book, "kq_report_overview")[1:]:
@@ -437,27 +442,29 @@ def _figure(value: Any, scale: float) -> Any:
 
 
 def _block_rows(path: Path, book: Any, name: str) -> list[list[Any]]:
-    """The rows of a report block from its header row down, from its first column on."""
-    sheet_key = BLOCKS[name][0]
+    """The rows of a report block from its header row down, from its first column on: where
+    its defined name says, else (an older or hand-made report) on the sheet of its name, from
+    the first cell holding its first header."""
     try:
         sheet, ref = split_reference(str(defined_name(path, name)))
         row, column = top_left(ref)
-    except Exception:  # an older or hand-made report: the sheet by its name, the header by its text
+    except Exception:
         sheet, row, column = "", 0, 0
-    if sheet not in book.sheet_names:
-        titles = set(REPORT_SHEETS[sheet_key].values())
+    found = sheet in book.sheet_names
+    if not found:
+        titles = set(REPORT_SHEETS[BLOCKS[name][0]].values())
         sheet = next((n for n in book.sheet_names if n in titles), "")
         if not sheet:
             return []
-        first = {norm_key(BLOCKS[name][1 + li][0]) for li in (0, 1)}
-        grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        for i, cells in enumerate(grid[:60]):
-            j = next((j for j, c in enumerate(cells) if norm_key(str(c)) in first), None)
-            if j is not None:
-                return [list(r[j:]) for r in grid[i:]]
-        return []
     grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return [list(r[column - 1 :]) for r in grid[row - 1 :]]
+    if found:
+        return [list(r[column - 1 :]) for r in grid[row - 1 :]]
+    first = {norm_key(BLOCKS[name][1 + li][0]) for li in (0, 1)}
+    for i, cells in enumerate(grid[:60]):
+        j = next((j for j, c in enumerate(cells) if norm_key(str(c)) in first), None)
+        if j is not None:
+            return [list(r[j:]) for r in grid[i:]]
+    return []
 
 
 def _customers_block(path: Path) -> tuple[str | None, int, int]:
