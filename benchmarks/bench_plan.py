@@ -142,8 +142,9 @@ def messy_row(i: int, rnd: random.Random) -> list[object]:
     ]
 
 
-def make_ledger(rows: int, path: Path, seed: int = 7) -> Path:
-    """A ledger with a title row and ``rows`` customers (xlsxwriter, for speed)."""
+def make_ledger(rows: int, path: Path, seed: int = 7, first: int = 0) -> Path:
+    """A ledger with a title row and ``rows`` customers numbered from ``first`` (xlsxwriter,
+    for speed)."""
     import xlsxwriter
 
     rnd = random.Random(seed)
@@ -153,7 +154,7 @@ def make_ledger(rows: int, path: Path, seed: int = 7) -> Path:
     ws.write_row(0, 0, ["客户台账（基准测试数据）"])
     ws.write_row(2, 0, HEADER)
     for i in range(rows):
-        for j, value in enumerate(messy_row(i, rnd)):
+        for j, value in enumerate(messy_row(first + i, rnd)):
             if isinstance(value, dt.date):
                 ws.write_datetime(3 + i, j, dt.datetime.combine(value, dt.time()), date_format)
             elif value is not None:
@@ -184,13 +185,16 @@ def time_month(kq: list[str], count: int, rows: int, runs: int) -> dict[str, obj
     return case_figures(f"kq report {count}x{rows} log prev j2", count * rows, measured)
 
 
-def ledger_folder(count: int, rows: int) -> Path:
-    """``count`` messy ledgers of ``rows`` customers (made once, kept in benchmarks/out)."""
-    folder = OUT / f"report_{count}x{rows}"
+def ledger_folder(count: int, rows: int, unique: bool = False) -> Path:
+    """``count`` messy ledgers of ``rows`` customers (made once, kept in benchmarks/out). The
+    ledgers repeat one another's customer ids (K000000 in each: the duplicates are left out of
+    the plan), unless ``unique``: then every ledger's customers are its own."""
+    folder = OUT / f"report_{count}x{rows}{'_unique' if unique else ''}"
     if not folder.exists():
         folder.mkdir()
         for k in range(count):
-            make_ledger(rows, folder / f"ledger_{k:0{len(str(count - 1))}d}.xlsx", seed=k)
+            path = folder / f"ledger_{k:0{len(str(count - 1))}d}.xlsx"
+            make_ledger(rows, path, seed=k, first=k * rows if unique else 0)
     return folder
 
 
@@ -198,7 +202,7 @@ def time_dask(kq: list[str], count: int, rows: int, runs: int) -> list[dict[str,
     """[8/8] ``kq report`` over ``count`` ledgers of ``rows`` customers: ``--jobs 2`` and
     ``--scheduler local:2`` (the client's peak memory: the workers are other processes), in
     turn, and one ledger read alone in process (the per-ledger cost a cluster divides)."""
-    folder = ledger_folder(count, rows)
+    folder = ledger_folder(count, rows, unique=True)
     report = OUT / "report_dask.xlsx"
     base = [*kq, "report", str(folder), "--month", "2026-11", "-q", "--force", "-o", str(report)]
     jobs, spread = [], []

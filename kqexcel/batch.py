@@ -436,7 +436,9 @@ def report_ledgers(
         previous_table,
         apart=extra,
         last_month=last_month,
+        release=True,
     )
+    del ledgers, read  # [8/8] their tables are the report's now: not held while it is written
     write_report(result, rules, out, template, lang, force)
     if summary_json:
         write_summary(result, summary_json, force)

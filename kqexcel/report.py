@@ -55,6 +55,10 @@ class LastMonth:
     owners: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+# [§13] what the same customer of two owners is found by, of every ledger's customers as read
+SAME_CUSTOMER_COLUMNS = ("customer_id", "name", "owner", "_file", "_row")
+
+
 @dataclass
 class Report:
     month: str
@@ -111,10 +115,13 @@ def build_report(
     previous: pd.DataFrame | None = None,
     apart: dict[str, Ledger | None] | None = None,
     last_month: LastMonth | None = None,
+    release: bool = False,
 ) -> Report:
     """Plan every customer of the readable ledgers (tiers across the company, or per ledger)
     and compare tiers with last month's report; ``apart``: the other sheets given apart (log,
-    contacts, orders; by kind), linking to the customers of every ledger."""
+    contacts, orders; by kind), linking to the customers of every ledger. ``release``: the
+    ledgers' tables are let go once combined (the batch's, which nothing reads after), so that
+    a company's customers are not held twice while they are planned."""
     as_of = as_of or default_as_of(month)
     apart = apart or {}
     owners_before = previous_owners(previous)
@@ -138,6 +145,8 @@ def build_report(
         else:
             statuses.append(LedgerStatus(name, error=item))
             failed.append(Problem(name, "", None, None, None, "ledger_failed", detail=item))
+    everyone = [ledger.table[list(SAME_CUSTOMER_COLUMNS)] for _, ledger in read]
+    scales = [ledger.mapped["revenue"].scale for _, ledger in read if "revenue" in ledger.mapped]
     if scope == "ledger" and len(read) > 1:
         plans = [plan_of(ledger, rules, as_of, lang) for _, ledger in read]
         plan = Plan(
@@ -152,9 +161,12 @@ def build_report(
         revenue = pd.concat([ledger.table["revenue"] for _, ledger in read], ignore_index=True)
     else:
         ledger = combine([ledger for _, ledger in read]) if read else _empty_ledger(rules)
+        if release and len(read) > 1:  # combined into a table of their own
+            for _, each in read:
+                each.table = each.table.iloc[:0]
         if given_apart:
             ledger = attach(ledger, apart)
-        plan = plan_of(ledger, rules, as_of, lang)
+        plan = plan_of(ledger, rules, as_of, lang, texts="packed")  # [8/8] not all at once
         plan.sources = [(name, "") for name, _ in read]
         revenue = ledger.table["revenue"].reset_index(drop=True)
     by_file: dict[str, int] = {}
@@ -166,8 +178,6 @@ def build_report(
             status.problems = by_file.get(status.file, 0)
     plan.problems = failed + plan.problems
     changes = tier_changes(plan.table, previous) if previous is not None else None
-    everyone = [ledger.table for _, ledger in read]
-    scales = [ledger.mapped["revenue"].scale for _, ledger in read if "revenue" in ledger.mapped]
     return Report(
         month,
         as_of,
@@ -543,7 +553,8 @@ def reclaim(report: Report) -> list[dict[str, Any]]:
         return []
     as_of = pd.Timestamp(report.as_of)
     rows = []
-    candidates = t[t["lifecycle"].isin(POOL_LIFECYCLES)].rename(
+    columns = ["customer_id", "name", "owner", "tier", "_last_contact"]  # only these copied
+    candidates = t.loc[t["lifecycle"].isin(POOL_LIFECYCLES), columns].rename(
         columns={"_last_contact": "last_contact"}
     )
     for r in candidates.itertuples(index=False):
@@ -596,7 +607,7 @@ def _endings(suffixes: tuple[str, ...]) -> list[str]:
 def same_customer(report: Report) -> list[dict[str, Any]]:
     """[§13] 撞单: customers of different owners whose names match (``name_key``) or that share
     an id, grouped (a shared id joins two names' groups); each group once, by its key."""
-    frames = [f[["customer_id", "name", "owner", "_file", "_row"]] for f in report.customers]
+    frames = [f[list(SAME_CUSTOMER_COLUMNS)] for f in report.customers]
     if not frames:
         return []
     rows = pd.concat(frames, ignore_index=True).to_dict("records")

@@ -7,11 +7,14 @@ language. The ledger's table is read, never written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import pickle
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +35,7 @@ __all__ = [
     "PLAN_FIELDS",
     "WARNINGS",
     "Decisions",
+    "PackedTexts",
     "Plan",
     "make_plan",
 ]
@@ -108,11 +112,23 @@ class Plan:
     as_of: dt.date
     lang: str
     sources: list[tuple[str, str]] = field(default_factory=list)
+    # [8/8] made with texts="packed": the talking points and rationale, packed (the table's
+    # columns and the notes are then empty)
+    packed: PackedTexts | None = None
 
     @property
     def has_problems(self) -> bool:
         """Whether any row has a data problem (gaps do not count)."""
         return any(p.kind == "problem" for p in self.problems)
+
+    def rows(self, start: int, stop: int) -> pd.DataFrame:
+        """The plan rows ``start``–``stop`` (positions), with their texts."""
+        page = self.table.iloc[start:stop]
+        if self.packed is None or start >= stop:
+            return page
+        page = page.copy()
+        page["talking_points"], page["rationale"] = self.packed.rows(start, stop)
+        return page
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,18 +162,55 @@ class Decisions:
     orders: pd.DataFrame  # orders.facts: what the orders say
     previous_owner: pd.Series  # [§13] last month's owner (None: not known)
 
+    def rows(self, start: int, stop: int) -> Decisions:
+        """The decisions of the rows ``start``–``stop`` (positions)."""
+
+        def part(value: Any) -> Any:
+            if isinstance(value, (pd.Series, pd.DataFrame)):
+                return value.iloc[start:stop]
+            if isinstance(value, dict):
+                return {k: part(v) for k, v in value.items()}
+            return value[start:stop]  # a list, one item per row
+
+        return Decisions(**{f.name: part(getattr(self, f.name)) for f in dataclasses.fields(self)})
+
+
+TEXT_PAGE = 20_000  # rows whose texts are made, and packed, at once
+
+
+@dataclass(frozen=True, eq=False)
+class PackedTexts:
+    """[8/8] a big plan's talking points and rationale, made a page of rows at a time and kept
+    compressed (a company's million customers never hold all their texts at once, nor what they
+    were made from): ``Plan.rows`` unpacks the rows it shows."""
+
+    size: int  # rows per page
+    pages: list[bytes]  # zlib of the pickled (talking points, rationale) of each page
+
+    def rows(self, start: int, stop: int) -> tuple[list[Any], list[Any]]:
+        """The talking points and the rationale of the plan rows ``start``–``stop``."""
+        points: list[Any] = []
+        rationale: list[Any] = []
+        for k in range(start // self.size, (stop - 1) // self.size + 1):
+            page_points, page_rationale = pickle.loads(zlib.decompress(self.pages[k]))
+            lo, hi = start - k * self.size, stop - k * self.size
+            points += page_points[max(lo, 0) : hi]
+            rationale += page_rationale[max(lo, 0) : hi]
+        return points, rationale
+
 
 def make_plan(
     ledger: Ledger,
     rules: Rules,
     as_of: dt.date,
     lang: str = "zh",
-    texts: bool = True,
+    texts: bool | Literal["packed"] = True,
     previous_owners: Mapping[str, Any] | None = None,
     month_start: dt.date | None = None,
 ) -> Plan:
     """Classify every customer of ``ledger`` and plan the next contact from ``as_of`` (DOMAIN.md
-    §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale).
+    §2–§8). ``texts=False`` computes the codes only (no talking points, questions or rationale);
+    ``texts="packed"``: the talking points and rationale are packed, for ``Plan.rows`` (no notes).
     ``previous_owners`` (customer_id → last month's owner, from ``kq report --previous``) gives
     the owner_changed warning and the handover objective (§13); ``month_start``: where the
     month whose log entries the report's coverage counts begins (default: as_of's month)."""
@@ -260,6 +313,10 @@ def make_plan(
         as_of,
         previous_owner,
     )
+    if texts == "packed":
+        plan = _plan(ledger, table, _packed_texts(table, t, d, W), problems, as_of, lang)
+        plan.packed = _pack(plan.table, t, d, gaps, W, as_of)
+        return plan
     notes = _texts(table, t, d, gaps, W, as_of) if texts else _no_texts(table)
     return _plan(ledger, table, notes, problems, as_of, lang)
 
@@ -448,19 +505,64 @@ def _texts(
 ) -> pd.DataFrame:
     """Add the talking points, questions, objective text and rationale to ``table``; return the
     rationale per classification cell (the workbook's cell notes)."""
-    notes = _notes(t, d, gaps, W, as_of)
+    notes = _notes(t, d, gaps, W, as_of, _first_contact_sheet(d.facts))
     table["talking_points"] = R.talking_points(table, t, d.facts, W, as_of)
     table["questions"] = R.questions(t["need_type"], W)
     table["objective_text"] = R.objective_texts(d.objective, t["open_promise"], W)
-    table["rationale"] = (
-        [
-            "\n".join(x for x in row if x)
-            for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS), strict=True)
-        ]
-        if len(t)
-        else []
-    )
+    table["rationale"] = _rationale(notes, len(t))
     return notes
+
+
+def _rationale(notes: pd.DataFrame, n: int) -> list[str]:
+    """Each row's rationale: its notes, one per line."""
+    if not n:
+        return []
+    return [
+        "\n".join(x for x in row if x)
+        for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS), strict=True)
+    ]
+
+
+def _packed_texts(table: pd.DataFrame, t: pd.DataFrame, d: Decisions, W: R.Words) -> pd.DataFrame:
+    """The questions and objective texts (a few per code, shared between rows); the talking
+    points and rationale left to ``_pack`` (no notes)."""
+    table["talking_points"] = None
+    table["questions"] = R.questions(t["need_type"], W)
+    table["objective_text"] = R.objective_texts(d.objective, t["open_promise"], W)
+    table["rationale"] = None
+    return pd.DataFrame(index=table.index)
+
+
+def _pack(
+    table: pd.DataFrame,
+    t: pd.DataFrame,
+    d: Decisions,
+    gaps: dict[int, str],
+    W: R.Words,
+    as_of: dt.date,
+) -> PackedTexts:
+    """The talking points and rationale of ``table``'s rows (positions as in ``t``), made a
+    page of rows at a time and packed; each page's texts equal the whole table's."""
+    contact_sheet = _first_contact_sheet(d.facts)
+    pages = []
+    for start in range(0, len(t), TEXT_PAGE):
+        stop = min(start + TEXT_PAGE, len(t))
+        rows, part = t.iloc[start:stop], d.rows(start, stop)
+        page = table.iloc[start:stop].set_axis(rows.index)
+        page_gaps = {i - start: text for i, text in gaps.items() if start <= i < stop}
+        notes = _notes(rows, part, page_gaps, W, as_of, contact_sheet)
+        texts = (
+            R.talking_points(page, rows, part.facts, W, as_of),
+            _rationale(notes, len(rows)),
+        )
+        pages.append(zlib.compress(pickle.dumps(texts, pickle.HIGHEST_PROTOCOL), 1))
+    return PackedTexts(TEXT_PAGE, pages)
+
+
+def _first_contact_sheet(facts: pd.DataFrame) -> str:
+    """The first contacts sheet a key person was found on ('' when none)."""
+    sheets = facts["key_sheet"].dropna()
+    return str(sheets.iat[0]) if len(sheets) else ""
 
 
 def _no_texts(table: pd.DataFrame) -> pd.DataFrame:
@@ -471,7 +573,12 @@ def _no_texts(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _notes(
-    t: pd.DataFrame, d: Decisions, gaps: dict[int, str], W: R.Words, as_of: dt.date
+    t: pd.DataFrame,
+    d: Decisions,
+    gaps: dict[int, str],
+    W: R.Words,
+    as_of: dt.date,
+    contact_sheet: str,
 ) -> pd.DataFrame:
     """One rationale sentence per classification cell: the rule and the values that decided it."""
     if not len(t):
@@ -492,7 +599,7 @@ def _notes(
         "priority": R.priority(d.priority, tiers, risk, W),
         "objective": R.objective(d.objective, t, W, d.previous_owner),
         "last_visit": R.visits(d.facts, d.file_flags["no_visit"], W),
-        "key_person": R.key_person_notes(d.facts, d.file_flags, d.derived, W),
+        "key_person": R.key_person_notes(d.facts, d.file_flags, d.derived, W, contact_sheet),
         "rfm_segment": R.rfm_notes(d.orders, d.file_flags, as_of.isoformat(), W),
     }
     bought = R.revenue_from_orders(d.derived["revenue_from_orders"], d.orders, W)

@@ -1148,7 +1148,11 @@ def visits(facts: pd.DataFrame, no_visit: pd.Series, W: Words) -> list[str | Non
 
 
 def key_person_notes(
-    facts: pd.DataFrame, flags: dict[str, pd.Series], derived: pd.DataFrame, W: Words
+    facts: pd.DataFrame,
+    flags: dict[str, pd.Series],
+    derived: pd.DataFrame,
+    W: Words,
+    contact_sheet: str,
 ) -> list[str | None]:
     """[§10] the key person and why (level, sheet, row), the persons and levels known, whether
     the log shows the decision level reached, and why single_threaded or no_insider warn."""
@@ -1171,8 +1175,6 @@ def key_person_notes(
     t_single_nobody = W.raw("single_log_nobody")
     window = W.rules["log"]["window_days"]
     shown = key_persons(facts, W)
-    contact_sheets = facts["key_sheet"].dropna()
-    contact_sheet = contact_sheets.iat[0] if len(contact_sheets) else ""
 
     def sentence(
         has: bool,

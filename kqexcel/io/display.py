@@ -57,9 +57,14 @@ def _levels(values: list[Any], rules: Rules, lang: str, sep: str) -> list[Any]:
     return [None if v is None else (sep.join(labels.get(c, c) for c in v) or none) for v in values]
 
 
-def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
-    """(header, values) for every plan column as the workbook shows it (labels in ``lang``)."""
-    lang, t = plan.lang, plan.table
+def display_columns(
+    plan: Plan, rules: Rules, start: int = 0, stop: int | None = None
+) -> list[tuple[str, list[Any]]]:
+    """(header, values) for every plan column as the workbook shows it (labels in ``lang``);
+    only the plan rows ``start``–``stop`` (positions), so that a big plan is shown a page at a
+    time, each page with the whole plan's headers."""
+    lang = plan.lang
+    t = plan.rows(start, len(plan.table) if stop is None else stop)
     sep = str(rules["rationale"]["words"]["list_separator"][lang])
     out: list[tuple[str, list[Any]]] = []
     for key in [*IDENTITY, *PLAN_FIELDS]:
@@ -77,7 +82,7 @@ def display_columns(plan: Plan, rules: Rules) -> list[tuple[str, list[Any]]]:
         elif key == "levels_covered":
             values = _levels(values, rules, lang, sep)
         out.append((rules.field_label(key, lang), values))
-    if t["_notes"].notna().any():  # the ledger's notes column: a rep reads it beside the plan
+    if plan.table["_notes"].notna().any():  # the ledger's notes column: read beside the plan
         out.append((rules.field_label("notes", lang), t["_notes"].tolist()))
     headers = {h.casefold() for h, _ in out}  # Excel table headers are unique regardless of case
     stars: dict[str, int] = {}  # header → stars its next repeat starts from (no rescans)

@@ -6,7 +6,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from kqexcel.io.cells import put
 from kqexcel.io.problems import issue_row
 from kqexcel.io.safety import active_content, check_file
 from kqexcel.io.templates import ISSUE_HEADERS, ISSUES_NAME, SHEET_TITLES, TEMPLATE_MAX_MB, bundled
-from kqexcel.io.xlsx_stream import StreamedTable
+from kqexcel.io.xlsx_stream import Page, StreamedTable
 from kqexcel.rules import Rules
 
 
@@ -276,12 +276,17 @@ def fit_header(ws: Any, row: int, col: int, headers: list[str], n_proto: int = 0
 
 
 def prepare_table(
-    wb: Any, name: str, columns: list[tuple[str, list[Any]]], short: Iterable[str] = ()
+    wb: Any,
+    name: str,
+    columns: list[tuple[str, list[Any]]],
+    short: Iterable[str] = (),
+    pages: tuple[int, Callable[[int, int], list[list[Any]]]] | None = None,
 ) -> StreamedTable:
     """Write the header at the defined name ``name``, take each column's style from the template's
     prototype row below it (extra columns take the last prototype's), and stretch the table and
     the conditional formats over the rows to come. Rows are made tall enough for their wrapped
-    cells, except those under the headers ``short``."""
+    cells, except those under the headers ``short``. ``pages``: the rows are not in ``columns``
+    but made a page at a time (how many, and each column's values of the rows start–stop)."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.table import TableColumn
 
@@ -308,7 +313,7 @@ def prepare_table(
     fit_header(ws, head_row, head_col, [str(h) for h, _ in columns], n_proto)
     for cell in protos:
         cell.value = None
-    n = len(columns[0][1]) if columns else 0
+    n = pages[0] if pages else len(columns[0][1]) if columns else 0
     last_row = head_row + max(n, 1)
     first_col = get_column_letter(head_col)
     ref = f"{first_col}{head_row}:{get_column_letter(head_col + len(columns) - 1)}{last_row}"
@@ -325,11 +330,25 @@ def prepare_table(
     # [6/8] rows tall enough for their wrapped cells: no client grows a row by itself
     short = set(short)
     wrapped = [
-        (values, ws.column_dimensions[get_column_letter(head_col + j)].width or 8.43)
-        for j, (header, values) in enumerate(columns)
+        (j, ws.column_dimensions[get_column_letter(head_col + j)].width or 8.43)
+        for j, (header, _) in enumerate(columns)
         if j < n_proto and protos[j].alignment.wrap_text and header not in short
     ]
-    heights = (
-        wrapped_heights([v for v, _ in wrapped], [w for _, w in wrapped], n) if wrapped else None
-    )
-    return StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles, heights)
+
+    def tall(values: list[list[Any]], rows: int) -> list[float | None] | None:
+        if not wrapped:
+            return None
+        return wrapped_heights([values[j] for j, _ in wrapped], [w for _, w in wrapped], rows)
+
+    table = StreamedTable(ws.title, head_row, head_col, columns, styles, date_styles)
+    if pages is None:
+        table.heights = tall([values for _, values in columns], n)
+    else:
+        make = pages[1]
+
+        def page(start: int, stop: int) -> Page:
+            values = make(start, stop)
+            return values, tall(values, stop - start)
+
+        table.pages = (n, page)
+    return table

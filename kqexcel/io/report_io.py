@@ -567,15 +567,8 @@ def write_report(
         _changes_table(wb, report, rules, lang),
         *_month_tables(wb, report, rules, lang),
     ]
-    customers = display_columns(report.plan, rules)
-    customers.append(
-        (
-            word("report_source_ledger", lang),
-            [Path(f).name for f in report.plan.table["_file"]],
-        )
-    )
     short = [rules.field_label(f, lang) for f in SHORT_FIELDS]
-    tables.append(prepare_table(wb, "kq_report_customers", customers, short))
+    tables.append(_customers_table(wb, report, rules, lang, short))
     relabel_formats(wb.worksheets, rules, lang)
     if LEGEND_NAME in wb.defined_names:  # report templates made before the legend have none
         fill_legend(
@@ -586,6 +579,25 @@ def write_report(
             word("report_legend_title", lang, month=report.month),
         )
     return save_streamed(wb, out, tables, force, progress)
+
+
+def _customers_table(
+    wb: Any, report: Report, rules: Rules, lang: str, short: list[str]
+) -> StreamedTable:
+    """[8/8] every customer's plan row and source ledger, shown a page of rows at a time (their
+    texts made as they are written)."""
+    plan, source = report.plan, word("report_source_ledger", lang)
+    files = plan.table["_file"]
+
+    def columns(start: int, stop: int) -> list[tuple[str, list[Any]]]:
+        shown = display_columns(plan, rules, start, stop)
+        return [*shown, (source, [Path(f).name for f in files.iloc[start:stop]])]
+
+    headers: list[tuple[str, list[Any]]] = [(h, []) for h, _ in columns(0, 0)]
+    n = len(plan.table)
+    return prepare_table(
+        wb, "kq_report_customers", headers, short, (n, lambda a, b: [v for _, v in columns(a, b)])
+    )
 
 
 def _li(lang: str) -> int:
@@ -721,7 +733,11 @@ def _month_tables(wb: Any, report: Report, rules: Rules, lang: str) -> list[Stre
 def _table_of(wb: Any, name: str, rows: list[list[Any]], lang: str) -> StreamedTable:
     """A streamed table of ``rows`` under the block ``name``'s headers."""
     headers = _block_headers(name, lang)
-    return prepare_table(wb, name, [(h, [row[j] for row in rows]) for j, h in enumerate(headers)])
+
+    def page(start: int, stop: int) -> list[list[Any]]:
+        return [[row[j] for row in rows[start:stop]] for j in range(len(headers))]
+
+    return prepare_table(wb, name, [(h, []) for h in headers], pages=(len(rows), page))
 
 
 def _write_ledgers(wb: Any, report: Report, lang: str) -> None:
@@ -886,29 +902,29 @@ def _warnings_table(wb: Any, report: Report, rules: Rules, lang: str) -> Streame
     (as the plan's 预警 cell)."""
     warn = warning_rows(report)
     sep = str(rules["rationale"]["words"]["list_separator"][lang])
-    shown = warning_texts(
-        warn["warnings"].tolist(), warn["warning_details"].tolist(), rules, lang, sep
-    )
-    warn_columns = [
-        (h, v)
-        for h, v in zip(
-            BLOCKS["kq_report_warnings"][1 + _li(lang)],
-            [
-                warn["priority"].tolist(),
-                warn["priority_score"].tolist(),
-                warn["customer_id"].tolist(),
-                warn["name"].tolist(),
-                warn["owner"].tolist(),
-                warn["region"].tolist(),
-                shown,
-                warn["next_contact"].tolist(),
-                warn["days_overdue"].tolist(),
-                warn["objective_text"].tolist(),
-            ],
-            strict=True,
+
+    def page(start: int, stop: int) -> list[list[Any]]:
+        rows = warn.iloc[start:stop]
+        shown = warning_texts(
+            rows["warnings"].tolist(), rows["warning_details"].tolist(), rules, lang, sep
         )
+        return [
+            rows["priority"].tolist(),
+            rows["priority_score"].tolist(),
+            rows["customer_id"].tolist(),
+            rows["name"].tolist(),
+            rows["owner"].tolist(),
+            rows["region"].tolist(),
+            shown,
+            rows["next_contact"].tolist(),
+            rows["days_overdue"].tolist(),
+            rows["objective_text"].tolist(),
+        ]
+
+    headers: list[tuple[str, list[Any]]] = [
+        (h, []) for h in BLOCKS["kq_report_warnings"][1 + _li(lang)]
     ]
-    return prepare_table(wb, "kq_report_warnings", warn_columns)
+    return prepare_table(wb, "kq_report_warnings", headers, pages=(len(warn), page))
 
 
 def _changes_table(wb: Any, report: Report, rules: Rules, lang: str) -> StreamedTable:

@@ -88,6 +88,10 @@ def _cells(
 
 
 FIRST_BLOCK, MAX_BLOCK, CHUNK = 16, 2000, 4_000_000  # rows, rows, characters
+PAGE = 20_000  # rows of a paged table made at once (their values, texts and heights)
+
+# a page of rows: each column's values and each row's height (None: all the default height)
+Page = tuple[list[list[Any]], list[float | None] | None]
 
 
 def _height(points: float | None) -> str:
@@ -106,10 +110,38 @@ class StreamedTable:
     styles: list[int]
     date_styles: list[int]
     heights: list[float | None] | None = None  # a row's height in points (None: the default)
+    # [8/8] rows made a page at a time instead of held in ``columns`` (whose values are then
+    # empty): how many, and the page of the rows start–stop
+    pages: tuple[int, Callable[[int, int], Page]] | None = None
 
     @property
     def n(self) -> int:
+        if self.pages is not None:
+            return self.pages[0]
         return len(self.columns[0][1]) if self.columns else 0
+
+    def _blocks(self, size: Callable[[], int]) -> Iterator[tuple[int, Page]]:
+        """(first row's position, values and heights) of consecutive blocks of the rows, each
+        ``size()`` rows long (shorter at a page's end)."""
+        start, n = 0, self.n
+        while start < n:
+            if self.pages is None:
+                stop = min(start + size(), n)
+                tall = None if self.heights is None else self.heights[start:stop]
+                yield start, ([values[start:stop] for _, values in self.columns], tall)
+                start = stop
+                continue
+            end = min(start + PAGE, n)
+            values, heights = self.pages[1](start, end)
+            at = start
+            while at < end:
+                stop = min(at + size(), end)
+                part = [v[at - start : stop - start] for v in values]
+                tall = None if heights is None else heights[at - start : stop - start]
+                yield at, (part, tall)
+                at = stop
+            del values, heights
+            start = end
 
     @property
     def dimension(self) -> str:
@@ -125,31 +157,29 @@ class StreamedTable:
         from openpyxl.utils import get_column_letter
 
         letters = [get_column_letter(self.head_col + j) for j in range(len(self.columns))]
-        start, block = 0, FIRST_BLOCK
-        while start < self.n:
-            stop = min(start + block, self.n)
+        size = [FIRST_BLOCK]
+        for start, (values, tall) in self._blocks(lambda: size[0]):
             first = self.head_row + 1 + start
             cols = [
-                _cells(letters[j], values[start:stop], self.styles[j], self.date_styles[j], first)
-                for j, (_, values) in enumerate(self.columns)
+                _cells(letters[j], column, self.styles[j], self.date_styles[j], first)
+                for j, column in enumerate(values)
             ]
-            if self.heights is None:
+            if tall is None:
                 chunk = "".join(
                     f'<row r="{first + i}">{"".join(cells)}</row>'
                     for i, cells in enumerate(zip(*cols, strict=True))
                 )
             else:
-                tall = self.heights[start:stop]
                 chunk = "".join(
                     f'<row r="{first + i}"{_height(tall[i])}>{"".join(cells)}</row>'
                     for i, cells in enumerate(zip(*cols, strict=True))
                 )
-            del cols
+            rows = len(values[0]) if values else 0
+            del cols, values
             yield chunk
             if progress:
-                progress(stop - start)
-            block = max(1, min(MAX_BLOCK, CHUNK * (stop - start) // max(len(chunk), 1)))
-            start = stop
+                progress(rows)
+            size[0] = max(1, min(MAX_BLOCK, CHUNK * rows // max(len(chunk), 1)))
 
 
 def save_streamed(

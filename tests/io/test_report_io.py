@@ -356,3 +356,68 @@ def test_no_chart_covers_a_table(runner, sample, tmp_path):
             boxes.append(box)
             charts += 1
     assert charts >= 7  # [§13] three on the overview
+
+
+# --------------------------------------------------------------------------- [8/8] by pages
+
+CUSTOMER_FILES = [
+    Path(__file__).parents[1] / "data" / name
+    for name in ("messy_ledger.xlsx", "golden/english.xlsx", "golden/two_sheets.xlsx")
+] + [Path(__file__).parents[2] / "templates" / "sample_ledger.xlsx"]
+
+
+def _eager(report: Report) -> pd.DataFrame:
+    """The report's plan made again with all its texts at once (as ``kq plan`` makes them)."""
+    from kqexcel.core.ledger import combine
+    from kqexcel.core.plan import make_plan
+
+    ledgers = read_all(CUSTOMER_FILES, report.rules)
+    day = report.as_of
+    return make_plan(combine([lg for _, lg in ledgers]), report.rules, day, "zh").table
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 20_000])
+def test_packed_texts_are_the_texts_made_at_once_whatever_the_page(monkeypatch, size):
+    """A company's plan packs its talking points and rationale a page of rows at a time; every
+    row's texts are those of the plan made at once, across files with and without a log,
+    contacts and orders, at any page size (a page of one row, pages cutting files)."""
+    import kqexcel.core.plan as P
+
+    monkeypatch.setattr(P, "TEXT_PAGE", size)
+    rules = default_rules()
+    report = build_report(read_all(CUSTOMER_FILES, rules), rules, MONTH)
+    plan, eager = report.plan, _eager(report)
+    assert report.plan.packed is not None and len(plan.table) == len(eager) > 40
+    assert plan.table["rationale"].isna().all()  # not held in the table
+    for start, stop in [(0, len(eager)), (0, 1), (5, 17), (len(eager) - 3, len(eager))]:
+        rows = plan.rows(start, stop)
+        expected = eager.iloc[start:stop]
+        for key in ("talking_points", "rationale", "questions", "objective_text"):
+            assert rows[key].tolist() == expected[key].tolist(), (key, start, stop)
+        assert rows.drop(columns=["talking_points", "rationale"]).equals(
+            expected.drop(columns=["talking_points", "rationale"])
+        )
+
+
+def test_a_paged_table_streams_the_rows_a_whole_table_streams(monkeypatch, tmp_path):
+    """The report's customers, warnings and month tables are streamed a page of rows at a time:
+    with pages of 5 rows the workbook's sheets hold the same cells as with one page."""
+    import kqexcel.io.xlsx_stream as S
+
+    rules = default_rules()
+    report = build_report(read_all(CUSTOMER_FILES, rules), rules, MONTH)
+    whole = write_report(report, rules, tmp_path / "whole.xlsx")
+    monkeypatch.setattr(S, "PAGE", 5)
+    monkeypatch.setattr(S, "FIRST_BLOCK", 3)
+    paged = write_report(report, rules, tmp_path / "paged.xlsx")
+    a, b = openpyxl.load_workbook(whole), openpyxl.load_workbook(paged)
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        rows_a = [[c.value for c in row] for row in a[name].iter_rows()]
+        rows_b = [[c.value for c in row] for row in b[name].iter_rows()]
+        assert rows_a == rows_b, name
+        heights_a = {r: d.height for r, d in a[name].row_dimensions.items() if d.height}
+        heights_b = {r: d.height for r, d in b[name].row_dimensions.items() if d.height}
+        assert heights_a == heights_b, name
+    for key in ("customers", "warnings", "reclaim"):  # each of them more than one page
+        assert a[REPORT_SHEETS[key]["zh"]].max_row > 10, key
