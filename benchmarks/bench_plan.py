@@ -142,9 +142,11 @@ def messy_row(i: int, rnd: random.Random) -> list[object]:
     ]
 
 
-def make_ledger(rows: int, path: Path, seed: int = 7, first: int = 0) -> Path:
+def make_ledger(
+    rows: int, path: Path, seed: int = 7, first: int = 0, owner: str | None = None
+) -> Path:
     """A ledger with a title row and ``rows`` customers numbered from ``first`` (xlsxwriter,
-    for speed)."""
+    for speed); ``owner``: every customer's 客户经理 (else one of four)."""
     import xlsxwriter
 
     rnd = random.Random(seed)
@@ -154,7 +156,10 @@ def make_ledger(rows: int, path: Path, seed: int = 7, first: int = 0) -> Path:
     ws.write_row(0, 0, ["客户台账（基准测试数据）"])
     ws.write_row(2, 0, HEADER)
     for i in range(rows):
-        for j, value in enumerate(messy_row(first + i, rnd)):
+        row = messy_row(first + i, rnd)
+        if owner is not None:
+            row[2] = owner
+        for j, value in enumerate(row):
             if isinstance(value, dt.date):
                 ws.write_datetime(3 + i, j, dt.datetime.combine(value, dt.time()), date_format)
             elif value is not None:
@@ -185,16 +190,21 @@ def time_month(kq: list[str], count: int, rows: int, runs: int) -> dict[str, obj
     return case_figures(f"kq report {count}x{rows} log prev j2", count * rows, measured)
 
 
-def ledger_folder(count: int, rows: int, unique: bool = False) -> Path:
+def ledger_folder(count: int, rows: int, reps: bool = False) -> Path:
     """``count`` messy ledgers of ``rows`` customers (made once, kept in benchmarks/out). The
     ledgers repeat one another's customer ids (K000000 in each: the duplicates are left out of
-    the plan), unless ``unique``: then every ledger's customers are its own."""
-    folder = OUT / f"report_{count}x{rows}{'_unique' if unique else ''}"
-    if not folder.exists():
-        folder.mkdir()
+    the plan) and share four owners, unless ``reps``: then every ledger is one rep's file, its
+    customers its own (a company of ``count`` reps, ``count`` × ``rows`` customers)."""
+    folder = OUT / f"report_{count}x{rows}{'_reps' if reps else ''}"
+    if not (folder / "complete").exists():
+        folder.mkdir(exist_ok=True)
         for k in range(count):
             path = folder / f"ledger_{k:0{len(str(count - 1))}d}.xlsx"
-            make_ledger(rows, path, seed=k, first=k * rows if unique else 0)
+            if reps:
+                make_ledger(rows, path, seed=k, first=k * rows, owner=f"客户经理{k:04d}")
+            else:
+                make_ledger(rows, path, seed=k)
+        (folder / "complete").write_text("")
     return folder
 
 
@@ -202,7 +212,7 @@ def time_dask(kq: list[str], count: int, rows: int, runs: int) -> list[dict[str,
     """[8/8] ``kq report`` over ``count`` ledgers of ``rows`` customers: ``--jobs 2`` and
     ``--scheduler local:2`` (the client's peak memory: the workers are other processes), in
     turn, and one ledger read alone in process (the per-ledger cost a cluster divides)."""
-    folder = ledger_folder(count, rows, unique=True)
+    folder = ledger_folder(count, rows, reps=True)
     report = OUT / "report_dask.xlsx"
     base = [*kq, "report", str(folder), "--month", "2026-11", "-q", "--force", "-o", str(report)]
     jobs, spread = [], []
@@ -214,11 +224,11 @@ import time, statistics
 from pathlib import Path
 from kqexcel.io.report_io import _read_one
 from kqexcel.rules import load_rules
-rules, path = load_rules(), Path({str(folder / "ledger_0000.xlsx")!r})
+rules, path = load_rules(), Path({str(min(folder.glob("ledger_*.xlsx")))!r})
 times = []
 for _ in range(5):
     t = time.perf_counter()
-    _read_one((path, rules, "zh", None))
+    assert not isinstance(_read_one((path, rules, "zh", None))[1], str)  # read, not failed
     times.append(time.perf_counter() - t)
 print(statistics.median(times))
 """

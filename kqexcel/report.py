@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kqexcel.core.classify import owner_key
@@ -606,14 +607,29 @@ def _endings(suffixes: tuple[str, ...]) -> list[str]:
 
 def same_customer(report: Report) -> list[dict[str, Any]]:
     """[§13] 撞单: customers of different owners whose names match (``name_key``) or that share
-    an id, grouped (a shared id joins two names' groups); each group once, by its key."""
+    an id, grouped (a shared id joins two names' groups); each group once, by its key. Only the
+    customers whose name key or id another customer has can be in a group: a company's million
+    customers are looked at as columns, and only those few one by one."""
     frames = [f[list(SAME_CUSTOMER_COLUMNS)] for f in report.customers]
     if not frames:
         return []
-    rows = pd.concat(frames, ignore_index=True).to_dict("records")
+    table = pd.concat(frames, ignore_index=True)
     suffixes = report.rules.numbers.report.company_suffixes
-    keys = [name_key(r["name"], suffixes) for r in rows]
-    parent = list(range(len(rows)))
+    known: dict[tuple[type, Any], str] = {}  # each distinct name keyed once (1 and 1.0 apart)
+    keys = []
+    for n in table["name"].tolist():
+        at = (type(n), n)
+        if at not in known:
+            known[at] = name_key(n, suffixes)
+        keys.append(known[at])
+    ids = [_plain(v) for v in table["customer_id"]]
+    id_tokens = pd.Series([str(c) if c else None for c in ids], dtype=object)
+    key_tokens = pd.Series([k or None for k in keys], dtype=object)
+    shared = (key_tokens.notna() & key_tokens.duplicated(keep=False)) | (
+        id_tokens.notna() & id_tokens.duplicated(keep=False)
+    )
+    rows = np.flatnonzero(shared.to_numpy()).tolist()  # in order: groups keep the ledgers' order
+    parent = {i: i for i in rows}
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -622,8 +638,8 @@ def same_customer(report: Report) -> list[dict[str, Any]]:
         return i
 
     first: dict[tuple[str, str], int] = {}
-    for i, r in enumerate(rows):
-        cid = _plain(r["customer_id"])
+    for i in rows:
+        cid = ids[i]
         for token in (("name", keys[i]) if keys[i] else None, ("id", str(cid)) if cid else None):
             if token is None:
                 continue
@@ -632,23 +648,24 @@ def same_customer(report: Report) -> list[dict[str, Any]]:
             else:
                 first[token] = i
     groups: dict[int, list[int]] = {}
-    for i in range(len(rows)):
+    for i in rows:
         groups.setdefault(find(i), []).append(i)
+    name, owner, file = (table[c].tolist() for c in ("name", "owner", "_file"))
     out = []
     for members in groups.values():
-        owners = {owner_key(rows[i]["owner"]) for i in members} - {""}
+        owners = {owner_key(owner[i]) for i in members} - {""}
         if len(members) < 2 or len(owners) < 2:
             continue
-        key = next((keys[i] for i in members if keys[i]), str(_plain(rows[members[0]]["name"])))
+        key = next((keys[i] for i in members if keys[i]), str(_plain(name[members[0]])))
         out.append(
             {
                 "key": key,
                 "customers": [
                     {
-                        "customer_id": _plain(rows[i]["customer_id"]),
-                        "name": _plain(rows[i]["name"]),
-                        "owner": _plain(rows[i]["owner"]),
-                        "file": rows[i]["_file"],
+                        "customer_id": ids[i],
+                        "name": _plain(name[i]),
+                        "owner": _plain(owner[i]),
+                        "file": file[i],
                     }
                     for i in members
                 ],

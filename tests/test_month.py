@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kqexcel.cli import cli
 from kqexcel.core.customer_file import attach
@@ -117,6 +119,89 @@ def test_same_name_of_one_owner_is_no_conflict_and_a_shared_id_joins() -> None:
     assert [(g["key"], [c["customer_id"] for c in g["customers"]]) for g in groups] == [
         ("乙", ["3", "3"])
     ]
+
+
+def _same_customer_one_by_one(report: Any) -> list[dict[str, Any]]:
+    """The first same_customer (7/8), every customer a dict: the reference the columnar one
+    must equal."""
+    from kqexcel.report import _plain, owner_key
+
+    rows = pd.concat(report.customers, ignore_index=True).to_dict("records")
+    keys = [name_key(r["name"], SUFFIXES) for r in rows]
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(rows):
+        cid = _plain(r["customer_id"])
+        for token in (("name", keys[i]) if keys[i] else None, ("id", str(cid)) if cid else None):
+            if token is None:
+                continue
+            if token in first:
+                parent[find(i)] = find(first[token])
+            else:
+                first[token] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        owners = {owner_key(rows[i]["owner"]) for i in members} - {""}
+        if len(members) < 2 or len(owners) < 2:
+            continue
+        key = next((keys[i] for i in members if keys[i]), str(_plain(rows[members[0]]["name"])))
+        customers = [
+            {
+                "customer_id": _plain(rows[i]["customer_id"]),
+                "name": _plain(rows[i]["name"]),
+                "owner": _plain(rows[i]["owner"]),
+                "file": rows[i]["_file"],
+            }
+            for i in members
+        ]
+        out.append({"key": key, "customers": customers})
+    return sorted(out, key=lambda g: g["key"])
+
+
+NAMES = ["华鼎机械制造有限公司", "华鼎机械制造", "华鼎 机械", "甲公司", "甲", "有限公司", "", None]
+NAMES += [1, 1.0, "1", float("nan"), "Acme Co., Ltd.", "ACME"]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["1", "2", "3", 3, 0, None, "", float("nan")]),
+                st.sampled_from(NAMES),
+                st.sampled_from(["张伟", "李娜", " 张伟 ", "", None]),
+            ),
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_same_customer_by_columns_equals_one_by_one(files: list[list[tuple[Any, Any, Any]]]):
+    """The columnar 撞单 (only customers sharing a name key or an id looked at one by one)
+    finds the groups, in the order and with the keys, of the first one-by-one version."""
+    from types import SimpleNamespace
+
+    frames = [
+        pd.DataFrame(
+            [(cid, name, owner, f"f{k}.xlsx", 3 + i) for i, (cid, name, owner) in enumerate(rows)],
+            columns=["customer_id", "name", "owner", "_file", "_row"],
+            dtype=object,
+        )
+        for k, rows in enumerate(files)
+    ]
+    report = SimpleNamespace(customers=frames, rules=RULES)
+    assert same_customer(report) == _same_customer_one_by_one(report)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------ the pool

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import pickle
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -175,7 +175,7 @@ class Decisions:
         return Decisions(**{f.name: part(getattr(self, f.name)) for f in dataclasses.fields(self)})
 
 
-TEXT_PAGE = 20_000  # rows whose texts are made, and packed, at once
+TEXT_PAGE = 10_000  # rows whose texts are made, and packed, at once
 
 
 @dataclass(frozen=True, eq=False)
@@ -671,18 +671,20 @@ def _data_problems(
     return problems, gaps
 
 
-def _problem_columns(t: pd.DataFrame, problems: list[Problem]) -> list[list[str]]:
-    """Per row of ``t``, the columns its data problems and gaps name (for data_missing)."""
+def _problem_columns(t: pd.DataFrame, problems: list[Problem]) -> list[Sequence[str]]:
+    """Per row of ``t``, the columns its data problems and gaps name (for data_missing; one
+    shared empty tuple for the rows without)."""
     places: dict[tuple[str, str, int], list[str]] = {}
     for p in problems:
         if p.kind != "info" and p.row is not None and p.column:
             columns = places.setdefault((p.file, p.sheet, p.row), [])
             if p.column not in columns:
                 columns.append(p.column)
+    none: tuple[str, ...] = ()
     if not places:
-        return [[] for _ in range(len(t))]
+        return [none] * len(t)
     return [
-        places.get((f, s, r), [])
+        places.get((f, s, r), none)
         for f, s, r in zip(t["_file"], t["_sheet"], t["_row"], strict=True)
     ]
 

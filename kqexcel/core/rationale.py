@@ -562,7 +562,7 @@ def warning_details(
     overdue: pd.Series,
     promised: pd.Series,
     orders: pd.DataFrame,
-    problem_columns: list[list[str]],
+    problem_columns: Sequence[Sequence[str]],
     W: Words,
     as_of: dt.date,
     previous_owner: pd.Series | None = None,
@@ -592,16 +592,25 @@ def warning_details(
         "previous": [None] * len(t) if previous_owner is None else previous_owner.tolist(),
     }
 
+    made: dict[tuple[Any, ...], str] = {}  # one string per distinct detail, shared by rows
+
+    def once(template: str, **values: Any) -> str:
+        key = (template, *values.items())
+        text = made.get(key)
+        if text is None:
+            text = made[key] = template.format(**values)
+        return text
+
     def detail(w: str, i: int) -> str | None:
         if w == "overdue_contact":
-            return t_days.format(days=int(columns["days"][i]))
+            return once(t_days, days=int(columns["days"][i]))
         if w == "promise_overdue":
             what, due = columns["promise"][i], columns["due"][i]
             if due is None or due is pd.NaT:
                 return None if what is None else str(what)
             if what is None:
-                return t_due.format(date=day(due))
-            return t_promise.format(promise=what, date=day(due))
+                return once(t_due, date=day(due))
+            return once(t_promise, promise=what, date=day(due))
         if w == "open_complaint":
             code = columns["complaint"][i]
             return None if code is None else complaint.get(code, str(code))
@@ -609,11 +618,11 @@ def warning_details(
             end = columns["end"][i]
             return None if end is None or end is pd.NaT else _date(end)
         if w == "followup_missed":
-            return t_followup.format(date=_date(columns["promised"][i]))
+            return once(t_followup, date=_date(columns["promised"][i]))
         if w == "order_gap" and _num(columns["recency"][i]):
-            return t_order.format(days=int(columns["recency"][i]))
+            return once(t_order, days=int(columns["recency"][i]))
         if w == "owner_changed":
-            return t_owner.format(previous=columns["previous"][i], owner=columns["owner"][i])
+            return once(t_owner, previous=columns["previous"][i], owner=columns["owner"][i])
         if w == "data_missing" and problem_columns[i]:
             return W.list_sep.join(problem_columns[i])
         return None

@@ -208,6 +208,27 @@ def fill_issues(
             ws.row_dimensions[i].height = min(15 * lines, 409)  # Excel's tallest row
 
 
+def issues_table(
+    wb: Any, problems: list[Problem], lang: str, name: str, rules: Rules | None = None
+) -> StreamedTable:
+    """[8/8] the problems list at the defined name ``name`` as a streamed table, made a page of
+    rows at a time (a company's report lists hundreds of thousands): cells at the top of their
+    rows, the reason wrapped and each row tall enough for it."""
+    from openpyxl.styles import Alignment
+
+    ws, row, col = name_target(wb, name)
+    for j in range(len(ISSUE_HEADERS[lang])):
+        wrap = j == REASON_COLUMN
+        ws.cell(row + 1, col + j).alignment = Alignment(wrap_text=wrap, vertical="top")
+    headers: list[tuple[str, list[Any]]] = [(h, []) for h in ISSUE_HEADERS[lang]]
+
+    def page(start: int, stop: int) -> list[list[Any]]:
+        rows = [issue_row(p, lang, rules) for p in problems[start:stop]]
+        return [[r[j] for r in rows] for j in range(len(headers))]
+
+    return prepare_table(wb, name, headers, pages=(len(problems), page))
+
+
 def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES) -> None:
     """Give the template's sheets their names in ``lang`` (only sheets still named as the
     bundled template names them; an admin's own names stay), keeping defined names pointing."""

@@ -25,7 +25,7 @@ from kqexcel.io.cells import put, set_value
 from kqexcel.io.display import display_columns, is_missing, warning_texts
 from kqexcel.io.files import write_text
 from kqexcel.io.fill import (
-    fill_issues,
+    issues_table,
     name_target,
     open_template,
     prepare_table,
@@ -561,8 +561,8 @@ def write_report(
     _write_ledgers(wb, report, lang)
     _write_owners_and_tiers(wb, report, lang)
     _write_mix(wb, report, rules, lang)
-    fill_issues(wb, report.problems, lang, "kq_report_issues", rules)
     tables = [
+        issues_table(wb, report.problems, lang, "kq_report_issues", rules),
         _warnings_table(wb, report, rules, lang),
         _changes_table(wb, report, rules, lang),
         *_month_tables(wb, report, rules, lang),

@@ -21,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from kqexcel.errors import OutputError
 from kqexcel.io.cells import cell_text
 from kqexcel.io.files import atomic_write
 from kqexcel.io.package import sheet_part
@@ -88,7 +89,8 @@ def _cells(
 
 
 FIRST_BLOCK, MAX_BLOCK, CHUNK = 16, 2000, 4_000_000  # rows, rows, characters
-PAGE = 20_000  # rows of a paged table made at once (their values, texts and heights)
+SHEET_ROWS = 1_048_576  # rows of an Excel sheet
+PAGE = 10_000  # rows of a paged table made at once (their values, texts and heights)
 
 # a page of rows: each column's values and each row's height (None: all the default height)
 Page = tuple[list[list[Any]], list[float | None] | None]
@@ -189,7 +191,17 @@ def save_streamed(
     force: bool,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
-    """Save ``wb`` with the rows of ``tables`` streamed in, atomically."""
+    """Save ``wb`` with the rows of ``tables`` streamed in, atomically; a table with more rows
+    than its sheet holds is refused before anything is written."""
+    for t in tables:
+        if t.head_row + t.n > SHEET_ROWS:
+            raise OutputError(
+                "output_sheet_too_many_rows",
+                path=out,
+                sheet=t.title,
+                rows=t.n,
+                most=SHEET_ROWS - t.head_row,
+            )
     staged = io.BytesIO()
     wb.save(staged)
     parts = {sheet_part(staged, t.title): t for t in tables}

@@ -421,3 +421,18 @@ def test_a_paged_table_streams_the_rows_a_whole_table_streams(monkeypatch, tmp_p
         assert heights_a == heights_b, name
     for key in ("customers", "warnings", "reclaim"):  # each of them more than one page
         assert a[REPORT_SHEETS[key]["zh"]].max_row > 10, key
+
+
+def test_a_table_longer_than_a_sheet_is_refused_before_anything_is_written(monkeypatch, tmp_path):
+    """More customers than an Excel sheet holds (1,048,575 under the header): one clear line,
+    no output (here with sheets of 30 rows)."""
+    import kqexcel.io.xlsx_stream as S
+
+    rules = default_rules()
+    report = build_report(read_all(CUSTOMER_FILES, rules), rules, MONTH)
+    monkeypatch.setattr(S, "SHEET_ROWS", 30)
+    out = tmp_path / "report.xlsx"
+    with pytest.raises(OutputError) as caught:
+        write_report(report, rules, out)
+    assert "一张 Excel 工作表最多放" in str(caught.value) and "行" in str(caught.value)
+    assert not out.exists() and not list(tmp_path.iterdir())
