@@ -220,8 +220,13 @@ def _read_on_cluster(
 
     with cluster.connect(scheduler) as client, cluster.quiet_dask():
         executor = client.get_executor(pure=False)
+        # the rules sent to every worker once, not with each ledger (≈200 KB each, which the
+        # scheduler would hold for every task)
+        shared = {id(r): r for _, r, _, _ in work}
+        sent = {k: client.scatter(r, broadcast=True, hash=False) for k, r in shared.items()}
+        remote = [(path, sent[id(r)], lang, day) for path, r, lang, day in work]
         try:  # anything the cluster says of one ledger is that ledger's one line
-            done, lost = _read_with(executor, work, tick, lambda e: True)
+            done, lost = _read_with(executor, remote, tick, lambda e: True)
         except BaseException:  # Ctrl-C: nothing left running on the cluster for this batch
             executor.shutdown(wait=False)
             raise
