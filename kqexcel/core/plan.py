@@ -175,7 +175,7 @@ class Decisions:
         return Decisions(**{f.name: part(getattr(self, f.name)) for f in dataclasses.fields(self)})
 
 
-TEXT_PAGE = 10_000  # rows whose texts are made, and packed, at once
+TEXT_PAGE = 5_000  # rows whose texts are made, and packed, at once
 
 
 @dataclass(frozen=True, eq=False)

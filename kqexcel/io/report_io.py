@@ -484,9 +484,16 @@ def _customers_block(path: Path) -> tuple[str | None, int, int]:
 
 
 def _write_block(
-    wb: Any, name: str, rows: list[list[Any]], lang: str, headers: list[str] | None = None
+    wb: Any,
+    name: str,
+    rows: list[list[Any]],
+    lang: str,
+    headers: list[str] | None = None,
+    shared: bool = False,
 ) -> StreamedTable:
-    """A small block written cell by cell with the template's prototype styles."""
+    """A small block written cell by cell with the template's prototype styles; ``shared``: a
+    column's cells share one style object (a long block none of whose cells is restyled after:
+    a company's escalations)."""
     from copy import copy
 
     sheet_key, zh, en, _ = BLOCKS[name]
@@ -496,10 +503,11 @@ def _write_block(
     ]
     table = prepare_table(wb, name, columns)
     ws = wb[table.title]
+    styles = [copy(wb._cell_styles[k]) for k in table.styles]
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             cell = ws.cell(table.head_row + 1 + i, table.head_col + j)
-            cell._style = copy(wb._cell_styles[table.styles[j]])
+            cell._style = styles[j] if shared else copy(styles[j])
             if is_missing(value):
                 continue
             set_value(cell, value)
@@ -678,7 +686,7 @@ def _write_escalations(wb: Any, report: Report, rules: Rules, lang: str) -> None
     ws, r, c = name_target(wb, "kq_report_escalations")
     put(ws, r - 1, c, title).font = font(bold=True, color="C00000" if late else None)
     rows = [[x["customer_id"], x["name"], x["owner"], x["days_overdue"]] for x in late]
-    _write_block(wb, "kq_report_escalations", rows, lang)
+    _write_block(wb, "kq_report_escalations", rows, lang, shared=True)
 
 
 def _month_tables(wb: Any, report: Report, rules: Rules, lang: str) -> list[StreamedTable]:
