@@ -314,7 +314,8 @@ def make_plan(
         previous_owner,
     )
     if texts == "packed":
-        plan = _plan(ledger, table, _packed_texts(table, t, d, W), problems, as_of, lang)
+        notes = _texts(table, t, d, gaps, W, as_of, packed=True)
+        plan = _plan(ledger, table, notes, problems, as_of, lang)
         plan.packed = _pack(plan.table, t, d, gaps, W, as_of)
         return plan
     notes = _texts(table, t, d, gaps, W, as_of) if texts else _no_texts(table)
@@ -502,14 +503,20 @@ def _texts(
     gaps: dict[int, str],
     W: R.Words,
     as_of: dt.date,
+    packed: bool = False,
 ) -> pd.DataFrame:
     """Add the talking points, questions, objective text and rationale to ``table``; return the
-    rationale per classification cell (the workbook's cell notes)."""
-    notes = _notes(t, d, gaps, W, as_of, _first_contact_sheet(d.facts))
-    table["talking_points"] = R.talking_points(table, t, d.facts, W, as_of)
+    rationale per classification cell (the workbook's cell notes). ``packed``: the questions and
+    objective texts only (a few per code, shared between rows), the talking points and rationale
+    left to ``_pack`` (no notes)."""
+    if packed:
+        notes = pd.DataFrame(index=table.index)
+    else:
+        notes = _notes(t, d, gaps, W, as_of, _first_contact_sheet(d.facts))
+    table["talking_points"] = None if packed else R.talking_points(table, t, d.facts, W, as_of)
     table["questions"] = R.questions(t["need_type"], W)
     table["objective_text"] = R.objective_texts(d.objective, t["open_promise"], W)
-    table["rationale"] = _rationale(notes, len(t))
+    table["rationale"] = None if packed else _rationale(notes, len(t))
     return notes
 
 
@@ -521,16 +528,6 @@ def _rationale(notes: pd.DataFrame, n: int) -> list[str]:
         "\n".join(x for x in row if x)
         for row in zip(*(notes[f].tolist() for f in NOTE_FIELDS), strict=True)
     ]
-
-
-def _packed_texts(table: pd.DataFrame, t: pd.DataFrame, d: Decisions, W: R.Words) -> pd.DataFrame:
-    """The questions and objective texts (a few per code, shared between rows); the talking
-    points and rationale left to ``_pack`` (no notes)."""
-    table["talking_points"] = None
-    table["questions"] = R.questions(t["need_type"], W)
-    table["objective_text"] = R.objective_texts(d.objective, t["open_promise"], W)
-    table["rationale"] = None
-    return pd.DataFrame(index=table.index)
 
 
 def _pack(
