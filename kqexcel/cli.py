@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -359,7 +360,18 @@ cli.add_command(addin)
 def main() -> None:
     """The `kq` console script."""
     signal.signal(signal.SIGTERM, _terminated)
+    sys.unraisablehook = _unraisable
     cli(prog_name="kq")
+
+
+def _unraisable(unraisable: Any) -> None:
+    """Ctrl-C that lands in a finaliser or weakref callback (Python would print "Exception
+    ignored in …" with a traceback and go on): said again, so that it stops kq at the next
+    step as any Ctrl-C does, in one line. Anything else as Python shows it."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _terminated(signum: int, frame: Any) -> None:

@@ -232,8 +232,8 @@ def test_ctrl_c_on_a_local_cluster_prints_no_traceback(tmp_path):
     import signal
 
     distributed_or_skip()
-    for i in range(200):  # long enough that the signal comes while the workers read
-        shutil.copy(SAMPLE, tmp_path / f"ledger{i:03d}.xlsx")
+    for i in range(1000):  # long enough that the signal comes while the workers read
+        shutil.copy(SAMPLE, tmp_path / f"ledger{i:04d}.xlsx")
     (tmp_path / "out").mkdir()
     args = ["report", str(tmp_path), *MONTH, "-o", str(tmp_path / "out" / "r.xlsx")]
     proc = subprocess.Popen(
@@ -242,7 +242,7 @@ def test_ctrl_c_on_a_local_cluster_prints_no_traceback(tmp_path):
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    time.sleep(6)  # the cluster has started and reads
+    time.sleep(5)  # the cluster has started and reads (1,000 ledgers: some 15 s of reading)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     _, err = proc.communicate(timeout=90)
     assert b"Traceback" not in err, err.decode()
