@@ -220,13 +220,31 @@ def issues_table(
     for j in range(len(ISSUE_HEADERS[lang])):
         wrap = j == REASON_COLUMN
         ws.cell(row + 1, col + j).alignment = Alignment(wrap_text=wrap, vertical="top")
-    headers: list[tuple[str, list[Any]]] = [(h, []) for h in ISSUE_HEADERS[lang]]
+    return rows_table(
+        wb,
+        name,
+        ISSUE_HEADERS[lang],
+        len(problems),
+        lambda start, stop: [issue_row(p, lang, rules) for p in problems[start:stop]],
+    )
+
+
+def rows_table(
+    wb: Any,
+    name: str,
+    headers: Iterable[str],
+    n: int,
+    rows: Callable[[int, int], list[list[Any]]],
+) -> StreamedTable:
+    """A streamed table of ``n`` rows under ``headers`` at the defined name ``name``, made a page
+    at a time from ``rows(start, stop)`` (each a list of cells)."""
+    columns: list[tuple[str, list[Any]]] = [(h, []) for h in headers]
 
     def page(start: int, stop: int) -> list[list[Any]]:
-        rows = [issue_row(p, lang, rules) for p in problems[start:stop]]
-        return [[r[j] for r in rows] for j in range(len(headers))]
+        made = rows(start, stop)
+        return [[r[j] for r in made] for j in range(len(columns))]
 
-    return prepare_table(wb, name, headers, pages=(len(problems), page))
+    return prepare_table(wb, name, columns, pages=(n, page))
 
 
 def retitle(wb: Any, lang: str, titles: dict[str, dict[str, str]] = SHEET_TITLES) -> None:

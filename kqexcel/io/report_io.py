@@ -31,6 +31,7 @@ from kqexcel.io.fill import (
     prepare_table,
     relabel_formats,
     retitle,
+    rows_table,
     split_reference,
     top_left,
 )
@@ -601,10 +602,11 @@ def _customers_table(
     texts made as they are written)."""
     plan, source = report.plan, word("report_source_ledger", lang)
     files = plan.table["_file"]
+    names = {f: Path(f).name for f in files.unique()}  # each ledger's name once, not per row
 
     def columns(start: int, stop: int) -> list[tuple[str, list[Any]]]:
         shown = display_columns(plan, rules, start, stop)
-        return [*shown, (source, [Path(f).name for f in files.iloc[start:stop]])]
+        return [*shown, (source, [names[f] for f in files.iloc[start:stop]])]
 
     headers: list[tuple[str, list[Any]]] = [(h, []) for h, _ in columns(0, 0)]
     n = len(plan.table)
@@ -745,12 +747,7 @@ def _month_tables(wb: Any, report: Report, rules: Rules, lang: str) -> list[Stre
 
 def _table_of(wb: Any, name: str, rows: list[list[Any]], lang: str) -> StreamedTable:
     """A streamed table of ``rows`` under the block ``name``'s headers."""
-    headers = _block_headers(name, lang)
-
-    def page(start: int, stop: int) -> list[list[Any]]:
-        return [[row[j] for row in rows[start:stop]] for j in range(len(headers))]
-
-    return prepare_table(wb, name, [(h, []) for h in headers], pages=(len(rows), page))
+    return rows_table(wb, name, _block_headers(name, lang), len(rows), lambda a, b: rows[a:b])
 
 
 def _write_ledgers(wb: Any, report: Report, lang: str) -> None:
