@@ -95,6 +95,17 @@ def eq(codes: pd.Series, code: str) -> pd.Series:
     return pd.Series(codes.to_numpy(dtype=object) == code, index=codes.index)
 
 
+def codes(values: Any, index: pd.Index) -> pd.Series:
+    """A column of codes (object dtype; None, NaN, NA → None) in which equal codes are one
+    object: numpy's ``where``/``select`` make a new string per row (some 55 bytes each, over a
+    million customers half a gigabyte across the plan's code columns), a code column needs a
+    few."""
+    found, distinct = pd.factorize(np.asarray(values, dtype=object))
+    table = np.empty(len(distinct) + 1, dtype=object)  # the last: code -1, no value
+    table[: len(distinct)] = [str(c) for c in distinct]
+    return pd.Series(table[found], index=index, dtype=object)
+
+
 def lookup(codes: pd.Series, numbers: dict[str, Any], default: float = np.nan) -> pd.Series:
     """``codes.map(numbers)`` as floats (``default`` where a code has no number): the few distinct
     codes are looked up once, which is twice as fast as pandas' map on a column of text."""
@@ -184,11 +195,7 @@ def tiers(value: pd.Series, ids: pd.Series, lifecycle: pd.Series, rules: Rules) 
         sb = np.full(len(v), np.nan)
         tier = np.full(len(v), "C")
         cumulative = np.full(len(v), np.nan)
-    tier_col = pd.Series(
-        np.where(has, tier, None),  # type: ignore[call-overload]
-        index=value.index,
-        dtype=object,
-    )
+    tier_col = codes(np.where(has, tier, None), value.index)  # type: ignore[call-overload]
     return pd.DataFrame(
         {
             "tier": tier_col,
@@ -220,9 +227,7 @@ def quadrants(prof: pd.Series, revenue: pd.Series, ids: pd.Series, rules: Rules)
     )
     return pd.DataFrame(
         {
-            "profit_quadrant": pd.Series(quadrant, index=prof.index, dtype=object).replace(
-                "", None
-            ),
+            "profit_quadrant": codes(np.where(quadrant == "", None, quadrant), prof.index),  # type: ignore[call-overload]
             "profit_ratio": ratio,
             "quadrant_share_before": sb,
         },
@@ -253,7 +258,7 @@ def motivation(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     confidence = np.where(total == 0, 0.0, np.round(best / np.where(total == 0, 1, total), 2))
     return pd.DataFrame(
         {
-            "motivation": code,
+            "motivation": codes(code, t.index),
             "motivation_confidence": confidence,
             **{f"score_{m}": scores[m] for m in MOTIVATIONS},
         },
@@ -265,12 +270,11 @@ def style(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """[§4] explicit style wins over the two axes; contacts to decide and remaining."""
     explicit = t["style"].where(t["style"] != "unknown")
     d, o = t["decisiveness"].to_numpy(dtype=object), t["orientation"].to_numpy(dtype=object)
-    axes = pd.Series(
+    axes = codes(
         np.select([(d == a) & (o == b) for a, b in AXES], list(AXES.values()), None),  # type: ignore[call-overload]
-        index=t.index,
-        dtype=object,
+        t.index,
     )
-    code = explicit.fillna(axes).fillna("unknown")
+    code = codes(explicit.fillna(axes).fillna("unknown"), t.index)
     decide = lookup(code, rules["style"]["decides_after"])
     remaining = (decide - t["contacts"]).clip(lower=0)
     return pd.DataFrame(
@@ -312,11 +316,7 @@ def renewal(
         {
             "renewal_floor": floor,
             "satisfaction_line": line,
-            "renewal_risk": pd.Series(
-                np.where(known, risk, None),  # type: ignore[call-overload]
-                index=t.index,
-                dtype=object,
-            ),
+            "renewal_risk": codes(np.where(known, risk, None), t.index),  # type: ignore[call-overload]
             "risk_lowered": known & lowered,
             "past_min": mins,
             "past_mean": means,
@@ -428,10 +428,8 @@ def channel(
             | intent.isin(["interested", "quoted", "hesitating"])
         )
     )
-    return pd.Series(
-        np.select([visit, email, phone], ["visit", "email", "phone"], "message"),
-        index=tier.index,
-        dtype=object,
+    return codes(
+        np.select([visit, email, phone], ["visit", "email", "phone"], "message"), tier.index
     )
 
 
@@ -476,10 +474,8 @@ def priority(
     score = raw.clip(upper=pr["max_score"]).astype(int)
     parts["raw_score"] = raw
     parts["priority_score"] = score
-    parts["priority"] = pd.Series(
-        np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")),
-        index=tier.index,
-        dtype=object,
+    parts["priority"] = codes(
+        np.where(score >= pr["p1"], "P1", np.where(score >= pr["p2"], "P2", "P3")), tier.index
     )
     return parts
 
@@ -639,7 +635,7 @@ def objective(
     (hesitating), else the stage's code, else follow_up."""
     no_change = pd.Series(False, index=promise_late.index)
     handover = no_change if owner_changed is None else owner_changed.astype(bool)
-    return pd.Series(
+    return codes(
         np.select(
             [
                 promise_late,
@@ -663,8 +659,7 @@ def objective(
             ],
             "follow_up",
         ),
-        index=promise_late.index,
-        dtype=object,
+        promise_late.index,
     )
 
 

@@ -696,9 +696,12 @@ def _carry(columns: list[Column], by_column: list[Any], data: dict[str, Any]) ->
             taken.add(name)
             carried.append(name)
             values = by_column[column.index] if by_column else ()
+            texts: dict[str, str] = {}  # equal texts one object (a column of few values) [8/8]
             data[carried_key(name)] = pd.Series(
                 [
-                    (v.text or None) if isinstance(v, V.CellError) else (None if v == "" else v)
+                    (v.text or None)
+                    if isinstance(v, V.CellError)
+                    else (None if v == "" else texts.setdefault(v, v) if type(v) is str else v)
                     for v in values
                 ],
                 dtype=object,

@@ -601,6 +601,8 @@ def warning_details(
             text = made[key] = template.format(**values)
         return text
 
+    joined: dict[tuple[str, ...], str] = {}
+
     def detail(w: str, i: int) -> str | None:
         if w == "overdue_contact":
             return once(t_days, days=int(columns["days"][i]))
@@ -624,10 +626,16 @@ def warning_details(
         if w == "owner_changed":
             return once(t_owner, previous=columns["previous"][i], owner=columns["owner"][i])
         if w == "data_missing" and problem_columns[i]:
-            return W.list_sep.join(problem_columns[i])
+            named = tuple(problem_columns[i])
+            return joined.get(named) or joined.setdefault(named, W.list_sep.join(named))
         return None
 
-    return [[detail(w, i) for w in ws] for i, ws in enumerate(warnings)]
+    lists: dict[tuple[str | None, ...], list[str | None]] = {}  # equal details: one list [8/8]
+    out = []
+    for i, ws in enumerate(warnings):
+        details = tuple(detail(w, i) for w in ws)
+        out.append(lists.setdefault(details, list(details)))
+    return out
 
 
 def revenue_from_orders(taken: pd.Series, orders: pd.DataFrame, W: Words) -> list[str | None]:
@@ -861,11 +869,16 @@ def objective(
 
 def objective_texts(objectives: pd.Series, promise: pd.Series, W: Words) -> list[str]:
     """The objective as the rep reads it (keep_promise names the promise)."""
+    made: dict[tuple[Any, Any], str] = {}  # one string per distinct text, shared by rows [8/8]
     out = []
     for code, open_promise in zip(objectives, promise, strict=True):
-        text = W.text("objective", code) or W.label("objective", code)
-        if code == "keep_promise":
-            text = text.replace("{promise}", str(open_promise or W.label("objective", code)))
+        key = (code, open_promise if code == "keep_promise" else None)
+        text = made.get(key)
+        if text is None:
+            text = W.text("objective", code) or W.label("objective", code)
+            if code == "keep_promise":
+                text = text.replace("{promise}", str(open_promise or W.label("objective", code)))
+            made[key] = text
         out.append(text)
     return out
 

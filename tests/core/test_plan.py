@@ -11,9 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kqexcel.core import classify as C
 from kqexcel.core import plan as P
 from kqexcel.core.ledger import normalise
 from kqexcel.rules import load_rules
@@ -82,3 +86,69 @@ def test_core_imports_nothing_of_io() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [m for m in loaded if m.startswith(("kqexcel.io", "kqexcel.cli", "openpyxl"))]
+
+
+# --------------------------------------------------------------------------- [8/8] memory
+
+CODE_COLUMNS = (
+    "tier",
+    "profit_quadrant",
+    "motivation",
+    "style",
+    "renewal_risk",
+    "priority",
+    "channel",
+    "objective",
+    "objective_text",
+    "questions",
+)
+
+
+def _objects(values: list[object]) -> int:
+    """How many distinct objects (not values) ``values`` holds, None left out."""
+    return len({id(v) for v in values if v is not None})
+
+
+@pytest.mark.parametrize("texts", [True, "packed"])
+def test_equal_codes_and_texts_are_one_object_whatever_the_rows(ledger: P.Ledger, texts) -> None:
+    """A million customers hold their codes once per distinct code, not once per row (numpy
+    makes a new string per row, some 55 bytes each): every code column, the objective texts,
+    the warning details and the ledger's own repeated texts are shared objects."""
+    plan = P.make_plan(ledger, RULES, AS_OF, "zh", texts)
+    t = plan.table
+    for column in CODE_COLUMNS:
+        values = t[column].tolist()
+        assert _objects(values) == len({v for v in values if v is not None}), column
+    details = t["warning_details"].tolist()
+    assert _objects(details) == len({tuple(d) for d in details})
+    carried = t["carried:自定义列"].tolist()  # 300 distinct: one each
+    assert _objects(carried) == len(set(carried)) == 300
+    assert set(t["priority"]) == {"P1", "P2", "P3"} and t["profit_quadrant"].isna().any()
+
+
+def test_a_carried_column_of_few_values_holds_them_once() -> None:
+    """The ledger's own columns (对接人, 城市…) are carried with one object per distinct text;
+    numbers, dates and empty cells stay as they were."""
+    rows = [["客户编号", "客户名称", "年销售额", "城市"]]
+    cities = [["杭", "州"], ["宁", "波"], [], 3]  # each row's text a new object, as read
+    rows += [
+        [f"K{i}", f"客户{i}", 100.0 + i, c if c == 3 else "".join(c)]
+        for i, c in ((i, cities[i % 4]) for i in range(40))
+    ]
+    assert _objects([r[3] for r in rows[1:] if isinstance(r[3], str) and r[3]]) == 20
+    table = normalise(rows, 0, RULES, "ledger.xlsx", "台账").table
+    city = table["carried:城市"].tolist()
+    assert city[:4] == ["杭州", "宁波", None, 3]
+    assert _objects([c for c in city if isinstance(c, str)]) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "visit", "P1", "", "未知"]))))
+def test_codes_keeps_every_value_with_one_object_per_code(values: list[str | None]) -> None:
+    """``codes``: the same values in the same order (NA → None), one object per distinct code."""
+    column = C.codes(np.array(values, dtype=object), pd.RangeIndex(len(values)))
+    assert column.dtype == object and column.tolist() == values
+    assert _objects(column.tolist()) == len({v for v in values if v is not None})
+    widened = C.codes(np.array([v or "x" for v in values]), pd.RangeIndex(len(values)))
+    assert widened.tolist() == [v or "x" for v in values]  # numpy's own strings: python str
+    assert all(type(v) is str for v in widened)
