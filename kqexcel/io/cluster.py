@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import re
 import signal
 import threading
+import uuid
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +29,8 @@ from kqexcel.errors import KqError, one_line
 
 LOCAL = re.compile(r"local:(\d{1,4})")
 CONNECT_SECONDS = 20  # to reach the scheduler, and for a first worker to join it
+KEPT_RULES = 4  # on a worker: the rules of the last few batches, fetched once each
+_RULES: dict[str, Any] = {}  # on a worker: rules by their Variable's name
 
 
 def check_scheduler(address: str) -> None:
@@ -122,3 +126,45 @@ def died(exc: BaseException) -> bool:
     from distributed.scheduler import KilledWorker
 
     return isinstance(exc, KilledWorker)
+
+
+@contextlib.contextmanager
+def shared_rules(client: Any, work: list[tuple[Any, Any, str, Any]]) -> Iterator[list[Any]]:
+    """The work with each rules object replaced by the name of a ``distributed.Variable`` that
+    holds it (pickled, ≈200 KB, kept by the scheduler once): each worker process fetches the
+    rules on its first ledger, not with every ledger. Not scattered data: a worker that dies
+    would take its copy with it, and after a second death the ledgers waiting for it never end.
+    The variables are deleted after the batch."""
+    import distributed
+
+    names: dict[int, str] = {}
+    variables = []
+    try:
+        for _, rules, _, _ in work:
+            if id(rules) not in names:
+                names[id(rules)] = name = f"kqexcel-rules-{uuid.uuid4().hex}"
+                variable = distributed.Variable(name, client=client)
+                variable.set(pickle.dumps(rules, pickle.HIGHEST_PROTOCOL))
+                variables.append(variable)
+        yield [(path, names[id(rules)], lang, day) for path, rules, lang, day in work]
+    finally:
+        for variable in variables:
+            with contextlib.suppress(Exception):
+                variable.delete()
+
+
+def read_one(item: tuple[Any, str, str, Any]) -> Any:
+    """On a worker: ``report_io._read_one`` with the rules of ``shared_rules`` (fetched from
+    the scheduler on this process's first ledger of the batch)."""
+    from kqexcel.io import report_io
+
+    path, name, lang, day = item
+    rules = _RULES.get(name)
+    if rules is None:
+        import distributed
+
+        data = distributed.Variable(name).get(timeout=CONNECT_SECONDS)
+        rules = _RULES[name] = pickle.loads(data)
+        while len(_RULES) > KEPT_RULES:
+            _RULES.pop(next(iter(_RULES)))
+    return report_io._read_one((path, rules, lang, day))

@@ -192,11 +192,13 @@ def _read_with(
     work: list[Work],
     tick: Callable[[int], None],
     lost: Callable[[BaseException], bool],
+    read: Callable[[Any], tuple[str, Ledger | str]] | None = None,
 ) -> tuple[dict[int, tuple[str, Ledger | str]], dict[int, BaseException]]:
     """Every ledger through ``executor`` (a process pool, or a Dask cluster's executor): the
     results by position, and the positions that came back as an exception ``lost`` takes (a
-    process that died) with it."""
-    futures = {executor.submit(_read_one, item): i for i, item in enumerate(work)}
+    process that died) with it. ``read``: ``_read_one`` (on a cluster, the same behind the
+    fetching of the shared rules)."""
+    futures = {executor.submit(read or _read_one, item): i for i, item in enumerate(work)}
     done: dict[int, tuple[str, Ledger | str]] = {}
     failed: dict[int, BaseException] = {}
     for future in as_completed(futures):
@@ -219,15 +221,14 @@ def _read_on_cluster(
     ledger whose reading killed every worker that tried it is listed as failed."""
     from kqexcel.io import cluster
 
-    with cluster.connect(scheduler) as client, cluster.quiet_dask():
+    with (
+        cluster.connect(scheduler) as client,
+        cluster.quiet_dask(),
+        cluster.shared_rules(client, work) as remote,
+    ):
         executor = client.get_executor(pure=False)
-        # the rules sent to every worker once, not with each ledger (≈200 KB each, which the
-        # scheduler would hold for every task)
-        shared = {id(r): r for _, r, _, _ in work}
-        sent = {k: client.scatter(r, broadcast=True, hash=False) for k, r in shared.items()}
-        remote = [(path, sent[id(r)], lang, day) for path, r, lang, day in work]
         try:  # anything the cluster says of one ledger is that ledger's one line
-            done, lost = _read_with(executor, remote, tick, lambda e: True)
+            done, lost = _read_with(executor, remote, tick, lambda e: True, cluster.read_one)
         except BaseException:  # Ctrl-C: nothing left running on the cluster for this batch
             executor.shutdown(wait=False)
             raise
