@@ -5,9 +5,11 @@ worker is retried on another, then listed as failed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -139,16 +141,38 @@ def test_the_scheduler_comes_from_kq_scheduler_too(runner, cluster, tmp_path, mo
     assert result.exit_code == 1 and figures["ledgers_read"] == 2
 
 
+@contextlib.contextmanager
+def deadline(seconds: int):
+    """Fails the test after ``seconds`` instead of letting a batch wait forever."""
+
+    def expired(signum, frame):
+        pytest.fail(f"the batch did not end in {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_ledger_that_kills_its_worker_is_retried_then_listed(runner, cluster, tmp_path):
-    folder = ledgers(tmp_path / "in", "d_kills_worker.xlsx", "e_more.xlsx")
-    result, figures = run(
-        runner, folder, tmp_path / "r.xlsx", "--scheduler", cluster, "--lang", "en"
-    )
+    """Both workers die on it (once each), and every other ledger is still read, also those
+    waiting behind it: nothing the batch needs (its rules) dies with a worker."""
+    more = [f"{c}_more.xlsx" for c in "efghijkl"]
+    folder = ledgers(tmp_path / "in", "a0_kills_worker.xlsx", *more)
+    with deadline(180):
+        result, figures = run(
+            runner, folder, tmp_path / "r.xlsx", "--scheduler", cluster, "--lang", "en"
+        )
     assert result.exit_code == 1, result.output
     status = {Path(s["file"]).name: s for s in figures["ledgers"]}
-    assert status["d_kills_worker.xlsx"]["status"] == "failed"
-    assert "ended the reading process" in status["d_kills_worker.xlsx"]["error"]
-    assert status["e_more.xlsx"]["status"] != "failed" != status["a_sample.xlsx"]["status"]
+    assert status["a0_kills_worker.xlsx"]["status"] == "failed"
+    assert "ended the reading process" in status["a0_kills_worker.xlsx"]["error"]
+    failed = sorted(name for name, s in status.items() if s["status"] == "failed")
+    assert failed == ["a0_kills_worker.xlsx", "c_broken.xlsx"], status
+    assert len(status) == 3 + 1 + len(more)
     assert "Traceback" not in result.output and "KilledWorker" not in result.output
     assert "distributed" not in result.output  # no log line of dask's
     # the cluster is whole again for the next batch (the nanny restarted the worker)
