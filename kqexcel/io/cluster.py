@@ -153,12 +153,9 @@ def shared_rules(client: Any, work: list[tuple[Any, Any, str, Any]]) -> Iterator
                 variable.delete()
 
 
-def read_one(item: tuple[Any, str, str, Any]) -> Any:
-    """On a worker: ``report_io._read_one`` with the rules of ``shared_rules`` (fetched from
-    the scheduler on this process's first ledger of the batch)."""
-    from kqexcel.io import report_io
-
-    path, name, lang, day = item
+def shared(name: str) -> Any:
+    """On a worker: the rules ``shared_rules`` put under ``name``, fetched from the scheduler
+    on this process's first ledger of the batch, then kept (the last ``KEPT_RULES``)."""
     rules = _RULES.get(name)
     if rules is None:
         import distributed
@@ -167,4 +164,4 @@ def read_one(item: tuple[Any, str, str, Any]) -> Any:
         rules = _RULES[name] = pickle.loads(data)
         while len(_RULES) > KEPT_RULES:
             _RULES.pop(next(iter(_RULES)))
-    return report_io._read_one((path, rules, lang, day))
+    return rules

@@ -214,6 +214,14 @@ def _read_with(
     return done, dict(sorted(failed.items()))
 
 
+def _read_on_worker(item: tuple[Path, str, str, dt.date | None]) -> tuple[str, Ledger | str]:
+    """On a cluster's worker: ``_read_one`` with the rules ``cluster.shared_rules`` shares."""
+    from kqexcel.io import cluster
+
+    path, name, lang, day = item
+    return _read_one((path, cluster.shared(name), lang, day))
+
+
 def _read_on_cluster(
     work: list[Work], scheduler: str, tick: Callable[[int], None]
 ) -> list[tuple[str, Ledger | str]]:
@@ -228,7 +236,7 @@ def _read_on_cluster(
     ):
         executor = client.get_executor(pure=False)
         try:  # anything the cluster says of one ledger is that ledger's one line
-            done, lost = _read_with(executor, remote, tick, lambda e: True, cluster.read_one)
+            done, lost = _read_with(executor, remote, tick, lambda e: True, _read_on_worker)
         except BaseException:  # Ctrl-C: nothing left running on the cluster for this batch
             executor.shutdown(wait=False)
             raise
