@@ -176,10 +176,24 @@ def test_a_ledger_that_kills_its_worker_is_retried_then_listed(runner, cluster, 
     assert "Traceback" not in result.output and "KilledWorker" not in result.output
     assert "distributed" not in result.output  # no log line of dask's
     # the cluster is whole again for the next batch (the nanny restarted the worker)
-    again, _ = run(
-        runner, ledgers(tmp_path / "again"), tmp_path / "r2.xlsx", "--scheduler", cluster
-    )
-    assert again.exit_code == 1
+    with deadline(120):
+        again, figures = run(
+            runner, ledgers(tmp_path / "again"), tmp_path / "r2.xlsx", "--scheduler", cluster
+        )
+    assert again.exit_code == 1 and figures["ledgers_read"] == 2
+    assert rules_left(cluster) == []  # each batch deletes the rules it gave the scheduler
+
+
+def rules_left(address: str) -> list[str]:
+    """The names of kq's rules Variables still on the scheduler."""
+    from distributed import Client
+
+    def names(dask_scheduler) -> list[str]:
+        variables = dask_scheduler.extensions["variables"].variables
+        return sorted(n for n in variables if n.startswith("kqexcel-rules-"))
+
+    with Client(address, timeout=30) as client:
+        return client.run_on_scheduler(names)
 
 
 def test_a_missing_ledger_is_listed(cluster, tmp_path):

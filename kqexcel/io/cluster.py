@@ -31,6 +31,7 @@ LOCAL = re.compile(r"local:(\d{1,4})")
 CONNECT_SECONDS = 20  # to reach the scheduler, and for a first worker to join it
 KEPT_RULES = 4  # on a worker: the rules of the last few batches, fetched once each
 _RULES: dict[str, Any] = {}  # on a worker: rules by their Variable's name
+_RULES_LOCK = threading.Lock()
 
 
 def check_scheduler(address: str) -> None:
@@ -144,8 +145,8 @@ def shared_rules(client: Any, work: list[tuple[Any, Any, str, Any]]) -> Iterator
             if id(rules) not in names:
                 names[id(rules)] = name = f"kqexcel-rules-{uuid.uuid4().hex}"
                 variable = distributed.Variable(name, client=client)
+                variables.append(variable)  # deleted even if Ctrl-C lands in set()
                 variable.set(pickle.dumps(rules, pickle.HIGHEST_PROTOCOL))
-                variables.append(variable)
         yield [(path, names[id(rules)], lang, day) for path, rules, lang, day in work]
     finally:
         for variable in variables:
@@ -155,13 +156,15 @@ def shared_rules(client: Any, work: list[tuple[Any, Any, str, Any]]) -> Iterator
 
 def shared(name: str) -> Any:
     """On a worker: the rules ``shared_rules`` put under ``name``, fetched from the scheduler
-    on this process's first ledger of the batch, then kept (the last ``KEPT_RULES``)."""
-    rules = _RULES.get(name)
-    if rules is None:
-        import distributed
+    on this process's first ledger of the batch, then kept (the last ``KEPT_RULES``); one
+    fetch for all the worker's threads."""
+    with _RULES_LOCK:
+        rules = _RULES.get(name)
+        if rules is None:
+            import distributed
 
-        data = distributed.Variable(name).get(timeout=CONNECT_SECONDS)
-        rules = _RULES[name] = pickle.loads(data)
-        while len(_RULES) > KEPT_RULES:
-            _RULES.pop(next(iter(_RULES)))
-    return rules
+            data = distributed.Variable(name).get(timeout=CONNECT_SECONDS)
+            rules = _RULES[name] = pickle.loads(data)
+            while len(_RULES) > KEPT_RULES:
+                _RULES.pop(next(iter(_RULES)), None)
+        return rules

@@ -142,13 +142,22 @@ def test_a_carried_column_of_few_values_holds_them_once() -> None:
     assert _objects([c for c in city if isinstance(c, str)]) == 2
 
 
+NAS = (None, np.nan, pd.NA)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "visit", "P1", "", "未知"]))))
-def test_codes_keeps_every_value_with_one_object_per_code(values: list[str | None]) -> None:
-    """``codes``: the same values in the same order (NA → None), one object per distinct code."""
-    column = C.codes(np.array(values, dtype=object), pd.RangeIndex(len(values)))
-    assert column.dtype == object and column.tolist() == values
-    assert _objects(column.tolist()) == len({v for v in values if v is not None})
-    widened = C.codes(np.array([v or "x" for v in values]), pd.RangeIndex(len(values)))
-    assert widened.tolist() == [v or "x" for v in values]  # numpy's own strings: python str
+@given(
+    st.lists(st.one_of(st.sampled_from(NAS), st.sampled_from(["A", "B", "visit", "P1", "未知"])))
+)
+def test_codes_keeps_every_value_with_one_object_per_code(values: list[object]) -> None:
+    """``codes``: the same values in the same order (NA → None), one object per distinct code,
+    whether the rows' strings are new objects (as read) or numpy's own."""
+    fresh = [v if any(v is na for na in NAS) else "".join(list(str(v))) for v in values]
+    column = C.codes(np.array(fresh, dtype=object), pd.RangeIndex(len(values)))
+    expected = [None if any(v is na for na in NAS) else v for v in values]
+    assert column.dtype == object and column.tolist() == expected
+    assert _objects(column.tolist()) == len({v for v in expected if v is not None})
+    widened = C.codes(np.array([v or "x" for v in expected]), pd.RangeIndex(len(values)))
+    assert widened.tolist() == [v or "x" for v in expected]  # numpy's own strings: python str
     assert all(type(v) is str for v in widened)
+    assert _objects(widened.tolist()) == len(set(widened))
