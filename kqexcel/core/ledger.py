@@ -697,16 +697,18 @@ def _carry(columns: list[Column], by_column: list[Any], data: dict[str, Any]) ->
             carried.append(name)
             values = by_column[column.index] if by_column else ()
             texts: dict[str, str] = {}  # equal texts one object (a column of few values) [8/8]
-            data[carried_key(name)] = pd.Series(
-                [
-                    (v.text or None)
-                    if isinstance(v, V.CellError)
-                    else (None if v == "" else texts.setdefault(v, v) if type(v) is str else v)
-                    for v in values
-                ],
-                dtype=object,
-            )
+            data[carried_key(name)] = pd.Series([_carried(v, texts) for v in values], dtype=object)
     return carried
+
+
+def _carried(value: Any, texts: dict[str, str]) -> Any:
+    """A carried cell as the plan shows it: an unreadable cell's text, nothing for an empty
+    one, a text as the first equal text of its column (``texts``), any other value as it is."""
+    if isinstance(value, V.CellError):
+        return value.text or None
+    if value == "":
+        return None
+    return texts.setdefault(value, value) if type(value) is str else value
 
 
 def _keep(

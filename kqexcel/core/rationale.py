@@ -627,7 +627,7 @@ def warning_details(
             return once(t_owner, previous=columns["previous"][i], owner=columns["owner"][i])
         if w == "data_missing" and problem_columns[i]:
             named = tuple(problem_columns[i])
-            return joined.get(named) or joined.setdefault(named, W.list_sep.join(named))
+            return joined.setdefault(named, W.list_sep.join(named))  # one text per list
         return None
 
     lists: dict[tuple[str | None, ...], list[str | None]] = {}  # equal details: one list [8/8]
